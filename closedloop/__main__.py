@@ -1,0 +1,3 @@
+from closedloop.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""Opening databases and running the named queries in `queries/`.
+
+Every question the product answers is one `queries/<name>.sql` file; values are
+bound as `$name` parameters, never formatted into SQL text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = ROOT / "queries"
+DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
+SCHEMA_VERSION = "1"
+
+# `$name` placeholders; `$$` never appears in our SQL.
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+class QueryError(ValueError):
+    """A named query was asked for wrongly: unknown name, missing or extra parameters."""
+
+
+def default_db_path() -> Path:
+    """The database the app serves: `$CLOSEDLOOP_DB`, else `data/closedloop.duckdb`."""
+    return Path(os.environ.get("CLOSEDLOOP_DB") or DEFAULT_DB)
+
+
+def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a Closed Loop database. The app opens read-only; writers pass read_only=False."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise FileNotFoundError(
+            f"No database at {path}. Build the sample with "
+            f"`python -m closedloop sample --db {path}` or import your data with "
+            f"`python -m closedloop import --db {path} ...`."
+        )
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table of the data model (idempotent) and record the schema version."""
+    con.execute(sql_text("schema"))
+    con.execute(
+        "insert or replace into schema_info values ('schema_version', $v)",
+        {"v": SCHEMA_VERSION},
+    )
+
+
+# Files in queries/ that are not questions: the schema and the shared macros.
+_NOT_QUESTIONS = {"schema", "macros"}
+
+
+def available_queries() -> list[str]:
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if p.stem not in _NOT_QUESTIONS)
+
+
+@lru_cache(maxsize=None)
+def sql_text(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"Query names are lowercase words joined by _, got {name!r}.")
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.exists():
+        raise QueryError(
+            f"Unknown query {name!r}: there is no queries/{name}.sql. "
+            f"Known queries: {', '.join(available_queries())}."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def query_params(name: str) -> frozenset[str]:
+    """The `$name` parameters a query binds (comments ignored)."""
+    return frozenset(_PARAM.findall(_COMMENT.sub("", sql_text(name))))
+
+
+def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check that `params` are exactly the parameters of query `name`."""
+    wanted = query_params(name)
+    given = set(params)
+    missing = sorted(wanted - given)
+    extra = sorted(given - wanted)
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join('$' + m for m in missing)}")
+        if extra:
+            parts.append(f"unexpected {', '.join('$' + e for e in extra)}")
+        raise QueryError(
+            f"Query {name!r} takes {', '.join('$' + w for w in sorted(wanted)) or 'no parameters'}; "
+            f"{' and '.join(parts)}."
+        )
+    return dict(params)
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Run queries/<name>.sql with its `$name` parameters bound; one cursor per query."""
+    bound = bind(name, params)
+    cur = con.cursor()
+    try:
+        # temp macros live per connection, and a cursor is a new connection
+        cur.execute(sql_text("macros"))
+        return cur.execute(sql_text(name), bound).df()
+    finally:
+        cur.close()

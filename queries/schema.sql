@@ -1,0 +1,150 @@
+-- The canonical Closed Loop data model (see README "Data model").
+-- Every import maps into these tables; the app writes only retro_notes and reviews.
+-- Timestamps are naive UTC. Money is in US dollars.
+-- Idempotent: safe to run on an existing database.
+
+create table if not exists schema_info (
+    key varchar primary key,
+    value varchar not null
+);
+
+create table if not exists accounts (
+    account_id varchar primary key,
+    name varchar not null,
+    industry varchar,
+    segment varchar,
+    region varchar,
+    employees integer check (employees is null or employees >= 0)
+);
+
+create table if not exists contacts (
+    contact_id varchar primary key,
+    account_id varchar,
+    title varchar,
+    persona varchar,
+    created_at timestamp
+);
+
+-- campaign_id is an addition to DESIGN.md: the campaign that produced the lead,
+-- needed to cost leads that were never followed up.
+create table if not exists leads (
+    lead_id varchar primary key,
+    contact_id varchar,
+    account_id varchar,
+    source_channel varchar,
+    created_at timestamp not null,
+    mql_at timestamp,
+    assigned_at timestamp,
+    owner varchar,
+    first_follow_up_at timestamp,
+    accepted_at timestamp,
+    disqualified_at timestamp,
+    disqualify_reason varchar,
+    campaign_id varchar
+);
+
+create table if not exists campaigns (
+    campaign_id varchar primary key,
+    name varchar not null,
+    channel varchar,
+    campaign_type varchar,
+    cost double check (cost is null or cost >= 0),
+    started_at timestamp,
+    ended_at timestamp
+);
+
+create table if not exists touchpoints (
+    touchpoint_id varchar primary key,
+    occurred_at timestamp not null,
+    account_id varchar not null,
+    contact_id varchar,
+    team varchar not null check (team in ('marketing', 'sales')),
+    channel varchar not null,
+    touchpoint_type varchar not null,
+    campaign_id varchar,
+    asset varchar
+);
+
+-- closed_at is null for open deals; account_id and created_at may be null in
+-- imported CRM data (such deals land in the "No touchpoint" row).
+create table if not exists deals (
+    deal_id varchar primary key,
+    account_id varchar,
+    name varchar,
+    owner varchar,
+    created_at timestamp,
+    closed_at timestamp,
+    stage varchar,
+    outcome varchar not null check (outcome in ('won', 'lost', 'open')),
+    amount double check (amount is null or amount >= 0),
+    check (outcome = 'open' or closed_at is not null)
+);
+
+create table if not exists deal_contacts (
+    deal_id varchar not null,
+    contact_id varchar not null,
+    role varchar,
+    primary key (deal_id, contact_id)
+);
+
+create table if not exists deal_stage_history (
+    deal_id varchar not null,
+    stage varchar not null,
+    entered_at timestamp not null,
+    primary key (deal_id, stage, entered_at)
+);
+
+create sequence if not exists retro_note_ids start 1;
+
+create table if not exists retro_notes (
+    note_id bigint primary key default nextval('retro_note_ids'),
+    deal_id varchar not null,
+    touchpoint_id varchar,
+    team varchar not null check (team in ('marketing', 'sales')),
+    verdict varchar check (verdict in ('critical', 'helpful', 'noise')),
+    text varchar,
+    created_at timestamp not null default current_timestamp,
+    review_id varchar
+);
+
+-- Named review-meeting agendas (written by the app).
+create table if not exists reviews (
+    review_id varchar primary key,
+    name varchar not null unique,
+    period_from date,
+    period_to date,
+    model varchar,
+    created_at timestamp not null default current_timestamp
+);
+
+create table if not exists review_deals (
+    review_id varchar not null,
+    deal_id varchar not null,
+    position integer not null,
+    primary key (review_id, deal_id)
+);
+
+-- Written by imports.
+create sequence if not exists import_ids start 1;
+
+create table if not exists import_log (
+    import_id bigint primary key default nextval('import_ids'),
+    imported_at timestamp not null default current_timestamp,
+    files varchar not null,
+    mapping varchar not null,
+    rows_read bigint not null,
+    rows_inserted bigint not null,
+    rows_updated bigint not null,
+    rows_rejected bigint not null
+);
+
+create table if not exists import_rejects (
+    import_id bigint not null,
+    file varchar not null,
+    row_number bigint,
+    target_table varchar,
+    column_name varchar,
+    value varchar,
+    problem varchar not null,
+    fix varchar
+);

@@ -1,0 +1,58 @@
+"""Closed-loop review: the period's won and lost deals and the touches that preceded them."""
+
+import streamlit as st
+
+from closedloop import charts, review
+from ui import common
+
+st.title("Closed-loop review")
+st.caption("For the joint sales + marketing meeting: what preceded this period's wins — and its losses.")
+
+options = common.call(review.filter_options)
+f = common.filter_bar(options)
+r = common.call(review.review, f=f)
+st.caption(common.period_caption(f))
+
+if r.empty:
+    st.info("No deals closed in this period with these filters. Pick another quarter or clear a filter.")
+    st.stop()
+
+k = r.kpis
+row1, row2 = st.columns(4), st.columns(4)
+row1[0].metric("Deals won", f"{k['deals_won']:,}")
+row1[1].metric("Deals lost", f"{k['deals_lost']:,}")
+row1[2].metric("Win rate", f"{k['win_rate']:.1%}", help="Won ÷ (won + lost) of the deals closed in the period.")
+row1[3].metric("Revenue won", f"${k['revenue_won_usd']:,.0f}")
+row2[0].metric("Median days to close", common.fmt(k["median_days_to_close"], "{:,.0f} days"),
+               help="From deal creation to close, over the won deals.")
+row2[1].metric("Wins marketing touched", common.fmt(k["share_won_marketing_touched"], "{:.0%}"),
+               help="Share of won deals with at least one marketing touch in their window.")
+row2[2].metric("Wins sales touched", common.fmt(k["share_won_sales_touched"], "{:.0%}"),
+               help="Share of won deals with at least one sales touch in their window.")
+
+if r.touch_types.empty:
+    st.info("None of these deals had a touchpoint in its window, so there is nothing to compare.")
+else:
+    st.altair_chart(charts.touch_type_shares(r.touch_types), width="stretch")
+    st.caption("Bars: share of the period's won (green) and lost (red) deals that had at least one touch "
+               "of the type; sorted by won minus lost. Hover for the counts.")
+
+st.subheader("Closed deals")
+st.dataframe(
+    r.deals,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "deal_id": "Deal ID",
+        "deal_name": "Deal",
+        "account_name": "Account",
+        "owner": "Owner",
+        "outcome": "Outcome",
+        "amount_usd": st.column_config.NumberColumn("Amount (USD)", format="$%,.0f"),
+        "closed_on": st.column_config.DateColumn("Closed on"),
+        "days_to_close": st.column_config.NumberColumn("Days to close"),
+        "marketing_touches": st.column_config.NumberColumn("Marketing touches"),
+        "sales_touches": st.column_config.NumberColumn("Sales touches"),
+    },
+)
+common.download(r.deals, f"closed_deals_{f.date_from}_{f.date_to}.csv")

@@ -1,0 +1,86 @@
+"""The query layer: named queries, bound parameters, clear errors; the schema."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from closedloop import db
+
+
+def test_run_binds_parameters(fixture_con):
+    df = db.run(fixture_con, "filter_options")
+    assert set(df.loc[df["filter"] == "owner", "value"]) == {"Alice", "Bob", "Carol"}
+
+
+def test_unknown_query_names_the_known_ones(fixture_con):
+    with pytest.raises(db.QueryError, match=r"no queries/nope\.sql.*review_kpis"):
+        db.run(fixture_con, "nope")
+
+
+def test_missing_and_extra_parameters_are_named(fixture_con):
+    with pytest.raises(db.QueryError, match=r"missing \$date_to.*unexpected \$colour"):
+        db.run(
+            fixture_con, "review_kpis", date_from="2026-01-01", segment=None, region=None,
+            owner=None, lookback_days=180, scope="account", colour="red",
+        )
+
+
+def test_query_names_cannot_escape_the_folder(fixture_con):
+    with pytest.raises(db.QueryError, match="lowercase"):
+        db.run(fixture_con, "../schema")
+
+
+def test_app_connection_is_read_only(fixture_db):
+    con = db.connect(fixture_db)
+    with pytest.raises(duckdb.Error, match="read-only"):
+        con.execute("delete from deals")
+
+
+def test_missing_database_says_how_to_build_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="closedloop sample --db"):
+        db.connect(tmp_path / "absent.duckdb")
+
+
+def test_schema_records_its_version_and_checks_enumerations(tmp_path):
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    db.create_schema(con)
+    db.create_schema(con)  # idempotent
+    assert con.execute("select value from schema_info where key = 'schema_version'").fetchone() == (
+        db.SCHEMA_VERSION,
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("insert into deals (deal_id, outcome) values ('X', 'maybe')")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "insert into touchpoints values ('T', now(), 'A', null, 'finance', 'c', 't', null, null)"
+        )
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("insert into retro_notes (deal_id, team, verdict) values ('D', 'sales', 'meh')")
+    with pytest.raises(duckdb.ConstraintException):  # a won deal must have a close date
+        con.execute("insert into deals (deal_id, outcome) values ('Y', 'won')")
+
+
+def test_every_table_of_the_design_exists(fixture_con):
+    tables = {r[0] for r in fixture_con.execute("select table_name from information_schema.tables").fetchall()}
+    assert {
+        "accounts", "contacts", "leads", "campaigns", "touchpoints", "deals",
+        "deal_contacts", "deal_stage_history", "retro_notes",
+    } <= tables
+
+
+def test_every_query_file_has_a_test():
+    """One test per .sql file: each question's name appears in a test module."""
+    from pathlib import Path
+
+    tests_text = "\n".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    untested = [q for q in db.available_queries() if f'"{q}"' not in tests_text]
+    assert not untested, f"queries without a test: {untested}"
+
+
+def test_every_query_states_its_question_and_ends_in_final():
+    for name in db.available_queries():
+        text = db.sql_text(name)
+        assert text.lstrip().startswith("--"), f"{name}.sql needs a header comment"
+        assert "question" in text.lower().split("\n", 3)[0] + text.lower(), name
+        assert "final" in text, f"{name}.sql should end in a `final` CTE"

@@ -1,0 +1,141 @@
+"""Caching, the common filter bar and downloads for every page."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from closedloop import db
+from closedloop.filters import Filters, from_query_params, quarter_bounds, to_query_params
+
+ALL = "All"
+
+
+def db_path() -> str:
+    return str(db.default_db_path())
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    # read-only: the app's few writes go through closedloop functions that open their own
+    return db.connect(path, read_only=True)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    path = db_path()
+    if not Path(path).exists():
+        st.error(
+            f"No database at `{path}`. Build the sample with `make run` (or "
+            f"`python -m closedloop sample --db {path}`), or point `CLOSEDLOOP_DB` at your database."
+        )
+        st.stop()
+    return _connection(path)
+
+
+@st.cache_data(show_spinner="Crunching the numbers…", max_entries=512)
+def _call(qualname: str, path: str, mtime: float, kwargs: dict[str, Any]) -> Any:
+    module, name = qualname.rsplit(".", 1)
+    func = getattr(importlib.import_module(module), name)
+    return func(_connection(path), **kwargs)
+
+
+def call(func: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run a core function on the app's database, cached per arguments.
+
+    The database file's modification time is part of the key, so an import
+    through the CLI shows up without a restart.
+    """
+    connection()
+    path = db_path()
+    return _call(f"{func.__module__}.{func.__name__}", path, Path(path).stat().st_mtime, kwargs)
+
+
+def _seed(key: str, value: Any) -> None:
+    """Widgets start from the URL on the first run of a session, then own their state."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def filter_bar(options: Any, *, show_scope: bool = True) -> Filters:
+    """The common filters in the sidebar: period, segment, region, owner (+ lookback, scope).
+
+    Reads the URL's query parameters first and writes the chosen filters back,
+    so a copied link reopens the same view.
+    """
+    url_filters, url_quarter = from_query_params(st.query_params.to_dict(), options.default_quarter)
+    quarters = options.quarters if url_quarter is None or url_quarter in options.quarters else [
+        url_quarter, *options.quarters]
+    with st.sidebar:
+        st.header("Filters")
+        _seed("f_mode", "Quarter" if url_quarter else "Custom dates")
+        mode = st.radio("Period", ["Quarter", "Custom dates"], key="f_mode", horizontal=True)
+        if mode == "Quarter":
+            _seed("f_quarter", url_quarter or options.default_quarter)
+            if st.session_state["f_quarter"] not in quarters:
+                st.session_state["f_quarter"] = options.default_quarter
+            quarter = st.selectbox("Quarter (deals closed in)", quarters, key="f_quarter")
+            start, end = quarter_bounds(quarter)
+        else:
+            quarter = None
+            _seed("f_dates", (url_filters.date_from, url_filters.date_to))
+            picked = st.date_input("Closed between", key="f_dates", format="YYYY-MM-DD")
+            if isinstance(picked, tuple) and len(picked) == 2:
+                start, end = picked
+            else:
+                st.caption("Pick an end date too.")
+                start = end = picked[0] if isinstance(picked, tuple) and picked else date.today()
+        chosen: dict[str, str | None] = {}
+        for key, values in (("segment", options.segments), ("region", options.regions),
+                            ("owner", options.owners)):
+            url_value = getattr(url_filters, key)
+            _seed(f"f_{key}", url_value if url_value in values else ALL)
+            value = st.selectbox(key.capitalize(), [ALL, *values], key=f"f_{key}")
+            chosen[key] = None if value == ALL else value
+        lookback, scope = url_filters.lookback_days, url_filters.scope
+        if show_scope:
+            with st.expander("Touchpoint matching"):
+                _seed("f_lookback", url_filters.lookback_days)
+                lookback = int(st.number_input(
+                    "Lookback before deal creation (days)", min_value=0, max_value=3650, step=30,
+                    key="f_lookback",
+                    help="Touches of the deal's account from this many days before the deal was created "
+                         "up to its close count toward the deal.",
+                ))
+                _seed("f_scope", url_filters.scope)
+                scope = st.radio(
+                    "Which touches belong to a deal", ["account", "contact_roles"], key="f_scope",
+                    format_func={"account": "Every touch of the account",
+                                 "contact_roles": "Only touches of the deal's contacts"}.get,
+                )
+    f = Filters(date_from=start, date_to=end, lookback_days=lookback, scope=scope, **chosen)
+    st.query_params.from_dict(to_query_params(f, quarter))
+    return f
+
+
+def period_caption(f: Filters) -> str:
+    parts = [f"Deals closed {f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
+    for key in ("segment", "region", "owner"):
+        if getattr(f, key):
+            parts.append(f"{key} {getattr(f, key)}")
+    parts.append(f"touches up to {f.lookback_days} days before creation"
+                 + (", deal contacts only" if f.scope == "contact_roles" else ""))
+    return " · ".join(parts)
+
+
+def fmt(value: Any, pattern: str) -> str:
+    """Format a KPI, with an en dash where there is nothing to show."""
+    return "–" if value is None else pattern.format(value)
+
+
+def download(df: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:
+    st.download_button(
+        label, df.to_csv(index=False).encode("utf-8"), file_name=filename, mime="text/csv",
+        icon=":material/download:", key=f"dl_{filename}",
+    )

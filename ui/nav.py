@@ -1,0 +1,18 @@
+"""The dashboard's pages, in navigation order. The router and the tests both read this list."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class PageSpec(NamedTuple):
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    section: str
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("pages/review.py", "Closed-loop review", ":material/fact_check:", "closed-loop-review", "Review"),
+]

@@ -63,11 +63,12 @@ def _seed(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-def filter_bar(options: Any, *, show_scope: bool = True) -> Filters:
+def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "deals closed in") -> Filters:
     """The common filters in the sidebar: period, segment, region, owner (+ lookback, scope).
 
     Reads the URL's query parameters first and writes the chosen filters back,
-    so a copied link reopens the same view.
+    so a copied link reopens the same view. `period_label` says what the period
+    selects on the page ("deals closed in", "deals created in", "leads created in").
     """
     url_filters, url_quarter = from_query_params(st.query_params.to_dict(), options.default_quarter)
     quarters = options.quarters if url_quarter is None or url_quarter in options.quarters else [
@@ -80,12 +81,12 @@ def filter_bar(options: Any, *, show_scope: bool = True) -> Filters:
             _seed("f_quarter", url_quarter or options.default_quarter)
             if st.session_state["f_quarter"] not in quarters:
                 st.session_state["f_quarter"] = options.default_quarter
-            quarter = st.selectbox("Quarter (deals closed in)", quarters, key="f_quarter")
+            quarter = st.selectbox(f"Quarter ({period_label})", quarters, key="f_quarter")
             start, end = quarter_bounds(quarter)
         else:
             quarter = None
             _seed("f_dates", (url_filters.date_from, url_filters.date_to))
-            picked = st.date_input("Closed between", key="f_dates", format="YYYY-MM-DD")
+            picked = st.date_input(f"Between ({period_label})", key="f_dates", format="YYYY-MM-DD")
             if isinstance(picked, tuple) and len(picked) == 2:
                 start, end = picked
             else:
@@ -119,8 +120,8 @@ def filter_bar(options: Any, *, show_scope: bool = True) -> Filters:
     return f
 
 
-def period_caption(f: Filters) -> str:
-    parts = [f"Deals closed {f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
+def period_caption(f: Filters, what: str = "Deals closed") -> str:
+    parts = [f"{what} {f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
     for key in ("segment", "region", "owner"):
         if getattr(f, key):
             parts.append(f"{key} {getattr(f, key)}")

@@ -228,3 +228,25 @@ select
     end as custom
 from weighted
 window deal as (partition by deal_id);
+
+-- The roll-up key of a touch: p_by picks the column from this fixed list (an
+-- identifier can't be bound as a parameter).
+create or replace temp macro attribution_key(p_by, channel, touchpoint_type, campaign_name, campaign_id, asset, team) as
+    case
+        when p_by = 'channel' then channel
+        when p_by = 'touchpoint_type' then touchpoint_type
+        when p_by = 'campaign' then coalesce(campaign_name, campaign_id, '(no campaign)')
+        when p_by = 'asset' then coalesce(asset, '(no asset)')
+        when p_by = 'team' then team
+        else error('by must be one of channel, touchpoint_type, campaign, asset, team')
+    end;
+
+-- The closed deals (won = conversion, lost = null) that the data-driven models
+-- learn from: closed_at in [p_date_from, p_date_to] (inclusive dates, null =
+-- open-ended), narrowed by the common filters.
+create or replace temp macro attribution_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner) as table
+select deal_id, outcome = 'won' as won, coalesce(amount, 0) as amount
+from filtered_deals(p_segment, p_region, p_owner)
+where outcome in ('won', 'lost')
+  and (cast(p_date_from as date) is null or closed_at >= cast(p_date_from as date))
+  and (cast(p_date_to as date) is null or closed_at < cast(p_date_to as date) + interval 1 day);

@@ -1,0 +1,353 @@
+"""The attribution engine's API for the dashboard and the CLI: roll-ups, the model
+comparison and the per-deal credit receipt, over a Closed Loop database.
+
+Rule-based models run in SQL (queries/attribution_*.sql on the macros in
+queries/macros.sql); Markov and Shapley count in SQL and solve in numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from closedloop import db
+from closedloop.attribution import markov, shapley
+from closedloop.attribution.models import (
+    BY_KEYS,
+    DEFAULT_HALF_LIFE_DAYS,
+    DEFAULT_ORDER,
+    MEASURES,
+    MODELS,
+    NO_TOUCHPOINT,
+    PLACEHOLDER_WEIGHTS,
+    RULE_MODELS,
+    CustomWeights,
+    as_weights,
+    check_model,
+    describe,
+)
+
+SCOPES = ("account", "contact_roles")
+DEFAULT_LOOKBACK_DAYS = 180
+ROLLUP_COLUMNS = ["key", "attributed_wins", "attributed_revenue_usd", "attributed_pipeline_usd"]
+MEASURE_COLUMNS = {
+    "wins": "attributed_wins",
+    "revenue": "attributed_revenue_usd",
+    "pipeline": "attributed_pipeline_usd",
+}
+
+WeightsArg = CustomWeights | Mapping[str, Any] | str | Path | None
+DateArg = date | datetime | str | None
+
+
+def _date(value: DateArg, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2026-01-31, got {value!r}.") from None
+
+
+def _filters(
+    date_from: DateArg,
+    date_to: DateArg,
+    segment: str | None,
+    region: str | None,
+    owner: str | None,
+    lookback_days: int,
+    scope: str,
+) -> dict[str, Any]:
+    d_from, d_to = _date(date_from, "date_from"), _date(date_to, "date_to")
+    if d_from and d_to and d_from > d_to:
+        raise ValueError(f"The period starts ({d_from}) after it ends ({d_to}).")
+    if scope not in SCOPES:
+        raise ValueError(f"Scope must be one of {', '.join(SCOPES)}, got {scope!r}.")
+    whole = isinstance(lookback_days, int | np.integer) and not isinstance(lookback_days, bool)
+    if not whole or lookback_days < 0:
+        raise ValueError(f"Lookback must be a whole number of days >= 0, got {lookback_days!r}.")
+    return {
+        "date_from": d_from,
+        "date_to": d_to,
+        "segment": segment or None,
+        "region": region or None,
+        "owner": owner or None,
+        "lookback_days": int(lookback_days),
+        "scope": scope,
+    }
+
+
+def _rule_params(half_life_days: float, weights: CustomWeights | None) -> dict[str, Any]:
+    if not isinstance(half_life_days, int | float) or not np.isfinite(half_life_days) or half_life_days <= 0:
+        raise ValueError(f"The half-life must be a number of days above 0, got {half_life_days!r}.")
+    return {"half_life_days": float(half_life_days), **(weights or PLACEHOLDER_WEIGHTS).sql_params()}
+
+
+def _check_by(by: str) -> str:
+    if by not in BY_KEYS:
+        raise ValueError(f"Group by one of {', '.join(BY_KEYS)}, got {by!r}.")
+    return by
+
+
+def _no_touchpoint_last(df: pd.DataFrame, sort_by: str) -> pd.DataFrame:
+    last = df["key"] == NO_TOUCHPOINT
+    ordered = df[~last].sort_values([sort_by, "key"], ascending=[False, True], kind="stable")
+    return pd.concat([ordered, df[last]], ignore_index=True)
+
+
+def model_catalogue(
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS, order: int = DEFAULT_ORDER, weights: WeightsArg = None
+) -> pd.DataFrame:
+    """Every model with its label and exact weights (parameters filled in), for a model picker."""
+    w = as_weights(weights)
+    return pd.DataFrame(
+        [
+            {"model": m.name, "label": m.label, "kind": m.kind,
+             "weights": describe(m.name, half_life_days=half_life_days, order=order, weights=w)}
+            for m in MODELS.values()
+        ]
+    )
+
+
+def _rule_rollups(
+    con: duckdb.DuckDBPyConnection, by: str, filters: dict[str, Any], rule: dict[str, Any]
+) -> pd.DataFrame:
+    return db.run(con, "attribution_rollup", by=by, **filters, **rule)
+
+
+def _closed_totals(coalitions: pd.DataFrame) -> tuple[float, float, float, float, bool]:
+    """(wins, won revenue) of touched and untouched closed deals, and whether any closed deal had no touch."""
+    empty = coalitions["channels"].map(len) == 0
+    touched, untouched = coalitions[~empty], coalitions[empty]
+    return (
+        float(touched["wins"].sum()),
+        float(touched["won_revenue_usd"].sum()),
+        float(untouched["wins"].sum()),
+        float(untouched["won_revenue_usd"].sum()),
+        bool(empty.any()),
+    )
+
+
+def _spread(
+    shares: pd.DataFrame, coalitions: pd.DataFrame, extra: str
+) -> pd.DataFrame:
+    """Channel shares times the touched deals' wins and revenue, plus the "No touchpoint" row."""
+    wins, revenue, nt_wins, nt_revenue, has_untouched = _closed_totals(coalitions)
+    out = pd.DataFrame(
+        {
+            "key": shares["channel"].astype(object),
+            "attributed_wins": shares["share"] * wins,
+            "attributed_revenue_usd": shares["share"] * revenue,
+            # fitted on closed deals only: there is no pipeline figure to share out
+            "attributed_pipeline_usd": np.nan,
+            extra: shares[extra],
+        }
+    )
+    if has_untouched:
+        row = {"key": NO_TOUCHPOINT, "attributed_wins": nt_wins, "attributed_revenue_usd": nt_revenue,
+               "attributed_pipeline_usd": np.nan, extra: np.nan}
+        out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
+    return _no_touchpoint_last(out, "attributed_wins")
+
+
+def markov_transitions(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "channel",
+    order: int = DEFAULT_ORDER,
+    date_from: DateArg = None,
+    date_to: DateArg = None,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    scope: str = "account",
+) -> pd.DataFrame:
+    """Transition counts of the period's closed journeys (markov.transition_probabilities turns
+    them into a heatmap's table)."""
+    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    order = markov.check_order(order)
+    return db.run(con, "attribution_markov_transitions", by=_check_by(by), order=order, **f)
+
+
+def _markov(con: duckdb.DuckDBPyConnection, by: str, order: int, f: dict[str, Any]) -> pd.DataFrame:
+    transitions = db.run(con, "attribution_markov_transitions", by=by, order=markov.check_order(order), **f)
+    coalitions = db.run(con, "attribution_shapley_coalitions", by=by, **f)
+    return _spread(markov.removal_effects(transitions), coalitions, "removal_effect")
+
+
+def _shapley(con: duckdb.DuckDBPyConnection, by: str, variant: str, f: dict[str, Any]) -> pd.DataFrame:
+    coalitions = db.run(con, "attribution_shapley_coalitions", by=by, **f)
+    return _spread(shapley.shapley_values(coalitions, variant), coalitions, "shapley_value")
+
+
+def rollup(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    by: str = "channel",
+    date_from: DateArg = None,
+    date_to: DateArg = None,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    scope: str = "account",
+    order: int = DEFAULT_ORDER,
+    weights: WeightsArg = None,
+) -> pd.DataFrame:
+    """Credit per key under one model: key, attributed_wins, attributed_revenue_usd, attributed_pipeline_usd.
+
+    Wins and won revenue: deals won with closed_at in [date_from, date_to]; pipeline:
+    amount of deals created in the period (rule-based models only; NaN for markov and
+    shapley, which learn from closed deals). A "No touchpoint" row (last) holds deals
+    without touches, so the totals equal the CRM's. Markov adds removal_effect,
+    Shapley adds shapley_value.
+    """
+    m = check_model(model)
+    by = _check_by(by)
+    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    w = as_weights(weights)
+    if m.kind == "markov":
+        return _markov(con, by, order, f)
+    if m.kind == "shapley":
+        return _shapley(con, by, "conversions" if m.name == "shapley_conversions" else "win_rate", f)
+    if m.name == "custom" and w is None:
+        raise ValueError("The custom model needs weights (a TOML or JSON file, see docs/attribution.md).")
+    rule = _rule_params(half_life_days, w)
+    df = _rule_rollups(con, by, f, rule)
+    df = df[df["model"] == m.name][ROLLUP_COLUMNS]
+    return _no_touchpoint_last(df.reset_index(drop=True), "attributed_wins")
+
+
+def compare_models(
+    con: duckdb.DuckDBPyConnection,
+    by: str = "channel",
+    measure: str = "wins",
+    models: Sequence[str] | None = None,
+    date_from: DateArg = None,
+    date_to: DateArg = None,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    scope: str = "account",
+    order: int = DEFAULT_ORDER,
+    weights: WeightsArg = None,
+) -> pd.DataFrame:
+    """Every model side by side: one row per key, one column per model (the measure), then
+    rank_<model> (1 = most credit) for each and rank_spread (max - min rank).
+
+    measure: wins, revenue or pipeline. Default models: every rule-based model (custom
+    only when weights are given), plus markov and shapley except for pipeline.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"Measure must be one of {', '.join(MEASURES)}, got {measure!r}.")
+    by = _check_by(by)
+    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    w = as_weights(weights)
+    if models is None:
+        models = [
+            name for name, m in MODELS.items()
+            if (name != "custom" or w is not None) and (m.kind == "rule" or measure != "pipeline")
+        ]
+    for name in models:
+        m = check_model(name)
+        if m.kind != "rule" and measure == "pipeline":
+            raise ValueError(
+                f"{name} learns from closed deals and has no pipeline figure; pick wins or revenue."
+            )
+        if name == "custom" and w is None:
+            raise ValueError("The custom model needs weights (a TOML or JSON file, see docs/attribution.md).")
+    column = MEASURE_COLUMNS[measure]
+    values: dict[str, pd.Series] = {}
+    if any(MODELS[name].kind == "rule" for name in models):
+        rules = _rule_rollups(con, by, f, _rule_params(half_life_days, w))
+        for name in models:
+            if MODELS[name].kind == "rule":
+                values[name] = rules[rules["model"] == name].set_index("key")[column]
+    for name in models:
+        if MODELS[name].kind == "markov":
+            values[name] = _markov(con, by, order, f).set_index("key")[column]
+        elif MODELS[name].kind == "shapley":
+            variant = "conversions" if name == "shapley_conversions" else "win_rate"
+            values[name] = _shapley(con, by, variant, f).set_index("key")[column]
+    wide = pd.DataFrame({name: values[name] for name in models}).fillna(0.0)
+    wide.index.name = "key"
+    wide = wide.reset_index()
+    keys = wide["key"] != NO_TOUCHPOINT
+    for name in models:
+        wide[f"rank_{name}"] = pd.Series(pd.NA, index=wide.index, dtype="Int64")
+        wide.loc[keys, f"rank_{name}"] = (
+            wide.loc[keys, name].rank(ascending=False, method="min").astype("Int64")
+        )
+    ranks = wide[[f"rank_{n}" for n in models]]
+    wide["rank_spread"] = (ranks.max(axis=1) - ranks.min(axis=1)).astype("Int64")
+    wide["_mean_rank"] = ranks.astype(float).mean(axis=1)
+    wide = wide.sort_values(["_mean_rank", "key"], kind="stable", na_position="last")
+    return wide.drop(columns="_mean_rank").reset_index(drop=True)
+
+
+def receipt(
+    con: duckdb.DuckDBPyConnection,
+    deal_id: str,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    scope: str = "account",
+    weights: WeightsArg = None,
+) -> pd.DataFrame:
+    """One deal's credit receipt: each touch in journey order, its positions (e.g. 'FT+LC'),
+    days before close, and its credit under every rule-based model (each column sums to 1).
+
+    A deal without touches has one "No touchpoint" row. Markov and Shapley credit
+    channels across all deals, not single touches, so they are not on the receipt.
+    """
+    f = _filters(None, None, None, None, None, lookback_days, scope)
+    w = as_weights(weights)
+    df = db.run(
+        con, "attribution_receipt", deal_id=deal_id, lookback_days=f["lookback_days"], scope=f["scope"],
+        **_rule_params(half_life_days, w),
+    )
+    if df.empty:
+        raise ValueError(f"No deal {deal_id!r} in this database.")
+    return df if w is not None else df.drop(columns="custom")
+
+
+def touch_credit(
+    con: duckdb.DuckDBPyConnection,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    scope: str = "account",
+    weights: WeightsArg = None,
+) -> pd.DataFrame:
+    """Every deal's touches with their credit under every rule-based model (one row per deal and
+    touch; a deal without touches has one row with no touchpoint_id). Meant for exports and checks:
+    on large databases prefer `rollup`, which aggregates in SQL."""
+    f = _filters(None, None, None, None, None, lookback_days, scope)
+    w = as_weights(weights)
+    df = db.run(
+        con, "attribution_touch_credit", lookback_days=f["lookback_days"], scope=f["scope"],
+        **_rule_params(half_life_days, w),
+    )
+    return df if w is not None else df.drop(columns="custom")
+
+
+__all__ = [
+    "RULE_MODELS",
+    "compare_models",
+    "markov_transitions",
+    "model_catalogue",
+    "receipt",
+    "rollup",
+    "touch_credit",
+]

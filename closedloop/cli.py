@@ -13,6 +13,7 @@ import sys
 # Modules that add a command, in the order `--help` lists them.
 COMMAND_MODULES = [
     "closedloop.sample",
+    "closedloop.attribution.cli",
 ]
 
 

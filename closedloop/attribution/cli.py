@@ -1,0 +1,118 @@
+"""`python -m closedloop attribute ...` and `python -m closedloop attribute-paths ...`
+(docs/attribution.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from closedloop.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES, compare_models, rollup
+from closedloop.attribution.models import (
+    BY_KEYS,
+    DEFAULT_HALF_LIFE_DAYS,
+    DEFAULT_ORDER,
+    MEASURES,
+    MODELS,
+    PATH_MODELS,
+    check_model,
+    load_weights,
+)
+from closedloop.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
+
+
+def _add_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    p.add_argument("--out", type=Path, help="write to this file instead of standard output")
+
+
+def register(subparsers: Any) -> None:
+    a = subparsers.add_parser(
+        "attribute",
+        help="credit per channel, touchpoint type, campaign, asset or team under a model (or all)",
+        description="Attribute the database's wins, won revenue and pipeline under one model, "
+        "or compare every model side by side with --model all. See docs/attribution.md.",
+    )
+    a.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
+    a.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}, or all")
+    a.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
+    a.add_argument("--lookback-days", type=int, default=DEFAULT_LOOKBACK_DAYS,
+                   help=f"touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})")
+    a.add_argument("--half-life-days", type=float, default=DEFAULT_HALF_LIFE_DAYS,
+                   help=f"time_decay half-life in days (default {DEFAULT_HALF_LIFE_DAYS:g})")
+    a.add_argument("--scope", choices=SCOPES, default="account",
+                   help="touches of the deal's account (default) or only of its contacts")
+    a.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
+    a.add_argument("--from", dest="date_from", metavar="DATE", help="period start, inclusive (YYYY-MM-DD)")
+    a.add_argument("--to", dest="date_to", metavar="DATE", help="period end, inclusive (YYYY-MM-DD)")
+    a.add_argument("--weights", type=Path, help="TOML or JSON file of the custom model's weights")
+    a.add_argument("--measure", choices=MEASURES, default="wins",
+                   help="with --model all: the figure compared across models (default wins)")
+    a.add_argument("--segment", help="only deals of accounts in this segment")
+    a.add_argument("--region", help="only deals of accounts in this region")
+    a.add_argument("--owner", help="only deals of this owner")
+    _add_output(a)
+    a.set_defaults(func=run_attribute)
+
+    p = subparsers.add_parser(
+        "attribute-paths",
+        help="attribute aggregated path data (ChannelAttribution / DP6 format)",
+        description="Attribute a file of 'path;total_conversions;total_conversion_value;total_null' rows "
+        "(paths like 'a > b > c') under one model, or every path model with --model all.",
+    )
+    p.add_argument("--paths", type=Path, required=True, help="the path file")
+    p.add_argument("--model", required=True, help=f"one of {', '.join(PATH_MODELS)}, or all")
+    p.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
+    p.add_argument("--sep", default=">", help="separator between a path's channels (default '>')")
+    p.add_argument("--measure", choices=PATH_MEASURES, default="conversions",
+                   help="with --model all: the figure compared across models (default conversions)")
+    _add_output(p)
+    p.set_defaults(func=run_attribute_paths)
+
+
+def _write(df: pd.DataFrame, fmt: str, out: Path | None) -> None:
+    df = df.round(6)
+    text = df.to_json(orient="records", indent=2) + "\n" if fmt == "json" else df.to_csv(index=False)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        print(f"Wrote {len(df)} rows to {out}", file=sys.stderr)
+
+
+def run_attribute(args: argparse.Namespace) -> int:
+    from closedloop import db
+
+    if args.model != "all":
+        check_model(args.model)
+    weights = load_weights(args.weights) if args.weights else None
+    params = dict(
+        by=args.by, date_from=args.date_from, date_to=args.date_to, segment=args.segment,
+        region=args.region, owner=args.owner, lookback_days=args.lookback_days,
+        half_life_days=args.half_life_days, scope=args.scope, order=args.order, weights=weights,
+    )
+    con = db.connect(args.db or db.default_db_path())
+    try:
+        if args.model == "all":
+            df = compare_models(con, measure=args.measure, **params)
+        else:
+            df = rollup(con, args.model, **params)
+    finally:
+        con.close()
+    _write(df, args.format, args.out)
+    return 0
+
+
+def run_attribute_paths(args: argparse.Namespace) -> int:
+    if args.model != "all" and args.model not in MODELS:
+        check_model(args.model, PATH_MODELS)
+    paths = read_paths(args.paths, sep=args.sep)
+    if args.model == "all":
+        df = compare_paths(paths, measure=args.measure, order=args.order)
+    else:
+        df = attribute_paths(paths, args.model, order=args.order)
+    _write(df, args.format, args.out)
+    return 0

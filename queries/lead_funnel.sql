@@ -1,0 +1,83 @@
+-- Question: of the leads created in the period, how many became MQLs, were
+-- accepted by sales, turned into an opportunity and were won — by source
+-- channel or by lead owner?
+-- The funnel is nested: each stage counts leads that reached it and every
+-- earlier stage. Opportunity = a deal on the lead's account created at or
+-- after the lead's creation; won = such a deal was won.
+-- Parameters: $date_from, $date_to (dates, inclusive, on the lead's created_at),
+--   $segment, $region (of the lead's account), $owner (the lead's owner; null = all),
+--   $by ('source_channel' or 'owner': the grouping, from this fixed list).
+with
+
+leads_in_period as (
+    select
+        l.lead_id,
+        l.owner,
+        l.source_channel,
+        l.created_at,
+        l.mql_at,
+        l.accepted_at,
+        coalesce(l.account_id, c.account_id) as lead_account_id
+    from leads as l
+    left join contacts as c on c.contact_id = l.contact_id
+    where l.created_at >= $date_from
+      and l.created_at < cast($date_to as date) + interval 1 day
+      and ($owner is null or l.owner = $owner)
+),
+
+filtered as (
+    select l.*
+    from leads_in_period as l
+    left join accounts as a on a.account_id = l.lead_account_id
+    where ($segment is null or a.segment = $segment)
+      and ($region is null or a.region = $region)
+),
+
+opportunities as (
+    select
+        f.lead_id,
+        count(d.deal_id) > 0 as has_opportunity,
+        coalesce(bool_or(d.outcome = 'won'), false) as has_win
+    from filtered as f
+    left join deals as d
+        on d.account_id = f.lead_account_id
+       and d.created_at >= f.created_at
+    group by f.lead_id
+),
+
+staged as (
+    select
+        case
+            when $by = 'source_channel' then coalesce(f.source_channel, '(unknown)')
+            when $by = 'owner' then coalesce(f.owner, '(unassigned)')
+            else error('by must be one of source_channel, owner')
+        end as group_key,
+        f.mql_at is not null as is_mql,
+        f.mql_at is not null and f.accepted_at is not null as is_accepted,
+        f.mql_at is not null and f.accepted_at is not null and o.has_opportunity as is_opportunity,
+        f.mql_at is not null and f.accepted_at is not null and o.has_opportunity and o.has_win as is_won
+    from filtered as f
+    join opportunities as o on o.lead_id = f.lead_id
+),
+
+final as (
+    select
+        group_key,
+        count(*) as leads,
+        count(*) filter (where is_mql) as mqls,
+        count(*) filter (where is_accepted) as accepted,
+        count(*) filter (where is_opportunity) as opportunities,
+        count(*) filter (where is_won) as won,
+        count(*) filter (where is_accepted) / nullif(count(*) filter (where is_mql), 0)
+            as mql_to_accepted,
+        count(*) filter (where is_opportunity) / nullif(count(*) filter (where is_accepted), 0)
+            as accepted_to_opportunity,
+        count(*) filter (where is_won) / nullif(count(*) filter (where is_opportunity), 0)
+            as opportunity_to_won,
+        count(*) filter (where is_won) / nullif(count(*) filter (where is_mql), 0) as mql_to_won
+    from staged
+    group by group_key
+)
+
+select * from final
+order by mqls desc, won desc, group_key

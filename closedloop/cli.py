@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = [
     "closedloop.sample",
     "closedloop.attribution.cli",
+    "closedloop.importer.cli",
 ]
 
 

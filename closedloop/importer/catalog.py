@@ -1,0 +1,151 @@
+"""What the importer may write, and the rules of the canonical tables it checks before writing.
+
+Table and column names reach SQL only from here or from the database's own
+catalog (an allowlist): identifiers can't be bound as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import duckdb
+
+from closedloop import db
+
+# The tables an import may write, parents before children so references resolve
+# in one pass. retro_notes and reviews are written only by the app.
+IMPORT_TABLES: tuple[str, ...] = (
+    "accounts",
+    "campaigns",
+    "contacts",
+    "leads",
+    "deals",
+    "deal_contacts",
+    "deal_stage_history",
+    "touchpoints",
+)
+
+KEYS: dict[str, tuple[str, ...]] = {
+    "accounts": ("account_id",),
+    "campaigns": ("campaign_id",),
+    "contacts": ("contact_id",),
+    "leads": ("lead_id",),
+    "deals": ("deal_id",),
+    "deal_contacts": ("deal_id", "contact_id"),
+    "deal_stage_history": ("deal_id", "stage", "entered_at"),
+    "touchpoints": ("touchpoint_id",),
+}
+
+# (table, column) -> the table whose key it names.
+REFERENCES: dict[tuple[str, str], str] = {
+    ("contacts", "account_id"): "accounts",
+    ("leads", "contact_id"): "contacts",
+    ("leads", "account_id"): "accounts",
+    ("leads", "campaign_id"): "campaigns",
+    ("deals", "account_id"): "accounts",
+    ("deal_contacts", "deal_id"): "deals",
+    ("deal_contacts", "contact_id"): "contacts",
+    ("deal_stage_history", "deal_id"): "deals",
+    ("touchpoints", "account_id"): "accounts",
+    ("touchpoints", "contact_id"): "contacts",
+    ("touchpoints", "campaign_id"): "campaigns",
+}
+
+# DESIGN.md: "Touchpoint types include at least" these; a mapping may add more.
+TOUCHPOINT_TYPES: tuple[str, ...] = (
+    "ebook_download",
+    "whitepaper_download",
+    "ad_view",
+    "ad_click",
+    "email_open",
+    "email_click",
+    "webinar_registered",
+    "webinar_attended",
+    "event_attended",
+    "website_visit",
+    "demo_request",
+    "content_syndication",
+    "form_submission",
+    "sales_email",
+    "sales_call",
+    "sales_meeting",
+    "linkedin_inmail",
+)
+
+ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("touchpoints", "team"): ("marketing", "sales"),
+    ("touchpoints", "touchpoint_type"): TOUCHPOINT_TYPES,
+    ("deals", "outcome"): ("won", "lost", "open"),
+}
+
+NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
+    {("deals", "amount"), ("campaigns", "cost"), ("accounts", "employees")}
+)
+
+# Words used in messages: "unknown account 'X'".
+SINGULAR: dict[str, str] = {
+    "accounts": "account",
+    "campaigns": "campaign",
+    "contacts": "contact",
+    "leads": "lead",
+    "deals": "deal",
+    "deal_contacts": "deal contact role",
+    "deal_stage_history": "stage change",
+    "touchpoints": "touchpoint",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text | timestamp | number | integer | date | boolean
+    required: bool  # part of the key or NOT NULL
+
+
+def _kind(data_type: str) -> str:
+    t = data_type.upper()
+    if t.startswith("TIMESTAMP"):
+        return "timestamp"
+    if t == "DATE":
+        return "date"
+    if t in {"DOUBLE", "FLOAT", "REAL"} or t.startswith("DECIMAL"):
+        return "number"
+    if t in {"INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"}:
+        return "integer"
+    if t == "BOOLEAN":
+        return "boolean"
+    return "text"
+
+
+def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
+    """The importable tables of the database behind `con`, with their columns in order."""
+    rows = con.execute(
+        """
+        select table_name, column_name, data_type, is_nullable
+        from duckdb_columns()
+        where database_name = current_database() and schema_name = 'main'
+        order by table_name, column_index
+        """
+    ).fetchall()
+    out: dict[str, list[Column]] = {t: [] for t in IMPORT_TABLES}
+    for table, column, data_type, nullable in rows:
+        if table in out:
+            out[table].append(Column(column, _kind(data_type), column in KEYS[table] or not nullable))
+    return out
+
+
+@lru_cache(maxsize=1)
+def canonical_columns() -> dict[str, tuple[Column, ...]]:
+    """The columns of a fresh database built from queries/schema.sql (checks mappings offline)."""
+    con = duckdb.connect()
+    try:
+        db.create_schema(con)
+        return {t: tuple(cols) for t, cols in table_columns(con).items()}
+    finally:
+        con.close()
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier for a name read from a file header or the catalog."""
+    return '"' + name.replace('"', '""') + '"'

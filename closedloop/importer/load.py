@@ -1,0 +1,229 @@
+"""Writing an import: all of it in one transaction, or none of it.
+
+Rows are upserted by key (insert the new keys, update the changed rows, leave
+identical rows alone), so importing the same file twice changes nothing.
+Columns a source doesn't read keep their values; rows of other imports,
+retro_notes and reviews are never deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from closedloop import db
+from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident
+from closedloop.importer.mapping import Mapping, load_mapping
+from closedloop.importer.readers import ROW
+from closedloop.importer.transform import Mapped
+from closedloop.importer.validate import ProgressCallback, Run, ValidationReport
+
+ON_ERROR = ("fail", "quarantine")
+
+
+@dataclass
+class ImportResult:
+    """What an import did. status is "imported" or "refused" (nothing written)."""
+
+    status: str
+    report: ValidationReport
+    import_id: int | None
+    tables: pd.DataFrame  # table, inserted, updated, unchanged
+    rows_read: int
+    rows_inserted: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_rejected: int
+    rows_skipped: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "imported"
+
+    def summary(self) -> str:
+        r = self.report
+        head = f"{self.rows_read} row(s) read from {len(r.files)} file(s) with mapping '{r.mapping}'"
+        if not self.ok:
+            why = f"{r.file_errors} file problem(s)" if r.file_errors else f"{r.errors} error(s)"
+            return f"{head}. Nothing was imported: {why}. Fix them and run again" + (
+                "." if r.file_errors else ", or import the good rows with --quarantine."
+            )
+        parts = [
+            f"{self.rows_inserted} inserted",
+            f"{self.rows_updated} updated",
+            f"{self.rows_unchanged} unchanged",
+        ]
+        if self.rows_skipped:
+            parts.append(f"{self.rows_skipped} skipped by the mapping")
+        if self.rows_rejected:
+            parts.append(f"{self.rows_rejected} rejected into import_rejects")
+        return f"{head}: {', '.join(parts)} (import #{self.import_id})."
+
+
+def import_files(
+    database: str | Path | duckdb.DuckDBPyConnection,
+    files: Iterable[Any],
+    mapping: Mapping | str | Path,
+    on_error: str = "fail",
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """Validate `files` with `mapping`, then write them into `database` in one transaction.
+
+    on_error="fail" writes nothing when any row has an error; "quarantine"
+    writes the good rows and records each bad row's problems in import_rejects.
+    `database` is a path (opened read-write and closed again; created if new)
+    or a read-write connection. progress(fraction, message) is called as the
+    import goes.
+    """
+    if on_error not in ON_ERROR:
+        raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}; got {on_error!r}.")
+    mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+    own = not isinstance(database, duckdb.DuckDBPyConnection)
+    con = db.connect(database, read_only=False) if own else database
+    try:
+        db.create_schema(con)
+        run = Run(con, files, mapping, progress)
+        try:
+            run.prepare()
+            report = run.report()
+            if not report.can_import(on_error):
+                return ImportResult(
+                    "refused",
+                    report,
+                    None,
+                    _no_tables(),
+                    report.rows_read,
+                    0,
+                    0,
+                    0,
+                    report.rows_rejected,
+                    report.rows_skipped,
+                )
+            return _write(con, run, report, mapping)
+        finally:
+            run.close()
+    finally:
+        if own:
+            con.close()
+
+
+def _no_tables() -> pd.DataFrame:
+    return pd.DataFrame(columns=["table", "inserted", "updated", "unchanged"])
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, mapping: Mapping
+) -> ImportResult:
+    order = sorted(
+        run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", m.index)
+    )
+    totals: dict[str, list[int]] = {}
+    con.execute("begin transaction")
+    try:
+        for i, m in enumerate(order):
+            run.progress(0.7 + 0.28 * i / max(len(order), 1), f"Writing {m.target} from {m.file}")
+            counts = _write_source(con, run, m)
+            t = totals.setdefault(m.target, [0, 0, 0])
+            for k in range(3):
+                t[k] += counts[k]
+        inserted = sum(t[0] for t in totals.values())
+        updated = sum(t[1] for t in totals.values())
+        unchanged = sum(t[2] for t in totals.values())
+        import_id = con.execute(
+            "insert into import_log (files, mapping, rows_read, rows_inserted, rows_updated, rows_rejected) "
+            "values ($files, $mapping, $read, $inserted, $updated, $rejected) returning import_id",
+            {
+                "files": ", ".join(run.file_names),
+                "mapping": mapping.name,
+                "read": report.rows_read,
+                "inserted": inserted,
+                "updated": updated,
+                "rejected": report.rows_rejected,
+            },
+        ).fetchone()[0]
+        con.execute(
+            f"insert into import_rejects (import_id, file, row_number, target_table, column_name, value, "
+            f"problem, fix) select $id, file, row, target_table, column_name, value, problem, fix "
+            f"from {run.problems} where severity = 'error' and row is not null "
+            f"order by file_index, row, source",
+            {"id": import_id},
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    run.progress(1.0, "Imported")
+    tables = pd.DataFrame(
+        [(t, *v) for t, v in totals.items()], columns=["table", "inserted", "updated", "unchanged"]
+    )
+    return ImportResult(
+        "imported",
+        report,
+        import_id,
+        tables,
+        report.rows_read,
+        inserted,
+        updated,
+        unchanged,
+        report.rows_rejected,
+        report.rows_skipped,
+    )
+
+
+def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[int, int, int]:
+    """(inserted, updated, unchanged) for the good rows of one mapped source."""
+    table = m.target
+    keys = KEYS[table]
+    cols = [c.name for c in m.columns]
+    q = {c: quote_ident(c) for c in cols}
+    rows = f"{run.prefix}_w{m.index}"
+    run.temp_tables.append(rows)
+    # identical repeats were reported as warnings; one copy of each key is written
+    con.execute(
+        f"create or replace temp table {rows} as select {', '.join(q.values())} from {run.good(m)} "
+        f"qualify row_number() over (partition by {', '.join(q[k] for k in keys)} order by {ROW}) = 1"
+    )
+    n = con.execute(f"select count(*) from {rows}").fetchone()[0]
+    same_key = " and ".join(f"t.{q[k]} = w.{q[k]}" for k in keys)
+    inserted = con.execute(
+        f"insert into {table} ({', '.join(q.values())}) select {', '.join(f'w.{q[c]}' for c in cols)} "
+        f"from {rows} as w where not exists (select 1 from {table} as t where {same_key})"
+    ).fetchone()[0]
+    updated = 0
+    others = [c for c in cols if c not in keys]
+    if m.source.mode == "upsert" and others:
+        same_key_u = " and ".join(f"{table}.{q[k]} = w.{q[k]}" for k in keys)
+        changed = " or ".join(f"{table}.{q[c]} is distinct from w.{q[c]}" for c in others)
+        updated = con.execute(
+            f"update {table} set {', '.join(f'{q[c]} = w.{q[c]}' for c in others)} "
+            f"from {rows} as w where {same_key_u} and ({changed})"
+        ).fetchone()[0]
+    return inserted, updated, n - inserted - updated
+
+
+def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str | None]]:
+    """(row count, order-independent content hash) of every table of the database.
+
+    Two databases, or one before and after an import, hold the same data
+    exactly when these agree.
+    """
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() "
+            "and schema_name = 'main' order by table_name"
+        ).fetchall()
+    ]
+    out = {}
+    for t in tables:
+        q = quote_ident(t)
+        out[t] = con.execute(
+            f"select count(*), md5(string_agg(cast(r as varchar), chr(10) order by cast(r as varchar))) "
+            f"from {q} as r"
+        ).fetchone()
+    return out

@@ -1,0 +1,310 @@
+"""Compile one mapping source into SQL that turns a staged file into canonical rows.
+
+The mapped table keeps, for every target column `c`, three versions of the
+value: `c__src` (the cell as the file has it), `c__val` (after value maps,
+rules and defaults, still text) and `c` (typed, null when it can't be
+converted). Validation compares them to find each bad cell on its row. Header
+names are quoted identifiers read from the file; every value that comes from a
+mapping (maps, constants, formats, time zones) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from closedloop.importer.catalog import Column, quote_ident
+from closedloop.importer.errors import Problem
+from closedloop.importer.mapping import ColumnSpec, Condition, Mapping, Source
+from closedloop.importer.readers import ROW, StagedTable
+
+EXPLODED = "__item"
+# A time of day followed by a UTC offset or Z: the value names its own instant.
+OFFSET_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
+TIME_RE = r"\d:\d\d"
+
+
+class Params:
+    """Collects bound values and hands out their `$pN` placeholders."""
+
+    def __init__(self, prefix: str = "p") -> None:
+        self.values: dict[str, Any] = {}
+        self.prefix = prefix
+
+    def __call__(self, value: Any) -> str:
+        name = f"{self.prefix}{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+@dataclass
+class Mapped:
+    """One source applied to one staged file."""
+
+    index: int  # position among all mapped tables of the run
+    file_index: int  # the staged file it came from (rows are rejected per file row)
+    source: Source
+    staged: StagedTable
+    table: str
+    columns: list[Column] = field(default_factory=list)  # target columns this source writes
+    specs: dict[str, ColumnSpec] = field(default_factory=dict)
+    rows: int = 0
+    skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    fatal: bool = False
+
+    @property
+    def file(self) -> str:
+        return self.staged.file
+
+    @property
+    def target(self) -> str:
+        return self.source.table
+
+    def written(self, name: str) -> bool:
+        return name in self.specs
+
+
+def _cell(col: str) -> str:
+    return f"nullif(trim({col}), '')"
+
+
+def map_source(
+    con: duckdb.DuckDBPyConnection,
+    mapping: Mapping,
+    source: Source,
+    staged: StagedTable,
+    target_columns: list[Column],
+    table: str,
+    index: int,
+    file_index: int,
+) -> Mapped:
+    """Create temp table `table` holding `staged` mapped through `source`."""
+    out = Mapped(index, file_index, source, staged, table)
+    present = {c.strip().lower(): c for c in staged.columns}
+    explode_col = None
+    if source.explode is not None:
+        explode_col = present.get(source.explode[0].strip().lower())
+        if explode_col is None:
+            out.problems.append(
+                _missing(staged, source, [source.explode[0]], "the list it turns into rows", True)
+            )
+            out.fatal = True
+            return out
+
+    def col(name: str) -> str | None:
+        actual = present.get(name.strip().lower())
+        if actual is None:
+            return None
+        return EXPLODED if actual == explode_col else quote_ident(actual)
+
+    by_name = {c.name: c for c in target_columns}
+    p = Params()
+    selects: list[str] = []
+    typed: list[str] = []
+    for spec in source.columns:
+        target = by_name.get(spec.target)
+        if target is None:
+            out.problems.append(
+                Problem(
+                    "error",
+                    staged.file,
+                    None,
+                    spec.label(),
+                    None,
+                    f"the database has no column {source.table}.{spec.target}",
+                    "Upgrade the database: run the import into a new file, or ask for a schema migration.",
+                    source.table,
+                )
+            )
+            out.fatal = True
+            continue
+        reads = spec.columns_read()
+        absent = [c for c in reads if col(c) is None]
+        if not _satisfied(spec, col):
+            if target.required:
+                out.problems.append(_missing(staged, source, absent, spec.target, True))
+                out.fatal = True
+            elif not spec.optional:
+                out.problems.append(_missing(staged, source, absent, spec.target, False))
+            continue
+        for c in spec.only_if:
+            if col(c.column) is None:
+                out.problems.append(
+                    Problem(
+                        "warning",
+                        staged.file,
+                        None,
+                        c.column,
+                        None,
+                        f"the column '{c.column}' is missing, so {spec.target} is read on every row",
+                        f"Add '{c.column}' to the export.",
+                        source.table,
+                    )
+                )
+        src, val = _value_sql(spec, col, p)
+        q = quote_ident(spec.target)
+        selects.append(f"{src} as {quote_ident(spec.target + '__src')}")
+        selects.append(f"{val} as {quote_ident(spec.target + '__val')}")
+        typed.append(f"{_typed_sql(quote_ident(spec.target + '__val'), target.kind, spec, source, p)} as {q}")
+        out.specs[spec.target] = spec
+        out.columns.append(target)
+    skip_cols = [(c, col(c)) for c in source.skip_if_empty]
+    absent_skip = [c for c, q in skip_cols if q is None]
+    if absent_skip:
+        out.problems.append(_missing(staged, source, absent_skip, "which rows to keep", True))
+        out.fatal = True
+    if out.fatal:
+        return out
+    keep = " and ".join(f"{_cell(q)} is not null" for _, q in skip_cols if q) or "true"
+    stg = staged.table
+    if explode_col is not None:
+        sep = p(source.explode[1])
+        items = f"string_split(coalesce({quote_ident(explode_col)}, ''), {sep})"
+        rows_sql = (
+            f"select * from (select *, trim(unnest({items})) as {EXPLODED} from {stg} where {keep}) "
+            f"where {EXPLODED} <> ''"
+        )
+    else:
+        rows_sql = f"select * from {stg} where {keep}"
+    sql = (
+        f"create temp table {table} as select x.*, {', '.join(typed) or 'null as __none'} from ("
+        f"select {ROW}, {', '.join(selects) or 'null as __none_src'} from ({rows_sql}) as s) as x"
+    )
+    con.execute(sql, p.values)
+    out.rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    if skip_cols:
+        kept = con.execute(f"select count(*) from {stg} where {keep}").fetchone()[0]
+        out.skipped = staged.rows - kept
+    return out
+
+
+def _missing(staged: StagedTable, source: Source, absent: list[str], what: str, fatal: bool) -> Problem:
+    cols = ", ".join(f"'{c}'" for c in absent) or "(none)"
+    if fatal:
+        return Problem(
+            "error",
+            staged.file,
+            None,
+            ", ".join(absent),
+            None,
+            f"missing column {cols}, needed for {what} ({source.label})",
+            f"Add the column to the export (its header must read exactly {cols}), "
+            f"or map another column in the mapping. The file's columns are: {', '.join(staged.columns)}.",
+            source.table,
+        )
+    return Problem(
+        "warning",
+        staged.file,
+        None,
+        ", ".join(absent),
+        None,
+        f"column {cols} is not in the file, so {what} is left as it is",
+        f"Add {cols} to the export if you want {what} filled in.",
+        source.table,
+    )
+
+
+def _satisfied(spec: ColumnSpec, col: Any) -> bool:
+    if spec.const is not None or spec.default is not None:
+        return True
+    if spec.hash:
+        return all(col(c) is not None for c in spec.hash)
+    if spec.sources:
+        return any(col(c) is not None for c in spec.sources)
+    return any(col(c.column) is not None for r in spec.rules for c in r.when)
+
+
+def _condition_sql(cond: Condition, col: Any, p: Params, absent_is: str) -> str:
+    q = col(cond.column)
+    if q is None:
+        return absent_is
+    parts = []
+    listed = [v for v in cond.values if v not in ("*", "")]
+    if "*" in cond.values:
+        parts.append(f"{_cell(q)} is not null")
+    if "" in cond.values:
+        parts.append(f"{_cell(q)} is null")
+    if listed:
+        parts.append(f"list_contains({p(listed)}, lower(trim({q})))")
+    return "(" + " or ".join(parts) + ")" if parts else "false"
+
+
+def _value_sql(spec: ColumnSpec, col: Any, p: Params) -> tuple[str, str]:
+    """(the cell as read, the value after maps/rules/defaults), both text."""
+    if spec.hash:
+        cells = [_cell(col(c)) for c in spec.hash]
+        src = (
+            f"case when {' and '.join(f'{c} is not null' for c in cells)} "
+            f"then {p(spec.prefix)} || md5(concat_ws('|', {', '.join(cells)})) end"
+        )
+    elif spec.sources:
+        cells = []
+        for c in spec.sources:
+            q = col(c)
+            if q is None:
+                continue
+            cells.append(_cell(f"split_part({q}, {p(spec.split)}, 1)") if spec.split else _cell(q))
+        src = cells[0] if len(cells) == 1 else f"coalesce({', '.join(cells)})"
+        if spec.prefix:
+            src = f"({p(spec.prefix)} || {src})"
+    elif spec.const is not None:
+        src = f"cast({p(spec.const)} as varchar)"
+    else:
+        src = "cast(null as varchar)"
+    val = src
+    if spec.value_map:
+        whens = " ".join(
+            f"when {p(k)} then {'cast(null as varchar)' if v is None else p(v)}" for k, v in spec.value_map
+        )
+        val = f"(case lower({val}) {whens} else {val} end)"
+    if spec.rules:
+        whens = " ".join(
+            f"when {' and '.join(_condition_sql(c, col, p, 'false') for c in r.when)} "
+            f"then {'cast(null as varchar)' if r.value is None else p(r.value)}"
+            for r in spec.rules
+        )
+        val = f"(case {whens} else {val} end)"
+    if spec.default is not None:
+        val = f"coalesce({val}, {p(spec.default)})"
+    if spec.only_if:
+        cond = " and ".join(_condition_sql(c, col, p, "true") for c in spec.only_if)
+        val = f"(case when {cond} then {val} end)"
+    return src, val
+
+
+def _typed_sql(v: str, kind: str, spec: ColumnSpec, source: Source, p: Params) -> str:
+    if kind in ("timestamp", "date"):
+        formats = list(spec.formats or source.date_formats)
+        tz = spec.timezone or source.timezone
+        local = f"try_cast({v} as timestamp)"
+        if formats:
+            local = f"coalesce(try_strptime({v}, {p(formats)}), {local})"
+        if tz != "UTC":
+            # only values with a time of day are instants; a bare date stays that calendar day
+            local = (
+                f"(case when regexp_matches({v}, {p(TIME_RE)}) "
+                f"then timezone('UTC', timezone({p(tz)}, {local})) else {local} end)"
+            )
+        ts = (
+            f"(case when {v} is null then null "
+            f"when regexp_matches({v}, {p(OFFSET_RE)}) then timezone('UTC', try_cast({v} as timestamptz)) "
+            f"else {local} end)"
+        )
+        return f"cast({ts} as date)" if kind == "date" else ts
+    if kind in ("number", "integer"):
+        s = f"regexp_replace(regexp_replace({v}, '^[A-Za-z]{{3}}\\s+', ''), '[\\s$€£¥]', '', 'g')"
+        s = f"replace({s}, ',', '')" if source.decimal == "." else f"replace(replace({s}, '.', ''), ',', '.')"
+        num = f"try_cast({s} as double)"
+        num = f"(case when isfinite({num}) then {num} end)"
+        if kind == "number":
+            return num
+        return f"(case when {num} = floor({num}) and abs({num}) < 2147483648 then cast({num} as bigint) end)"
+    if kind == "boolean":
+        return (
+            f"(case when lower({v}) in ('true', '1', 'yes', 'y', 't') then true "
+            f"when lower({v}) in ('false', '0', 'no', 'n', 'f') then false end)"
+        )
+    return v

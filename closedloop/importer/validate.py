@@ -1,0 +1,735 @@
+"""Validation: every problem of an import, found before anything is written.
+
+`Run` stages the files, matches each to a source of the mapping, maps it into
+canonical rows and checks them (types, required values, enumerations,
+amounts, dates, duplicate keys, references against the files AND the database,
+touches after close). `validate()` reports; `load.import_files()` reuses the
+same run to write.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from closedloop import db
+from closedloop.importer.catalog import (
+    IMPORT_TABLES,
+    KEYS,
+    NON_NEGATIVE,
+    REFERENCES,
+    SINGULAR,
+    quote_ident,
+    table_columns,
+)
+from closedloop.importer.errors import Problem, UnreadableFile
+from closedloop.importer.mapping import Mapping, Source, load_mapping
+from closedloop.importer.readers import ROW, InputFile, StagedTable, collect_inputs, stage_file
+from closedloop.importer.transform import Mapped, Params, map_source
+
+ProgressCallback = Callable[[float, str], None]
+
+PROBLEM_COLUMNS = ["severity", "file", "row", "column", "value", "problem", "fix", "table"]
+# The report keeps this many problems in memory; import_rejects gets them all.
+MAX_PROBLEMS = 100_000
+
+
+@dataclass
+class ValidationReport:
+    """What an import would do, and everything wrong with its input.
+
+    problems: one row per problem (severity, file, row, column, value, problem,
+    fix, table); row is the spreadsheet row (header = 1), empty for a whole-file
+    problem. files: how each file was read and which source it matched.
+    counts: per target table, rows read, rows with errors, rows that would be
+    written.
+    """
+
+    mapping: str
+    files: pd.DataFrame
+    problems: pd.DataFrame
+    counts: pd.DataFrame
+    errors: int
+    warnings: int
+    file_errors: int
+    total_problems: int
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    def can_import(self, on_error: str = "fail") -> bool:
+        """fail: only a clean input; quarantine: anything but a file that can't be used at all."""
+        return self.errors == 0 if on_error == "fail" else self.file_errors == 0
+
+    def to_csv(self, path: str | Path | None = None) -> str | None:
+        """The problems as CSV (written to `path`, or returned as text)."""
+        if path is None:
+            return self.problems.to_csv(index=False)
+        self.problems.to_csv(path, index=False)
+        return None
+
+    def lines(self, limit: int | None = 50) -> list[str]:
+        """The problems as lines a person reads: where, what, how to fix."""
+        out = []
+        shown = self.problems if limit is None else self.problems.head(limit)
+        for r in shown.itertuples(index=False):
+            where = r.file if pd.isna(r.row) else f"{r.file} row {int(r.row)}"
+            if isinstance(r.column, str) and r.column:
+                where += f", column '{r.column}'"
+            if isinstance(r.value, str):
+                where += f", value '{r.value}'"
+            out.append(f"{r.severity.upper():7} {where}: {r.problem}. Fix: {r.fix}")
+        hidden = self.total_problems - len(shown)
+        if hidden > 0:
+            out.append(f"… and {hidden} more problem(s); write them all with --report FILE.csv")
+        return out
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS}).astype({"row": "Int64"})
+
+
+class Run:
+    """One validation (and maybe import) of a set of files on one connection.
+
+    Everything it creates is a temp table named with a unique prefix, dropped by
+    `close()`; the database itself is only read.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        files: Iterable[Any],
+        mapping: Mapping | str | Path,
+        progress: ProgressCallback | None = None,
+        limit: int | None = None,
+    ) -> None:
+        self.con = con
+        self.limit = limit
+        self.mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+        self.progress = progress or (lambda f, m: None)
+        self.prefix = f"_imp_{uuid.uuid4().hex[:10]}"
+        self.workdir = Path(tempfile.mkdtemp(prefix="closedloop-import-"))
+        self.temp_tables: list[str] = []
+        self.file_problems: list[Problem] = []
+        self.row_problems: list[tuple[int, Problem]] = []  # (file index, problem) found while reading
+        self.staged: list[StagedTable] = []
+        self.mapped: list[Mapped] = []
+        self.matched: dict[int, Source] = {}
+        self.ignored: list[str] = []
+        self.file_names: list[str] = []
+        self.db_columns = table_columns(con)
+        self.problems = f"{self.prefix}_problems"
+        self.bad = f"{self.prefix}_bad"
+        self._files = files
+
+    # --- the steps ---------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Read, match, map and check every file."""
+        try:
+            inputs = collect_inputs(self._files, self.workdir)
+        except UnreadableFile as exc:
+            self.file_problems.append(Problem("error", exc.file, None, None, None, exc.problem, exc.fix))
+            inputs = []
+        self.file_names = [i.name for i in inputs]
+        self._stage_all(inputs)
+        self._match_and_map()
+        self.progress(0.55, "Checking rows")
+        self._check()
+        self.progress(0.7, "Checked")
+
+    def _stage_all(self, inputs: list[InputFile]) -> None:
+        hints = [set(s.signature) for s in self.mapping.primaries() if s.signature]
+        sizes = [max(i.path.stat().st_size, 1) for i in inputs]
+        done, total = 0, sum(sizes) or 1
+        for n, (inp, size) in enumerate(zip(inputs, sizes, strict=True)):
+            if self.mapping.ignores(inp.name):
+                self.ignored.append(inp.name)
+                continue
+            base, share = 0.5 * done / total, 0.5 * size / total
+
+            def tick(f: float, base: float = base, share: float = share, name: str = inp.name) -> None:
+                self.progress(base + share * f, f"Reading {name}")
+
+            tick(0.0)
+            try:
+                for staged in stage_file(self.con, inp, f"{self.prefix}_f{n}", hints, tick, self.limit):
+                    self.temp_tables.append(staged.table)
+                    idx = len(self.staged)
+                    self.staged.append(staged)
+                    for pr in staged.problems:
+                        if pr.row is None:
+                            self.file_problems.append(pr)
+                        else:
+                            self.row_problems.append((idx, pr))
+            except UnreadableFile as exc:
+                self.file_problems.append(Problem("error", inp.name, None, None, None, exc.problem, exc.fix))
+            done += size
+
+    def _choose(self, staged: StagedTable) -> Source | None:
+        header = {c.lower() for c in staged.columns}
+        name = staged.input.name if staged.sheet is None else staged.sheet
+        primaries = self.mapping.primaries()
+        by_name = [s for s in primaries if s.matches_name(name) or s.matches_name(staged.input.name)]
+        by_sig = [s for s in primaries if s.signature and {c.lower() for c in s.signature} <= header]
+        by_sig.sort(key=lambda s: -len(s.signature))
+        if by_name:
+            both = [s for s in by_name if s in by_sig]
+            if both:
+                return both[0]
+            if by_sig and not any(s.signature and {c.lower() for c in s.signature} & header for s in by_name):
+                self.file_problems.append(
+                    Problem(
+                        "error",
+                        staged.file,
+                        None,
+                        None,
+                        None,
+                        f"the file is named like {by_name[0].label} "
+                        f"but its columns are those of {by_sig[0].label}",
+                        f"Check that you picked the right file; if it is {by_sig[0].label}, "
+                        f"rename it to match {' or '.join(by_sig[0].files) or 'that export'}.",
+                        by_name[0].table,
+                    )
+                )
+                return None
+            return by_name[0]
+        if by_sig:
+            return by_sig[0]
+        if staged.sheet is not None and len([s for s in self.staged if s.input == staged.input]) > 1:
+            self.ignored.append(staged.file)
+            return None
+        known = "; ".join(
+            f"{s.label} ({', '.join(s.files) or 'any name'}; columns {', '.join(s.signature)})"
+            for s in primaries
+        )
+        one_col = len(staged.columns) == 1 and staged.format == "csv"
+        self.file_problems.append(
+            Problem(
+                "error",
+                staged.file,
+                None,
+                None,
+                None,
+                "can't tell which kind of export this is"
+                + (
+                    f": its header was read as one column '{staged.columns[0]}'"
+                    if one_col
+                    else f" from its name or its columns ({', '.join(staged.columns[:12])})"
+                ),
+                ("Save it with commas, semicolons, tabs or | between values. " if one_col else "")
+                + f"Mapping '{self.mapping.name}' reads: {known}. Rename the file or pick another mapping.",
+            )
+        )
+        return None
+
+    def _match_and_map(self) -> None:
+        total = len(self.staged) or 1
+        for fi, staged in enumerate(self.staged):
+            self.progress(0.5 + 0.05 * fi / total, f"Mapping {staged.file}")
+            source = self._choose(staged)
+            if source is None:
+                continue
+            self.matched[fi] = source
+            if staged.rows == 0:
+                self.file_problems.append(
+                    Problem(
+                        "error",
+                        staged.file,
+                        None,
+                        None,
+                        None,
+                        "the file has a header but no data rows",
+                        "Export it again with its rows, or leave it out.",
+                        source.table,
+                    )
+                )
+                continue
+            for src in [source, *self.mapping.companions(source)]:
+                name = f"{self.prefix}_m{len(self.mapped)}"
+                m = map_source(
+                    self.con,
+                    self.mapping,
+                    src,
+                    staged,
+                    self.db_columns[src.table],
+                    name,
+                    len(self.mapped),
+                    fi,
+                )
+                if m.fatal:
+                    self.file_problems += [p for p in m.problems]
+                    continue
+                self.temp_tables.append(name)
+                self.file_problems += m.problems
+                self.mapped.append(m)
+
+    # --- checks --------------------------------------------------------------------------------
+
+    def _check(self) -> None:
+        con = self.con
+        con.execute(
+            f"create temp table {self.problems} (file_index integer, source integer, severity varchar, "
+            f"file varchar, row bigint, column_name varchar, value varchar, problem varchar, fix varchar, "
+            f"target_table varchar)"
+        )
+        self.temp_tables.append(self.problems)
+        self._insert_python_problems()
+        for m in self.mapped:
+            self._row_checks(m)
+        self._refresh_bad()
+        for table in IMPORT_TABLES:
+            self._duplicates(table)
+        self._refresh_bad()
+        self._references()
+        self._touches_after_close()
+
+    def _insert_python_problems(self) -> None:
+        rows = [(fi, -1, *p.as_tuple()) for fi, p in self.row_problems]
+        if not rows:
+            return
+        cols = list(zip(*rows, strict=True))
+        names = ["file_index", "source", *PROBLEM_COLUMNS]
+        t = pa.table({n: pa.array(c) for n, c in zip(names, cols, strict=True)})
+        self.con.register("__problems_chunk", t)
+        try:
+            self.con.execute(
+                f"insert into {self.problems} select file_index, source, severity, file, row, "
+                f'"column", value, problem, fix, "table" from __problems_chunk'
+            )
+        finally:
+            self.con.unregister("__problems_chunk")
+
+    def _emit(
+        self,
+        m: Mapped,
+        where: str,
+        column: str,
+        value_sql: str,
+        problem: str,
+        fix: str,
+        severity: str = "error",
+        params: Params | None = None,
+        problem_sql: str | None = None,
+        table_sql: str | None = None,
+    ) -> None:
+        p = params or Params()
+        sql = (
+            f"insert into {self.problems} select {p(m.file_index)}, {p(m.index)}, {p(severity)}, "
+            f"{p(m.file)}, {ROW}, {p(column)}, cast({value_sql} as varchar), "
+            f"{problem_sql or p(problem)}, {p(fix)}, {p(m.target)} from {table_sql or m.table} where {where}"
+        )
+        self.con.execute(sql, p.values)
+
+    def _row_checks(self, m: Mapped) -> None:
+        table = m.target
+        for c in m.columns:
+            spec = m.specs[c.name]
+            q, val, src = (quote_ident(c.name + s) for s in ("", "__val", "__src"))
+            label = spec.label()
+            failed = f"({val} is not null and {q} is null)"
+            if c.kind in ("timestamp", "date"):
+                formats = list(spec.formats or m.source.date_formats)
+                self._emit(
+                    m,
+                    failed,
+                    label,
+                    f"coalesce({src}, {val})",
+                    f"not a date this mapping can read ({c.name})",
+                    "Write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"
+                    + (f", or in one of the mapping's formats ({', '.join(formats)})" if formats else "")
+                    + "; or add the file's date format to date_formats in the mapping.",
+                )
+            elif c.kind in ("number", "integer"):
+                whole = c.kind == "integer"
+                self._emit(
+                    m,
+                    failed,
+                    label,
+                    f"coalesce({src}, {val})",
+                    f"not a {'whole ' if whole else ''}number ({c.name})",
+                    "Use digits only, with '.' before decimals (1234.50)"
+                    + ("" if whole else '; set decimal = "," in the mapping if the file writes 1234,50')
+                    + ".",
+                )
+            elif c.kind == "boolean":
+                self._emit(m, failed, label, src, f"not true/false ({c.name})", "Use true or false (or 1/0).")
+            if c.required:
+                derived = f" (derived from {label})" if spec.hash else ""
+                self._emit(
+                    m,
+                    f"{val} is null",
+                    label,
+                    src,
+                    f"{c.name} is required but empty{derived}",
+                    f"Fill in {label} on this row.",
+                )
+            allowed = self.mapping.allowed(table, c.name)
+            if allowed is not None:
+                p = Params()
+                self._emit(
+                    m,
+                    f"{q} is not null and not list_contains({p(list(allowed))}, {q})",
+                    label,
+                    f"coalesce({src}, {val})",
+                    f"not a known {c.name}",
+                    f"Use one of {', '.join(allowed)}; or map this value in the mapping "
+                    f'(map = {{ "…" = "…" }} under {c.name}).',
+                    params=p,
+                )
+            if (table, c.name) in NON_NEGATIVE:
+                self._emit(
+                    m,
+                    f"{q} < 0",
+                    label,
+                    src,
+                    f"negative {c.name}",
+                    f"{c.name} can't be below zero; correct the value (refunds and credits aren't deals).",
+                )
+        if table == "deals" and m.written("outcome"):
+            closed_ok = "closed_at is not null" if m.written("closed_at") else "false"
+            failed_close = (
+                "(closed_at__val is not null and closed_at is null)" if m.written("closed_at") else "false"
+            )
+            self._emit(
+                m,
+                f"outcome in ('won', 'lost') and not ({closed_ok}) and not {failed_close}",
+                m.specs["closed_at"].label() if m.written("closed_at") else "closed_at",
+                "outcome",
+                "a won or lost deal needs a close date",
+                "Fill in the close date of this deal.",
+            )
+        if table == "deals" and m.written("closed_at") and m.written("created_at"):
+            self._emit(
+                m,
+                "closed_at < created_at",
+                m.specs["closed_at"].label(),
+                "strftime(closed_at, '%Y-%m-%d %H:%M') || ' < ' || strftime(created_at, '%Y-%m-%d %H:%M')",
+                "the deal closed before it was created",
+                "Check both dates: the close date must be on or after the created date.",
+            )
+
+    def _refresh_bad(self) -> None:
+        self.con.execute(
+            f"create or replace temp table {self.bad} as select distinct file_index, row "
+            f"from {self.problems} where severity = 'error' and row is not null"
+        )
+        if self.bad not in self.temp_tables:
+            self.temp_tables.append(self.bad)
+
+    def good(self, m: Mapped) -> str:
+        """The rows of `m` that no error has rejected."""
+        return (
+            f"(select * from {m.table} as g where not exists (select 1 from {self.bad} as b "
+            f"where b.file_index = {m.file_index} and b.row = g.{ROW}))"
+        )
+
+    def _duplicates(self, table: str) -> None:
+        sources = [m for m in self.mapped if m.target == table and m.source.mode == "upsert"]
+        keys = KEYS[table]
+        if not sources or not all(all(m.written(k) for k in keys) for m in sources):
+            return
+        key_sql = ", ".join(quote_ident(k) for k in keys)
+        parts = []
+        for m in sources:
+            cols = ", ".join(quote_ident(c.name) for c in m.columns)
+            parts.append(
+                f"select {m.index} as source, {m.file_index} as file_index, {ROW}, {key_sql}, "
+                f"md5(cast(row({cols}) as varchar)) as h from {self.good(m)} "
+                f"where {' and '.join(quote_ident(k) + ' is not null' for k in keys)}"
+            )
+        names = {m.index: m for m in sources}
+        ranked = f"{self.prefix}_dups"
+        self.con.execute(
+            f"""
+            create or replace temp table {ranked} as
+            select * from (
+                select *,
+                    row_number() over w as n,
+                    first_value(source) over w as first_source,
+                    first_value({ROW}) over w as first_row,
+                    first_value(h) over w as first_h
+                from ({" union all ".join(parts)})
+                window w as (partition by {key_sql} order by source, {ROW})
+            )
+            where n > 1
+            """
+        )
+        self.temp_tables.append(ranked)
+        key_text = " + ".join(keys)
+        for m in sources:
+            p = Params()
+            first_file = (
+                "case first_source " + " ".join(f"when {s} then {p(names[s].file)}" for s in names) + " end"
+            )
+            self._emit(
+                m,
+                f"source = {m.index} and h = first_h",
+                key_text,
+                " || ' / ' || ".join(f"cast({quote_ident(k)} as varchar)" for k in keys),
+                "",
+                "Nothing to do; remove the repeated row to silence this.",
+                severity="warning",
+                params=p,
+                problem_sql=(
+                    f"'exact repeat of row ' || first_row || ' of ' || {first_file} || '; imported once'"
+                ),
+                table_sql=ranked,
+            )
+            p2 = Params()
+            first_file2 = (
+                "case first_source " + " ".join(f"when {s} then {p2(names[s].file)}" for s in names) + " end"
+            )
+            self._emit(
+                m,
+                f"source = {m.index} and h <> first_h",
+                key_text,
+                " || ' / ' || ".join(f"cast({quote_ident(k)} as varchar)" for k in keys),
+                "",
+                f"Keep one row per {key_text}, or give this row its own id.",
+                params=p2,
+                problem_sql=(
+                    f"'duplicate {key_text}: row ' || first_row || ' of ' || {first_file2} "
+                    f"|| ' has the same key with different values'"
+                ),
+                table_sql=ranked,
+            )
+
+    def _references(self) -> None:
+        """Unknown accounts/contacts/deals/campaigns, against the files and the database.
+
+        Repeated until stable: a rejected account makes its deals unknown references too.
+        """
+        checks = [
+            (m, c.name, REFERENCES[(m.target, c.name)])
+            for m in self.mapped
+            for c in m.columns
+            if (m.target, c.name) in REFERENCES
+        ]
+        if not checks:
+            return
+        known = f"{self.prefix}_known"
+        self.temp_tables.append(known)
+        for rnd in range(10):
+            before = self.con.execute(f"select count(*) from {self.problems}").fetchone()[0]
+            parts = []
+            for parent in sorted({c[2] for c in checks}):
+                # parent and key names come from the catalog's allowlist
+                key = KEYS[parent][0]
+                parts.append(f"select '{parent}' as t, {key} as k from {parent}")
+                for m in self.mapped:
+                    if m.target == parent and m.written(key):
+                        parts.append(f"select '{parent}', {quote_ident(key)} from {self.good(m)}")
+            union = " union ".join(parts)
+            self.con.execute(f"create or replace temp table {known} as {union}")
+            for m, column, parent in checks:
+                q = quote_ident(column)
+                rows = m.table if rnd == 0 else self.good(m)
+                seen = (
+                    f"not exists (select 1 from {self.problems} as pr where pr.file_index = {m.file_index} "
+                    f"and pr.row = r.{ROW} and pr.problem like 'unknown %')"
+                )
+                p = Params()
+                self._emit(
+                    m,
+                    f"{q} is not null and not exists (select 1 from {known} as k where k.t = '{parent}' "
+                    f"and k.k = {q}) and {seen}",
+                    m.specs[column].label(),
+                    q,
+                    f"unknown {SINGULAR[parent]}: not in the files nor the database",
+                    f"Import the {parent} export in the same run (or before), or correct the id.",
+                    params=p,
+                    table_sql=f"{rows} as r",
+                )
+            self._refresh_bad()
+            after = self.con.execute(f"select count(*) from {self.problems}").fetchone()[0]
+            if after == before:
+                break
+
+    def _touches_after_close(self) -> None:
+        touches = [
+            m
+            for m in self.mapped
+            if m.target == "touchpoints" and m.written("occurred_at") and m.written("account_id")
+        ]
+        if not touches:
+            return
+        deal_sources = [
+            m
+            for m in self.mapped
+            if m.target == "deals"
+            and m.source.mode == "upsert"
+            and all(m.written(c) for c in ("deal_id", "account_id", "closed_at", "outcome"))
+        ]
+        imported = (
+            " union all ".join(
+                f"select deal_id, account_id, closed_at, outcome from {self.good(m)}" for m in deal_sources
+            )
+            or "select null::varchar, null::varchar, null::timestamp, null::varchar where false"
+        )
+        acct = f"{self.prefix}_acct"
+        self.temp_tables.append(acct)
+        self.con.execute(
+            f"""
+            create or replace temp table {acct} as
+            with imported as ({imported}),
+            all_deals as (
+                select * from imported
+                union all
+                select deal_id, account_id, closed_at, outcome from deals
+                where deal_id not in (select deal_id from imported where deal_id is not null)
+            )
+            select account_id, count(*) filter (where outcome = 'open') as open_deals,
+                   max(closed_at) as last_close
+            from all_deals where account_id is not null group by account_id
+            """
+        )
+        for m in touches:
+            self._emit(
+                m,
+                "a.open_deals = 0 and t.occurred_at > a.last_close",
+                m.specs["occurred_at"].label(),
+                "strftime(t.occurred_at, '%Y-%m-%d %H:%M')",
+                "",
+                "Nothing to fix if the touch is real: touches after the close never count.",
+                severity="warning",
+                problem_sql=(
+                    "'after the last deal of account ' || t.account_id || ' closed (' "
+                    "|| strftime(a.last_close, '%Y-%m-%d') || '): kept, but no deal counts it'"
+                ),
+                table_sql=f"{self.good(m)} as t join {acct} as a on a.account_id = t.account_id",
+            )
+
+    # --- results ---------------------------------------------------------------------------------
+
+    def rows_read(self) -> int:
+        structural = {(fi, p.row) for fi, p in self.row_problems if p.severity == "error"}
+        return sum(s.rows for s in self.staged) + len(structural)
+
+    def report(self) -> ValidationReport:
+        con = self.con
+        file_rows = [p.as_tuple() for p in self.file_problems]
+        total = con.execute(f"select count(*) from {self.problems}").fetchone()[0]
+        rows = con.execute(
+            f"""
+            select severity, file, row, column_name, value, problem, fix, target_table
+            from {self.problems}
+            order by severity = 'warning', file_index, row, source, column_name
+            limit {MAX_PROBLEMS}
+            """
+        ).fetchall()
+        problems = (
+            pd.DataFrame(file_rows + rows, columns=PROBLEM_COLUMNS)
+            if (file_rows or rows)
+            else _empty_problems()
+        )
+        problems["row"] = problems["row"].astype("Int64")
+        errors = (
+            sum(p.severity == "error" for p in self.file_problems)
+            + con.execute(f"select count(*) from {self.problems} where severity = 'error'").fetchone()[0]
+        )
+        warnings = len(self.file_problems) + total - errors
+        file_errors = sum(p.severity == "error" for p in self.file_problems)
+        bad_rows = con.execute(f"select count(*) from {self.bad}").fetchone()[0]
+        files = []
+        for fi, s in enumerate(self.staged):
+            src = self.matched.get(fi)
+            skipped = max((m.skipped for m in self.mapped if m.file_index == fi), default=0)
+            files.append(
+                (
+                    s.file,
+                    s.format,
+                    s.encoding,
+                    s.delimiter,
+                    src.label if src else None,
+                    src.table if src else None,
+                    s.rows,
+                    skipped,
+                )
+            )
+        for name in self.ignored:
+            files.append((name, None, None, None, "ignored by the mapping", None, 0, 0))
+        files_df = pd.DataFrame(
+            files, columns=["file", "format", "encoding", "delimiter", "source", "table", "rows", "skipped"]
+        )
+        counts = []
+        for table in IMPORT_TABLES:
+            ms = [m for m in self.mapped if m.target == table]
+            if not ms:
+                continue
+            n = sum(m.rows for m in ms)
+            bad = sum(
+                con.execute(
+                    f"select count(*) from {m.table} as g where exists (select 1 from {self.bad} as b "
+                    f"where b.file_index = {m.file_index} and b.row = g.{ROW})"
+                ).fetchone()[0]
+                for m in ms
+            )
+            counts.append((table, n, bad, n - bad))
+        counts_df = pd.DataFrame(counts, columns=["table", "rows", "rows_with_errors", "rows_to_write"])
+        return ValidationReport(
+            mapping=self.mapping.name,
+            files=files_df,
+            problems=problems,
+            counts=counts_df,
+            errors=errors,
+            warnings=warnings,
+            file_errors=file_errors,
+            total_problems=len(file_rows) + total,
+            rows_read=self.rows_read(),
+            rows_rejected=bad_rows,
+            rows_skipped=sum(files_df["skipped"]) if len(files_df) else 0,
+        )
+
+    def close(self) -> None:
+        for t in reversed(self.temp_tables):
+            try:
+                self.con.execute(f"drop table if exists {t}")
+            except duckdb.Error:
+                pass
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection,
+    files: Iterable[Any],
+    mapping: Mapping | str | Path,
+    progress: ProgressCallback | None = None,
+) -> ValidationReport:
+    """Check `files` against `mapping` and the database behind `con`; writes nothing.
+
+    `con` may be read-only (the app's connection). A database without the
+    Closed Loop tables is checked as if empty.
+    """
+    if not _has_schema(con):
+        scratch = duckdb.connect()
+        try:
+            db.create_schema(scratch)
+            return validate(scratch, files, mapping, progress)
+        finally:
+            scratch.close()
+    run = Run(con, files, mapping, progress)
+    try:
+        run.prepare()
+        return run.report()
+    finally:
+        run.close()
+
+
+def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    cols = table_columns(con)
+    return all(cols[t] for t in IMPORT_TABLES)

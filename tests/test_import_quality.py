@@ -1,0 +1,84 @@
+"""The data-quality panel on the hand-built fixture (tests/fixture.py), figures worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from closedloop import db
+from closedloop.importer import data_quality
+
+
+def test_rows_per_table_counts_the_fixture(fixture_con):
+    df = db.run(fixture_con, "data_quality_rows_per_table")
+    counts = dict(zip(df["table_name"], df["row_count"], strict=True))
+    assert counts["accounts"] == 7 and counts["contacts"] == 8 and counts["leads"] == 9
+    assert counts["campaigns"] == 6 and counts["touchpoints"] == 24 and counts["deals"] == 12
+    assert counts["deal_contacts"] == 13 and counts["deal_stage_history"] == 34  # 12 + 12 + 10 closed
+    total, sample = data_quality(fixture_con)["rows_per_table"]
+    assert total == 7 + 8 + 9 + 6 + 24 + 12 + 13 + 34
+    assert list(sample["table_name"][:2]) == ["accounts", "contacts"]
+
+
+def test_the_fixture_has_no_orphans_until_one_is_added(fixture_db):
+    con = duckdb.connect(str(fixture_db))
+    assert db.run(con, "data_quality_orphans", sample_size=5).empty
+    con.execute("insert into deal_contacts values ('D01', 'K99', 'user')")
+    con.execute(
+        "insert into touchpoints values ('T99', '2026-01-01', 'A9', null, 'sales', 'sales', "
+        "'sales_call', null, null)"
+    )
+    count, sample = data_quality(con)["orphans"]
+    assert count == 2
+    assert set(zip(sample["table_name"], sample["missing_id"], strict=True)) == {
+        ("deal_contacts", "K99"),
+        ("touchpoints", "A9"),
+    }
+    con.close()
+
+
+def test_touches_after_close_is_t10_only(fixture_con):
+    # A2's deals D09 and D02 closed by 2026-03-01 and none is open; T10 came on 03-05.
+    # T18 (A4, after D04 closed) still counts for the open D10, so it isn't listed.
+    df = db.run(fixture_con, "data_quality_touches_after_close", sample_size=10)
+    assert list(df["touchpoint_id"]) == ["T10"]
+    assert df["days_after_close"].iloc[0] == 4
+    assert data_quality(fixture_con)["touches_after_close"][0] == 1
+
+
+def test_deals_without_touchpoints_is_d06(fixture_con):
+    df = db.run(fixture_con, "data_quality_deals_without_touchpoints", lookback_days=180, sample_size=10)
+    assert list(df["deal_id"]) == ["D06"]
+    assert data_quality(fixture_con)["deals_without_touchpoints"][0] == 1
+
+
+def test_deals_without_account_and_duplicates_are_none_in_the_fixture(fixture_con):
+    assert db.run(fixture_con, "data_quality_deals_without_account", sample_size=5).empty
+    assert db.run(fixture_con, "data_quality_duplicate_touches", sample_size=5).empty
+
+
+def test_duplicate_looking_touches_are_grouped(fixture_db):
+    con = duckdb.connect(str(fixture_db))
+    # T02 again under another id, later the same day: an ebook download logged by two tools
+    con.execute(
+        "insert into touchpoints values ('HS-1', '2025-12-01 16:30', 'A1', 'K01', 'marketing', "
+        "'content', 'ebook_download', 'C2', 'ROI Guide')"
+    )
+    count, sample = data_quality(con)["duplicate_touches"]
+    assert count == 1
+    assert sample["touchpoint_ids"].iloc[0] == "HS-1, T02"
+    con.close()
+
+
+def test_date_ranges_flag_dates_after_as_of(fixture_con):
+    df = db.run(fixture_con, "data_quality_date_ranges", as_of=datetime(2026, 3, 31))
+    occurred = df[(df["table_name"] == "touchpoints") & (df["column_name"] == "occurred_at")].iloc[0]
+    assert occurred["earliest"] == datetime(2025, 5, 20, 10) and occurred["latest"] == datetime(
+        2026, 4, 1, 10
+    )
+    assert occurred["in_future"] == 1  # T18
+    closed = df[(df["table_name"] == "deals") & (df["column_name"] == "closed_at")].iloc[0]
+    assert closed["empty"] == 2 and closed["filled"] == 10  # D10 and D11 are open
+    assert data_quality(fixture_con, as_of=datetime(2026, 3, 31))["date_ranges"][0] == 1
+    assert data_quality(fixture_con, as_of=datetime(2030, 1, 1))["date_ranges"][0] == 0

@@ -1,0 +1,94 @@
+"""Journeys: the channel paths that closed deals followed, won vs lost.
+
+Paths collapse consecutive repeats of a channel. The transition matrix is the
+attribution engine's Markov chain (closedloop.attribution: repeats kept, deals
+without a touch left out), from '(start)' to '(won)' or '(lost)'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from closedloop import attribution, db
+from closedloop.attribution import markov
+from closedloop.filters import Filters
+
+NO_TOUCHPOINT = "(no touchpoint)"
+START, WON, LOST = "(start)", "(won)", "(lost)"
+
+
+@dataclass(frozen=True)
+class Journeys:
+    deals: pd.DataFrame  # one row per closed deal: its path, steps and touches
+    paths: pd.DataFrame  # one row per path: deals, won, lost, win rate; most common first
+    stats: pd.DataFrame  # one row per closed deal: touches, days from first touch to close
+    summary: pd.DataFrame  # one row per outcome (won, lost): medians and means of stats
+    # the Markov chain of the same deals: from_state, to_state, transitions, probability
+    transitions: pd.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        return self.deals.empty
+
+
+def path_summary(deals: pd.DataFrame) -> pd.DataFrame:
+    """Deals per path with wins, losses, win rate and won revenue, most common first."""
+    won = deals["outcome"] == "won"
+    g = (
+        deals.assign(won=won, lost=~won, won_amount=deals["amount_usd"].fillna(0).where(won, 0))
+        .groupby("path", as_index=False)
+        .agg(steps=("steps", "first"), deals=("deal_id", "count"), won_deals=("won", "sum"),
+             lost_deals=("lost", "sum"), won_revenue_usd=("won_amount", "sum"))
+    )
+    g["win_rate"] = g["won_deals"] / g["deals"]
+    g = g.sort_values(["deals", "won_deals", "path"], ascending=[False, False, True], ignore_index=True)
+    return g[["path", "steps", "deals", "won_deals", "lost_deals", "win_rate", "won_revenue_usd"]]
+
+
+def stats_summary(stats: pd.DataFrame) -> pd.DataFrame:
+    """Won vs lost: deals, median and mean touches, median days from first touch to close."""
+    rows = []
+    for outcome in ("won", "lost"):
+        s = stats[stats["outcome"] == outcome]
+        days = pd.to_numeric(s["days_first_touch_to_close"], errors="coerce").dropna()
+        rows.append({
+            "outcome": outcome,
+            "deals": len(s),
+            "deals_without_touch": int((s["touches"] == 0).sum()),
+            "median_touches": float(s["touches"].median()) if len(s) else None,
+            "mean_touches": float(s["touches"].mean()) if len(s) else None,
+            "median_days_first_touch_to_close": float(days.median()) if len(days) else None,
+            "mean_days_first_touch_to_close": float(days.mean()) if len(days) else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def transition_matrix(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1) -> pd.DataFrame:
+    """The Markov attribution model's transition probabilities between channel states
+    (order k: a state is the last k channels), with '(won)' and '(lost)' as the ends."""
+    counts = attribution.markov_transitions(con, by="channel", order=order, **f.params())
+    if counts.empty:
+        return pd.DataFrame(columns=["from_state", "to_state", "transitions", "probability"])
+    t = markov.transition_probabilities(counts).rename(columns={"from": "from_state", "to": "to_state"})
+    t = t.replace({"to_state": {"(conversion)": WON, "(null)": LOST}})
+    return t.sort_values(["from_state", "to_state"], key=lambda s: s.map(_state_order), ignore_index=True)
+
+
+def _state_order(state: str) -> tuple[int, str]:
+    return ({START: 0, WON: 2, LOST: 3}.get(state, 1), state)
+
+
+def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1) -> Journeys:
+    p = f.params()
+    deals = db.run(con, "journey_paths", **p)
+    stats = db.run(con, "journey_stats", **p)
+    return Journeys(
+        deals=deals,
+        paths=path_summary(deals),
+        stats=stats,
+        summary=stats_summary(stats),
+        transitions=transition_matrix(con, f, order),
+    )

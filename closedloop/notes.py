@@ -1,0 +1,107 @@
+"""Retrospective notes: what each team says mattered on a closed deal.
+
+`add_note` is the app's only write to the deals data. It opens its own
+read-write connection (the dashboard's own connection is read-only), checks
+everything first, writes one row in a transaction and closes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from closedloop import db
+
+TEAMS = ("marketing", "sales")
+VERDICTS = ("critical", "helpful", "noise")
+MAX_TEXT_CHARS = 2000
+
+
+class NoteError(ValueError):
+    """A note that can't be saved; the message says why and what to do."""
+
+
+def add_note(
+    db_path: str | Path,
+    deal_id: str,
+    team: str,
+    verdict: str,
+    text: str | None,
+    touchpoint_id: str | None = None,
+    review_id: str | None = None,
+) -> int:
+    """Save one retrospective note on a deal (or on one of its touches) and return its note_id.
+
+    A touch belongs to the deal when it is a touch of the deal's account or of
+    one of the deal's contacts. The comment is optional; the verdict is not.
+    """
+    if team not in TEAMS:
+        raise NoteError(f"Team must be one of {', '.join(TEAMS)}, got {team!r}.")
+    if verdict not in VERDICTS:
+        raise NoteError(f"Verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}.")
+    text = (text or "").strip() or None
+    if text is not None and len(text) > MAX_TEXT_CHARS:
+        raise NoteError(f"A comment holds at most {MAX_TEXT_CHARS:,} characters, got {len(text):,}.")
+    path = Path(db_path)
+    if not path.exists():
+        raise NoteError(f"No database at {path}.")
+
+    con = db.connect(path, read_only=False)
+    try:
+        con.begin()
+        try:
+            note_id = _insert(con, deal_id, team, verdict, text, touchpoint_id, review_id)
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
+        return note_id
+    finally:
+        con.close()
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    deal_id: str,
+    team: str,
+    verdict: str,
+    text: str | None,
+    touchpoint_id: str | None,
+    review_id: str | None,
+) -> int:
+    deal = con.execute("select account_id from deals where deal_id = $d", {"d": deal_id}).fetchone()
+    if deal is None:
+        raise NoteError(f"There is no deal {deal_id!r}.")
+    if touchpoint_id is not None:
+        touch = con.execute(
+            "select account_id, contact_id from touchpoints where touchpoint_id = $t", {"t": touchpoint_id}
+        ).fetchone()
+        if touch is None:
+            raise NoteError(f"There is no touchpoint {touchpoint_id!r}.")
+        of_contact = con.execute(
+            "select count(*) from deal_contacts where deal_id = $d and contact_id = $c",
+            {"d": deal_id, "c": touch[1]},
+        ).fetchone()[0]
+        if touch[0] != deal[0] and not of_contact:
+            raise NoteError(
+                f"Touchpoint {touchpoint_id!r} is not a touch of deal {deal_id!r}: it belongs to "
+                f"another account and to none of the deal's contacts."
+            )
+    if review_id is not None:
+        found = con.execute("select count(*) from reviews where review_id = $r", {"r": review_id}).fetchone()
+        if not found[0]:
+            raise NoteError(f"There is no review {review_id!r}.")
+    row = con.execute(
+        "insert into retro_notes (deal_id, touchpoint_id, team, verdict, text, review_id) "
+        "values ($deal_id, $touchpoint_id, $team, $verdict, $text, $review_id) returning note_id",
+        {"deal_id": deal_id, "touchpoint_id": touchpoint_id, "team": team, "verdict": verdict,
+         "text": text, "review_id": review_id},
+    ).fetchone()
+    return int(row[0])
+
+
+def notes_for_deal(con: duckdb.DuckDBPyConnection, deal_id: str) -> pd.DataFrame:
+    """Every note on the deal, newest first, with the touch it is about (if any)."""
+    return db.run(con, "retro_notes_for_deal", deal_id=deal_id)

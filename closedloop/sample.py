@@ -471,7 +471,8 @@ def generate(
         con.execute("checkpoint")
     except BaseException:
         con.close()
-        tmp.unlink(missing_ok=True)
+        for partial in (tmp, Path(str(tmp) + ".wal")):
+            partial.unlink(missing_ok=True)
         raise
     con.close()
     Path(str(path) + ".wal").unlink(missing_ok=True)

@@ -57,3 +57,220 @@ def touch_type_shares(df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=alt.Step(14))
     )
+
+
+# --- Deal explorer -------------------------------------------------------------------------------
+
+TIMELINE_LANES = ["Milestones", "Marketing", "Sales"]
+MARKER_COLOR = "#616161"
+NOTE_COLOR = "#6a1b9a"
+
+
+def _text(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return "–"
+    return str(value)
+
+
+def deal_timeline(touches: pd.DataFrame, markers: pd.DataFrame, title: str) -> alt.LayerChart:
+    """One deal's history on a time axis: touches in a marketing and a sales lane (team as colour,
+    touchpoint type as shape), milestones (lead and opportunity creation, stage changes, close) as
+    labelled dashed rules, and touches that carry a retrospective note ringed and marked ✎."""
+    t = touches.assign(
+        lane=touches["team"].map({"marketing": "Marketing", "sales": "Sales"}),
+        type_label=touches["touchpoint_type"].map(label),
+        day=touches["occurred_at"].dt.strftime("%d %b %Y"),
+        **{c: touches[c].map(_text) for c in
+           ("campaign_name", "asset", "contact_title", "note_verdicts", "positions", "channel")},
+    )
+    times = pd.concat([touches["occurred_at"], markers["occurred_at"]])
+    start, end = times.min(), times.max()
+    span = (end - start) if end > start else pd.Timedelta(days=1)
+    pad = span * 0.03
+    m = markers.sort_values("occurred_at").reset_index(drop=True)
+    m = m.assign(
+        lane="Milestones",
+        day=m["occurred_at"].dt.strftime("%d %b %Y"),
+        # three label rows so neighbouring labels don't overlap; labels near the
+        # right edge read leftwards so they stay inside the chart
+        row=m.index % 3,
+        right=(m["occurred_at"] - start) / span > 0.6,
+    )
+    x = alt.X("occurred_at:T", title="Date", scale=alt.Scale(domain=[start - pad, end + pad]),
+              axis=alt.Axis(format="%d %b %Y", labelAngle=0, labelOverlap=True))
+    y = alt.Y("lane:N", title=None, scale=alt.Scale(domain=TIMELINE_LANES),
+              axis=alt.Axis(labelFontWeight="bold", labelLimit=120, ticks=False, domain=False))
+    rules = alt.Chart(m).mark_rule(color=MARKER_COLOR, strokeDash=[5, 4], strokeWidth=1.5).encode(
+        x=x, tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
+    marker_points = alt.Chart(m).mark_point(shape="diamond", filled=True, size=90, color=MARKER_COLOR).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
+    labels = [
+        alt.Chart(m[(m["row"] == row) & (m["right"] == right)])
+        .mark_text(align="right" if right else "left", dx=-7 if right else 7, dy=(row - 1) * 15,
+                   fontSize=11, color="#212121")
+        .encode(x=x, y=y, text="label:N")
+        for row in range(3) for right in (False, True)
+        if not m[(m["row"] == row) & (m["right"] == right)].empty
+    ]
+    tooltip = [
+        alt.Tooltip("day:N", title="Date"),
+        alt.Tooltip("team:N", title="Team"),
+        alt.Tooltip("type_label:N", title="Touchpoint type"),
+        alt.Tooltip("channel:N", title="Channel"),
+        alt.Tooltip("campaign_name:N", title="Campaign"),
+        alt.Tooltip("asset:N", title="Asset"),
+        alt.Tooltip("contact_title:N", title="Contact"),
+        alt.Tooltip("positions:N", title="Positions (FT, LC, OC, CL)"),
+        alt.Tooltip("note_verdicts:N", title="Retro notes"),
+        alt.Tooltip("touchpoint_id:N", title="Touchpoint ID"),
+    ]
+    points = alt.Chart(t).mark_point(filled=True, size=180, opacity=0.9).encode(
+        x=x, y=y,
+        color=alt.Color("team:N", scale=TEAM_COLORS, title="Team", legend=alt.Legend(orient="top")),
+        shape=alt.Shape("type_label:N", title="Touchpoint type",
+                        legend=alt.Legend(orient="right", labelLimit=200)),
+        tooltip=tooltip,
+    )
+    noted = t[t["notes"] > 0]
+    layers = [rules, marker_points, *labels, points]
+    if not noted.empty:
+        layers.append(alt.Chart(noted).mark_point(shape="circle", filled=False, size=650, strokeWidth=2.5,
+                                                  color=NOTE_COLOR).encode(x=x, y=y, tooltip=tooltip))
+        layers.append(alt.Chart(noted).mark_text(text="✎", dy=-24, fontSize=16, color=NOTE_COLOR)
+                      .encode(x=x, y=y, tooltip=tooltip))
+    return alt.layer(*layers, title=title).properties(height=330)
+
+
+def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
+    """The deal's credit receipt as a grid: each touch (rows, in journey order) by each model
+    (columns), the cell showing the share of the deal's credit the touch gets."""
+    names = dict(zip(models["model"], models["label"], strict=True))
+    weights = dict(zip(models["model"], models["weights"], strict=True))
+    r = receipt.assign(
+        touch=[
+            "No touchpoint" if pd.isna(n) else
+            f"{int(n)}. {at:%d %b %Y} · {label(tt)}" + (f" ({pos})" if pos else "")
+            for n, at, tt, pos in zip(receipt["touch_number"], receipt["occurred_at"],
+                                      receipt["touchpoint_type"], receipt["positions"], strict=True)
+        ]
+    )
+    long = r.melt(id_vars=["touch", "team", "touchpoint_id"], value_vars=list(names),
+                  var_name="model", value_name="credit")
+    long["model_label"] = long["model"].map(names)
+    long["weights"] = long["model"].map(weights)
+    base = alt.Chart(long).encode(
+        x=alt.X("model_label:N", sort=[names[m] for m in names], title=None,
+                axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=160)),
+        y=alt.Y("touch:N", sort=r["touch"].tolist(), title=None, axis=alt.Axis(labelLimit=320)),
+        tooltip=[
+            alt.Tooltip("touch:N", title="Touch"),
+            alt.Tooltip("team:N", title="Team"),
+            alt.Tooltip("model_label:N", title="Model"),
+            alt.Tooltip("weights:N", title="Weights"),
+            alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%"),
+        ],
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("credit:Q", title="Share of credit (%)",
+                        scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                        legend=alt.Legend(format="%", orient="right")))
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("credit:Q", format=".0%"),
+        color=alt.condition("datum.credit > 0.55", alt.value("white"), alt.value("#212121")),
+    )
+    return alt.layer(cells, text, title="Credit receipt: each touch's share of the deal under every model"
+                     ).properties(height=alt.Step(30))
+
+
+# --- Journeys ------------------------------------------------------------------------------------
+
+
+def journey_paths(paths: pd.DataFrame, top_n: int = 10) -> alt.Chart:
+    """The most common channel paths, as bars of won and lost deals, longest bar first."""
+    top = paths.sort_values(["deals", "won_deals", "path"], ascending=[False, False, True]).head(top_n)
+    order = top["path"].tolist()
+    long = pd.concat(
+        [
+            top.assign(outcome=outcome, count=top[col])
+            for outcome, col in (("Won", "won_deals"), ("Lost", "lost_deals"))
+        ],
+        ignore_index=True,
+    )
+    tooltip = [
+        alt.Tooltip("path:N", title="Channel path"),
+        alt.Tooltip("deals:Q", title="Closed deals"),
+        alt.Tooltip("won_deals:Q", title="Won"),
+        alt.Tooltip("lost_deals:Q", title="Lost"),
+        alt.Tooltip("win_rate:Q", title="Win rate", format=".0%"),
+        alt.Tooltip("won_revenue_usd:Q", title="Revenue won (USD)", format="$,.0f"),
+    ]
+    bars = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("path:N", sort=order, title=None, axis=alt.Axis(labelLimit=460)),
+        x=alt.X("count:Q", title="Closed deals", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
+        order=alt.Order("outcome:N", sort="descending"),
+        tooltip=tooltip,
+    )
+    rates = alt.Chart(top.assign(rate_text=top["win_rate"].map("{:.0%} won".format))).mark_text(
+        align="left", dx=5, fontSize=11, color="#424242").encode(
+        y=alt.Y("path:N", sort=order), x=alt.X("deals:Q"), text="rate_text:N", tooltip=tooltip)
+    title = f"The {len(top)} most common channel paths of closed deals (repeats collapsed)"
+    return alt.layer(bars, rates, title=title).properties(height=alt.Step(26))
+
+
+def journey_distribution(stats: pd.DataFrame, field: str, axis_title: str, title: str) -> alt.LayerChart:
+    """Won vs lost: a box plot of one per-deal figure (touches, days), each deal a dot."""
+    s = stats.assign(outcome=stats["outcome"].str.capitalize()).dropna(subset=[field])
+    y = alt.Y("outcome:N", sort=["Won", "Lost"], title=None, axis=alt.Axis(labelFontWeight="bold"))
+    x = alt.X(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=True))
+    color = alt.Color("outcome:N", scale=WON_LOST_COLORS, legend=None)
+    box = alt.Chart(s).mark_boxplot(
+        extent="min-max", size=26, opacity=0.45, median={"color": "#212121"}).encode(x=x, y=y, color=color)
+    dots = alt.Chart(s).mark_circle(size=55, opacity=0.9).encode(
+        x=x, y=y, color=color, yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
+        tooltip=[alt.Tooltip("deal_name:N", title="Deal"), alt.Tooltip("outcome:N", title="Outcome"),
+                 alt.Tooltip(f"{field}:Q", title=axis_title)],
+    ).transform_calculate(jitter="(random() - 0.5) * 1.2")
+    return alt.layer(box, dots, title=title).properties(height=170)
+
+
+def transition_heatmap(transitions: pd.DataFrame) -> alt.LayerChart:
+    """The Markov chain's transition probabilities: from each state (rows) to the next (columns)."""
+    def order(col: str) -> list[str]:
+        states = transitions[col].drop_duplicates().tolist()
+        ends = {"(start)": 0, "(won)": 2, "(lost)": 3}
+        return sorted(states, key=lambda s: (ends.get(s, 1), s))
+
+    t = transitions.assign(
+        from_label=transitions["from_state"].map(_state_label),
+        to_label=transitions["to_state"].map(_state_label),
+    )
+    from_order = [_state_label(s) for s in order("from_state")]
+    to_order = [_state_label(s) for s in order("to_state")]
+    base = alt.Chart(t).encode(
+        x=alt.X("to_label:N", sort=to_order, title="Next state",
+                axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=180)),
+        y=alt.Y("from_label:N", sort=from_order, title="From state", axis=alt.Axis(labelLimit=260)),
+        tooltip=[
+            alt.Tooltip("from_label:N", title="From"),
+            alt.Tooltip("to_label:N", title="To"),
+            alt.Tooltip("transitions:Q", title="Transitions"),
+            alt.Tooltip("probability:Q", title="Probability", format=".1%"),
+        ],
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("probability:Q", title="Probability (%)",
+                        scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%")))
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("probability:Q", format=".0%"),
+        color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("#212121")),
+    )
+    return alt.layer(cells, text, title="Markov transition matrix: where a journey goes next"
+                     ).properties(height=alt.Step(28))
+
+
+def _state_label(state: str) -> str:
+    """'paid_search > content' -> 'Paid search > Content'; '(won)' stays as it is."""
+    if state.startswith("("):
+        return state
+    return " > ".join(label(s) for s in state.split(" > "))

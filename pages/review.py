@@ -56,3 +56,11 @@ st.dataframe(
     },
 )
 common.download(r.deals, f"closed_deals_{f.date_from}_{f.date_to}.csv")
+
+# the review's way into one deal's timeline, credit receipt and notes
+pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
+deal_names = {row.deal_id: f"{row.deal_name} ({row.outcome})" for row in r.deals.itertuples()}
+picked = pick_col.selectbox("Open a deal in the deal explorer", list(deal_names), format_func=deal_names.get,
+                            key="review_open_deal")
+link_col.page_link("pages/deal_explorer.py", label="Open in deal explorer", icon=":material/timeline:",
+                   query_params={"deal": picked, "lookback": str(f.lookback_days), "scope": f.scope})

@@ -22,7 +22,7 @@ def db_path() -> str:
     return str(db.default_db_path())
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, on_release=lambda con: con.close())
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
     # read-only: the app's few writes go through closedloop functions that open their own
     return db.connect(path, read_only=True)
@@ -55,6 +55,20 @@ def call(func: Callable[..., Any], **kwargs: Any) -> Any:
     connection()
     path = db_path()
     return _call(f"{func.__module__}.{func.__name__}", path, Path(path).stat().st_mtime, kwargs)
+
+
+def write(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run one of the core's writers, `fn(db_path, **kwargs)`, e.g. notes.add_note.
+
+    DuckDB can't open a file read-write while this process holds it read-only,
+    so the cached connection is closed first; cached results are dropped after,
+    so every page re-reads.
+    """
+    _connection.clear()  # on_release closes it
+    try:
+        return fn(db_path(), **kwargs)
+    finally:
+        st.cache_data.clear()
 
 
 def _seed(key: str, value: Any) -> None:

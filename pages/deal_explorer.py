@@ -1,0 +1,207 @@
+"""Deal explorer: one deal's whole history, its credit receipt and what each team says mattered."""
+
+import streamlit as st
+
+from closedloop import charts, deals, notes
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES
+from ui import common
+
+st.title("Deal explorer")
+st.caption("For the sales leader and the review meeting: every marketing and sales touch of one deal, "
+           "its milestones, how each attribution model credits its touches, and the teams' verdicts.")
+
+qp = st.query_params
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return max(0, int(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _float(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value is not None and float(value) > 0 else default
+    except ValueError:
+        return default
+
+
+# --- which touches belong to the deal (sidebar, in the URL) ---------------------------------------
+with st.sidebar:
+    st.header("Touchpoint matching")
+    common._seed("dx_lookback", _int(qp.get("lookback"), DEFAULT_LOOKBACK_DAYS))
+    lookback = int(st.number_input(
+        "Lookback before deal creation (days)", min_value=0, max_value=3650, step=30, key="dx_lookback",
+        help="Touches of the deal's account from this many days before the deal was created up to its "
+             "close belong to the deal.",
+    ))
+    common._seed("dx_scope", qp.get("scope") if qp.get("scope") in SCOPES else "account")
+    scope = st.radio("Which touches belong to a deal", list(SCOPES), key="dx_scope",
+                     format_func={"account": "Every touch of the account",
+                                  "contact_roles": "Only touches of the deal's contacts"}.get)
+    common._seed("dx_half_life", _float(qp.get("half_life"), 7.0))
+    half_life = float(st.number_input("Time-decay half-life (days)", min_value=0.5, max_value=365.0,
+                                      step=1.0, key="dx_half_life",
+                                      help="Used by the time-decay model of the credit receipt."))
+
+# --- find a deal ----------------------------------------------------------------------------------
+common._seed("dx_q", qp.get("q", ""))
+search = st.text_input("Find a deal", key="dx_q", placeholder="Part of a deal name, an account or an owner",
+                       help="Matches anywhere in the deal's name, its account's name, its owner or its ID.")
+matches = common.call(deals.find_deals, search=search)
+labels = {
+    row.deal_id: f"{row.deal_name} — {row.account_name or 'no account'} · {row.owner or 'no owner'} · "
+                 + (f"{row.outcome}, closed {row.closed_on:%d %b %Y}" if row.outcome != "open" else "open")
+    for row in matches.itertuples()
+}
+options = list(labels)
+common._seed("dx_deal", qp.get("deal") or (options[0] if options else None))
+chosen = st.session_state["dx_deal"]
+searched_again = st.session_state.get("dx_q_prev", search) != search
+st.session_state["dx_q_prev"] = search
+if chosen and chosen not in labels:
+    header = None if searched_again else common.call(deals.deal_header, deal_id=chosen)
+    if searched_again:
+        # a new search picks its most recent match
+        st.session_state["dx_deal"] = options[0] if options else None
+    elif header:
+        # a deal from a link that the search box does not match: keep it selectable
+        labels = {chosen: f"{header['deal_name']} — {header['account_name']} · {header['owner']}", **labels}
+        options = list(labels)
+    else:
+        st.warning(f"There is no deal {chosen!r} in this database; showing the most recent match instead.")
+        st.session_state["dx_deal"] = options[0] if options else None
+if not options:
+    st.query_params.from_dict({"q": search} if search else {})
+    st.info(f"No deal matches “{search}”. Try part of a deal name, an account or an owner."
+            if search else "This database has no deals yet. Import your CRM data or build the sample.")
+    st.stop()
+
+found = f"{len(matches):,} match{'es' if len(matches) != 1 else ''}"
+deal_id = st.selectbox(f"Deals ({found}, most recent first)", options, key="dx_deal", format_func=labels.get)
+url = {"deal": deal_id}
+if search:
+    url["q"] = search
+if lookback != DEFAULT_LOOKBACK_DAYS:
+    url["lookback"] = str(lookback)
+if scope != "account":
+    url["scope"] = scope
+if half_life != 7.0:
+    url["half_life"] = f"{half_life:g}"
+st.query_params.from_dict(url)
+
+v = common.call(deals.deal_view, deal_id=deal_id, lookback_days=lookback, scope=scope,
+                half_life_days=half_life)
+if v is None:
+    st.info(f"Deal {deal_id} is no longer in the database.")
+    st.stop()
+d = v.deal
+
+# --- header ---------------------------------------------------------------------------------------
+st.subheader(d["deal_name"])
+st.caption(f"{d['account_name'] or 'No account'} · owner {d['owner'] or '–'} · stage {d['stage'] or '–'} · "
+           f"deal ID {d['deal_id']}")
+cols = st.columns(5)
+cols[0].metric("Amount", common.fmt(d["amount_usd"], "${:,.0f}"))
+cols[1].metric("Outcome", d["outcome"].capitalize())
+cols[2].metric("Created", common.fmt(d["created_on"], "{:%d %b %Y}"))
+cols[3].metric("Closed", common.fmt(d["closed_on"], "{:%d %b %Y}") if d["outcome"] != "open" else "Open")
+cols[4].metric("Days to close", common.fmt(d["days_to_close"], "{:,} days"),
+               help="From the deal's creation to its close.")
+
+# --- timeline -------------------------------------------------------------------------------------
+window = (f"touches from {lookback} days before the deal was created up to its "
+          + ("close" if d["outcome"] != "open" else "last activity")
+          + (", deal contacts only" if scope == "contact_roles" else ""))
+n = len(v.touches)
+if n:
+    st.caption(f"{n} touch{'es' if n != 1 else ''} ({v.marketing_touches} marketing, "
+               f"{v.sales_touches} sales) · {window}. Hover a touch for its campaign, asset and contact; "
+               "ringed ✎ touches carry a retrospective note.")
+else:
+    st.info(f"No touchpoint belongs to this deal ({window}). The timeline shows its milestones only; "
+            "try a longer lookback or every touch of the account.")
+st.altair_chart(charts.deal_timeline(v.touches, v.markers, f"{d['deal_name']}: touches and milestones"),
+                width="stretch")
+
+# --- retrospective notes --------------------------------------------------------------------------
+st.subheader("Retrospective notes")
+st.caption("What mattered? Each team records its verdict on a touch or on the deal as a whole. "
+           "Notes are saved in the database and kept across restarts.")
+if "dx_flash" in st.session_state:
+    st.success(st.session_state.pop("dx_flash"), icon=":material/check_circle:")
+
+touch_labels = {
+    row.touchpoint_id: f"{row.touchpoint_id} · {row.occurred_at:%d %b %Y} · "
+                       + charts.label(row.touchpoint_type)
+                       + (f" · {row.campaign_name}" if isinstance(row.campaign_name, str) else "")
+    for row in v.touches.itertuples()
+}
+form_col, table_col = st.columns([2, 3])
+with form_col, st.form("dx_note", clear_on_submit=True, border=True):
+    about = st.selectbox("About", [None, *touch_labels], key="dx_note_about",
+                         format_func=lambda t: "The deal as a whole" if t is None else touch_labels[t])
+    team = st.radio("Team", list(notes.TEAMS), key="dx_note_team", horizontal=True,
+                    format_func=str.capitalize)
+    verdict = st.radio("Verdict", list(notes.VERDICTS), key="dx_note_verdict", horizontal=True,
+                       format_func={"critical": "Critical — it made the deal",
+                                    "helpful": "Helpful",
+                                    "noise": "Noise — it didn't matter"}.get)
+    text = st.text_area("Comment", key="dx_note_text", max_chars=notes.MAX_TEXT_CHARS,
+                        placeholder="Why? What should we do more or less of?")
+    if st.form_submit_button("Save note", type="primary", icon=":material/edit_note:"):
+        try:
+            note_id = common.write(notes.add_note, deal_id=deal_id, team=team, verdict=verdict, text=text,
+                                   touchpoint_id=about)
+        except notes.NoteError as e:
+            st.error(str(e))
+        else:
+            st.session_state["dx_flash"] = (f"Saved the {team} team's verdict “{verdict}” on "
+                                            f"{'the deal' if about is None else about} (note {note_id}).")
+            st.rerun()
+with table_col:
+    if v.notes.empty:
+        st.info("No notes on this deal yet.")
+    else:
+        st.dataframe(
+            v.notes, hide_index=True, width="stretch",
+            column_order=["created_at", "team", "verdict", "touchpoint_id", "touch_on", "touchpoint_type",
+                          "text", "note_id"],
+            column_config={
+                "created_at": st.column_config.DatetimeColumn("Noted at", format="YYYY-MM-DD HH:mm"),
+                "team": "Team", "verdict": "Verdict", "touchpoint_id": "Touch (blank = whole deal)",
+                "touch_on": st.column_config.DateColumn("Touch date"), "touchpoint_type": "Touchpoint type",
+                "text": st.column_config.TextColumn("Comment", width="large"), "note_id": "Note ID",
+            },
+        )
+        common.download(v.notes, f"retro_notes_{deal_id}.csv")
+
+# --- credit receipt -------------------------------------------------------------------------------
+st.subheader("Credit receipt")
+st.caption("How each rule-based attribution model splits this deal's credit over its touches (each column "
+           "adds up to 100%). Positions: FT first touch, LC lead-creation touch, OC opportunity-creation "
+           "touch, CL closing touch. Markov and Shapley credit channels across all deals, so they have no "
+           "per-deal receipt.")
+if n:
+    st.altair_chart(charts.credit_receipt(v.receipt, v.receipt_models), width="stretch")
+else:
+    st.info("With no touch, every model leaves the whole credit on “No touchpoint”, so totals still add up "
+            "to the CRM.")
+model_columns = {
+    row.model: st.column_config.NumberColumn(row.label, help=row.weights, format="percent")
+    for row in v.receipt_models.itertuples()
+}
+st.dataframe(
+    v.receipt, hide_index=True, width="stretch",
+    column_order=["touch_number", "occurred_at", "team", "channel", "touchpoint_type", "campaign", "asset",
+                  "positions", "days_before_close", *model_columns],
+    column_config={
+        "touch_number": "#", "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
+        "team": "Team", "channel": "Channel", "touchpoint_type": "Touchpoint type", "campaign": "Campaign",
+        "asset": "Asset", "positions": "Positions",
+        "days_before_close": st.column_config.NumberColumn("Days before close", format="%.1f"),
+        **model_columns,
+    },
+)
+common.download(v.receipt, f"credit_receipt_{deal_id}.csv")

@@ -1,0 +1,122 @@
+"""Journeys: the channel paths closed deals followed, won vs lost, and how journeys move between channels."""
+
+import streamlit as st
+
+from closedloop import charts, journeys, review
+from closedloop.attribution import MAX_ORDER
+from ui import common
+
+st.title("Journeys")
+st.caption("For the review meeting: which sequences of channels led to wins — and to losses — and how long "
+           "the journeys took.")
+
+
+
+def _url_int(name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(st.query_params.get(name, default)), low), high)
+    except ValueError:
+        return default
+
+
+# read this page's own settings before the filter bar rewrites the URL
+url_top, url_order = _url_int("top", 10, 3, 30), _url_int("order", 1, 1, MAX_ORDER)
+options = common.call(review.filter_options)
+f = common.filter_bar(options)
+with st.sidebar:
+    st.header("Journeys")
+    common._seed("j_top", url_top)
+    top_n = st.slider("Paths in the chart", min_value=3, max_value=30, key="j_top")
+    common._seed("j_order", url_order)
+    order = st.radio("Markov order (channels a state remembers)", list(range(1, MAX_ORDER + 1)),
+                     key="j_order", horizontal=True,
+                     help="Order 1: the next step depends on the current channel only; "
+                          "order 2: on the last two channels; and so on.")
+if top_n != 10:
+    st.query_params["top"] = str(top_n)
+if order != 1:
+    st.query_params["order"] = str(order)
+
+j = common.call(journeys.journeys, f=f, order=order)
+st.caption(common.period_caption(f))
+
+if j.empty:
+    st.info("No deals closed in this period with these filters. Pick another quarter or clear a filter.")
+    st.stop()
+
+won = j.summary.set_index("outcome")
+cols = st.columns(4)
+cols[0].metric("Closed deals", f"{len(j.deals):,}")
+cols[1].metric("Distinct channel paths", f"{len(j.paths):,}")
+cols[2].metric("Median touches, won vs lost",
+               f"{common.fmt(won.loc['won', 'median_touches'], '{:g}')} vs "
+               f"{common.fmt(won.loc['lost', 'median_touches'], '{:g}')}")
+cols[3].metric("Median days first touch → close, won vs lost",
+               f"{common.fmt(won.loc['won', 'median_days_first_touch_to_close'], '{:,.0f}')} vs "
+               f"{common.fmt(won.loc['lost', 'median_days_first_touch_to_close'], '{:,.0f}')}")
+
+# --- paths ----------------------------------------------------------------------------------------
+st.subheader("Most common channel paths")
+st.caption("A path lists the channels of a deal's touches in time order, repeats in a row collapsed "
+           "(content > content > sales reads content > sales). Win rate = won ÷ closed deals on the path.")
+st.altair_chart(charts.journey_paths(j.paths, top_n), width="stretch")
+st.dataframe(
+    j.paths, hide_index=True, width="stretch",
+    column_config={
+        "path": st.column_config.TextColumn("Channel path", width="large"),
+        "steps": st.column_config.NumberColumn("Channels in path"),
+        "deals": st.column_config.NumberColumn("Closed deals"),
+        "won_deals": st.column_config.NumberColumn("Won"),
+        "lost_deals": st.column_config.NumberColumn("Lost"),
+        "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+        "won_revenue_usd": st.column_config.NumberColumn("Revenue won (USD)", format="$%,.0f"),
+    },
+)
+common.download(j.paths, f"journey_paths_{f.date_from}_{f.date_to}.csv")
+
+# --- length of the journeys -----------------------------------------------------------------------
+st.subheader("How long the journeys were, won vs lost")
+left, right = st.columns(2)
+left.altair_chart(charts.journey_distribution(j.stats, "touches", "Touches before the close (count)",
+                                              "Touches per deal"), width="stretch")
+if j.stats["days_first_touch_to_close"].notna().any():
+    right.altair_chart(charts.journey_distribution(
+        j.stats, "days_first_touch_to_close", "Days from first touch to close",
+        "Days from first touch to close"), width="stretch")
+else:
+    right.info("None of these deals had a touch, so there are no days from first touch to show.")
+st.caption("Boxes span the middle half of the deals, the line is the median, whiskers reach the extremes; "
+           "each dot is a deal (hover for its name). Deals without a touch count as 0 touches and have no "
+           "days from first touch.")
+st.dataframe(
+    j.summary, hide_index=True, width="stretch",
+    column_config={
+        "outcome": "Outcome", "deals": "Closed deals", "deals_without_touch": "Deals without a touch",
+        "median_touches": st.column_config.NumberColumn("Median touches", format="%.1f"),
+        "mean_touches": st.column_config.NumberColumn("Mean touches", format="%.1f"),
+        "median_days_first_touch_to_close": st.column_config.NumberColumn(
+            "Median days first touch → close", format="%.0f"),
+        "mean_days_first_touch_to_close": st.column_config.NumberColumn(
+            "Mean days first touch → close", format="%.0f"),
+    },
+)
+common.download(j.stats, f"journey_stats_{f.date_from}_{f.date_to}.csv",
+                label="Download CSV (one row per deal)")
+
+# --- Markov transitions ---------------------------------------------------------------------------
+st.subheader("Where journeys go next: the Markov transition matrix")
+st.caption(f"The chain behind the Markov attribution model (order {order}): each row is where journeys are, "
+           "each cell the share of them that move to the column's state next — another channel, a win or a "
+           "loss. Repeats are kept here (sales > sales is a step); deals without a touch have no journey.")
+if j.transitions.empty:
+    st.info("None of these deals had a touch, so there is no journey to draw.")
+else:
+    st.altair_chart(charts.transition_heatmap(j.transitions), width="stretch")
+    st.dataframe(
+        j.transitions, hide_index=True, width="stretch",
+        column_config={
+            "from_state": "From", "to_state": "To", "transitions": "Transitions",
+            "probability": st.column_config.NumberColumn("Probability", format="percent"),
+        },
+    )
+    common.download(j.transitions, f"journey_transitions_{f.date_from}_{f.date_to}.csv")

@@ -1,0 +1,104 @@
+"""AppTests of the journeys page on the hand-built fixture (figures in tests/fixture.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/journeys.py"
+
+
+@pytest.fixture
+def app_db(fixture_db, monkeypatch):
+    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
+    return fixture_db
+
+
+def open_page(**params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    titles = []
+    for el in at.get("vega_lite_chart"):
+        title = json.loads(el.proto.spec).get("title")
+        titles.append(title if isinstance(title, str) else title["text"])
+    return titles
+
+
+def chart_rows(at: AppTest, title_start: str) -> list[list[dict]]:
+    for el in at.get("vega_lite_chart"):
+        title = json.loads(el.proto.spec).get("title")
+        if (title if isinstance(title, str) else title["text"]).startswith(title_start):
+            return [pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in el.proto.datasets]
+    raise AssertionError(f"no chart titled {title_start!r}")
+
+
+def test_journeys_page_on_q1(app_db):
+    at = open_page()
+    assert not at.exception
+    assert at.query_params["quarter"] == "2026Q1"
+    assert metrics(at) == {
+        "Closed deals": "8",
+        "Distinct channel paths": "8",
+        "Median touches, won vs lost": "2 vs 3",  # won 5, 2, 2, 7, 2; lost 3, 3, 0
+        "Median days first touch → close, won vs lost": "101 vs 59",
+    }
+    paths, summary, transitions = (df.value for df in at.dataframe)
+    by_path = paths.set_index("path")
+    d01 = by_path.loc["paid_search > content > webinar > sales"]
+    assert d01[["deals", "won_deals", "win_rate"]].tolist() == [1, 1, 1.0]
+    assert by_path.loc["(no touchpoint)", ["deals", "lost_deals", "win_rate"]].tolist() == [1, 1, 0.0]
+    assert len(paths) == 8
+    assert summary.set_index("outcome").loc["won", "mean_touches"] == pytest.approx(3.6)
+    t = transitions.set_index(["from_state", "to_state"])
+    assert t.loc[("sales", "(won)"), "transitions"] == 3 and t.loc[("sales", "sales"), "transitions"] == 5
+    assert chart_titles(at) == [
+        "The 8 most common channel paths of closed deals (repeats collapsed)",
+        "Touches per deal",
+        "Days from first touch to close",
+        "Markov transition matrix: where a journey goes next",
+    ]
+
+
+def test_top_n_and_filters_from_the_url(app_db):
+    at = open_page(quarter="2026Q1", owner="Bob", top="3")
+    assert not at.exception
+    assert at.slider(key="j_top").value == 3
+    assert at.query_params["top"] == "3" and at.query_params["owner"] == "Bob"
+    # Bob's Q1 deals: D02 paid_social > event (won), D05 paid_social > sales (lost),
+    # D08 webinar > content (won)
+    assert sorted(at.dataframe[0].value["path"]) == ["paid_social > event", "paid_social > sales",
+                                                      "webinar > content"]
+    bars = chart_rows(at, "The 3 most common channel paths")
+    assert {r["path"] for rows in bars for r in rows} == {"paid_social > event", "paid_social > sales",
+                                                          "webinar > content"}
+
+
+def test_markov_order_changes_the_matrix(app_db):
+    at = open_page()
+    at.radio(key="j_order").set_value(2).run()
+    assert not at.exception
+    assert at.query_params["order"] == "2"
+    transitions = at.dataframe[2].value
+    assert ("paid_search > content", "content > webinar") in set(
+        zip(transitions["from_state"], transitions["to_state"], strict=True))
+
+
+def test_empty_period(app_db):
+    at = open_page(**{"from": "2024-01-01", "to": "2024-03-31"})
+    assert not at.exception
+    assert "No deals closed" in at.info[0].value
+    assert not at.metric and not at.get("vega_lite_chart")

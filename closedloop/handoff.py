@@ -100,6 +100,7 @@ def _funnel_total(by_source: pd.DataFrame) -> pd.DataFrame:
     total["mql_to_accepted"] = _rate(total["accepted"], total["mqls"])
     total["accepted_to_opportunity"] = _rate(total["opportunities"], total["accepted"])
     total["opportunity_to_won"] = _rate(total["won"], total["opportunities"])
+    total["mql_to_opportunity"] = _rate(total["opportunities"], total["mqls"])
     total["mql_to_won"] = _rate(total["won"], total["mqls"])
     return pd.DataFrame([total])
 

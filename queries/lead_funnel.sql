@@ -74,6 +74,8 @@ final as (
             as accepted_to_opportunity,
         count(*) filter (where is_won) / nullif(count(*) filter (where is_opportunity), 0)
             as opportunity_to_won,
+        count(*) filter (where is_opportunity) / nullif(count(*) filter (where is_mql), 0)
+            as mql_to_opportunity,
         count(*) filter (where is_won) / nullif(count(*) filter (where is_mql), 0) as mql_to_won
     from staged
     group by group_key

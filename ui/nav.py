@@ -16,5 +16,6 @@ class PageSpec(NamedTuple):
 PAGES: list[PageSpec] = [
     PageSpec("pages/review.py", "Closed-loop review", ":material/fact_check:", "closed-loop-review", "Review"),
     PageSpec("pages/journeys.py", "Journeys", ":material/route:", "paths", "Review"),
+    PageSpec("pages/handoff.py", "Handoff & SLA", ":material/timer:", "sla", "Sales"),
     PageSpec("pages/deal_explorer.py", "Deal explorer", ":material/timeline:", "deal", "Sales"),
 ]

@@ -60,6 +60,7 @@ _SPEC_KEYS = {
     "timezone",
     "optional",
     "only_if",
+    "otherwise",
 }
 
 
@@ -84,10 +85,12 @@ class ColumnSpec:
     target: str
     sources: tuple[str, ...] = ()  # `from`: the first non-empty of these columns
     const: str | None = None
-    hash: tuple[str, ...] = ()  # derived id: md5 of these columns' values
+    # derived id: md5 of these parts; a part is a column, or alternatives (the first non-empty)
+    hash: tuple[tuple[str, ...], ...] = ()
     prefix: str = ""
     split: str | None = None  # keep the first item of a list like "12;34"
     value_map: tuple[tuple[str, str | None], ...] = ()  # lowercase source value -> value
+    otherwise: str | None = None  # for a non-empty value the map doesn't list (None: keep it)
     rules: tuple[Rule, ...] = ()
     default: str | None = None
     formats: tuple[str, ...] = ()
@@ -96,7 +99,7 @@ class ColumnSpec:
     only_if: tuple[Condition, ...] = ()
 
     def columns_read(self) -> tuple[str, ...]:
-        cols = list(self.sources) + list(self.hash)
+        cols = list(self.sources) + [c for part in self.hash for c in part]
         for r in self.rules:
             cols += [c.column for c in r.when]
         cols += [c.column for c in self.only_if]
@@ -105,7 +108,7 @@ class ColumnSpec:
     def label(self) -> str:
         """How the report names this column to the user: the header(s) it reads."""
         if self.hash:
-            return " + ".join(self.hash)
+            return " + ".join(" / ".join(part) for part in self.hash)
         if self.sources:
             return " / ".join(self.sources)
         if self.rules:
@@ -133,9 +136,11 @@ class Source:
     def spec(self, target: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.target == target), None)
 
-    def matches_name(self, file_name: str) -> bool:
+    def name_score(self, file_name: str) -> int:
+        """How specifically the file name matches this source's patterns (0: not at all)."""
         low = file_name.lower()
-        return any(fnmatch.fnmatchcase(low, g.lower()) for g in self.files)
+        hits = [len(g.replace("*", "")) + 1 for g in self.files if fnmatch.fnmatchcase(low, g.lower())]
+        return max(hits, default=0)
 
 
 @dataclass(frozen=True)
@@ -288,7 +293,9 @@ def _source(
     signature = _strings(raw.get("signature", []), f"{here}: signature")
     if not signature:
         # what a file must have for this source: the columns its key needs
-        signature = [c for k in KEYS[table] if (s := specs.get(k)) for c in s.sources[:1] + s.hash]
+        signature = [
+            c for k in KEYS[table] if (s := specs.get(k)) for c in s.sources[:1] + tuple(p[0] for p in s.hash)
+        ]
     return Source(
         name=name,
         label=str(raw.get("label", name)),
@@ -316,7 +323,9 @@ def _spec(target: str, raw: Any, where: str) -> ColumnSpec:
     src = raw.get("from", [])
     sources = [src] if isinstance(src, str) else _strings(src, f"{where}: from")
     const = raw.get("const")
-    hash_cols = _strings(raw.get("hash", []), f"{where}: hash")
+    hash_cols = [
+        tuple(_strings(part, f"{where}: hash")) for part in _list(raw.get("hash", []), f"{where}: hash")
+    ]
     if sum(bool(x) for x in (sources, const is not None, hash_cols)) > 1:
         raise MappingError(f"{where}: use only one of from, const and hash.")
     value_map = raw.get("map", {})
@@ -338,6 +347,7 @@ def _spec(target: str, raw: Any, where: str) -> ColumnSpec:
         prefix=str(raw.get("prefix", "")),
         split=raw.get("split"),
         value_map=tuple((str(k).strip().lower(), _scalar(v)) for k, v in value_map.items()),
+        otherwise=_scalar(raw.get("otherwise")),
         rules=tuple(rules),
         default=_scalar(raw.get("default")),
         formats=tuple(_strings(raw.get("formats", []), f"{where}: formats")),

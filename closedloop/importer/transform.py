@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from closedloop.importer.catalog import Column, quote_ident
+from closedloop.importer.catalog import KEYS, Column, quote_ident
 from closedloop.importer.errors import Problem
 from closedloop.importer.mapping import ColumnSpec, Condition, Mapping, Source
 from closedloop.importer.readers import ROW, StagedTable
@@ -104,6 +104,7 @@ def map_source(
     p = Params()
     selects: list[str] = []
     typed: list[str] = []
+    values: dict[str, tuple[str, str]] = {}
     for spec in source.columns:
         target = by_name.get(spec.target)
         if target is None:
@@ -144,13 +145,24 @@ def map_source(
                         source.table,
                     )
                 )
-        src, val = _value_sql(spec, col, p)
-        q = quote_ident(spec.target)
-        selects.append(f"{src} as {quote_ident(spec.target + '__src')}")
-        selects.append(f"{val} as {quote_ident(spec.target + '__val')}")
-        typed.append(f"{_typed_sql(quote_ident(spec.target + '__val'), target.kind, spec, source, p)} as {q}")
+        values[spec.target] = _value_sql(spec, col, p)
         out.specs[spec.target] = spec
         out.columns.append(target)
+    if source.table == "deals" and "outcome" in values and "closed_at" in values:
+        # an open deal's "Close Date" is the expected close, not a close: it isn't stored
+        src, val = values["closed_at"]
+        values["closed_at"] = (
+            src,
+            f"(case when lower({values['outcome'][1]}) = 'open' then null else {val} end)",
+        )
+    for target in out.columns:
+        src, val = values[target.name]
+        selects.append(f"{src} as {quote_ident(target.name + '__src')}")
+        selects.append(f"{val} as {quote_ident(target.name + '__val')}")
+        v = quote_ident(target.name + "__val")
+        typed.append(
+            f"{_typed_sql(v, target.kind, out.specs[target.name], source, p)} as {quote_ident(target.name)}"
+        )
     skip_cols = [(c, col(c)) for c in source.skip_if_empty]
     absent_skip = [c for c, q in skip_cols if q is None]
     if absent_skip:
@@ -174,10 +186,35 @@ def map_source(
         f"select {ROW}, {', '.join(selects) or 'null as __none_src'} from ({rows_sql}) as s) as x"
     )
     con.execute(sql, p.values)
+    if source.mode == "insert_missing":
+        # a stub without a key (a deal with no account …) is simply not needed
+        con.execute(
+            f"delete from {table} where "
+            + " or ".join(f"{quote_ident(k + '__val')} is null" for k in KEYS[source.table])
+        )
     out.rows = con.execute(f"select count(*) from {table}").fetchone()[0]
     if skip_cols:
-        kept = con.execute(f"select count(*) from {stg} where {keep}").fetchone()[0]
-        out.skipped = staged.rows - kept
+        empties = con.execute(
+            f"select count(*) filter (where not ({keep})), "
+            + ", ".join(f"count(*) filter (where {_cell(q)} is null)" for _, q in skip_cols)
+            + f" from {stg}"
+        ).fetchone()
+        out.skipped = empties[0]
+        for (name, _), n in zip(skip_cols, empties[1:], strict=True):
+            if n:
+                out.problems.append(
+                    Problem(
+                        "warning",
+                        staged.file,
+                        None,
+                        name,
+                        None,
+                        f"{n} row(s) skipped: '{name}' is empty, "
+                        f"and {source.label} only imports rows that have it",
+                        "Nothing to do, unless those rows should count: then fill in the column.",
+                        source.table,
+                    )
+                )
     return out
 
 
@@ -211,7 +248,7 @@ def _satisfied(spec: ColumnSpec, col: Any) -> bool:
     if spec.const is not None or spec.default is not None:
         return True
     if spec.hash:
-        return all(col(c) is not None for c in spec.hash)
+        return all(any(col(c) is not None for c in part) for part in spec.hash)
     if spec.sources:
         return any(col(c) is not None for c in spec.sources)
     return any(col(c.column) is not None for r in spec.rules for c in r.when)
@@ -235,7 +272,10 @@ def _condition_sql(cond: Condition, col: Any, p: Params, absent_is: str) -> str:
 def _value_sql(spec: ColumnSpec, col: Any, p: Params) -> tuple[str, str]:
     """(the cell as read, the value after maps/rules/defaults), both text."""
     if spec.hash:
-        cells = [_cell(col(c)) for c in spec.hash]
+        cells = []
+        for part in spec.hash:
+            alts = [_cell(q) for c in part if (q := col(c)) is not None]
+            cells.append(alts[0] if len(alts) == 1 else f"coalesce({', '.join(alts)})")
         src = (
             f"case when {' and '.join(f'{c} is not null' for c in cells)} "
             f"then {p(spec.prefix)} || md5(concat_ws('|', {', '.join(cells)})) end"
@@ -259,7 +299,8 @@ def _value_sql(spec: ColumnSpec, col: Any, p: Params) -> tuple[str, str]:
         whens = " ".join(
             f"when {p(k)} then {'cast(null as varchar)' if v is None else p(v)}" for k, v in spec.value_map
         )
-        val = f"(case lower({val}) {whens} else {val} end)"
+        other = val if spec.otherwise is None else p(spec.otherwise)
+        val = f"(case lower({val}) {whens} else {other} end)"
     if spec.rules:
         whens = " ".join(
             f"when {' and '.join(_condition_sql(c, col, p, 'false') for c in r.when)} "

@@ -184,11 +184,15 @@ class Run:
         header = {c.lower() for c in staged.columns}
         name = staged.input.name if staged.sheet is None else staged.sheet
         primaries = self.mapping.primaries()
-        by_name = [s for s in primaries if s.matches_name(name) or s.matches_name(staged.input.name)]
+        score = {s.name: max(s.name_score(name), s.name_score(staged.input.name)) for s in primaries}
+        # the most specific pattern first: "*contact*role*" before "*contact*"
+        by_name = sorted((s for s in primaries if score[s.name]), key=lambda s: -score[s.name])
         by_sig = [s for s in primaries if s.signature and {c.lower() for c in s.signature} <= header]
         by_sig.sort(key=lambda s: -len(s.signature))
         if by_name:
-            both = [s for s in by_name if s in by_sig]
+            both = sorted(
+                (s for s in by_name if s in by_sig), key=lambda s: (-score[s.name], -len(s.signature))
+            )
             if both:
                 return both[0]
             if by_sig and not any(s.signature and {c.lower() for c in s.signature} & header for s in by_name):
@@ -271,8 +275,24 @@ class Run:
                     len(self.mapped),
                     fi,
                 )
+                if m.fatal and src is not source:
+                    # a companion that can't run only means fewer stub rows, not a refused file
+                    self.file_problems += [
+                        Problem(
+                            "warning",
+                            p.file,
+                            None,
+                            p.column,
+                            p.value,
+                            f"{p.problem}; so no {src.table} rows are added from this file",
+                            p.fix,
+                            p.table,
+                        )
+                        for p in m.problems
+                    ]
+                    continue
                 if m.fatal:
-                    self.file_problems += [p for p in m.problems]
+                    self.file_problems += m.problems
                     continue
                 self.temp_tables.append(name)
                 self.file_problems += m.problems

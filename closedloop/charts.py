@@ -312,16 +312,22 @@ def journey_distribution(stats: pd.DataFrame, field: str, axis_title: str, title
     return alt.layer(box, dots, title=title).properties(height=170)
 
 
-def transition_heatmap(transitions: pd.DataFrame) -> alt.LayerChart:
-    """The Markov chain's transition probabilities: from each state (rows) to the next (columns)."""
-    def order(col: str) -> list[str]:
-        states = transitions[col].drop_duplicates().tolist()
-        ends = {"(start)": 0, "(won)": 2, "(lost)": 3}
-        return sorted(states, key=lambda s: (ends.get(s, 1), s))
+def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.LayerChart:
+    """The Markov chain's transition probabilities: from each state (rows) to the next (columns).
+    Higher orders have many states: only the `max_states` busiest rows and columns are drawn."""
+    ends = {"(start)": 0, "(won)": 2, "(lost)": 3}
+    busiest_from = transitions.groupby("from_state")["transitions"].sum().nlargest(max_states).index
+    kept = transitions[transitions["from_state"].isin(busiest_from)]
+    busiest_to = kept.groupby("to_state")["transitions"].sum().nlargest(max_states).index
+    kept = kept[kept["to_state"].isin(busiest_to) | kept["to_state"].isin(list(ends))]
+    cut = len(kept) < len(transitions)
 
-    t = transitions.assign(
-        from_label=transitions["from_state"].map(_state_label),
-        to_label=transitions["to_state"].map(_state_label),
+    def order(col: str) -> list[str]:
+        return sorted(kept[col].drop_duplicates(), key=lambda s: (ends.get(s, 1), s))
+
+    t = kept.assign(
+        from_label=kept["from_state"].map(_state_label),
+        to_label=kept["to_state"].map(_state_label),
     )
     from_order = [_state_label(s) for s in order("from_state")]
     to_order = [_state_label(s) for s in order("to_state")]
@@ -343,8 +349,9 @@ def transition_heatmap(transitions: pd.DataFrame) -> alt.LayerChart:
         text=alt.Text("probability:Q", format=".0%"),
         color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("#212121")),
     )
-    return alt.layer(cells, text, title="Markov transition matrix: where a journey goes next"
-                     ).properties(height=alt.Step(28))
+    title = "Markov transition matrix: where a journey goes next" + (
+        f" (the {max_states} busiest states)" if cut else "")
+    return alt.layer(cells, text, title=title).properties(height=alt.Step(28))
 
 
 def _state_label(state: str) -> str:

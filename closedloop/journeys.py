@@ -18,11 +18,13 @@ from closedloop.filters import Filters
 
 NO_TOUCHPOINT = "(no touchpoint)"
 START, WON, LOST = "(start)", "(won)", "(lost)"
+PATH_ENDS = ("first", "last")
 
 
 @dataclass(frozen=True)
 class Journeys:
-    deals: pd.DataFrame  # one row per closed deal: its path, steps and touches
+    # one row per closed deal: its path (whole, or its first / last steps), full_path, steps, touches
+    deals: pd.DataFrame
     paths: pd.DataFrame  # one row per path: deals, won, lost, win rate; most common first
     stats: pd.DataFrame  # one row per closed deal: touches, days from first touch to close
     summary: pd.DataFrame  # one row per outcome (won, lost): medians and means of stats
@@ -40,12 +42,12 @@ def path_summary(deals: pd.DataFrame) -> pd.DataFrame:
     g = (
         deals.assign(won=won, lost=~won, won_amount=deals["amount_usd"].fillna(0).where(won, 0))
         .groupby("path", as_index=False)
-        .agg(steps=("steps", "first"), deals=("deal_id", "count"), won_deals=("won", "sum"),
+        .agg(deals=("deal_id", "count"), won_deals=("won", "sum"),
              lost_deals=("lost", "sum"), won_revenue_usd=("won_amount", "sum"))
     )
     g["win_rate"] = g["won_deals"] / g["deals"]
     g = g.sort_values(["deals", "won_deals", "path"], ascending=[False, False, True], ignore_index=True)
-    return g[["path", "steps", "deals", "won_deals", "lost_deals", "win_rate", "won_revenue_usd"]]
+    return g[["path", "deals", "won_deals", "lost_deals", "win_rate", "won_revenue_usd"]]
 
 
 def stats_summary(stats: pd.DataFrame) -> pd.DataFrame:
@@ -81,9 +83,20 @@ def _state_order(state: str) -> tuple[int, str]:
     return ({START: 0, WON: 2, LOST: 3}.get(state, 1), state)
 
 
-def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1) -> Journeys:
+def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1, path_steps: int = 0,
+             path_end: str = "first") -> Journeys:
+    """Paths, journey length and the transition matrix of the deals closed in the period.
+
+    path_steps: how many channel steps a path keeps (0 = the whole journey), from
+    its start (path_end 'first') or from its close ('last'): long B2B journeys are
+    nearly all different, while their openings and endings repeat.
+    """
+    if path_end not in PATH_ENDS:
+        raise ValueError(f"path_end must be one of {', '.join(PATH_ENDS)}, got {path_end!r}.")
+    if isinstance(path_steps, bool) or not isinstance(path_steps, int) or path_steps < 0:
+        raise ValueError(f"path_steps must be a whole number >= 0 (0 = whole journey), got {path_steps!r}.")
     p = f.params()
-    deals = db.run(con, "journey_paths", **p)
+    deals = db.run(con, "journey_paths", path_steps=path_steps, path_end=path_end, **p)
     stats = db.run(con, "journey_stats", **p)
     return Journeys(
         deals=deals,

@@ -19,12 +19,27 @@ def _url_int(name: str, default: int, low: int, high: int) -> int:
         return default
 
 
+PATH_VIEWS = {
+    "first2": "First 2 channels (how journeys open)",
+    "first3": "First 3 channels",
+    "first4": "First 4 channels",
+    "whole": "The whole journey",
+    "last2": "Last 2 channels (how journeys close)",
+    "last3": "Last 3 channels",
+}
+DEFAULT_PATH_VIEW = "first3"
+
 # read this page's own settings before the filter bar rewrites the URL
 url_top, url_order = _url_int("top", 10, 3, 30), _url_int("order", 1, 1, MAX_ORDER)
+url_path = st.query_params.get("path", DEFAULT_PATH_VIEW)
 options = common.call(review.filter_options)
 f = common.filter_bar(options)
 with st.sidebar:
     st.header("Journeys")
+    common._seed("j_path", url_path if url_path in PATH_VIEWS else DEFAULT_PATH_VIEW)
+    path_view = st.selectbox("Paths compare", list(PATH_VIEWS), key="j_path", format_func=PATH_VIEWS.get,
+                             help="Long B2B journeys are nearly all different; their openings and endings "
+                                  "repeat. A cut path ends (or starts) with …")
     common._seed("j_top", url_top)
     top_n = st.slider("Paths in the chart", min_value=3, max_value=30, key="j_top")
     common._seed("j_order", url_order)
@@ -32,12 +47,16 @@ with st.sidebar:
                      key="j_order", horizontal=True,
                      help="Order 1: the next step depends on the current channel only; "
                           "order 2: on the last two channels; and so on.")
+if path_view != DEFAULT_PATH_VIEW:
+    st.query_params["path"] = path_view
 if top_n != 10:
     st.query_params["top"] = str(top_n)
 if order != 1:
     st.query_params["order"] = str(order)
 
-j = common.call(journeys.journeys, f=f, order=order)
+path_steps = 0 if path_view == "whole" else int(path_view[-1])
+j = common.call(journeys.journeys, f=f, order=order, path_steps=path_steps,
+                path_end="last" if path_view.startswith("last") else "first")
 st.caption(common.period_caption(f))
 
 if j.empty:
@@ -57,14 +76,14 @@ cols[3].metric("Median days first touch → close, won vs lost",
 
 # --- paths ----------------------------------------------------------------------------------------
 st.subheader("Most common channel paths")
-st.caption("A path lists the channels of a deal's touches in time order, repeats in a row collapsed "
-           "(content > content > sales reads content > sales). Win rate = won ÷ closed deals on the path.")
+st.caption(f"{PATH_VIEWS[path_view].split(' (')[0]} of each closed deal's journey: the channels of its "
+           "touches in time order, repeats in a row collapsed (content > content > sales reads content > "
+           "sales). Win rate = won ÷ closed deals on the path. The table's CSV has every deal's whole path.")
 st.altair_chart(charts.journey_paths(j.paths, top_n), width="stretch")
 st.dataframe(
     j.paths, hide_index=True, width="stretch",
     column_config={
         "path": st.column_config.TextColumn("Channel path", width="large"),
-        "steps": st.column_config.NumberColumn("Channels in path"),
         "deals": st.column_config.NumberColumn("Closed deals"),
         "won_deals": st.column_config.NumberColumn("Won"),
         "lost_deals": st.column_config.NumberColumn("Lost"),
@@ -73,6 +92,8 @@ st.dataframe(
     },
 )
 common.download(j.paths, f"journey_paths_{f.date_from}_{f.date_to}.csv")
+common.download(j.deals, f"journey_paths_per_deal_{f.date_from}_{f.date_to}.csv",
+                label="Download CSV (one row per deal, whole paths)")
 
 # --- length of the journeys -----------------------------------------------------------------------
 st.subheader("How long the journeys were, won vs lost")

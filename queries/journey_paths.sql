@@ -2,8 +2,12 @@
 -- its first touch to its close, with consecutive repeats of a channel collapsed
 -- (paid_search > content > content > sales reads paid_search > content > sales)?
 -- Parameters: $date_from, $date_to (dates, inclusive, on closed_at),
---   $segment, $region, $owner (null = all), $lookback_days, $scope.
--- Deals without a touch follow the path '(no touchpoint)'.
+--   $segment, $region, $owner (null = all), $lookback_days, $scope;
+--   $path_steps (how many channel steps `path` keeps, 0 = the whole journey) and
+--   $path_end ('first' keeps the opening steps, 'last' the closing ones).
+-- A cut path says so: 'email > sales > …' (first) or '… > email > sales' (last);
+-- full_path is always the whole journey. Deals without a touch follow the path
+-- '(no touchpoint)'.
 with
 
 closed as (
@@ -35,12 +39,25 @@ steps as (
     where previous_channel is null or channel <> previous_channel
 ),
 
+numbered as (
+    select
+        *,
+        row_number() over (partition by deal_id order by occurred_at, touchpoint_id) as step_from_start,
+        row_number() over (partition by deal_id order by occurred_at desc, touchpoint_id desc) as step_from_end,
+        count(*) over (partition by deal_id) as steps
+    from steps
+),
+
 paths as (
     select
         deal_id,
-        string_agg(channel, ' > ' order by occurred_at, touchpoint_id) as path,
-        count(*) as steps
-    from steps
+        any_value(steps) as steps,
+        string_agg(channel, ' > ' order by occurred_at, touchpoint_id) as full_path,
+        string_agg(channel, ' > ' order by occurred_at, touchpoint_id) filter (
+            where $path_steps = 0
+               or (case when $path_end = 'last' then step_from_end else step_from_start end) <= $path_steps
+        ) as kept_path
+    from numbered
     group by deal_id
 ),
 
@@ -57,7 +74,13 @@ final as (
         c.outcome,
         c.amount as amount_usd,
         cast(c.closed_at as date) as closed_on,
-        coalesce(p.path, '(no touchpoint)') as path,
+        case
+            when p.deal_id is null then '(no touchpoint)'
+            when $path_steps = 0 or p.steps <= $path_steps then p.kept_path
+            when $path_end = 'last' then '… > ' || p.kept_path
+            else p.kept_path || ' > …'
+        end as path,
+        coalesce(p.full_path, '(no touchpoint)') as full_path,
         coalesce(p.steps, 0) as steps,
         coalesce(t.touches, 0) as touches
     from closed as c

@@ -52,25 +52,38 @@ def test_journeys_page_on_q1(app_db):
     assert at.query_params["quarter"] == "2026Q1"
     assert metrics(at) == {
         "Closed deals": "8",
-        "Distinct channel paths": "8",
+        "Distinct channel paths": "7",  # first 3 channels: D01 and D07 open alike
         "Median touches, won vs lost": "2 vs 3",  # won 5, 2, 2, 7, 2; lost 3, 3, 0
         "Median days first touch → close, won vs lost": "101 vs 59",
     }
     paths, summary, transitions = (df.value for df in at.dataframe)
+    assert paths["path"].iloc[0] == "paid_search > content > webinar > …"  # D01 + D07, both won
+    top = paths.iloc[0]
+    assert top[["deals", "won_deals", "win_rate", "won_revenue_usd"]].tolist() == [2, 2, 1.0, 150_000]
     by_path = paths.set_index("path")
-    d01 = by_path.loc["paid_search > content > webinar > sales"]
-    assert d01[["deals", "won_deals", "win_rate"]].tolist() == [1, 1, 1.0]
     assert by_path.loc["(no touchpoint)", ["deals", "lost_deals", "win_rate"]].tolist() == [1, 1, 0.0]
-    assert len(paths) == 8
+    assert len(paths) == 7
     assert summary.set_index("outcome").loc["won", "mean_touches"] == pytest.approx(3.6)
     t = transitions.set_index(["from_state", "to_state"])
     assert t.loc[("sales", "(won)"), "transitions"] == 3 and t.loc[("sales", "sales"), "transitions"] == 5
     assert chart_titles(at) == [
-        "The 8 most common channel paths of closed deals (repeats collapsed)",
+        "The 7 most common channel paths of closed deals (repeats collapsed)",
         "Touches per deal",
         "Days from first touch to close",
         "Markov transition matrix: where a journey goes next",
     ]
+
+
+def test_whole_paths_from_the_url(app_db):
+    at = open_page(path="whole")
+    assert at.selectbox(key="j_path").value == "whole"
+    paths = at.dataframe[0].value.set_index("path")
+    assert len(paths) == 8
+    assert paths.loc["paid_search > content > webinar > sales", ["deals", "won_deals"]].tolist() == [1, 1]
+    assert "paid_search > content > webinar > sales > email > sales" in paths.index  # D07
+    at.selectbox(key="j_path").select("last2").run()
+    assert at.query_params["path"] == "last2"
+    assert "… > email > sales" in set(at.dataframe[0].value["path"])
 
 
 def test_top_n_and_filters_from_the_url(app_db):

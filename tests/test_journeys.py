@@ -11,6 +11,7 @@ from closedloop import db, journeys
 from closedloop.filters import Filters
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
+WHOLE = {"path_steps": 0, "path_end": "first"}
 
 Q1_PATHS = {
     "D01": "paid_search > content > webinar > sales",  # T04, T05 collapse into one sales step
@@ -25,20 +26,42 @@ Q1_PATHS = {
 
 
 def test_journey_paths(fixture_con):
-    df = db.run(fixture_con, "journey_paths", **Q1.params()).set_index("deal_id")
+    df = db.run(fixture_con, "journey_paths", **WHOLE, **Q1.params()).set_index("deal_id")
     assert df["path"].to_dict() == Q1_PATHS
+    assert df["full_path"].to_dict() == Q1_PATHS
     assert df["steps"].to_dict() == {"D01": 4, "D02": 2, "D03": 2, "D04": 1, "D05": 2, "D06": 0, "D07": 6,
                                      "D08": 2}
     assert df["touches"].to_dict() == {"D01": 5, "D02": 2, "D03": 3, "D04": 2, "D05": 3, "D06": 0, "D07": 7,
                                        "D08": 2}
 
 
+def test_journey_paths_keep_the_first_or_last_steps(fixture_con):
+    first3 = db.run(fixture_con, "journey_paths", path_steps=3, path_end="first", **Q1.params())
+    first3 = first3.set_index("deal_id")
+    # D01 (4 steps) and D07 (6 steps) open the same way; shorter paths stay whole
+    assert first3.loc["D01", "path"] == first3.loc["D07", "path"] == "paid_search > content > webinar > …"
+    assert first3.loc["D03", "path"] == "email > sales" and first3.loc["D06", "path"] == "(no touchpoint)"
+    assert first3.loc["D07", "full_path"] == Q1_PATHS["D07"] and first3.loc["D07", "steps"] == 6
+    last2 = db.run(fixture_con, "journey_paths", path_steps=2, path_end="last", **Q1.params())
+    last2 = last2.set_index("deal_id")["path"]
+    assert (last2["D07"], last2["D01"], last2["D05"]) == ("… > email > sales", "… > webinar > sales",
+                                                          "paid_social > sales")
+    paths = journeys.journeys(fixture_con, Q1, path_steps=3).paths.set_index("path")
+    assert paths.index[0] == "paid_search > content > webinar > …"
+    top = paths.iloc[0]
+    assert top[["deals", "won_deals", "win_rate", "won_revenue_usd"]].tolist() == [2, 2, 1.0, 150_000]
+    assert len(paths) == 7
+    with pytest.raises(ValueError, match="path_end"):
+        journeys.journeys(fixture_con, Q1, path_end="middle")
+
+
 def test_journey_paths_follow_the_filters(fixture_con):
-    bob = db.run(fixture_con, "journey_paths", **Q1.with_(owner="Bob").params())
+    bob = db.run(fixture_con, "journey_paths", **WHOLE, **Q1.with_(owner="Bob").params())
     assert dict(zip(bob["deal_id"], bob["path"], strict=True)) == {
         "D05": "paid_social > sales", "D08": "webinar > content", "D02": "paid_social > event"}
     # contact roles: T01 (no contact) drops out of D01 and D07
-    contacts = db.run(fixture_con, "journey_paths", **Q1.with_(scope="contact_roles").params())
+    contacts = db.run(fixture_con, "journey_paths", **WHOLE,
+                      **Q1.with_(scope="contact_roles").params())
     contacts = contacts.set_index("deal_id")
     assert contacts.loc["D01", "path"] == "content > webinar > sales"
     assert contacts.loc["D05", "path"] == "sales"  # T19 has no contact

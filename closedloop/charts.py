@@ -359,3 +359,173 @@ def _state_label(state: str) -> str:
     if state.startswith("("):
         return state
     return " > ".join(label(s) for s in state.split(" > "))
+
+
+# --- Attribution page
+
+MEASURE_TITLES = {
+    "attributed_wins": "Attributed wins (deals)",
+    "attributed_revenue_usd": "Attributed won revenue (USD)",
+    "attributed_pipeline_usd": "Attributed pipeline (USD)",
+}
+
+
+def _measure_axis(column: str) -> alt.Axis:
+    return alt.Axis(format="$,.2s" if column.endswith("_usd") else ",.0f", tickCount=6)
+
+
+def attribution_bars(rollup: pd.DataFrame, column: str, title: str) -> alt.Chart:
+    """The chosen model's credit per key, sorted; "No touchpoint" in grey at the bottom."""
+    df = rollup[["key", column]].copy()
+    df["key_label"] = df["key"].map(label)
+    df["kind"] = df["key"].eq("No touchpoint").map({True: "No touchpoint", False: "Credited"})
+    order = df.sort_values(column, ascending=False, kind="stable")
+    order = pd.concat([order[order["kind"] == "Credited"], order[order["kind"] != "Credited"]])
+    fmt = "$,.0f" if column.endswith("_usd") else ",.1f"
+    return (
+        alt.Chart(df, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("key_label:N", sort=order["key_label"].tolist(), title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X(f"{column}:Q", title=MEASURE_TITLES[column], axis=_measure_axis(column)),
+            color=alt.Color("kind:N", scale=alt.Scale(domain=["Credited", "No touchpoint"],
+                                                       range=["#1f77b4", "#9e9e9e"]), legend=None),
+            tooltip=[alt.Tooltip("key_label:N", title="Key"),
+                     alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt)],
+        )
+        .properties(height=alt.Step(22))
+    )
+
+
+def model_rank_heatmap(comparison: pd.DataFrame, labels: dict[str, str], column: str) -> alt.Chart:
+    """Each key's rank under each model (1 = most credit); rows sorted by mean rank, so a key
+    that changes colour across its row rises or falls depending on the model."""
+    models = [m for m in labels if m in comparison.columns]
+    df = comparison[comparison["key"] != "No touchpoint"]
+    fmt = "$,.0f" if column.endswith("_usd") else ",.1f"
+    long = pd.concat(
+        [
+            pd.DataFrame({
+                "key_label": df["key"].map(label),
+                "model": labels[m],
+                "rank": df[f"rank_{m}"].astype(float),
+                "credit": df[m].astype(float),
+                "spread": df["rank_spread"].astype(float),
+            })
+            for m in models
+        ],
+        ignore_index=True,
+    )
+    base = alt.Chart(long, title="Rank of each key under every model (1 = most credit)").encode(
+        x=alt.X("model:N", sort=[labels[m] for m in models], title=None,
+                axis=alt.Axis(labelAngle=-35, labelLimit=200)),
+        y=alt.Y("key_label:N", sort=df["key"].map(label).tolist(), title=None, axis=alt.Axis(labelLimit=260)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
+        tooltip=[alt.Tooltip("key_label:N", title="Key"), alt.Tooltip("model:N", title="Model"),
+                 alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("credit:Q", title=MEASURE_TITLES[column],
+                                                                  format=fmt),
+                 alt.Tooltip("spread:Q", title="Rank spread across models")],
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("rank:Q", format=".0f"),
+        color=alt.condition(alt.datum.rank <= 3, alt.value("white"), alt.value("#222")),
+    )
+    return (cells + text).properties(height=alt.Step(24))
+
+
+def team_split_bar(team_split: pd.DataFrame, column: str) -> alt.Chart:
+    """Marketing vs sales (vs no touchpoint) share of the credit, as one stacked bar."""
+    df = team_split.copy()
+    df["team_label"] = df["team"].map(lambda t: "No touchpoint" if t == "No touchpoint" else label(t))
+    fmt = "$,.0f" if column.endswith("_usd") else ",.1f"
+    return (
+        alt.Chart(df, title="Marketing vs sales share of the credit")
+        .mark_bar(height=36)
+        .encode(
+            x=alt.X("share:Q", stack="zero", title="Share of credit (%)", axis=alt.Axis(format="%"),
+                    scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("team_label:N", title="Team",
+                            scale=alt.Scale(domain=["Marketing", "Sales", "No touchpoint"],
+                                            range=["#1f77b4", "#ff7f0e", "#9e9e9e"]),
+                            legend=alt.Legend(orient="top")),
+            order=alt.Order("team_label:N"),
+            tooltip=[alt.Tooltip("team_label:N", title="Team"), alt.Tooltip("share:Q", format=".1%"),
+                     alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt)],
+        )
+        .properties(height=70)
+    )
+
+
+# --- Pipeline influence --------------------------------------------------------------------------
+
+PIPELINE_SPLITS = ["Marketing-sourced", "Marketing-influenced", "Sales-only", "No touchpoint"]
+PIPELINE_COLORS = alt.Scale(domain=PIPELINE_SPLITS, range=["#1565c0", "#64b5f6", "#ef6c00", "#bdbdbd"])
+
+
+def pipeline_over_time(long: pd.DataFrame, grain: str) -> alt.Chart:
+    """Pipeline created per period (USD), stacked by split, marketing-sourced at the bottom."""
+    data = long.assign(stack_order=long["split_label"].map(PIPELINE_SPLITS.index))
+    return (
+        alt.Chart(data, title=f"Pipeline created per {grain}, by how marketing took part (USD)")
+        .mark_bar()
+        .encode(
+            x=alt.X("period:O", title=f"{grain.capitalize()} the deal was created",
+                    axis=alt.Axis(labelAngle=0, labelLimit=120)),
+            y=alt.Y("sum(pipeline_usd):Q", title="Pipeline created (USD)", axis=alt.Axis(format="$,.2~s")),
+            color=alt.Color("split_label:N", scale=PIPELINE_COLORS, sort=PIPELINE_SPLITS, title=None,
+                            legend=alt.Legend(orient="top")),
+            order=alt.Order("stack_order:Q", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("period:O", title=grain.capitalize()),
+                alt.Tooltip("split_label:N", title="Split"),
+                alt.Tooltip("pipeline_usd:Q", title="Pipeline (USD)", format="$,.0f"),
+                alt.Tooltip("deals:Q", title="Deals"),
+                alt.Tooltip("won_deals:Q", title="Won so far"),
+            ],
+        )
+        .properties(height=340)
+    )
+
+
+def pipeline_by_key(df: pd.DataFrame, key_title: str, codes: bool = False, top_n: int = 25) -> alt.Chart:
+    """Pipeline each campaign / channel sourced and influenced (USD), sorted by the total."""
+    top = df.sort_values(["pipeline_usd", "key"], ascending=[False, True]).head(top_n)
+    names = top["name"].map(label) if codes else top["name"].astype(str)
+    long = pd.concat(
+        [
+            pd.DataFrame({
+                "name": names, "role": role, "usd": top[col], "deals": top[deals],
+                "total_usd": top["pipeline_usd"], "won_deals": top["won_deals"],
+                "cost_per_won_deal_usd": top["cost_per_won_deal_usd"],
+            })
+            for role, col, deals in (("Sourced", "sourced_pipeline_usd", "deals_sourced"),
+                                     ("Influenced", "influenced_pipeline_usd", "deals_influenced"))
+        ],
+        ignore_index=True,
+    )
+    shown = f"top {top_n} " if len(df) > top_n else ""
+    return (
+        alt.Chart(long, title=f"Pipeline each {key_title} sourced and influenced ({shown}by total, USD)")
+        .mark_bar()
+        .encode(
+            y=alt.Y("name:N", sort=names.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("usd:Q", stack="zero", title="Pipeline of the deals it touched (USD)",
+                    axis=alt.Axis(format="$,.2~s")),
+            color=alt.Color("role:N", scale=alt.Scale(domain=["Sourced", "Influenced"],
+                                                      range=["#1565c0", "#64b5f6"]),
+                            title=None, legend=alt.Legend(orient="top")),
+            order=alt.Order("role:N", sort="descending"),
+            tooltip=[
+                alt.Tooltip("name:N", title=key_title.capitalize()),
+                alt.Tooltip("role:N", title="Role"),
+                alt.Tooltip("usd:Q", title="Pipeline (USD)", format="$,.0f"),
+                alt.Tooltip("deals:Q", title="Deals"),
+                alt.Tooltip("total_usd:Q", title="Sourced + influenced (USD)", format="$,.0f"),
+                alt.Tooltip("won_deals:Q", title="Won deals"),
+                alt.Tooltip("cost_per_won_deal_usd:Q", title="Cost per won deal (USD)", format="$,.0f"),
+            ],
+        )
+        .properties(height=alt.Step(20))
+    )

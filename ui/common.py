@@ -16,6 +16,7 @@ from closedloop import db
 from closedloop.filters import Filters, from_query_params, quarter_bounds, to_query_params
 
 ALL = "All"
+FILTER_PARAMS = ("quarter", "from", "to", "segment", "region", "owner", "lookback", "scope")
 
 
 def db_path() -> str:
@@ -77,6 +78,28 @@ def _seed(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
+def from_url(key: str, param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str) -> None:
+    """Seed a page's own widget `key` from the URL's `param` on the first run of a session;
+    unreadable or unknown values fall back to `default`."""
+    raw = st.query_params.get(param)
+    try:
+        value = default if raw is None else cast(raw)
+    except ValueError:
+        value = default
+    if allowed is not None and value not in allowed:
+        value = default
+    _seed(key, value)
+
+
+def to_url(**params: Any) -> None:
+    """Write a page's own widget values into the URL, next to the common filters."""
+    for name, value in params.items():
+        if value is None:
+            st.query_params.pop(name, None)
+        else:
+            st.query_params[name] = str(value)
+
+
 def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "deals closed in") -> Filters:
     """The common filters in the sidebar: period, segment, region, owner (+ lookback, scope).
 
@@ -130,7 +153,10 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
                                  "contact_roles": "Only touches of the deal's contacts"}.get,
                 )
     f = Filters(date_from=start, date_to=end, lookback_days=lookback, scope=scope, **chosen)
-    st.query_params.from_dict(to_query_params(f, quarter))
+    # replace only the common filters' keys: a page's own parameters stay in the URL
+    for key in FILTER_PARAMS:
+        st.query_params.pop(key, None)
+    st.query_params.update(to_query_params(f, quarter))
     return f
 
 

@@ -203,7 +203,9 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
             f"update {table} set {', '.join(f'{q[c]} = w.{q[c]}' for c in others)} "
             f"from {rows} as w where {same_key_u} and ({changed})"
         ).fetchone()[0]
-    return inserted, updated, n - inserted - updated
+    # a stub that already exists isn't a row of this import: it isn't counted as unchanged
+    unchanged = n - inserted - updated if m.source.mode == "upsert" else 0
+    return inserted, updated, unchanged
 
 
 def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str | None]]:

@@ -18,7 +18,7 @@ import duckdb
 from closedloop.importer.catalog import KEYS, Column, quote_ident
 from closedloop.importer.errors import Problem
 from closedloop.importer.mapping import ColumnSpec, Condition, Mapping, Source
-from closedloop.importer.readers import ROW, StagedTable
+from closedloop.importer.readers import ROW, StagedTable, header_text
 
 EXPLODED = "__item"
 # A time of day followed by a UTC offset or Z: the value names its own instant.
@@ -201,7 +201,7 @@ def map_source(
         ).fetchone()
         out.skipped = empties[0]
         for (name, _), n in zip(skip_cols, empties[1:], strict=True):
-            if n:
+            if n and source.companion_of is None:  # the primary source already said so
                 out.problems.append(
                     Problem(
                         "warning",
@@ -221,6 +221,16 @@ def map_source(
 def _missing(staged: StagedTable, source: Source, absent: list[str], what: str, fatal: bool) -> Problem:
     cols = ", ".join(f"'{c}'" for c in absent) or "(none)"
     if fatal:
+        if len(staged.columns) == 1 and staged.format == "csv":
+            fix = (
+                f"The header was read as one column ('{staged.columns[0][:80]}'): the file seems to use a "
+                "delimiter other than comma, semicolon, tab or |. Save it as comma-separated CSV."
+            )
+        else:
+            fix = (
+                f"Add the column to the export (its header must read exactly {cols}), or map another column "
+                f"in the mapping. The file's columns are: {header_text(staged.columns)}."
+            )
         return Problem(
             "error",
             staged.file,
@@ -228,8 +238,7 @@ def _missing(staged: StagedTable, source: Source, absent: list[str], what: str, 
             ", ".join(absent),
             None,
             f"missing column {cols}, needed for {what} ({source.label})",
-            f"Add the column to the export (its header must read exactly {cols}), "
-            f"or map another column in the mapping. The file's columns are: {', '.join(staged.columns)}.",
+            fix,
             source.table,
         )
     return Problem(

@@ -17,7 +17,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/review.py", "Closed-loop review", ":material/fact_check:", "closed-loop-review", "Review"),
     PageSpec("pages/journeys.py", "Journeys", ":material/route:", "paths", "Review"),
     PageSpec("pages/attribution.py", "Attribution", ":material/pie_chart:", "credit", "Marketing"),
-    PageSpec("pages/pipeline.py", "Pipeline influence", ":material/trending_up:", "pipeline", "Marketing"),
+    PageSpec("pages/pipeline_influence.py", "Pipeline influence", ":material/trending_up:", "pipeline", "Marketing"),
     PageSpec("pages/handoff.py", "Handoff & SLA", ":material/timer:", "sla", "Sales"),
     PageSpec("pages/deal_explorer.py", "Deal explorer", ":material/timeline:", "deal", "Sales"),
 ]

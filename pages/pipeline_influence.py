@@ -1,0 +1,110 @@
+"""Pipeline influence: pipeline created, split by how marketing took part, by period and by campaign/channel."""
+
+import streamlit as st
+
+from closedloop import charts, pipeline
+from ui import common
+
+st.title("Pipeline influence")
+st.caption("For the marketing leader: how much of the pipeline created did marketing source, how much did it "
+           "influence, and which campaigns and channels were behind it?")
+
+DEFS = list(pipeline.DEFINITIONS)
+
+
+def _url_int(name: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(st.query_params.get(name, default)), low), high)
+    except ValueError:
+        return default
+
+
+# the page's own settings live in the URL too; read them before the filter bar rewrites the query string
+if "p_definition" not in st.session_state:
+    url_def = st.query_params.get("definition", DEFS[0])
+    st.session_state["p_definition"] = url_def if url_def in DEFS else DEFS[0]
+    st.session_state["p_days"] = _url_int("days", pipeline.DEFAULT_WINDOW_DAYS, 0, 3650)
+    url_grain = st.query_params.get("grain", "month")
+    st.session_state["p_grain"] = url_grain if url_grain in pipeline.GRAINS else "month"
+
+options = common.call(pipeline.filter_options)
+f = common.filter_bar(options, period_label="deals created in")
+with st.sidebar:
+    st.header("Pipeline influence")
+    definition = st.radio("Marketing-sourced means", DEFS, key="p_definition",
+                          format_func=lambda d: pipeline.DEFINITIONS[d][0])
+    days = int(st.number_input("N: days before the opportunity", min_value=0, max_value=3650, step=15,
+                               key="p_days", disabled=definition != "window",
+                               help="Used by the definition “marketing touch within N days before the "
+                                    "opportunity”."))
+    grain = st.radio("Bars per", pipeline.GRAINS, key="p_grain", horizontal=True)
+st.query_params.update({"definition": definition, "days": str(days), "grain": grain})
+
+r = common.call(pipeline.pipeline, f=f, definition=definition, window_days=days, grain=grain)
+st.caption(common.period_caption(f, "Deals created"))
+
+name, rule = pipeline.DEFINITIONS[definition]
+st.markdown(f"**Definition: {name.replace('N days', f'{days} days')}.** {rule.replace('N days', f'{days} days')} "
+            "No touchpoint: no touch in the deal's window (counted, so the total matches the CRM's pipeline).")
+
+if r.empty:
+    st.info("No deals were created in this period with these filters. Pick another quarter or clear a filter.")
+    st.stop()
+
+totals = r.totals.set_index("split")
+cols = st.columns(5)
+cols[0].metric("Pipeline created", f"${r.total_usd:,.0f}",
+               help=f"Sum of the amounts of the {int(totals['deals'].sum()):,} deals created in the period.")
+for col, split in zip(cols[1:], pipeline.SPLITS, strict=True):
+    row = totals.loc[split]
+    col.metric(pipeline.SPLITS[split], f"${row['pipeline_usd']:,.0f}",
+               delta=f"{row['share_of_pipeline']:.0%} of pipeline · {int(row['deals']):,} "
+                     f"deal{'' if int(row['deals']) == 1 else 's'}",
+               delta_color="off", delta_arrow="off")
+
+st.altair_chart(charts.pipeline_over_time(r.by_period, grain), width="stretch")
+st.dataframe(
+    r.table, hide_index=True, width="stretch",
+    column_config={
+        "period": grain.capitalize(),
+        **{f"{k}_usd": st.column_config.NumberColumn(f"{v} (USD)", format="$%,.0f")
+           for k, v in pipeline.SPLITS.items()},
+        "pipeline_usd": st.column_config.NumberColumn("Pipeline created (USD)", format="$%,.0f"),
+        "deals": st.column_config.NumberColumn("Deals"),
+    },
+)
+common.download(r.table, f"pipeline_by_{grain}_{definition}_{f.date_from}_{f.date_to}.csv")
+
+st.subheader("By campaign and by channel")
+st.caption(
+    "Each campaign (channel) with a marketing touch in a deal's window gets the deal's full amount, so a deal "
+    "touched by several campaigns counts once for each and the rows add up to more than the pipeline. "
+    "Sourced: under the definition above, this campaign's touch (or, for lead source, the lead's campaign / "
+    "source channel) is what makes the deal marketing-sourced; influenced: any other of its touches in the "
+    "window. Cost per won deal = the campaign's whole cost (a channel: the summed cost of its campaigns) ÷ "
+    "the won deals among those it sourced or influenced; blank where the cost is unknown or nothing was won."
+)
+KEY_COLUMNS = {
+    "deals_sourced": st.column_config.NumberColumn("Deals sourced"),
+    "sourced_pipeline_usd": st.column_config.NumberColumn("Sourced pipeline (USD)", format="$%,.0f"),
+    "deals_influenced": st.column_config.NumberColumn("Deals influenced"),
+    "influenced_pipeline_usd": st.column_config.NumberColumn("Influenced pipeline (USD)", format="$%,.0f"),
+    "deals": st.column_config.NumberColumn("Deals touched"),
+    "pipeline_usd": st.column_config.NumberColumn("Sourced + influenced (USD)", format="$%,.0f"),
+    "won_deals": st.column_config.NumberColumn("Won deals"),
+    "won_usd": st.column_config.NumberColumn("Won (USD)", format="$%,.0f"),
+    "cost_usd": st.column_config.NumberColumn("Cost (USD)", format="$%,.0f"),
+    "cost_per_won_deal_usd": st.column_config.NumberColumn("Cost per won deal (USD)", format="$%,.0f"),
+}
+tab_campaign, tab_channel = st.tabs(["By campaign", "By channel"])
+for tab, df, what, codes in ((tab_campaign, r.by_campaign, "campaign", False),
+                             (tab_channel, r.by_channel, "channel", True)):
+    with tab:
+        if df.empty:
+            st.info(f"No deal created in this period had a marketing touch, so no {what} took part.")
+            continue
+        st.altair_chart(charts.pipeline_by_key(df, what, codes=codes), width="stretch")
+        st.dataframe(df, hide_index=True, width="stretch",
+                     column_config={"key": "ID" if what == "campaign" else None,
+                                    "name": what.capitalize(), **KEY_COLUMNS})
+        common.download(df, f"pipeline_by_{what}_{definition}_{f.date_from}_{f.date_to}.csv")

@@ -77,22 +77,16 @@ create or replace temp macro attribution_middle_count(w_ft, w_lc, w_oc, w_cl, n,
     - cast(w_cl > 0 and not (w_ft > 0 and n = 1) and not (w_lc > 0 and n = n_lc)
         and not (w_oc > 0 and n = n_oc) as integer);
 
--- The weight of the slots that have a touch to land on: a missing LC or OC,
--- or no middle touch, drops out, which renormalizes the remaining slots in
--- proportion to their weights (DESIGN.md's redistribution rule).
-create or replace temp macro attribution_present_weight(w_ft, w_lc, w_oc, w_cl, w_mid, n, n_lc, n_oc) as
-    w_ft + w_cl
-    + (case when n_lc > 0 then w_lc else 0 end)
-    + (case when n_oc > 0 then w_oc else 0 end)
-    + (case when attribution_middle_count(w_ft, w_lc, w_oc, w_cl, n, n_lc, n_oc) > 0 then w_mid else 0 end);
-
--- One touch's credit; a deal's credits add up to 1. Shares of positions held by
--- the same touch add. When no present slot has weight (only possible with
--- custom weights) the deal falls back to an equal split so it still adds to 1.
-create or replace temp macro attribution_position_credit(w_ft, w_lc, w_oc, w_cl, w_mid, rn, n, n_lc, n_oc) as
-    case
-        when attribution_present_weight(w_ft, w_lc, w_oc, w_cl, w_mid, n, n_lc, n_oc) = 0 then 1.0 / n
-        else (
+-- One touch's credit, given n_mid = attribution_middle_count(...) of the same
+-- weights; a deal's credits add up to 1. Shares of positions held by the same
+-- touch add. Slots without a touch (a missing LC or OC, no middle touch) drop
+-- out of the denominator, which renormalizes the remaining slots in proportion
+-- to their weights (DESIGN.md's redistribution rule). When no present slot has
+-- weight (only possible with custom weights) the deal falls back to an equal
+-- split so it still adds to 1.
+create or replace temp macro attribution_position_credit(w_ft, w_lc, w_oc, w_cl, w_mid, rn, n, n_lc, n_oc, n_mid) as
+    coalesce(
+        (
             (case when rn = 1 then w_ft else 0 end)
             + (case when rn = n_lc then w_lc else 0 end)
             + (case when rn = n_oc then w_oc else 0 end)
@@ -100,10 +94,17 @@ create or replace temp macro attribution_position_credit(w_ft, w_lc, w_oc, w_cl,
             + (case
                 when (w_ft > 0 and rn = 1) or (w_lc > 0 and rn = n_lc)
                     or (w_oc > 0 and rn = n_oc) or (w_cl > 0 and rn = n) then 0
-                else w_mid / attribution_middle_count(w_ft, w_lc, w_oc, w_cl, n, n_lc, n_oc)
+                else w_mid / n_mid
             end)
-        ) / attribution_present_weight(w_ft, w_lc, w_oc, w_cl, w_mid, n, n_lc, n_oc)
-    end;
+        ) / nullif(
+            w_ft + w_cl
+            + (case when n_lc > 0 then w_lc else 0 end)
+            + (case when n_oc > 0 then w_oc else 0 end)
+            + (case when n_mid > 0 then w_mid else 0 end),
+            0
+        ),
+        1.0 / n
+    );
 
 -- Every touch of every deal with its positions and its credit under each
 -- rule-based model of DESIGN.md (columns named after the models). Deals
@@ -179,9 +180,21 @@ weighted as (
         -- measured from the deal's last touch: normalized per deal this equals
         -- measuring from the close, and it can never underflow to 0
         pow(2, (epoch(p.occurred_at) - epoch(p.last_at)) / (86400.0 * p_half_life_days)) as decay_weight,
+        -- middle touches per set of weighted positions, shared by the models
+        -- with the same set: (FT), (CL), (FT, LC), (FT, LC, OC), all four, (FT, CL)
+        attribution_middle_count(1, 0, 0, 0, p.n, p.n_lc, p.n_oc) as mid_f,
+        attribution_middle_count(0, 0, 0, 1, p.n, p.n_lc, p.n_oc) as mid_c,
+        attribution_middle_count(1, 1, 0, 0, p.n, p.n_lc, p.n_oc) as mid_fl,
+        attribution_middle_count(1, 1, 1, 0, p.n, p.n_lc, p.n_oc) as mid_flo,
+        attribution_middle_count(1, 1, 1, 1, p.n, p.n_lc, p.n_oc) as mid_floc,
+        attribution_middle_count(1, 0, 0, 1, p.n, p.n_lc, p.n_oc) as mid_fc,
         attribution_position_credit(
             p_custom_weights[1], p_custom_weights[2], p_custom_weights[3], p_custom_weights[4],
-            p_custom_weights[5], p.rn, p.n, p.n_lc, p.n_oc
+            p_custom_weights[5], p.rn, p.n, p.n_lc, p.n_oc,
+            attribution_middle_count(
+                p_custom_weights[1], p_custom_weights[2], p_custom_weights[3], p_custom_weights[4],
+                p.n, p.n_lc, p.n_oc
+            )
         ) as custom_base,
         coalesce(m.multiplier, 1.0) as multiplier
     from positioned as p
@@ -210,15 +223,15 @@ select
     -- open deals count from their last touch rather than from "now", so a
     -- receipt does not change from one day to the next
     (epoch(coalesce(closed_at, last_at)) - epoch(occurred_at)) / 86400.0 as days_before_close,
-    attribution_position_credit(1, 0, 0, 0, 0, rn, n, n_lc, n_oc) as first_touch,
-    attribution_position_credit(0, 0, 0, 1, 0, rn, n, n_lc, n_oc) as last_touch,
-    attribution_position_credit(0, 0, 0, 0, 1, rn, n, n_lc, n_oc) as linear,
-    attribution_position_credit(40, 40, 0, 0, 20, rn, n, n_lc, n_oc) as u_shaped,
-    attribution_position_credit(30, 30, 30, 0, 10, rn, n, n_lc, n_oc) as w_shaped,
-    attribution_position_credit(225, 225, 225, 225, 100, rn, n, n_lc, n_oc) as full_path,
-    attribution_position_credit(40, 0, 0, 40, 20, rn, n, n_lc, n_oc) as position_40_20_40,
-    attribution_position_credit(20, 0, 0, 60, 20, rn, n, n_lc, n_oc) as j_shaped,
-    attribution_position_credit(60, 0, 0, 20, 20, rn, n, n_lc, n_oc) as inverse_j,
+    attribution_position_credit(1, 0, 0, 0, 0, rn, n, n_lc, n_oc, mid_f) as first_touch,
+    attribution_position_credit(0, 0, 0, 1, 0, rn, n, n_lc, n_oc, mid_c) as last_touch,
+    attribution_position_credit(0, 0, 0, 0, 1, rn, n, n_lc, n_oc, n) as linear,
+    attribution_position_credit(40, 40, 0, 0, 20, rn, n, n_lc, n_oc, mid_fl) as u_shaped,
+    attribution_position_credit(30, 30, 30, 0, 10, rn, n, n_lc, n_oc, mid_flo) as w_shaped,
+    attribution_position_credit(225, 225, 225, 225, 100, rn, n, n_lc, n_oc, mid_floc) as full_path,
+    attribution_position_credit(40, 0, 0, 40, 20, rn, n, n_lc, n_oc, mid_fc) as position_40_20_40,
+    attribution_position_credit(20, 0, 0, 60, 20, rn, n, n_lc, n_oc, mid_fc) as j_shaped,
+    attribution_position_credit(60, 0, 0, 20, 20, rn, n, n_lc, n_oc, mid_fc) as inverse_j,
     decay_weight / sum(decay_weight) over deal as time_decay,
     case
         when sum(custom_base * multiplier) over deal > 0

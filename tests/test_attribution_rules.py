@@ -50,20 +50,17 @@ def build_db(
     deals = list(deals)
     for acct in sorted({d[1] for d in deals if d[1]}):
         con.execute("insert into accounts values (?, ?, 'Software', 'SMB', 'NA', 10)", [acct, acct])
-    for d_id, acct, created, closed, outcome, amount in deals:
-        stage = {"won": "closed_won", "lost": "closed_lost", "open": "proposal"}[outcome]
-        con.execute(
-            "insert into deals values (?, ?, ?, 'Alice', ?, ?, ?, ?, ?)",
-            [d_id, acct, d_id, created, closed, stage, outcome, amount],
-        )
+    stage = {"won": "closed_won", "lost": "closed_lost", "open": "proposal"}
+    _insert(con, "insert into deals values (?, ?, ?, 'Alice', ?, ?, ?, ?, ?)", [
+        [d_id, acct, d_id, created, closed, stage[outcome], outcome, amount]
+        for d_id, acct, created, closed, outcome, amount in deals
+    ])
+    rows = []
     for t in touches:
-        t = list(t) + [None] * (8 - len(t))
-        t_id, occurred, acct, channel, t_type, contact, team, campaign = t
-        con.execute(
-            "insert into touchpoints values (?, ?, ?, ?, ?, ?, ?, ?, null)",
-            [t_id, occurred, acct, contact, team or "marketing", channel, t_type or f"{channel}_touch",
-             campaign],
-        )
+        t_id, occurred, acct, channel, t_type, contact, team, campaign = list(t) + [None] * (8 - len(t))
+        rows.append([t_id, occurred, acct, contact, team or "marketing", channel, t_type or f"{channel}_touch",
+                     campaign])
+    _insert(con, "insert into touchpoints values (?, ?, ?, ?, ?, ?, ?, ?, null)", rows)
     for c in contacts:
         con.execute("insert into contacts values (?, ?, 'x', 'x', ?)", list(c))
     for lead in leads:
@@ -75,6 +72,11 @@ def build_db(
     for c in campaigns:
         con.execute("insert into campaigns (campaign_id, name, channel) values (?, ?, ?)", list(c))
     return con
+
+
+def _insert(con: duckdb.DuckDBPyConnection, sql: str, rows: list) -> None:
+    if rows:  # executemany refuses an empty list
+        con.executemany(sql, rows)
 
 
 @pytest.fixture

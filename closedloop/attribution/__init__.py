@@ -5,6 +5,7 @@ Dashboard pages call:
 - `MODELS` / `model_catalogue()`: each model's name, label and exact weights;
 - `rollup(con, model, by=..., ...)`: credit per channel / touchpoint_type / campaign /
   asset / team (attributed wins, won revenue, pipeline), "No touchpoint" last;
+- `rollups(con, models=None, ...)`: {model: roll-up} for several models in one go;
 - `compare_models(con, by=..., measure=...)`: every model side by side with ranks;
 - `receipt(con, deal_id, ...)`: one deal's touches, positions and credit per model;
 - `markov_transitions(con, ...)` + `markov.transition_probabilities`: the chain.
@@ -23,6 +24,8 @@ from closedloop.attribution.api import (
     model_catalogue,
     receipt,
     rollup,
+    rollups,
+    side_by_side,
     touch_credit,
 )
 from closedloop.attribution.models import (
@@ -69,5 +72,7 @@ __all__ = [
     "read_paths",
     "receipt",
     "rollup",
+    "rollups",
+    "side_by_side",
     "touch_credit",
 ]

@@ -119,12 +119,6 @@ def model_catalogue(
     )
 
 
-def _rule_rollups(
-    con: duckdb.DuckDBPyConnection, by: str, filters: dict[str, Any], rule: dict[str, Any]
-) -> pd.DataFrame:
-    return db.run(con, "attribution_rollup", by=by, **filters, **rule)
-
-
 def _closed_totals(coalitions: pd.DataFrame) -> tuple[float, float, float, float, bool]:
     """(wins, won revenue) of touched and untouched closed deals, and whether any closed deal had no touch."""
     empty = coalitions["channels"].map(len) == 0
@@ -179,15 +173,48 @@ def markov_transitions(
     return db.run(con, "attribution_markov_transitions", by=_check_by(by), order=order, **f)
 
 
-def _markov(con: duckdb.DuckDBPyConnection, by: str, order: int, f: dict[str, Any]) -> pd.DataFrame:
-    transitions = db.run(con, "attribution_markov_transitions", by=by, order=markov.check_order(order), **f)
-    coalitions = db.run(con, "attribution_shapley_coalitions", by=by, **f)
-    return _spread(markov.removal_effects(transitions), coalitions, "removal_effect")
+def _default_models(weights: CustomWeights | None, with_data_driven: bool = True) -> list[str]:
+    return [
+        name for name, m in MODELS.items()
+        if (name != "custom" or weights is not None) and (m.kind == "rule" or with_data_driven)
+    ]
 
 
-def _shapley(con: duckdb.DuckDBPyConnection, by: str, variant: str, f: dict[str, Any]) -> pd.DataFrame:
-    coalitions = db.run(con, "attribution_shapley_coalitions", by=by, **f)
-    return _spread(shapley.shapley_values(coalitions, variant), coalitions, "shapley_value")
+def _rollups(
+    con: duckdb.DuckDBPyConnection,
+    models: Sequence[str],
+    by: str,
+    f: dict[str, Any],
+    half_life_days: float,
+    order: int,
+    weights: CustomWeights | None,
+) -> dict[str, pd.DataFrame]:
+    """Each model's roll-up, with one query per kind of model (all rule-based models in one pass)."""
+    for name in models:
+        check_model(name)
+        if name == "custom" and weights is None:
+            raise ValueError("The custom model needs weights (a TOML or JSON file, see docs/attribution.md).")
+    kinds = {MODELS[name].kind for name in models}
+    if "markov" in kinds:
+        order = markov.check_order(order)
+    out: dict[str, pd.DataFrame] = {}
+    if "rule" in kinds:
+        rules = db.run(con, "attribution_rollup", by=by, **f, **_rule_params(half_life_days, weights))
+        for name in models:
+            if MODELS[name].kind == "rule":
+                one = rules[rules["model"] == name][ROLLUP_COLUMNS].reset_index(drop=True)
+                out[name] = _no_touchpoint_last(one, "attributed_wins")
+    if kinds & {"markov", "shapley"}:
+        # Markov and Shapley share the closed deals' totals
+        coalitions = db.run(con, "attribution_shapley_coalitions", by=by, **f)
+    if "markov" in kinds:
+        transitions = db.run(con, "attribution_markov_transitions", by=by, order=order, **f)
+        out["markov"] = _spread(markov.removal_effects(transitions), coalitions, "removal_effect")
+    for name in models:
+        if MODELS[name].kind == "shapley":
+            variant = "conversions" if name == "shapley_conversions" else "win_rate"
+            out[name] = _spread(shapley.shapley_values(coalitions, variant), coalitions, "shapley_value")
+    return {name: out[name] for name in models}
 
 
 def rollup(
@@ -213,20 +240,32 @@ def rollup(
     without touches, so the totals equal the CRM's. Markov adds removal_effect,
     Shapley adds shapley_value.
     """
-    m = check_model(model)
-    by = _check_by(by)
+    check_model(model)
+    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    return _rollups(con, [model], _check_by(by), f, half_life_days, order, as_weights(weights))[model]
+
+
+def rollups(
+    con: duckdb.DuckDBPyConnection,
+    models: Sequence[str] | None = None,
+    by: str = "channel",
+    date_from: DateArg = None,
+    date_to: DateArg = None,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    scope: str = "account",
+    order: int = DEFAULT_ORDER,
+    weights: WeightsArg = None,
+) -> dict[str, pd.DataFrame]:
+    """`rollup` for several models at once (default: every model; custom only with weights),
+    as {model: DataFrame}; all rule-based models come from one SQL pass."""
     f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
     w = as_weights(weights)
-    if m.kind == "markov":
-        return _markov(con, by, order, f)
-    if m.kind == "shapley":
-        return _shapley(con, by, "conversions" if m.name == "shapley_conversions" else "win_rate", f)
-    if m.name == "custom" and w is None:
-        raise ValueError("The custom model needs weights (a TOML or JSON file, see docs/attribution.md).")
-    rule = _rule_params(half_life_days, w)
-    df = _rule_rollups(con, by, f, rule)
-    df = df[df["model"] == m.name][ROLLUP_COLUMNS]
-    return _no_touchpoint_last(df.reset_index(drop=True), "attributed_wins")
+    models = list(models) if models is not None else _default_models(w)
+    return _rollups(con, models, _check_by(by), f, half_life_days, order, w)
 
 
 def compare_models(
@@ -246,43 +285,30 @@ def compare_models(
     weights: WeightsArg = None,
 ) -> pd.DataFrame:
     """Every model side by side: one row per key, one column per model (the measure), then
-    rank_<model> (1 = most credit) for each and rank_spread (max - min rank).
+    rank_<model> (1 = most credit) for each and rank_spread (max - min rank); "No touchpoint"
+    last and unranked.
 
     measure: wins, revenue or pipeline. Default models: every rule-based model (custom
     only when weights are given), plus markov and shapley except for pipeline.
     """
     if measure not in MEASURES:
         raise ValueError(f"Measure must be one of {', '.join(MEASURES)}, got {measure!r}.")
-    by = _check_by(by)
     f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
     w = as_weights(weights)
-    if models is None:
-        models = [
-            name for name, m in MODELS.items()
-            if (name != "custom" or w is not None) and (m.kind == "rule" or measure != "pipeline")
-        ]
+    models = list(models) if models is not None else _default_models(w, measure != "pipeline")
     for name in models:
-        m = check_model(name)
-        if m.kind != "rule" and measure == "pipeline":
+        if check_model(name).kind != "rule" and measure == "pipeline":
             raise ValueError(
                 f"{name} learns from closed deals and has no pipeline figure; pick wins or revenue."
             )
-        if name == "custom" and w is None:
-            raise ValueError("The custom model needs weights (a TOML or JSON file, see docs/attribution.md).")
-    column = MEASURE_COLUMNS[measure]
-    values: dict[str, pd.Series] = {}
-    if any(MODELS[name].kind == "rule" for name in models):
-        rules = _rule_rollups(con, by, f, _rule_params(half_life_days, w))
-        for name in models:
-            if MODELS[name].kind == "rule":
-                values[name] = rules[rules["model"] == name].set_index("key")[column]
-    for name in models:
-        if MODELS[name].kind == "markov":
-            values[name] = _markov(con, by, order, f).set_index("key")[column]
-        elif MODELS[name].kind == "shapley":
-            variant = "conversions" if name == "shapley_conversions" else "win_rate"
-            values[name] = _shapley(con, by, variant, f).set_index("key")[column]
-    wide = pd.DataFrame({name: values[name] for name in models}).fillna(0.0)
+    results = _rollups(con, models, _check_by(by), f, half_life_days, order, w)
+    return side_by_side(results, MEASURE_COLUMNS[measure])
+
+
+def side_by_side(results: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
+    """{model: roll-up} -> one row per key, a column per model, rank_<model> and rank_spread."""
+    models = list(results)
+    wide = pd.DataFrame({name: df.set_index("key")[column] for name, df in results.items()}).fillna(0.0)
     wide.index.name = "key"
     wide = wide.reset_index()
     keys = wide["key"] != NO_TOUCHPOINT
@@ -349,5 +375,7 @@ __all__ = [
     "model_catalogue",
     "receipt",
     "rollup",
+    "rollups",
+    "side_by_side",
     "touch_credit",
 ]

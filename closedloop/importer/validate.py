@@ -249,7 +249,7 @@ class Run:
             if source is None:
                 continue
             self.matched[fi] = source
-            if staged.rows == 0:
+            if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
                 self.file_problems.append(
                     Problem(
                         "error",

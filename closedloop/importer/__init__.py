@@ -71,14 +71,10 @@ def read_preview(file: Any, mapping: Mapping | str | Path | None = None, limit: 
             run.prepare()
             if not run.mapped:
                 report = run.report()
-                raise ImportFailed(
-                    "; ".join(report.lines(limit=5)) or "The file matches no source of the mapping."
-                )
+                raise ImportFailed("; ".join(report.lines(limit=5)) or "The file matches no source of the mapping.")
             m = run.mapped[0]
             cols = ", ".join(f'"{c.name}"' for c in m.columns)
-            df = con.execute(
-                f"select {ROW} as row, {cols} from {m.table} order by {ROW} limit {int(limit)}"
-            ).df()
+            df = con.execute(f"select {ROW} as row, {cols} from {m.table} order by {ROW} limit {int(limit)}").df()
             return df
         finally:
             run.close()

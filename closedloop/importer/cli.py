@@ -34,9 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="import the good rows and put the bad ones in import_rejects (default: refuse)",
     )
-    p.add_argument(
-        "--report", type=Path, metavar="FILE.csv", help="also write every problem to this CSV file"
-    )
+    p.add_argument("--report", type=Path, metavar="FILE.csv", help="also write every problem to this CSV file")
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     p.add_argument("--list-mappings", action="store_true", help="list the preset mappings and exit")
     p.add_argument(

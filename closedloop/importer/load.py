@@ -18,6 +18,7 @@ import pandas as pd
 
 from closedloop import db
 from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident
+from closedloop.importer.errors import ImportFailed
 from closedloop.importer.mapping import Mapping, load_mapping
 from closedloop.importer.readers import ROW
 from closedloop.importer.transform import Mapped
@@ -84,8 +85,19 @@ def import_files(
         raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}; got {on_error!r}.")
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     own = not isinstance(database, duckdb.DuckDBPyConnection)
-    con = db.connect(database, read_only=False) if own else database
     try:
+        con = db.connect(database, read_only=False) if own else database
+    except duckdb.IOException as exc:
+        raise ImportFailed(
+            f"Can't open {database} for writing ({str(exc).splitlines()[0]}). If the dashboard or another "
+            "import has it open, stop it or import from the dashboard's Data page."
+        ) from exc
+    try:
+        readonly = con.execute(
+            "select readonly from duckdb_databases() where database_name = current_database()"
+        ).fetchone()[0]
+        if readonly:
+            raise ImportFailed("The database connection is read-only; open it with read_only=False to import.")
         db.create_schema(con)
         run = Run(con, files, mapping, progress)
         try:
@@ -116,12 +128,8 @@ def _no_tables() -> pd.DataFrame:
     return pd.DataFrame(columns=["table", "inserted", "updated", "unchanged"])
 
 
-def _write(
-    con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, mapping: Mapping
-) -> ImportResult:
-    order = sorted(
-        run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", m.index)
-    )
+def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, mapping: Mapping) -> ImportResult:
+    order = sorted(run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", m.index))
     totals: dict[str, list[int]] = {}
     con.execute("begin transaction")
     try:
@@ -158,9 +166,7 @@ def _write(
         con.execute("rollback")
         raise
     run.progress(1.0, "Imported")
-    tables = pd.DataFrame(
-        [(t, *v) for t, v in totals.items()], columns=["table", "inserted", "updated", "unchanged"]
-    )
+    tables = pd.DataFrame([(t, *v) for t, v in totals.items()], columns=["table", "inserted", "updated", "unchanged"])
     return ImportResult(
         "imported",
         report,
@@ -225,7 +231,6 @@ def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str 
     for t in tables:
         q = quote_ident(t)
         out[t] = con.execute(
-            f"select count(*), md5(string_agg(cast(r as varchar), chr(10) order by cast(r as varchar))) "
-            f"from {q} as r"
+            f"select count(*), md5(string_agg(cast(r as varchar), chr(10) order by cast(r as varchar))) from {q} as r"
         ).fetchone()
     return out

@@ -200,9 +200,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
     if preset.is_file() and str(name_or_path).replace("_", "").isalnum():
         return parse_mapping(preset.read_text(encoding="utf-8"), name=preset.stem, path=preset)
     known = ", ".join(q.stem for q in sorted(PRESETS_DIR.glob("*.toml")))
-    raise MappingError(
-        f"Unknown mapping {str(name_or_path)!r}: give a preset name ({known}) or a .toml file."
-    )
+    raise MappingError(f"Unknown mapping {str(name_or_path)!r}: give a preset name ({known}) or a .toml file.")
 
 
 def parse_mapping(text: str, name: str = "custom", path: Path | None = None) -> Mapping:
@@ -219,18 +217,14 @@ def parse_mapping(text: str, name: str = "custom", path: Path | None = None) -> 
     raw_sources = doc.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         raise MappingError(f"{where} has no [[sources]]: add one per kind of file it reads.")
-    sources = [
-        _source(s, i, where, default_tz, default_formats, default_decimal) for i, s in enumerate(raw_sources)
-    ]
+    sources = [_source(s, i, where, default_tz, default_formats, default_decimal) for i, s in enumerate(raw_sources)]
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise MappingError(f"{where}: source names must be unique; repeated: {', '.join(dupes)}.")
     for s in sources:
         if s.companion_of is not None and s.companion_of not in names:
-            raise MappingError(
-                f"{where}: source {s.name!r} is a companion of unknown source {s.companion_of!r}."
-            )
+            raise MappingError(f"{where}: source {s.name!r} is a companion of unknown source {s.companion_of!r}.")
         if s.companion_of is None and not s.files and not s.signature:
             raise MappingError(f"{where}: source {s.name!r} needs `files` patterns or a `signature`.")
     enums: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -275,15 +269,11 @@ def _source(
             specs[col.name] = ColumnSpec(target=col.name, sources=(col.name,), optional=not col.required)
     for target, spec in (raw.get("columns") or {}).items():
         if target not in catalog:
-            raise MappingError(
-                f"{here}: {table} has no column {target!r}; its columns are {', '.join(catalog)}."
-            )
+            raise MappingError(f"{here}: {table} has no column {target!r}; its columns are {', '.join(catalog)}.")
         specs[target] = _spec(target, spec, f"{here}, column {target!r}")
     missing = [c.name for c in catalog.values() if c.required and c.name not in specs]
     if missing:
-        raise MappingError(
-            f"{here}: {table} needs {', '.join(missing)}; say where each comes from in [columns]."
-        )
+        raise MappingError(f"{here}: {table} needs {', '.join(missing)}; say where each comes from in [columns].")
     explode = raw.get("explode")
     if explode is not None:
         if not isinstance(explode, dict) or "column" not in explode:
@@ -293,9 +283,7 @@ def _source(
     signature = _strings(raw.get("signature", []), f"{here}: signature")
     if not signature:
         # what a file must have for this source: the columns its key needs
-        signature = [
-            c for k in KEYS[table] if (s := specs.get(k)) for c in s.sources[:1] + tuple(p[0] for p in s.hash)
-        ]
+        signature = [c for k in KEYS[table] if (s := specs.get(k)) for c in s.sources[:1] + tuple(p[0] for p in s.hash)]
     return Source(
         name=name,
         label=str(raw.get("label", name)),
@@ -323,9 +311,7 @@ def _spec(target: str, raw: Any, where: str) -> ColumnSpec:
     src = raw.get("from", [])
     sources = [src] if isinstance(src, str) else _strings(src, f"{where}: from")
     const = raw.get("const")
-    hash_cols = [
-        tuple(_strings(part, f"{where}: hash")) for part in _list(raw.get("hash", []), f"{where}: hash")
-    ]
+    hash_cols = [tuple(_strings(part, f"{where}: hash")) for part in _list(raw.get("hash", []), f"{where}: hash")]
     if sum(bool(x) for x in (sources, const is not None, hash_cols)) > 1:
         raise MappingError(f"{where}: use only one of from, const and hash.")
     value_map = raw.get("map", {})
@@ -334,9 +320,7 @@ def _spec(target: str, raw: Any, where: str) -> ColumnSpec:
     rules = []
     for i, r in enumerate(raw.get("rules", [])):
         if not isinstance(r, dict) or "when" not in r or "value" not in r:
-            raise MappingError(
-                f'{where}: rules[{i}] must look like {{ when = {{ Won = ["1"] }}, value = "won" }}.'
-            )
+            raise MappingError(f'{where}: rules[{i}] must look like {{ when = {{ Won = ["1"] }}, value = "won" }}.')
         rules.append(Rule(_conditions(r["when"], f"{where}: rules[{i}].when"), _scalar(r["value"])))
     tz = raw.get("timezone")
     return ColumnSpec(
@@ -393,18 +377,14 @@ def _strings(v: Any, where: str) -> list[str]:
 def _no_unknown_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(raw) - allowed)
     if unknown:
-        raise MappingError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}."
-        )
+        raise MappingError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}.")
 
 
 def _timezone(tz: Any, where: str) -> str:
     try:
         ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise MappingError(
-            f"{where}: unknown time zone {tz!r}; use an IANA name like 'Europe/Paris'."
-        ) from exc
+        raise MappingError(f"{where}: unknown time zone {tz!r}; use an IANA name like 'Europe/Paris'.") from exc
     return str(tz)
 
 

@@ -62,11 +62,7 @@ def collect_inputs(files: Iterable[Any], workdir: Path) -> list[InputFile]:
         if isinstance(f, str | Path):
             p = Path(f)
             if p.is_dir():
-                out += [
-                    InputFile(q.name, q)
-                    for q in sorted(p.iterdir())
-                    if q.is_file() and not q.name.startswith(".")
-                ]
+                out += [InputFile(q.name, q) for q in sorted(p.iterdir()) if q.is_file() and not q.name.startswith(".")]
             elif p.is_file():
                 out.append(InputFile(p.name, p))
             else:
@@ -107,9 +103,7 @@ def detect_format(inp: InputFile) -> str:
             inp.name, "the file is a zip archive, not a workbook", "Unzip it and import the files inside."
         )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile(
-            inp.name, "this is a legacy Excel .xls file", "Save it as .xlsx or CSV and import that."
-        )
+        raise UnreadableFile(inp.name, "this is a legacy Excel .xls file", "Save it as .xlsx or CSV and import that.")
     if head.startswith(b"\x1f\x8b"):
         raise UnreadableFile(inp.name, "the file is gzip-compressed", "Decompress it first.")
     return "csv"
@@ -420,13 +414,9 @@ def run_with_progress(
 # --- Parquet -----------------------------------------------------------------------------------
 
 
-def _stage_parquet(
-    con: duckdb.DuckDBPyConnection, inp: InputFile, table: str, limit: int | None
-) -> StagedTable:
+def _stage_parquet(con: duckdb.DuckDBPyConnection, inp: InputFile, table: str, limit: int | None) -> StagedTable:
     try:
-        described = con.execute(
-            "describe select * from read_parquet($path)", {"path": str(inp.path)}
-        ).fetchall()
+        described = con.execute("describe select * from read_parquet($path)", {"path": str(inp.path)}).fetchall()
         exprs = []
         for name, data_type, *_ in described:
             col = quote_ident(name)
@@ -443,9 +433,7 @@ def _stage_parquet(
         )
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
-        raise UnreadableFile(
-            inp.name, f"the Parquet file can't be read ({first})", "Export it again."
-        ) from exc
+        raise UnreadableFile(inp.name, f"the Parquet file can't be read ({first})", "Export it again.") from exc
     n = con.execute(f"select count(*) from {table}").fetchone()[0]
     return StagedTable(inp.name, inp, table, [d[0] for d in described], n, "parquet")
 
@@ -519,9 +507,7 @@ def _stage_xlsx(
     finally:
         wb.close()
     if not out:
-        raise UnreadableFile(
-            inp.name, "the workbook has no data", "Put a header row and data rows on the first sheet."
-        )
+        raise UnreadableFile(inp.name, "the workbook has no data", "Put a header row and data rows on the first sheet.")
     return out
 
 
@@ -551,9 +537,7 @@ def _stage_sheet(
     width = len(columns)
     schema = pa.schema([(ROW, pa.int64())] + [(f"c{i}", pa.string()) for i in range(width)])
     con.execute(
-        f"create temp table {table} ({ROW} bigint, "
-        + ", ".join(f"{quote_ident(c)} varchar" for c in columns)
-        + ")"
+        f"create temp table {table} ({ROW} bigint, " + ", ".join(f"{quote_ident(c)} varchar" for c in columns) + ")"
     )
     total = ws.max_row or 0
     buf: list[list[Any]] = [[] for _ in range(width + 1)]
@@ -562,9 +546,7 @@ def _stage_sheet(
     def flush() -> None:
         if not buf[0]:
             return
-        chunk = pa.Table.from_arrays(
-            [pa.array(col, t.type) for col, t in zip(buf, schema, strict=True)], schema=schema
-        )
+        chunk = pa.Table.from_arrays([pa.array(col, t.type) for col, t in zip(buf, schema, strict=True)], schema=schema)
         con.register("__xlsx_chunk", chunk)
         try:
             con.execute(f"insert into {table} select * from __xlsx_chunk")

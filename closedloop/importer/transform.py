@@ -88,9 +88,7 @@ def map_source(
     if source.explode is not None:
         explode_col = present.get(source.explode[0].strip().lower())
         if explode_col is None:
-            out.problems.append(
-                _missing(staged, source, [source.explode[0]], "the list it turns into rows", True)
-            )
+            out.problems.append(_missing(staged, source, [source.explode[0]], "the list it turns into rows", True))
             out.fatal = True
             return out
 
@@ -160,9 +158,7 @@ def map_source(
         selects.append(f"{src} as {quote_ident(target.name + '__src')}")
         selects.append(f"{val} as {quote_ident(target.name + '__val')}")
         v = quote_ident(target.name + "__val")
-        typed.append(
-            f"{_typed_sql(v, target.kind, out.specs[target.name], source, p)} as {quote_ident(target.name)}"
-        )
+        typed.append(f"{_typed_sql(v, target.kind, out.specs[target.name], source, p)} as {quote_ident(target.name)}")
     skip_cols = [(c, col(c)) for c in source.skip_if_empty]
     absent_skip = [c for c, q in skip_cols if q is None]
     if absent_skip:
@@ -209,8 +205,7 @@ def map_source(
                         None,
                         name,
                         None,
-                        f"{n} row(s) skipped: '{name}' is empty, "
-                        f"and {source.label} only imports rows that have it",
+                        f"{n} row(s) skipped: '{name}' is empty, and {source.label} only imports rows that have it",
                         "Nothing to do, unless those rows should count: then fill in the column.",
                         source.table,
                     )

@@ -120,7 +120,8 @@ class Run:
         self.con = con
         self.limit = limit
         self.mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
-        self.progress = progress or (lambda f, m: None)
+        self._report_progress = progress
+        self._fraction = 0.0
         self.prefix = f"_imp_{uuid.uuid4().hex[:10]}"
         self.workdir = Path(tempfile.mkdtemp(prefix="closedloop-import-"))
         self.temp_tables: list[str] = []
@@ -135,6 +136,12 @@ class Run:
         self.problems = f"{self.prefix}_problems"
         self.bad = f"{self.prefix}_bad"
         self._files = files
+
+    def progress(self, fraction: float, message: str) -> None:
+        """Report progress, never backwards (the per-file estimates overlap a little)."""
+        self._fraction = max(self._fraction, min(fraction, 1.0))
+        if self._report_progress is not None:
+            self._report_progress(self._fraction, message)
 
     # --- the steps ---------------------------------------------------------------------------
 
@@ -190,9 +197,7 @@ class Run:
         by_sig = [s for s in primaries if s.signature and {c.lower() for c in s.signature} <= header]
         by_sig.sort(key=lambda s: -len(s.signature))
         if by_name:
-            both = sorted(
-                (s for s in by_name if s in by_sig), key=lambda s: (-score[s.name], -len(s.signature))
-            )
+            both = sorted((s for s in by_name if s in by_sig), key=lambda s: (-score[s.name], -len(s.signature)))
             if both:
                 return both[0]
             if by_sig and not any(s.signature and {c.lower() for c in s.signature} & header for s in by_name):
@@ -203,8 +208,7 @@ class Run:
                         None,
                         None,
                         None,
-                        f"the file is named like {by_name[0].label} "
-                        f"but its columns are those of {by_sig[0].label}",
+                        f"the file is named like {by_name[0].label} but its columns are those of {by_sig[0].label}",
                         f"Check that you picked the right file; if it is {by_sig[0].label}, "
                         f"rename it to match {' or '.join(by_sig[0].files) or 'that export'}.",
                         by_name[0].table,
@@ -218,8 +222,7 @@ class Run:
             self.ignored.append(staged.file)
             return None
         known = "; ".join(
-            f"{s.label} ({', '.join(s.files) or 'any name'}; columns {', '.join(s.signature)})"
-            for s in primaries
+            f"{s.label} ({', '.join(s.files) or 'any name'}; columns {', '.join(s.signature)})" for s in primaries
         )
         one_col = len(staged.columns) == 1 and staged.format == "csv"
         self.file_problems.append(
@@ -422,9 +425,7 @@ class Run:
                 )
         if table == "deals" and m.written("outcome"):
             closed_ok = "closed_at is not null" if m.written("closed_at") else "false"
-            failed_close = (
-                "(closed_at__val is not null and closed_at is null)" if m.written("closed_at") else "false"
-            )
+            failed_close = "(closed_at__val is not null and closed_at is null)" if m.written("closed_at") else "false"
             self._emit(
                 m,
                 f"outcome in ('won', 'lost') and not ({closed_ok}) and not {failed_close}",
@@ -493,9 +494,7 @@ class Run:
         key_text = " + ".join(keys)
         for m in sources:
             p = Params()
-            first_file = (
-                "case first_source " + " ".join(f"when {s} then {p(names[s].file)}" for s in names) + " end"
-            )
+            first_file = "case first_source " + " ".join(f"when {s} then {p(names[s].file)}" for s in names) + " end"
             self._emit(
                 m,
                 f"source = {m.index} and h = first_h",
@@ -505,15 +504,11 @@ class Run:
                 "Nothing to do; remove the repeated row to silence this.",
                 severity="warning",
                 params=p,
-                problem_sql=(
-                    f"'exact repeat of row ' || first_row || ' of ' || {first_file} || '; imported once'"
-                ),
+                problem_sql=(f"'exact repeat of row ' || first_row || ' of ' || {first_file} || '; imported once'"),
                 table_sql=ranked,
             )
             p2 = Params()
-            first_file2 = (
-                "case first_source " + " ".join(f"when {s} then {p2(names[s].file)}" for s in names) + " end"
-            )
+            first_file2 = "case first_source " + " ".join(f"when {s} then {p2(names[s].file)}" for s in names) + " end"
             self._emit(
                 m,
                 f"source = {m.index} and h <> first_h",
@@ -582,9 +577,7 @@ class Run:
 
     def _touches_after_close(self) -> None:
         touches = [
-            m
-            for m in self.mapped
-            if m.target == "touchpoints" and m.written("occurred_at") and m.written("account_id")
+            m for m in self.mapped if m.target == "touchpoints" and m.written("occurred_at") and m.written("account_id")
         ]
         if not touches:
             return
@@ -652,11 +645,7 @@ class Run:
             limit {MAX_PROBLEMS}
             """
         ).fetchall()
-        problems = (
-            pd.DataFrame(file_rows + rows, columns=PROBLEM_COLUMNS)
-            if (file_rows or rows)
-            else _empty_problems()
-        )
+        problems = pd.DataFrame(file_rows + rows, columns=PROBLEM_COLUMNS) if (file_rows or rows) else _empty_problems()
         problems["row"] = problems["row"].astype("Int64")
         errors = (
             sum(p.severity == "error" for p in self.file_problems)

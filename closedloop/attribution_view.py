@@ -60,7 +60,7 @@ def attribution_view(
     w = weights if model == "custom" else None
     rollup = attr.rollup(con, model, by=by, half_life_days=half_life_days, order=order, weights=w, **common)
     comparison = attr.compare_models(
-        con, by=by, measure=measure, half_life_days=half_life_days, order=order, weights=weights, **common
+        con, by=by, measure=measure, half_life_days=half_life_days, order=order, weights=w, **common
     )
     if m.kind == "rule":
         teams = attr.rollup(con, model, by="team", half_life_days=half_life_days, weights=w, **common)

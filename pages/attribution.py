@@ -85,13 +85,25 @@ with team_col:
         "share": st.column_config.NumberColumn("Share", format="percent"),
     })
 
-st.dataframe(v.rollup, hide_index=True, width="stretch")
+MONEY = st.column_config.NumberColumn
+st.dataframe(v.rollup, hide_index=True, width="stretch", column_config={
+    "key": BY_LABELS[by],
+    "attributed_wins": MONEY("Attributed wins", format="%.2f"),
+    "attributed_revenue_usd": MONEY("Attributed won revenue (USD)", format="dollar"),
+    "attributed_pipeline_usd": MONEY("Attributed pipeline (USD)", format="dollar"),
+    "removal_effect": MONEY("Removal effect", format="%.3f"),
+    "shapley_value": MONEY("Shapley value", format="%.4f"),
+})
 common.download(v.rollup, f"attribution_{model}_{by}_{f.date_from}_{f.date_to}.csv")
 
 st.subheader("Every model side by side")
 st.caption("Rows sorted by average rank. A row whose colour changes across the models is a key whose credit "
            "depends on the model you pick; 'rank spread' is its best minus worst rank.")
 st.altair_chart(charts.model_rank_heatmap(v.comparison, labels, v.column), width="stretch")
-st.dataframe(v.comparison, hide_index=True, width="stretch")
+st.dataframe(v.comparison, hide_index=True, width="stretch", column_config={
+    "key": BY_LABELS[by], **{m: MONEY(labels[m], format="%.2f") for m in labels},
+    **{f"rank_{m}": MONEY(f"Rank: {labels[m]}", format="%d") for m in labels},
+    "rank_spread": MONEY("Rank spread", format="%d"),
+})
 common.download(v.comparison, f"attribution_all_models_{by}_{v.measure}_{f.date_from}_{f.date_to}.csv",
                 label="Download comparison CSV")

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from closedloop.importer import ImportFailed, import_files, load
+from closedloop.importer import ImportFailed, import_files, load, validate
 from closedloop.importer.load import table_checksums
 
 DATA_TABLES = [
@@ -178,3 +178,21 @@ def test_progress_is_reported_from_reading_to_writing(tmp_path, fixture_db):
     assert any(m.startswith("Writing deals") for m in messages)
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_touches_alone_are_checked_against_the_deals_in_the_database(tmp_path, fixture_db):
+    # A2's deals closed by 2026-03-01 (none open); A4 has the open D10, so a late touch still counts there
+    (tmp_path / "touchpoints.csv").write_text(
+        "touchpoint_id,occurred_at,account_id,contact_id,team,channel,touchpoint_type,campaign_id,asset\n"
+        "T90,2026-03-20 10:00,A2,K03,sales,sales,sales_call,,\n"
+        "T91,2026-04-20 10:00,A4,K05,sales,sales,sales_call,,\n"
+        "T92,2026-04-20 10:00,A4,K99,sales,sales,sales_call,,\n"
+    )
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    report = validate(con, [tmp_path / "touchpoints.csv"], "canonical")
+    con.close()
+    problems = list(zip(report.problems["severity"], report.problems["row"], report.problems["problem"], strict=True))
+    assert problems == [
+        ("error", 4, "unknown contact: not in the files nor the database"),
+        ("warning", 2, "after the last deal of account A2 closed (2026-03-01): kept, but no deal counts it"),
+    ]

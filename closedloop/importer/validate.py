@@ -592,7 +592,8 @@ class Run:
             " union all ".join(
                 f"select deal_id, account_id, closed_at, outcome from {self.good(m)}" for m in deal_sources
             )
-            or "select null::varchar, null::varchar, null::timestamp, null::varchar where false"
+            or "select null::varchar as deal_id, null::varchar as account_id, null::timestamp as closed_at, "
+            "null::varchar as outcome where false"
         )
         acct = f"{self.prefix}_acct"
         self.temp_tables.append(acct)

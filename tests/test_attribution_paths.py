@@ -45,6 +45,7 @@ def test_parse_paths_reads_the_format_with_or_without_header():
     ("text", "message"),
     [
         ("", "empty"),
+        ("path;total_conversions;total_conversion_value;total_null\n", "no paths"),
         ("path;total_conversions\n;1\n", "line 2: the path is empty"),
         ("path;total_conversions\na;x\n", "line 2: total_conversions must be a number"),
         ("path;total_conversions;total_conversion_value;total_null\na;1;1;-2\n", "total_null must be >= 0"),

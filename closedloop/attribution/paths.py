@@ -70,6 +70,8 @@ def parse_paths(text: str, sep: str = ">", source: str = "path data") -> pd.Data
         if not path:
             raise ValueError(f"{source} line {line_no}: the path is empty.")
         out.append((path, cell("total_conversions"), cell("total_conversion_value"), cell("total_null")))
+    if not out:
+        raise ValueError(f"{source} has a header but no paths.")
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 

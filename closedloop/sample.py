@@ -11,7 +11,7 @@ describes the data in full; the short version:
   types from both teams (~20 per deal), deals (lognormal amounts by segment,
   stage histories, won / lost / open), deal contacts with roles. The app-written
   tables (retro_notes, reviews, import_log, ...) stay empty.
-* Time is fixed: everything happens on or before REFERENCE_DATE (2026-10-31),
+* Time is fixed: everything happens on or before REFERENCE_DATE (2026-09-30, the end of a quarter, so the latest quarter is complete),
   never the wall clock, so the same seed gives the same database content.
 * Timing: marketing touches run up to ~165 days before a deal is created, sales
   touches come later (some prospecting just before), and a burst of touches of
@@ -58,7 +58,7 @@ from closedloop import db
 # Fixed calendar. Times are float days since EPOCH; they become timestamps only
 # when written, rounded down to the minute.
 EPOCH = np.datetime64("2024-01-01T00:00", "m")
-REFERENCE_DATE = "2026-10-31"
+REFERENCE_DATE = "2026-09-30"
 _REF = float((np.datetime64(REFERENCE_DATE, "m") - EPOCH) / np.timedelta64(1, "D")) + 18 / 24
 _FIRST_DEAL = float((np.datetime64("2024-08-01", "m") - EPOCH) / np.timedelta64(1, "D"))
 # Touches of a deal stay this many days after (created - lookback) so that the

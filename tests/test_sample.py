@@ -266,7 +266,8 @@ def test_touches_per_deal_and_timing(default_db: tuple[Path, dict[str, int]]) ->
         week_share = _one(cur, """
             select avg((abs(date_diff('hour', d.created_at, t.occurred_at)) <= 84)::int)
             from deal_touches(180, 'account') as t join deals as d using (deal_id)""")
-        assert week_share > 0.2
+        # a uniform spread over the ~270-day window would put ~3% of touches in that week
+        assert week_share > 0.15
     finally:
         con.close()
 

@@ -57,7 +57,10 @@ select
 from candidates
 -- the lookback is counted in whole days back from the deal's creation
 where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
-  and occurred_at <= coalesce(closed_at, current_timestamp);
+  -- timestamps are naive UTC: "now" must be too. current_timestamp is a
+  -- TIMESTAMPTZ, which would cast every row through the session's time zone
+  -- (slow, and hours off outside UTC)
+  and occurred_at <= coalesce(closed_at, timezone('UTC', current_timestamp));
 
 -- Attribution (closedloop/attribution, docs/attribution.md) -------------------
 -- Position-based credit works from per-deal counts of one window pass over a

@@ -405,3 +405,15 @@ def test_catalogue_shows_exact_weights():
     assert "order-2" in cat.loc["markov", "weights"]
     w = CustomWeights(ft=3, cl=1, multipliers={"sales_call": 2})
     assert attribution.describe("custom", weights=w) == "75% FT, 25% CL; multipliers sales_call x2"
+
+
+def test_open_deal_counts_recent_touches_in_any_session_time_zone(con):
+    # timestamps are naive UTC; a session in California must not push "now" 8 hours back
+    now = con.execute("select timezone('UTC', current_timestamp)").fetchone()[0]
+    build_db(
+        con,
+        [("X9", "A1", now - timedelta(days=2), None, "open", 10.0)],
+        [("a", now - timedelta(days=1), "A1", "ads"), ("b", now - timedelta(hours=3), "A1", "sales")],
+    )
+    con.execute("set global TimeZone = 'America/Los_Angeles'")
+    assert attribution.receipt(con, "X9")["touchpoint_id"].tolist() == ["a", "b"]

@@ -187,28 +187,41 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     keys = KEYS[table]
     cols = [c.name for c in m.columns]
     q = {c: quote_ident(c) for c in cols}
+    key_list = ", ".join(q[k] for k in keys)
     rows = f"{run.prefix}_w{m.index}"
     run.temp_tables.append(rows)
-    # identical repeats were reported as warnings; one copy of each key is written
-    con.execute(
-        f"create or replace temp table {rows} as select {', '.join(q.values())} from {run.good(m)} "
-        f"qualify row_number() over (partition by {', '.join(q[k] for k in keys)} order by {ROW}) = 1"
-    )
+    good = run.good(m)
+    if m.source.mode == "insert_missing":
+        # stubs repeat (one per opportunity of an account): the first of each key is kept
+        select = (
+            f"select {', '.join(q.values())} from {good} qualify row_number() over (partition by {key_list} "
+            f"order by {ROW}) = 1"
+        )
+    elif m.index in run.dup_sources:
+        # later copies of a key were reported (exact repeats as warnings, conflicts as errors)
+        select = (
+            f"select {', '.join(q.values())} from {good} as g where not exists (select 1 from {run.dups} as d "
+            f"where d.source = {m.index} and d.{ROW} = g.{ROW})"
+        )
+    else:
+        select = f"select {', '.join(q.values())} from {good}"
+    con.execute(f"create or replace temp table {rows} as {select}")
     n = con.execute(f"select count(*) from {rows}").fetchone()[0]
+    updated = 0
+    others = [c for c in cols if c not in keys]
+    if m.source.mode == "upsert" and others:
+        # before the insert, so the rows it adds aren't compared with themselves
+        same_key = " and ".join(f"{table}.{q[k]} = w.{q[k]}" for k in keys)
+        changed = " or ".join(f"{table}.{q[c]} is distinct from w.{q[c]}" for c in others)
+        updated = con.execute(
+            f"update {table} set {', '.join(f'{q[c]} = w.{q[c]}' for c in others)} "
+            f"from {rows} as w where {same_key} and ({changed})"
+        ).fetchone()[0]
     same_key = " and ".join(f"t.{q[k]} = w.{q[k]}" for k in keys)
     inserted = con.execute(
         f"insert into {table} ({', '.join(q.values())}) select {', '.join(f'w.{q[c]}' for c in cols)} "
         f"from {rows} as w where not exists (select 1 from {table} as t where {same_key})"
     ).fetchone()[0]
-    updated = 0
-    others = [c for c in cols if c not in keys]
-    if m.source.mode == "upsert" and others:
-        same_key_u = " and ".join(f"{table}.{q[k]} = w.{q[k]}" for k in keys)
-        changed = " or ".join(f"{table}.{q[c]} is distinct from w.{q[c]}" for c in others)
-        updated = con.execute(
-            f"update {table} set {', '.join(f'{q[c]} = w.{q[c]}' for c in others)} "
-            f"from {rows} as w where {same_key_u} and ({changed})"
-        ).fetchone()[0]
     # a stub that already exists isn't a row of this import: it isn't counted as unchanged
     unchanged = n - inserted - updated if m.source.mode == "upsert" else 0
     return inserted, updated, unchanged

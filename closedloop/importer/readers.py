@@ -347,7 +347,9 @@ def _number_rows(
     """Give each staged row the number a spreadsheet shows: rejected rows keep their numbers."""
     cols = ", ".join(quote_ident(c) for c in columns)
     if not bad_lines:
-        con.execute(f"create temp table {table} as select rowid + 2 as {ROW}, {cols} from {raw}")
+        # rowid is the insertion order, i.e. the file's order: a view saves copying every row
+        con.execute(f"create temp view {table} as select rowid + 2 as {ROW}, {cols} from {raw}")
+        return
     else:
         # the k-th accepted row sits on the k-th row number no rejected row took
         con.execute(

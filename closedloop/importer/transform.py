@@ -153,12 +153,29 @@ def map_source(
             src,
             f"(case when lower({values['outcome'][1]}) = 'open' then null else {val} end)",
         )
+    # Only what differs is stored (a million-row file maps to one column per target in the
+    # common case); the view over it gives every column its three names.
+    aliases: list[str] = []
+    stored_key: dict[str, str] = {}
     for target in out.columns:
-        src, val = values[target.name]
-        selects.append(f"{src} as {quote_ident(target.name + '__src')}")
-        selects.append(f"{val} as {quote_ident(target.name + '__val')}")
-        v = quote_ident(target.name + "__val")
-        typed.append(f"{_typed_sql(v, target.kind, out.specs[target.name], source, p)} as {quote_ident(target.name)}")
+        name = target.name
+        src, val = values[name]
+        c, c_src, c_val = (quote_ident(name + s) for s in ("", "__src", "__val"))
+        transformed = src != val
+        if transformed:
+            selects.append(f"{src} as {c_src}")
+            typed.append(c_src)
+        selects.append(f"{val} as {c_val}")
+        if target.kind == "text":
+            typed.append(f"{c_val} as {c}")
+            aliases.append(f"{c} as {c_val}")
+            stored_key[name] = c
+        else:
+            typed.append(c_val)
+            typed.append(f"{_typed_sql(c_val, target.kind, out.specs[name], source, p)} as {c}")
+            stored_key[name] = c_val
+        if not transformed:
+            aliases.append(f"{c if target.kind == 'text' else c_val} as {c_src}")
     skip_cols = [(c, col(c)) for c in source.skip_if_empty]
     absent_skip = [c for c, q in skip_cols if q is None]
     if absent_skip:
@@ -177,17 +194,16 @@ def map_source(
         )
     else:
         rows_sql = f"select * from {stg} where {keep}"
+    data = f"{table}_d"
     sql = (
-        f"create temp table {table} as select x.*, {', '.join(typed) or 'null as __none'} from ("
+        f"create temp table {data} as select {ROW}, {', '.join(typed) or 'null as __none'} from ("
         f"select {ROW}, {', '.join(selects) or 'null as __none_src'} from ({rows_sql}) as s) as x"
     )
     con.execute(sql, p.values)
+    con.execute(f"create temp view {table} as select *{''.join(', ' + a for a in aliases)} from {data}")
     if source.mode == "insert_missing":
         # a stub without a key (a deal with no account …) is simply not needed
-        con.execute(
-            f"delete from {table} where "
-            + " or ".join(f"{quote_ident(k + '__val')} is null" for k in KEYS[source.table])
-        )
+        con.execute(f"delete from {data} where " + " or ".join(f"{stored_key[k]} is null" for k in KEYS[source.table]))
     out.rows = con.execute(f"select count(*) from {table}").fetchone()[0]
     if skip_cols:
         empties = con.execute(

@@ -135,6 +135,9 @@ class Run:
         self.db_columns = table_columns(con)
         self.problems = f"{self.prefix}_problems"
         self.bad = f"{self.prefix}_bad"
+        self.bad_files: set[int] = set()
+        self.dups = f"{self.prefix}_dups"
+        self.dup_sources: set[int] = set()  # mapped tables with repeated keys (see _duplicates)
         self._files = files
 
     def progress(self, fraction: float, message: str) -> None:
@@ -175,7 +178,7 @@ class Run:
             tick(0.0)
             try:
                 for staged in stage_file(self.con, inp, f"{self.prefix}_f{n}", hints, tick, self.limit):
-                    self.temp_tables.append(staged.table)
+                    self.temp_tables += [f"{staged.table}_raw", staged.table]
                     idx = len(self.staged)
                     self.staged.append(staged)
                     for pr in staged.problems:
@@ -297,7 +300,7 @@ class Run:
                 if m.fatal:
                     self.file_problems += m.problems
                     continue
-                self.temp_tables.append(name)
+                self.temp_tables += [name, f"{name}_d"]
                 self.file_problems += m.problems
                 self.mapped.append(m)
 
@@ -451,9 +454,12 @@ class Run:
         )
         if self.bad not in self.temp_tables:
             self.temp_tables.append(self.bad)
+        self.bad_files = {r[0] for r in self.con.execute(f"select distinct file_index from {self.bad}").fetchall()}
 
     def good(self, m: Mapped) -> str:
         """The rows of `m` that no error has rejected."""
+        if m.file_index not in self.bad_files:
+            return m.table  # the common case; saves an anti-join over every row
         return (
             f"(select * from {m.table} as g where not exists (select 1 from {self.bad} as b "
             f"where b.file_index = {m.file_index} and b.row = g.{ROW}))"
@@ -465,32 +471,41 @@ class Run:
         if not sources or not all(all(m.written(k) for k in keys) for m in sources):
             return
         key_sql = ", ".join(quote_ident(k) for k in keys)
+        not_null = " and ".join(quote_ident(k) + " is not null" for k in keys)
+        keys_only = " union all ".join(f"select {key_sql} from {self.good(m)} where {not_null}" for m in sources)
+        # counting first is cheap; the ranking below then only looks at the keys that repeat
+        repeats = self.con.execute(f"select count(*) - count(distinct ({key_sql})) from ({keys_only})").fetchone()[0]
+        if not repeats:
+            return
         parts = []
         for m in sources:
             cols = ", ".join(quote_ident(c.name) for c in m.columns)
             parts.append(
                 f"select {m.index} as source, {m.file_index} as file_index, {ROW}, {key_sql}, "
-                f"md5(cast(row({cols}) as varchar)) as h from {self.good(m)} "
-                f"where {' and '.join(quote_ident(k) + ' is not null' for k in keys)}"
+                f"md5(cast(row({cols}) as varchar)) as h from {self.good(m)} where {not_null}"
             )
         names = {m.index: m for m in sources}
-        ranked = f"{self.prefix}_dups"
+        ranked = self.dups
         self.con.execute(
             f"""
             create or replace temp table {ranked} as
+            with rows as ({" union all ".join(parts)}),
+            repeated as (select {key_sql} from rows group by {key_sql} having count(*) > 1)
             select * from (
                 select *,
                     row_number() over w as n,
                     first_value(source) over w as first_source,
                     first_value({ROW}) over w as first_row,
                     first_value(h) over w as first_h
-                from ({" union all ".join(parts)})
+                from rows semi join repeated using ({key_sql})
                 window w as (partition by {key_sql} order by source, {ROW})
             )
             where n > 1
             """
         )
-        self.temp_tables.append(ranked)
+        if ranked not in self.temp_tables:
+            self.temp_tables.append(ranked)
+        self.dup_sources |= {r[0] for r in self.con.execute(f"select distinct source from {ranked}").fetchall()}
         key_text = " + ".join(keys)
         for m in sources:
             p = Params()
@@ -707,10 +722,11 @@ class Run:
 
     def close(self) -> None:
         for t in reversed(self.temp_tables):
-            try:
-                self.con.execute(f"drop table if exists {t}")
-            except duckdb.Error:
-                pass
+            for kind in ("view", "table"):
+                try:
+                    self.con.execute(f"drop {kind} if exists {t}")
+                except duckdb.Error:
+                    pass  # the other kind of object
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -309,3 +309,12 @@ def test_bom_and_crlf_and_quotes(tmp_path, fixture_db, bom):
     con = duckdb.connect(str(fixture_db), read_only=True)
     assert con.execute("select name from deals where deal_id = 'D20'").fetchone() == ('Deal, with "quotes"',)
     con.close()
+
+
+def test_utf16_with_bom(tmp_path, fixture_db):
+    f = write(tmp_path, "deals.csv", (HEADER + GOOD.replace("New deal", "Café")).encode("utf-16"))
+    result = import_files(fixture_db, [f], "canonical")
+    assert result.ok and result.report.files["encoding"].tolist() == ["utf-16"]
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    assert con.execute("select name from deals where deal_id = 'D20'").fetchone() == ("Café",)
+    con.close()

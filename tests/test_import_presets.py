@@ -326,3 +326,28 @@ def test_docs_name_every_column_each_preset_reads(preset):
     quoted = set(re.findall(r"`([^`]+)`", section))
     missing = sorted(_headers_read(preset) - quoted)
     assert not missing, f"docs/import.md, preset {preset}, doesn't name: {missing}"
+
+
+def test_a_workbook_with_one_sheet_per_table(tmp_path):
+    wb = openpyxl.Workbook()
+    deals = wb.active
+    deals.title = "Deals"
+    deals.append(["deal_id", "account_id", "outcome", "created_at", "closed_at", "amount"])
+    deals.append(["D1", "A1", "won", datetime(2026, 1, 5), datetime(2026, 2, 1, 15, 30), 1000])
+    accounts = wb.create_sheet("Accounts")
+    accounts.append(["account_id", "name", "employees"])
+    accounts.append(["A1", "Acme", 120.0])
+    wb.create_sheet("Notes").append(["Exported by hand, do not edit"])
+    wb.save(tmp_path / "book.xlsx")
+    result = import_files(tmp_path / "w.duckdb", [tmp_path / "book.xlsx"], "canonical")
+    assert result.ok, result.report.lines()
+    files = result.report.files
+    assert list(zip(files["file"], files["table"].fillna(""), strict=True)) == [
+        ("book.xlsx [Deals]", "deals"),
+        ("book.xlsx [Accounts]", "accounts"),
+        ("book.xlsx [Notes]", ""),
+    ]
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    assert q(con, "select closed_at, amount from deals") == [(datetime(2026, 2, 1, 15, 30), 1000.0)]
+    assert q(con, "select employees from accounts") == [(120,)]
+    con.close()

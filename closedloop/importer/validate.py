@@ -672,6 +672,8 @@ class Run:
         bad_rows = con.execute(f"select count(*) from {self.bad}").fetchone()[0]
         files = []
         for fi, s in enumerate(self.staged):
+            if s.file in self.ignored:
+                continue  # listed below
             src = self.matched.get(fi)
             skipped = max((m.skipped for m in self.mapped if m.file_index == fi), default=0)
             files.append(

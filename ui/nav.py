@@ -21,4 +21,5 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/pipeline_influence.py", "Pipeline influence", ":material/trending_up:", "pipeline", "Marketing"),
     PageSpec("pages/handoff.py", "Handoff & SLA", ":material/timer:", "sla", "Sales"),
     PageSpec("pages/deal_explorer.py", "Deal explorer", ":material/timeline:", "deal", "Sales"),
+    PageSpec("pages/data.py", "Data", ":material/upload_file:", "import-data", "Data"),
 ]

@@ -1,0 +1,25 @@
+-- Question: which imports have run on this database, newest first, and what did
+-- each one read, write and reject?
+-- Parameters: $limit (how many imports to list).
+with
+
+imports as (
+    select * from import_log
+),
+
+final as (
+    select
+        import_id,
+        imported_at,
+        mapping,
+        files,
+        rows_read,
+        rows_inserted,
+        rows_updated,
+        rows_rejected
+    from imports
+)
+
+select * from final
+order by imported_at desc, import_id desc
+limit $limit

@@ -196,3 +196,10 @@ def test_touches_alone_are_checked_against_the_deals_in_the_database(tmp_path, f
         ("error", 4, "unknown contact: not in the files nor the database"),
         ("warning", 2, "after the last deal of account A2 closed (2026-03-01): kept, but no deal counts it"),
     ]
+
+
+def test_a_database_held_open_read_only_gets_a_clear_error(tmp_path, fixture_db):
+    held = duckdb.connect(str(fixture_db), read_only=True)  # as the dashboard holds it
+    with pytest.raises(ImportFailed, match="Can't open .* for writing"):
+        import_files(fixture_db, files(tmp_path), "canonical")
+    held.close()

@@ -87,10 +87,11 @@ def import_files(
     own = not isinstance(database, duckdb.DuckDBPyConnection)
     try:
         con = db.connect(database, read_only=False) if own else database
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
+        # a lock held by another process, or this process holding the file open read-only
         raise ImportFailed(
             f"Can't open {database} for writing ({str(exc).splitlines()[0]}). If the dashboard or another "
-            "import has it open, stop it or import from the dashboard's Data page."
+            "import has it open, close that first, or pass import_files a read-write connection."
         ) from exc
     try:
         readonly = con.execute(

@@ -318,3 +318,15 @@ def test_utf16_with_bom(tmp_path, fixture_db):
     con = duckdb.connect(str(fixture_db), read_only=True)
     assert con.execute("select name from deals where deal_id = 'D20'").fetchone() == ("Café",)
     con.close()
+
+
+def test_a_decimal_comma_is_not_read_as_thousands(tmp_path, fixture_db):
+    # "1,5" in a file whose mapping writes 1.5 would otherwise become fifteen
+    f = write(tmp_path, "deals.csv", HEADER + GOOD.replace(",1000", ',"1,5"'))
+    e = only_error(refused(fixture_db, [f]))
+    assert (e["column"], e["value"], e["problem"]) == ("amount", "1,5", "not a number (amount)")
+    ok = write(tmp_path, "deals.csv", HEADER + GOOD.replace(",1000", ',"USD 1,234,567.50"'))
+    assert import_files(fixture_db, [ok], "canonical").ok
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    assert con.execute("select amount from deals where deal_id = 'D20'").fetchone() == (1234567.5,)
+    con.close()

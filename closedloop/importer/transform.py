@@ -17,7 +17,7 @@ import duckdb
 
 from closedloop.importer.catalog import KEYS, Column, quote_ident
 from closedloop.importer.errors import Problem
-from closedloop.importer.mapping import ColumnSpec, Condition, Mapping, Source
+from closedloop.importer.mapping import ColumnSpec, Condition, Source
 from closedloop.importer.readers import ROW, StagedTable, header_text
 
 EXPLODED = "__item"
@@ -73,7 +73,6 @@ def _cell(col: str) -> str:
 
 def map_source(
     con: duckdb.DuckDBPyConnection,
-    mapping: Mapping,
     source: Source,
     staged: StagedTable,
     target_columns: list[Column],
@@ -81,7 +80,11 @@ def map_source(
     index: int,
     file_index: int,
 ) -> Mapped:
-    """Create temp table `table` holding `staged` mapped through `source`."""
+    """Map `staged` through `source` into temp view `table` (over the table `table`_d).
+
+    A required column the file lacks makes the result `fatal` (with the problem
+    saying which); nothing is created then.
+    """
     out = Mapped(index, file_index, source, staged, table)
     present = {c.strip().lower(): c for c in staged.columns}
     explode_col = None
@@ -357,8 +360,12 @@ def _typed_sql(v: str, kind: str, spec: ColumnSpec, source: Source, p: Params) -
         return f"cast({ts} as date)" if kind == "date" else ts
     if kind in ("number", "integer"):
         s = f"regexp_replace(regexp_replace({v}, '^[A-Za-z]{{3}}\\s+', ''), '[\\s$€£¥]', '', 'g')"
-        s = f"replace({s}, ',', '')" if source.decimal == "." else f"replace(replace({s}, '.', ''), ',', '.')"
-        num = f"try_cast({s} as double)"
+        thousands = "," if source.decimal == "." else "."
+        # a thousands separator is followed by exactly three digits: "1,5" in a file that writes
+        # 1.5 is a decimal comma, not fifteen, so it is rejected rather than misread
+        misplaced = p(f"\\{thousands}(\\d{{0,2}}(\\D|$)|\\d{{4}})")
+        plain = f"replace({s}, ',', '')" if source.decimal == "." else f"replace(replace({s}, '.', ''), ',', '.')"
+        num = f"(case when not regexp_matches({s}, {misplaced}) then try_cast({plain} as double) end)"
         num = f"(case when isfinite({num}) then {num} end)"
         if kind == "number":
             return num

@@ -271,9 +271,10 @@ class Run:
                 continue
             for src in [source, *self.mapping.companions(source)]:
                 name = f"{self.prefix}_m{len(self.mapped)}"
+                if name not in self.temp_tables:  # dropped by close() even if mapping fails half-way
+                    self.temp_tables += [name, f"{name}_d"]
                 m = map_source(
                     self.con,
-                    self.mapping,
                     src,
                     staged,
                     self.db_columns[src.table],
@@ -300,7 +301,6 @@ class Run:
                 if m.fatal:
                     self.file_problems += m.problems
                     continue
-                self.temp_tables += [name, f"{name}_d"]
                 self.file_problems += m.problems
                 self.mapped.append(m)
 
@@ -424,7 +424,8 @@ class Run:
                     label,
                     src,
                     f"negative {c.name}",
-                    f"{c.name} can't be below zero; correct the value (refunds and credits aren't deals).",
+                    f"{c.name} can't be below zero; correct the value"
+                    + (" (refunds and credits aren't deals)." if c.name == "amount" else "."),
                 )
         if table == "deals" and m.written("outcome"):
             closed_ok = "closed_at is not null" if m.written("closed_at") else "false"

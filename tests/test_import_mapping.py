@@ -166,3 +166,31 @@ def test_unknown_preset_lists_the_known_ones():
         load_mapping("pipedrive")
     with pytest.raises(MappingError, match="No mapping file"):
         load_mapping("missing.toml")
+
+
+class Upload:
+    """What Streamlit's file_uploader hands the Data page: a name and the bytes."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name = name
+        self._data = data
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def test_uploaded_files_and_name_bytes_pairs(tmp_path):
+    companies = (DATA / "hubspot" / "companies.csv").read_bytes()
+    deals = (DATA / "hubspot" / "deals.csv").read_bytes()
+    files = [Upload("companies.csv", companies), ("deals.csv", deals)]
+    # the deals name contacts that aren't imported: their contact roles are errors, the deals are fine
+    refused = import_files(tmp_path / "u.duckdb", files, "hubspot")
+    errors = refused.report.problems
+    assert not refused.ok and set(errors["table"]) == {"deal_contacts"} and len(errors) == 3
+    result = import_files(tmp_path / "u.duckdb", files, "hubspot", on_error="quarantine")
+    assert result.ok, result.report.lines()
+    assert list(result.report.files["file"]) == ["companies.csv", "deals.csv"]
+    assert result.tables.set_index("table")["inserted"].to_dict() == {"accounts": 2, "deals": 3, "deal_contacts": 0}
+    assert result.rows_rejected == 3
+    preview = read_preview(Upload("deals.csv", deals), "hubspot", limit=2)
+    assert list(preview["deal_id"]) == ["301", "302"]

@@ -135,7 +135,9 @@ class Run:
         self.db_columns = table_columns(con)
         self.problems = f"{self.prefix}_problems"
         self.bad = f"{self.prefix}_bad"
-        self.bad_files: set[int] = set()
+        # (file index, owner) with rejected rows; owner -1 rejects the whole file row, a companion's
+        # index only that companion's rows (an unknown contact on a deal mustn't reject the deal)
+        self.bad_files: set[tuple[int, int]] = set()
         self.dups = f"{self.prefix}_dups"
         self.dup_sources: set[int] = set()  # mapped tables with repeated keys (see _duplicates)
         self._files = files
@@ -309,7 +311,7 @@ class Run:
     def _check(self) -> None:
         con = self.con
         con.execute(
-            f"create temp table {self.problems} (file_index integer, source integer, severity varchar, "
+            f"create temp table {self.problems} (file_index integer, source integer, owner integer, severity varchar, "
             f"file varchar, row bigint, column_name varchar, value varchar, problem varchar, fix varchar, "
             f"target_table varchar)"
         )
@@ -325,16 +327,16 @@ class Run:
         self._touches_after_close()
 
     def _insert_python_problems(self) -> None:
-        rows = [(fi, -1, *p.as_tuple()) for fi, p in self.row_problems]
+        rows = [(fi, -1, -1, *p.as_tuple()) for fi, p in self.row_problems]
         if not rows:
             return
         cols = list(zip(*rows, strict=True))
-        names = ["file_index", "source", *PROBLEM_COLUMNS]
+        names = ["file_index", "source", "owner", *PROBLEM_COLUMNS]
         t = pa.table({n: pa.array(c) for n, c in zip(names, cols, strict=True)})
         self.con.register("__problems_chunk", t)
         try:
             self.con.execute(
-                f"insert into {self.problems} select file_index, source, severity, file, row, "
+                f"insert into {self.problems} select file_index, source, owner, severity, file, row, "
                 f'"column", value, problem, fix, "table" from __problems_chunk'
             )
         finally:
@@ -355,7 +357,7 @@ class Run:
     ) -> None:
         p = params or Params()
         sql = (
-            f"insert into {self.problems} select {p(m.file_index)}, {p(m.index)}, {p(severity)}, "
+            f"insert into {self.problems} select {p(m.file_index)}, {p(m.index)}, {p(self._owner(m))}, {p(severity)}, "
             f"{p(m.file)}, {ROW}, {p(column)}, cast({value_sql} as varchar), "
             f"{problem_sql or p(problem)}, {p(fix)}, {p(m.target)} from {table_sql or m.table} where {where}"
         )
@@ -450,20 +452,27 @@ class Run:
 
     def _refresh_bad(self) -> None:
         self.con.execute(
-            f"create or replace temp table {self.bad} as select distinct file_index, row "
+            f"create or replace temp table {self.bad} as select distinct file_index, row, owner "
             f"from {self.problems} where severity = 'error' and row is not null"
         )
         if self.bad not in self.temp_tables:
             self.temp_tables.append(self.bad)
-        self.bad_files = {r[0] for r in self.con.execute(f"select distinct file_index from {self.bad}").fetchall()}
+        self.bad_files = {
+            (r[0], r[1]) for r in self.con.execute(f"select distinct file_index, owner from {self.bad}").fetchall()
+        }
+
+    @staticmethod
+    def _owner(m: Mapped) -> int:
+        return -1 if m.source.companion_of is None else m.index
 
     def good(self, m: Mapped) -> str:
         """The rows of `m` that no error has rejected."""
-        if m.file_index not in self.bad_files:
+        owners = {-1, self._owner(m)}
+        if not any((m.file_index, o) in self.bad_files for o in owners):
             return m.table  # the common case; saves an anti-join over every row
         return (
             f"(select * from {m.table} as g where not exists (select 1 from {self.bad} as b "
-            f"where b.file_index = {m.file_index} and b.row = g.{ROW}))"
+            f"where b.file_index = {m.file_index} and b.row = g.{ROW} and b.owner in (-1, {self._owner(m)})))"
         )
 
     def _duplicates(self, table: str) -> None:
@@ -570,11 +579,13 @@ class Run:
             for m, column, parent in checks:
                 q = quote_ident(column)
                 rows = m.table if rnd == 0 else self.good(m)
-                seen = (
-                    f"not exists (select 1 from {self.problems} as pr where pr.file_index = {m.file_index} "
-                    f"and pr.row = r.{ROW} and pr.problem like 'unknown %')"
-                )
                 p = Params()
+                # each (row, column) is reported once, however many rounds it takes to settle
+                seen = (
+                    f"not exists (select 1 from {self.problems} as pr where pr.source = {m.index} "
+                    f"and pr.row = r.{ROW} and pr.column_name = {p(m.specs[column].label())} "
+                    f"and pr.problem like 'unknown %')"
+                )
                 self._emit(
                     m,
                     f"{q} is not null and not exists (select 1 from {known} as k where k.t = '{parent}' "
@@ -700,13 +711,7 @@ class Run:
             if not ms:
                 continue
             n = sum(m.rows for m in ms)
-            bad = sum(
-                con.execute(
-                    f"select count(*) from {m.table} as g where exists (select 1 from {self.bad} as b "
-                    f"where b.file_index = {m.file_index} and b.row = g.{ROW})"
-                ).fetchone()[0]
-                for m in ms
-            )
+            bad = n - sum(con.execute(f"select count(*) from {self.good(m)}").fetchone()[0] for m in ms)
             counts.append((table, n, bad, n - bad))
         counts_df = pd.DataFrame(counts, columns=["table", "rows", "rows_with_errors", "rows_to_write"])
         return ValidationReport(

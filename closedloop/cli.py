@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "closedloop.sample",
     "closedloop.attribution.cli",
     "closedloop.importer.cli",
+    "closedloop.report_cli",
 ]
 
 

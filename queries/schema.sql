@@ -124,6 +124,20 @@ create table if not exists review_deals (
     primary key (review_id, deal_id)
 );
 
+-- How a review's agenda was chosen and which touches belong to its deals, so a
+-- reopened review (and its meeting pack) shows the same timelines and credit.
+-- selection: 'all', 'won', 'lost', 'largest' (largest_n deals) or 'picked'.
+create table if not exists review_settings (
+    review_id varchar primary key,
+    selection varchar not null check (selection in ('all', 'won', 'lost', 'largest', 'picked')),
+    largest_n integer,
+    segment varchar,
+    region varchar,
+    owner varchar,
+    lookback_days integer not null,
+    scope varchar not null check (scope in ('account', 'contact_roles'))
+);
+
 -- Written by imports.
 create sequence if not exists import_ids start 1;
 

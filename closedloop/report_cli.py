@@ -1,0 +1,101 @@
+"""`python -m closedloop report ...`: the meeting pack of a saved review, or of a period's closed
+deals, as HTML or PDF (docs/review-meeting.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from closedloop import db, reviews
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a date looks like 2026-03-31, got {value!r}") from None
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="write a review meeting's pack (HTML or PDF)",
+        description="Write the meeting pack of a saved review (--review NAME) or of the deals closed in a "
+        "period (--from DATE --to DATE): KPIs, attribution and lift charts, each deal's timeline with the "
+        "teams' verdicts and notes, and the agreement summary. See docs/review-meeting.md.",
+    )
+    p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
+    p.add_argument("--review", metavar="NAME", help="a saved review's name (as on the Review meeting page)")
+    p.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
+                   help="without --review: period start, inclusive (YYYY-MM-DD, on the close date)")
+    p.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
+                   help="without --review: period end, inclusive (YYYY-MM-DD)")
+    p.add_argument("--select", choices=list(reviews.SELECTIONS), default=None,
+                   help="without --review: which closed deals (default all; largest takes --top, "
+                        "picked takes --deal)")
+    p.add_argument("--top", type=int, metavar="N", help=f"with --select largest: how many deals "
+                   f"(default {reviews.DEFAULT_LARGEST_N})")
+    p.add_argument("--deal", action="append", metavar="ID", help="with --select picked: a deal's ID (repeat)")
+    p.add_argument("--model", choices=reviews.REVIEW_MODELS, default=None,
+                   help=f"without --review: the credit model (default {reviews.DEFAULT_MODEL})")
+    p.add_argument("--segment", help="without --review: only deals of accounts in this segment")
+    p.add_argument("--region", help="without --review: only deals of accounts in this region")
+    p.add_argument("--owner", help="without --review: only deals of this owner")
+    p.add_argument("--lookback-days", type=int, default=None,
+                   help=f"without --review: touches from N days before a deal's creation "
+                        f"(default {DEFAULT_LOOKBACK_DAYS})")
+    p.add_argument("--scope", choices=SCOPES, default=None,
+                   help="without --review: touches of the deal's account (default) or only of its contacts")
+    p.add_argument("--format", choices=("html", "pdf"), default=None,
+                   help="html (one self-contained file) or pdf; default: from --out's suffix, else html")
+    p.add_argument("--out", type=Path, required=True, help="the file to write")
+    p.add_argument("--notes-csv", type=Path, metavar="FILE",
+                   help="also write every note and verdict of the review to this CSV file")
+    p.set_defaults(func=run_report)
+
+
+PERIOD_ONLY = ("date_from", "date_to", "select", "top", "deal", "model", "segment", "region", "owner",
+               "lookback_days", "scope")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from closedloop import report
+
+    fmt = args.format or ("pdf" if args.out.suffix.lower() == ".pdf" else "html")
+    if args.review is not None:
+        given = [name for name in PERIOD_ONLY if getattr(args, name) not in (None, [])]
+        if given:
+            flags = ", ".join("--" + g.replace("date_", "").replace("_", "-") for g in given)
+            raise ValueError(f"A saved review keeps its own period, deals and model; drop {flags} "
+                             "or leave out --review.")
+    elif args.date_from is None or args.date_to is None:
+        raise ValueError("Give --review NAME, or a period with both --from and --to.")
+    path = Path(args.db) if args.db else db.default_db_path()
+    con = db.connect(path, read_only=True)
+    try:
+        if args.review is not None:
+            pack = report.build_pack(con, args.review)
+        else:
+            f = Filters(date_from=args.date_from, date_to=args.date_to, segment=args.segment,
+                        region=args.region, owner=args.owner,
+                        lookback_days=DEFAULT_LOOKBACK_DAYS if args.lookback_days is None else args.lookback_days,
+                        scope=args.scope or "account")
+            pack = report.build_pack(con, filters=f, selection=args.select or "all", largest_n=args.top,
+                                     deal_ids=args.deal, model=args.model or reviews.DEFAULT_MODEL)
+    finally:
+        con.close()
+    data = report.render(pack, fmt)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    pages = f", {report.pdf_page_count(data)} pages" if fmt == "pdf" else ""
+    verdicts = int(pack.notes["verdict"].notna().sum())
+    print(f"Wrote {args.out} ({fmt}{pages}): {len(pack.deals)} deals, {verdicts} notes.")
+    if args.notes_csv:
+        args.notes_csv.parent.mkdir(parents=True, exist_ok=True)
+        args.notes_csv.write_bytes(report.notes_csv(pack))
+        print(f"Wrote {args.notes_csv}: {len(pack.notes)} notes and verdicts.", file=sys.stdout)
+    return 0

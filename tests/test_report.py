@@ -1,0 +1,131 @@
+"""The meeting pack and `python -m closedloop report` on the fixture (figures in tests/fixture.py;
+the review and its verdicts are those of tests/test_reviews.py)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import fixture
+import pytest
+from test_reviews import NAME, judge, start
+
+from closedloop import db, report
+from closedloop.cli import main
+
+WON_Q1 = ["Dynamo enterprise", "Acme platform", "Acme expansion", "Borealis analytics", "Granite team plan"]
+LOST_Q1 = ["Evergreen rollout", "Cobalt pilot", "Fjord starter"]
+
+
+@pytest.fixture(scope="module")
+def judged_db(tmp_path_factory) -> Path:
+    """The fixture with the review "2026Q1 won deals" and the meeting's verdicts on D04 and D01."""
+    path = fixture.build(tmp_path_factory.mktemp("report") / "fixture.duckdb")
+    judge(path, start(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def html_pack(judged_db, tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("html") / "pack.html"
+    assert main(["report", "--db", str(judged_db), "--review", NAME, "--format", "html", "--out", str(out)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_html_pack_holds_the_kpis_every_deal_and_the_summary(html_pack):
+    text = html_pack
+    for figure in ("Deals won", "Win rate", "62.5%", "$402,000", "50 days", "80%", "60%"):
+        assert figure in text, figure
+    for name in WON_Q1:
+        assert name in text, name
+    assert "Evergreen rollout" not in text  # lost deals are not on this agenda
+    # each deal's own section, in agenda order
+    headings = re.findall(r'<section class="deal"><h2>(\d+)\. ([^<]+)</h2>', text)
+    assert headings == [(str(i), n) for i, n in enumerate(WON_Q1, 1)]
+    # verdicts, comments and the agreement summary worked out in tests/test_reviews.py
+    assert "The exec meeting closed it" in text and "Webinar brought the VP in" in text
+    assert "Deals discussed: 2 of 5" in text
+    assert "they agreed on 1 (33%)" in text
+    assert "Talking points (verdicts that differ): 2" in text
+    assert "<td>Sales meeting</td><td class=\"num\">2</td><td>0 of 2 (0%)</td><td>2 of 2 (100%)</td>" \
+           "<td class=\"num\">40.0%</td>" in text
+    assert "W-shaped" in text and "30% FT, 30% LC, 30% OC" in text
+
+
+def test_html_pack_is_self_contained(html_pack):
+    assert "<script" not in html_pack
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html_pack)
+    assert "@import" not in html_pack and "url(" not in html_pack
+    # attribution, lift, five timelines and the agreement chart: inline SVG images
+    assert html_pack.count('src="data:image/svg+xml;base64,') == 8
+
+
+def test_pdf_pack_is_a_pdf_with_a_page_per_deal(judged_db, tmp_path, capsys):
+    out = tmp_path / "pack.pdf"
+    notes = tmp_path / "notes.csv"
+    # the format follows --out's suffix
+    assert main(["report", "--db", str(judged_db), "--review", NAME, "--out", str(out),
+                 "--notes-csv", str(notes)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    # cover (KPIs, agenda) + attribution and lift + 5 deals + agreement summary
+    assert report.pdf_page_count(data) == 8
+    assert re.search(rb"/Count 8\b", data)
+    said = capsys.readouterr().out
+    assert f"Wrote {out} (pdf, 8 pages): 5 deals, 8 notes." in said
+    rows = list(csv.DictReader(notes.open(encoding="utf-8")))
+    assert len(rows) == 8
+    assert [r["deal_id"] for r in rows] == ["D04"] * 3 + ["D01"] * 5
+    assert {r["review_id"] for r in rows} == {"2026q1-won-deals"}
+    assert rows[1]["text"] == "The exec meeting closed it" and rows[1]["verdict"] == "critical"
+
+
+def test_period_pack_of_the_lost_deals(judged_db, tmp_path):
+    out = tmp_path / "lost.html"
+    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
+                 "--select", "lost", "--model", "linear", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Closed-loop review pack: 2026Q1" in text
+    assert "Agenda: lost deals only (3 deals)" in text
+    assert "Credit model: Linear — equal share per touch" in text
+    for name in LOST_Q1:
+        assert name in text
+    assert "Dynamo enterprise" not in text
+    # nobody judged a lost deal yet
+    assert "No verdicts recorded yet" in text
+    pdf = tmp_path / "lost.pdf"
+    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
+                 "--select", "lost", "--format", "pdf", "--out", str(pdf)]) == 0
+    assert report.pdf_page_count(pdf.read_bytes()) == 1 + 1 + 3 + 1
+
+
+def test_period_pack_counts_every_note_on_its_deals(judged_db):
+    from closedloop.filters import Filters, quarter_bounds
+
+    con = db.connect(judged_db)
+    try:
+        pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1")), selection="largest",
+                                 largest_n=2)
+    finally:
+        con.close()
+    assert pack.deal_names == ["1. Dynamo enterprise", "2. Acme platform"]
+    assert len(pack.notes) == 8
+    assert pack.summary_headline.startswith("Deals discussed: 2 of 2.")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--review", "Q9 review"], "There is no review named 'Q9 review'. Saved reviews: 2026Q1 won deals."),
+        (["--review", NAME, "--top", "3"], "drop --top"),
+        (["--from", "2026-01-01"], "Give --review NAME, or a period with both --from and --to."),
+        (["--from", "2026-01-01", "--to", "2026-03-31", "--select", "picked", "--deal", "D09"],
+         "Not closed in this period (or not matching the filters): D09."),
+    ],
+)
+def test_report_errors_say_what_to_do(judged_db, tmp_path, capsys, args, message):
+    out = tmp_path / "x.html"
+    assert main(["report", "--db", str(judged_db), *args, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()

@@ -139,7 +139,6 @@ def lead_funnel(df: pd.DataFrame, group_title: str, codes: bool = True) -> alt.C
 
 # --- Deal explorer -------------------------------------------------------------------------------
 
-TIMELINE_LANES = ["Milestones", "Marketing", "Sales"]
 MARKER_COLOR = "#616161"
 NOTE_COLOR = "#6a1b9a"
 
@@ -150,45 +149,81 @@ def _text(value: object) -> str:
     return str(value)
 
 
+# Each touchpoint type keeps its shape on every deal: marketing types first, then sales (DESIGN.md).
+TOUCH_TYPES = [
+    "ad_view", "ad_click", "ebook_download", "whitepaper_download", "email_open", "email_click",
+    "webinar_registered", "webinar_attended", "event_attended", "website_visit", "demo_request",
+    "content_syndication", "sales_email", "sales_call", "sales_meeting", "linkedin_inmail",
+]
+TOUCH_SHAPES = [
+    "circle", "square", "triangle-up", "cross", "diamond", "triangle-down",
+    "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z",  # hexagon
+    "M0,-1L0.2245,-0.309L0.951,-0.309L0.363,0.118L0.588,0.809L0,0.382L-0.588,0.809L-0.363,0.118"
+    "L-0.951,-0.309L-0.2245,-0.309Z",  # star
+    "triangle-right", "triangle-left", "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z",  # pentagon
+    "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z",  # x
+    "circle", "square", "diamond", "triangle-up",  # sales types: the colour tells them apart
+]
+
+
+def _pack_labels(m: pd.DataFrame, start: pd.Timestamp, span: pd.Timedelta,
+                 width_px: float = 900, char_px: float = 6.2, gap_px: float = 10) -> pd.DataFrame:
+    """Give each milestone label a row and a side so labels don't overlap: a label reads rightwards
+    from its rule unless it would leave the chart, then leftwards; it takes the first row where it
+    fits. Widths are estimated for a chart about `width_px` wide."""
+    rows_end: list[float] = []
+    rows, right = [], []
+    for at, text in zip(m["occurred_at"], m["label"], strict=True):
+        x = (at - start) / span * width_px
+        w = len(text) * char_px + 7
+        leftwards = x + w > width_px
+        lo, hi = (x - w, x) if leftwards else (x, x + w)
+        row = next((i for i, end in enumerate(rows_end) if end + gap_px <= lo), len(rows_end))
+        if row == len(rows_end):
+            rows_end.append(hi)
+        else:
+            rows_end[row] = hi
+        rows.append(row)
+        right.append(leftwards)
+    return m.assign(row=rows, right=right)
+
+
 def deal_timeline(touches: pd.DataFrame, markers: pd.DataFrame, title: str) -> alt.LayerChart:
     """One deal's history on a time axis: touches in a marketing and a sales lane (team as colour,
     touchpoint type as shape), milestones (lead and opportunity creation, stage changes, close) as
-    labelled dashed rules, and touches that carry a retrospective note ringed and marked ✎."""
+    dashed rules labelled above the lanes, and touches that carry a retrospective note ringed and
+    marked ✎."""
+    times = pd.concat([touches["occurred_at"], markers["occurred_at"]])
+    start, end = times.min(), times.max()
+    span = (end - start) if end > start else pd.Timedelta(days=1)
+    pad = span * 0.03
+    m = _pack_labels(markers.sort_values("occurred_at").reset_index(drop=True), start - pad, span + 2 * pad)
+    m = m.assign(day=m["occurred_at"].dt.strftime("%d %b %Y"))
+    n_rows = int(m["row"].max()) + 1 if not m.empty else 1
+    # y is a hidden number line: label rows 0..n_rows-1 on top, then the two lanes
+    lanes = {"marketing": n_rows + 1.0, "sales": n_rows + 2.6}
     t = touches.assign(
-        lane=touches["team"].map({"marketing": "Marketing", "sales": "Sales"}),
+        lane_y=touches["team"].map(lanes),
         type_label=touches["touchpoint_type"].map(label),
         day=touches["occurred_at"].dt.strftime("%d %b %Y"),
         **{c: touches[c].map(_text) for c in
            ("campaign_name", "asset", "contact_title", "note_verdicts", "positions", "channel")},
     )
-    times = pd.concat([touches["occurred_at"], markers["occurred_at"]])
-    start, end = times.min(), times.max()
-    span = (end - start) if end > start else pd.Timedelta(days=1)
-    pad = span * 0.03
-    m = markers.sort_values("occurred_at").reset_index(drop=True)
-    m = m.assign(
-        lane="Milestones",
-        day=m["occurred_at"].dt.strftime("%d %b %Y"),
-        # three label rows so neighbouring labels don't overlap; labels near the
-        # right edge read leftwards so they stay inside the chart
-        row=m.index % 3,
-        right=(m["occurred_at"] - start) / span > 0.6,
-    )
     x = alt.X("occurred_at:T", title="Date", scale=alt.Scale(domain=[start - pad, end + pad]),
               axis=alt.Axis(format="%d %b %Y", labelAngle=0, labelOverlap=True))
-    y = alt.Y("lane:N", title=None, scale=alt.Scale(domain=TIMELINE_LANES),
-              axis=alt.Axis(labelFontWeight="bold", labelLimit=120, ticks=False, domain=False))
+    y = alt.Y("lane_y:Q", title=None, scale=alt.Scale(domain=[-0.8, n_rows + 3.4], reverse=True, nice=False),
+              axis=alt.Axis(values=list(lanes.values()), grid=False, ticks=False, domain=False,
+                            labelFontWeight="bold", labelFontSize=12,
+                            labelExpr=f"datum.value < {n_rows + 1.8} ? 'Marketing' : 'Sales'"))
     rules = alt.Chart(m).mark_rule(color=MARKER_COLOR, strokeDash=[5, 4], strokeWidth=1.5).encode(
         x=x, tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
-    marker_points = alt.Chart(m).mark_point(shape="diamond", filled=True, size=90, color=MARKER_COLOR).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
     labels = [
-        alt.Chart(m[(m["row"] == row) & (m["right"] == right)])
-        .mark_text(align="right" if right else "left", dx=-7 if right else 7, dy=(row - 1) * 15,
-                   fontSize=11, color="#212121")
-        .encode(x=x, y=y, text="label:N")
-        for row in range(3) for right in (False, True)
-        if not m[(m["row"] == row) & (m["right"] == right)].empty
+        alt.Chart(m[m["right"] == right].assign(lane_y=m["row"]))
+        .mark_text(align="right" if right else "left", dx=-5 if right else 5, fontSize=11, color="#212121")
+        .encode(x=x, y=y, text="label:N",
+                tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
+        for right in (False, True)
+        if (m["right"] == right).any()
     ]
     tooltip = [
         alt.Tooltip("day:N", title="Date"),
@@ -202,21 +237,32 @@ def deal_timeline(touches: pd.DataFrame, markers: pd.DataFrame, title: str) -> a
         alt.Tooltip("note_verdicts:N", title="Retro notes"),
         alt.Tooltip("touchpoint_id:N", title="Touchpoint ID"),
     ]
-    points = alt.Chart(t).mark_point(filled=True, size=180, opacity=0.9).encode(
+    known_labels = [label(tt) for tt in TOUCH_TYPES]
+    extra = sorted(set(t["type_label"]) - set(known_labels))
+    shape_domain = known_labels + extra
+    # the legend lists the types this deal has, in the fixed order
+    present = [v for v in shape_domain if v in set(t["type_label"])]
+    shape_range = TOUCH_SHAPES + ["stroke", "arrow", "wedge", "triangle"] * (len(extra) // 4 + 1)
+    points = alt.Chart(t).mark_point(filled=True, size=170, opacity=0.85).encode(
         x=x, y=y,
         color=alt.Color("team:N", scale=TEAM_COLORS, title="Team", legend=alt.Legend(orient="top")),
         shape=alt.Shape("type_label:N", title="Touchpoint type",
-                        legend=alt.Legend(orient="right", labelLimit=200)),
+                        scale=alt.Scale(domain=shape_domain, range=shape_range),
+                        legend=alt.Legend(orient="bottom", columns=4, labelLimit=200, symbolLimit=0,
+                                          values=present)),
         tooltip=tooltip,
     )
     noted = t[t["notes"] > 0]
-    layers = [rules, marker_points, *labels, points]
+    layers = [rules, *labels, points]
     if not noted.empty:
         layers.append(alt.Chart(noted).mark_point(shape="circle", filled=False, size=650, strokeWidth=2.5,
                                                   color=NOTE_COLOR).encode(x=x, y=y, tooltip=tooltip))
-        layers.append(alt.Chart(noted).mark_text(text="✎", dy=-24, fontSize=16, color=NOTE_COLOR)
+        layers.append(alt.Chart(noted).mark_text(text="✎", dx=17, dy=-12, fontSize=16, color=NOTE_COLOR)
                       .encode(x=x, y=y, tooltip=tooltip))
-    return alt.layer(*layers, title=title).properties(height=330)
+    # fit the width only: the height is the lanes' own, whatever the legends need
+    return alt.layer(*layers, title=title).properties(
+        height=int(max(150, 24 * (n_rows + 4.2))),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
@@ -238,7 +284,8 @@ def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
     long["weights"] = long["model"].map(weights)
     base = alt.Chart(long).encode(
         x=alt.X("model_label:N", sort=[names[m] for m in names], title=None,
-                axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=160)),
+                axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False,
+                              labelLimit=160)),
         y=alt.Y("touch:N", sort=r["touch"].tolist(), title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=[
             alt.Tooltip("touch:N", title="Touch"),
@@ -289,7 +336,9 @@ def journey_paths(paths: pd.DataFrame, top_n: int = 10) -> alt.Chart:
         order=alt.Order("outcome:N", sort="descending"),
         tooltip=tooltip,
     )
-    rates = alt.Chart(top.assign(rate_text=top["win_rate"].map("{:.0%} won".format))).mark_text(
+    rate_text = [f"{n} deal{'s' if n != 1 else ''} · {r:.0%} won" for n, r in zip(top["deals"], top["win_rate"],
+                                                                               strict=True)]
+    rates = alt.Chart(top.assign(rate_text=rate_text)).mark_text(
         align="left", dx=5, fontSize=11, color="#424242").encode(
         y=alt.Y("path:N", sort=order), x=alt.X("deals:Q"), text="rate_text:N", tooltip=tooltip)
     title = f"The {len(top)} most common channel paths of closed deals (repeats collapsed)"
@@ -333,7 +382,8 @@ def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.L
     to_order = [_state_label(s) for s in order("to_state")]
     base = alt.Chart(t).encode(
         x=alt.X("to_label:N", sort=to_order, title="Next state",
-                axis=alt.Axis(orient="top", labelAngle=-30, labelLimit=180)),
+                axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False,
+                              labelLimit=180)),
         y=alt.Y("from_label:N", sort=from_order, title="From state", axis=alt.Axis(labelLimit=260)),
         tooltip=[
             alt.Tooltip("from_label:N", title="From"),

@@ -166,8 +166,8 @@ with table_col:
     else:
         st.dataframe(
             v.notes, hide_index=True, width="stretch",
-            column_order=["created_at", "team", "verdict", "touchpoint_id", "touch_on", "touchpoint_type",
-                          "text", "note_id"],
+            column_order=["team", "verdict", "text", "touchpoint_id", "touch_on", "touchpoint_type",
+                          "created_at", "note_id"],
             column_config={
                 "created_at": st.column_config.DatetimeColumn("Noted at", format="YYYY-MM-DD HH:mm"),
                 "team": "Team", "verdict": "Verdict", "touchpoint_id": "Touch (blank = whole deal)",

@@ -70,9 +70,10 @@ cols[1].metric("Distinct channel paths", f"{len(j.paths):,}")
 cols[2].metric("Median touches, won vs lost",
                f"{common.fmt(won.loc['won', 'median_touches'], '{:g}')} vs "
                f"{common.fmt(won.loc['lost', 'median_touches'], '{:g}')}")
-cols[3].metric("Median days first touch → close, won vs lost",
+cols[3].metric("Median journey days, won vs lost",
                f"{common.fmt(won.loc['won', 'median_days_first_touch_to_close'], '{:,.0f}')} vs "
-               f"{common.fmt(won.loc['lost', 'median_days_first_touch_to_close'], '{:,.0f}')}")
+               f"{common.fmt(won.loc['lost', 'median_days_first_touch_to_close'], '{:,.0f}')}",
+               help="Days from a deal's first touch to its close.")
 
 # --- paths ----------------------------------------------------------------------------------------
 st.subheader("Most common channel paths")

@@ -54,7 +54,7 @@ def test_journeys_page_on_q1(app_db):
         "Closed deals": "8",
         "Distinct channel paths": "7",  # first 3 channels: D01 and D07 open alike
         "Median touches, won vs lost": "2 vs 3",  # won 5, 2, 2, 7, 2; lost 3, 3, 0
-        "Median days first touch → close, won vs lost": "101 vs 59",
+        "Median journey days, won vs lost": "101 vs 59",  # days from first touch to close
     }
     paths, summary, transitions = (df.value for df in at.dataframe)
     assert paths["path"].iloc[0] == "paid_search > content > webinar > …"  # D01 + D07, both won

@@ -58,6 +58,7 @@ def test_review_to_deal_explorer_note_persists(fixture_db, serve_app, browser_pa
     page.get_by_text("Open a deal in the deal explorer").wait_for()
     _choose(page, "Open a deal in the deal explorer", "Acme platform (won)")
     page.wait_for_timeout(500)
+    _screenshot(page, "review_open_deal.png")
     page.get_by_role("link", name="Open in deal explorer").click()
 
     page.wait_for_url(re.compile(r"/deal\?.*deal=D01"))

@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from closedloop import db
+from closedloop.importer.catalog import quote_ident
 from closedloop.importer.errors import ImportFailed, MappingError, Problem, UnreadableFile
 from closedloop.importer.load import ImportResult, import_files
 from closedloop.importer.mapping import Mapping, PresetInfo, list_presets, load_mapping, parse_mapping
@@ -73,7 +74,7 @@ def read_preview(file: Any, mapping: Mapping | str | Path | None = None, limit: 
                 report = run.report()
                 raise ImportFailed("; ".join(report.lines(limit=5)) or "The file matches no source of the mapping.")
             m = run.mapped[0]
-            cols = ", ".join(f'"{c.name}"' for c in m.columns)
+            cols = ", ".join(quote_ident(c.name) for c in m.columns)
             df = con.execute(f"select {ROW} as row, {cols} from {m.table} order by {ROW} limit {int(limit)}").df()
             return df
         finally:

@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+import duckdb
+
+from closedloop import db
 from closedloop.importer.load import import_files
 from closedloop.importer.mapping import list_presets, load_mapping
-from closedloop.importer.validate import ValidationReport
+from closedloop.importer.validate import ValidationReport, validate
 
 # exit codes: 0 imported, 1 refused (see the report), 2 bad usage or unreadable mapping
 REFUSED = 1
@@ -75,17 +78,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             err.flush()
 
     if args.dry_run:
-        from closedloop import db
-        from closedloop.importer.validate import validate
-
-        con = db.connect(args.db, read_only=True) if args.db.exists() else None
+        # read-only, so a dry run works while the dashboard has the database open
+        con = db.connect(args.db, read_only=True) if args.db.exists() else duckdb.connect()
         try:
-            import duckdb
-
-            report = validate(con or duckdb.connect(), args.files, mapping, progress)
+            report = validate(con, args.files, mapping, progress)
         finally:
-            if con is not None:
-                con.close()
+            con.close()
         _end_progress(tty, err)
         _print_report(report, args, out)
         print(

@@ -26,8 +26,7 @@ def test_the_fixture_has_no_orphans_until_one_is_added(fixture_db):
     assert db.run(con, "data_quality_orphans", sample_size=5).empty
     con.execute("insert into deal_contacts values ('D01', 'K99', 'user')")
     con.execute(
-        "insert into touchpoints values ('T99', '2026-01-01', 'A9', null, 'sales', 'sales', "
-        "'sales_call', null, null)"
+        "insert into touchpoints values ('T99', '2026-01-01', 'A9', null, 'sales', 'sales', 'sales_call', null, null)"
     )
     count, sample = data_quality(con)["orphans"]
     assert count == 2
@@ -74,9 +73,7 @@ def test_duplicate_looking_touches_are_grouped(fixture_db):
 def test_date_ranges_flag_dates_after_as_of(fixture_con):
     df = db.run(fixture_con, "data_quality_date_ranges", as_of=datetime(2026, 3, 31))
     occurred = df[(df["table_name"] == "touchpoints") & (df["column_name"] == "occurred_at")].iloc[0]
-    assert occurred["earliest"] == datetime(2025, 5, 20, 10) and occurred["latest"] == datetime(
-        2026, 4, 1, 10
-    )
+    assert occurred["earliest"] == datetime(2025, 5, 20, 10) and occurred["latest"] == datetime(2026, 4, 1, 10)
     assert occurred["in_future"] == 1  # T18
     closed = df[(df["table_name"] == "deals") & (df["column_name"] == "closed_at")].iloc[0]
     assert closed["empty"] == 2 and closed["filled"] == 10  # D10 and D11 are open

@@ -146,3 +146,20 @@ def test_deal_without_touch_and_window_settings(app_db):
     at = open_deal("D01", scope="contact_roles")
     assert any(c.value.startswith("4 touches (2 marketing, 2 sales)") for c in at.caption)
     assert at.query_params["scope"] == "contact_roles"
+
+
+def test_review_page_opens_a_deal_in_the_explorer(app_db):
+    # through the router the review page links with st.page_link
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.selectbox(key="review_open_deal").value == "D07"  # the most recent close first
+    links = at.get("page_link")
+    assert len(links) == 1 and links[0].proto.label == "Open in deal explorer"
+    at.selectbox(key="review_open_deal").select("D01").run()
+    link = at.get("page_link")[0].proto
+    assert (link.page, link.query_string) == ("deal", "deal=D01&lookback=180&scope=account")
+    # on its own (no router) the page falls back to a plain link
+    alone = AppTest.from_file(str(ROOT / "pages/review.py"), default_timeout=60).run()
+    assert not alone.exception
+    alone.selectbox(key="review_open_deal").select("D01").run()
+    assert any("(deal?deal=D01&lookback=180&scope=account)" in m.value for m in alone.markdown)

@@ -53,7 +53,8 @@ with tab_import:
             format_func={"fail": "Import nothing (fix and retry)",
                          "quarantine": "Import the good rows, quarantine the bad ones"}.get,
         )
-        report = importer.validate(common.connection(), files, mapping)
+        # validate stages temp tables: give it its own cursor on the shared read-only connection
+        report = importer.validate(common.connection().cursor(), files, mapping)
         c = st.columns(4)
         c[0].metric("Rows read", f"{report.rows_read:,}")
         c[1].metric("Errors", f"{report.errors:,}")

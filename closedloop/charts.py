@@ -693,14 +693,14 @@ def review_agreement(by_type: pd.DataFrame, model_label: str) -> alt.LayerChart:
             "type": judged["touchpoint_type"].map(label),
             "series": name,
             "share": judged[f"{team}_critical_share"].astype(float),
-            "text": judged[f"{team}_critical_share"].map("{:.0%}".format) + " (" +
-            judged[f"{team}_critical"].astype(str) + " of " + judged[f"{team}_verdicts"].astype(str) + ")",
+            "text": [f"{c / v:.0%} ({c} of {v})" for c, v in
+                     zip(judged[f"{team}_critical"], judged[f"{team}_verdicts"], strict=True)],
         }))
     series.append(pd.DataFrame({
         "type": by_type["touchpoint_type"].map(label),
         "series": AGREEMENT_SERIES[2],
         "share": by_type["model_credit_share"].astype(float),
-        "text": by_type["model_credit_share"].map("{:.1%}".format),
+        "text": [f"{v:.1%}" for v in by_type["model_credit_share"]],
     }))
     long = pd.concat(series, ignore_index=True)
     y = alt.Y("type:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))

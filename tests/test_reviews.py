@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from closedloop import db, reviews
+from closedloop import charts, db, reviews
 from closedloop.filters import Filters, quarter_bounds
 
 Q1 = Filters(*quarter_bounds("2026Q1"))
@@ -283,6 +283,10 @@ def test_deal_level_disagreements_are_talking_points_too(fixture_db):
     assert a.deals_discussed == 1 and a.touches_judged_by_both == 0
     assert a.by_type.set_index("touchpoint_type")["model_credit_share"].to_dict() == pytest.approx(
         {"ad_view": 1 / 3, "event_attended": 2 / 3})
+    # the summary chart draws the model's bars alone when no team judged a touch
+    spec = charts.review_agreement(a.by_type, a.model_label).to_dict()
+    texts = [row["text"] for rows in spec["datasets"].values() for row in rows]
+    assert texts == ["66.7%", "33.3%"]
 
 
 def test_no_verdicts_yet_is_an_empty_summary(fixture_db):

@@ -15,6 +15,7 @@ class PageSpec(NamedTuple):
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/review.py", "Closed-loop review", ":material/fact_check:", "closed-loop-review", "Review"),
+    PageSpec("pages/review_meeting.py", "Review meeting", ":material/groups:", "meeting", "Review"),
     PageSpec("pages/journeys.py", "Journeys", ":material/route:", "paths", "Review"),
     PageSpec("pages/lift.py", "Touchpoint lift", ":material/compare_arrows:", "win-rate-lift", "Review"),
     PageSpec("pages/attribution.py", "Attribution", ":material/pie_chart:", "credit", "Marketing"),

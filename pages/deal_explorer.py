@@ -122,8 +122,9 @@ if n:
 else:
     st.info(f"No touchpoint belongs to this deal ({window}). The timeline shows its milestones only; "
             "try a longer lookback or every touch of the account.")
-st.altair_chart(charts.deal_timeline(v.touches, v.markers, f"{d['deal_name']}: touches and milestones"),
-                width="stretch")
+if n or not v.markers.empty:
+    st.altair_chart(charts.deal_timeline(v.touches, v.markers, f"{d['deal_name']}: touches and milestones"),
+                    width="stretch")
 
 # --- retrospective notes --------------------------------------------------------------------------
 st.subheader("Retrospective notes")

@@ -48,7 +48,13 @@ def add_note(
     if not path.exists():
         raise NoteError(f"No database at {path}.")
 
-    con = db.connect(path, read_only=False)
+    try:
+        con = db.connect(path, read_only=False)
+    except duckdb.Error as e:
+        # DuckDB lets one process write, or many read: another program (or a dashboard
+        # holding the file read-only) has it open
+        raise NoteError(f"The database {path.name} is open elsewhere, so the note couldn't be saved; "
+                        f"try again in a moment. ({e})") from e
     try:
         con.begin()
         try:

@@ -175,3 +175,13 @@ def test_add_note_on_a_touch_of_a_deal_contact(fixture_db):
 def test_add_note_needs_a_database(tmp_path):
     with pytest.raises(notes.NoteError, match="No database at"):
         notes.add_note(tmp_path / "absent.duckdb", "D01", "sales", "helpful", "x")
+
+
+def test_add_note_explains_a_database_held_open(fixture_db):
+    reader = db.connect(fixture_db)  # e.g. a dashboard session holding the file read-only
+    try:
+        with pytest.raises(notes.NoteError, match="open elsewhere"):
+            notes.add_note(fixture_db, "D01", "sales", "helpful", "x")
+    finally:
+        reader.close()
+    assert notes.add_note(fixture_db, "D01", "sales", "helpful", "x") == 1

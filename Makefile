@@ -10,6 +10,11 @@ PY := $(VENV)/bin/python
 DEFAULT_DB := data/closedloop.duckdb
 CLOSEDLOOP_DB ?= $(DEFAULT_DB)
 PORT ?= 8501
+# make bench: the scales (10k, 100k, 1m) and runs per workload; `make bench SCALES=10k` is quick
+BENCH_VENV := bench/.venv
+BENCH_PY := $(BENCH_VENV)/bin/python
+SCALES ?= 10k,100k,1m
+REPEATS ?= 3
 
 .PHONY: run test sample lint bench clean
 
@@ -47,6 +52,20 @@ test: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
+
+# The benchmark's own environment: the app's pinned requirements plus the peers
+# (bench/requirements.txt). ChannelAttribution builds from its sdist and needs setuptools>=77,
+# Cython and numpy installed first, then --no-build-isolation.
+$(BENCH_VENV)/.installed: requirements.txt bench/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet -r requirements.txt
+	$(BENCH_PY) -m pip install --quiet "setuptools>=77" Cython matplotlib
+	$(BENCH_PY) -m pip install --quiet --no-build-isolation -r bench/requirements.txt
+	touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_PY) bench/run.py --scales $(SCALES) --repeats $(REPEATS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

@@ -1,0 +1,785 @@
+"""Closed Loop's benchmark: our engine against ChannelAttribution, DP6 marketing-attribution-models
+and a plain pandas implementation, on the same seeded data, in one run, side by side.
+
+    python bench/run.py                     # scales 10k, 100k and 1m (make bench)
+    python bench/run.py --scales 10k        # quick (make bench SCALES=10k)
+    python bench/run.py --scales 100k --repeats 5 --only rules,markov1
+
+For each scale it builds (once, cached under bench/data/) a seeded sample database
+(`python -m closedloop sample --deals N --seed 42 --touches-per-deal 10`: ~10 touches
+per deal, so 1M deals = ~10M touchpoints as in issue 6), the closed deals' touches
+exported for the peers (bench/peers.py), and a touchpoint CSV for the import. Then it
+runs every workload in rounds (A B C ... A B C ...: pairwise interleaved, so a noisy
+neighbour on the shared cores hits every implementation alike), each run in a fresh
+subprocess whose peak memory (max RSS) comes from os.wait4. It writes bench/RESULTS.md:
+medians, min-max, peak memory, the ratio of each peer to our engine, the agreement
+checks (peers' first/last/linear per channel vs ours) and the issue-6 targets.
+
+Wall time of a Python workload is measured inside its subprocess around the call,
+after imports and opening the database (the first call in a fresh process: nothing
+cached but the OS page cache); our engine's workloads also report a second, warm call
+on the same connection. Sample and import are timed end to end as CLI commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+DATA = BENCH / "data"
+SEED = 42
+TOUCHES_PER_DEAL = 10.0
+LOOKBACK = 180
+SCALES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+ALL = {"date_from": None, "date_to": None}
+LIFT_DATES = ("2000-01-01", "2100-12-31")
+LIFT_DIMENSIONS = ("touchpoint_type", "channel", "campaign")
+WORKER_TIMEOUT = 30 * 60
+# the warm (second) call only when the first took less than this many seconds
+WARM_LIMIT = 10.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Workloads. Each runs in its own process: `setup(ctx)` (untimed: imports, reading inputs that
+# are not part of the work), then `run(state)` timed, returning what the checks need.
+
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    group: str
+    impl: str
+    what: str
+    ours: bool = False
+    cli: bool = False
+    # scales at which the workload runs (None = all)
+    scales: tuple[str, ...] | None = None
+    # the workload of ours that the ratio compares with (default: the group's own)
+    vs: str | None = None
+    prototype: bool = False
+
+
+WORKLOADS = [
+    Workload("rules", "rule-based", "Closed Loop", "all 11 rule-based models in one query (compare_models)", ours=True),
+    Workload("pandas_rules", "rule-based", "pandas baseline", "the 10 rule-based models, groupby per deal "
+             "(bench/pandas_baseline.py), reading the tables from DuckDB"),
+    Workload("ca_heuristics", "rule-based", "ChannelAttribution", "first/last/linear incl. building its path table "
+             "with pandas"),
+    Workload("dp6_heuristics", "rule-based", "DP6 mam", "first/last/linear/position/time-decay incl. its journey "
+             "building"),
+    Workload("markov1", "markov order 1", "Closed Loop", "exact removal effects, order 1 (rollup 'markov')", ours=True),
+    Workload("ca_markov1", "markov order 1", "ChannelAttribution", "Monte Carlo, order 1, ncore=2, incl. paths"),
+    Workload("dp6_markov", "markov order 1", "DP6 mam", "order 1 (no self-loops), incl. journey building"),
+    Workload("markov3", "markov order 3", "Closed Loop", "exact removal effects, order 3", ours=True),
+    Workload("ca_markov3", "markov order 3", "ChannelAttribution", "Monte Carlo, order 3, ncore=2, incl. paths"),
+    Workload("shapley", "shapley", "Closed Loop", "exact Shapley over the 11 channels", ours=True),
+    Workload("shapley16", "shapley", "Closed Loop", "exact Shapley over 16 keys (by touchpoint_type)", vs="shapley"),
+    Workload("dp6_shapley4", "shapley", "DP6 mam", "Shapley, max_size=4 (its default: keeps 4 channels per "
+             "journey), incl. journey building"),
+    Workload("dp6_shapley11", "shapley", "DP6 mam", "Shapley, max_size=11 (every channel), incl. journey building"),
+    Workload("lift", "lift", "Closed Loop", "win-rate lift by touchpoint_type, channel and campaign (3 queries)",
+             ours=True),
+    Workload("sample", "sample", "Closed Loop", "`closedloop sample` (default 20 touches/deal), end to end",
+             ours=True, cli=True),
+    Workload("import", "import", "Closed Loop", "`closedloop import --mapping canonical touchpoints.csv` into the "
+             "database without its touchpoints, end to end", ours=True, cli=True),
+    # the proposed engine change, prototyped in bench/prototypes/materialized.py (same figures)
+    Workload("proto_build", "materialize", "prototype", "build cl_deal + cl_touch (positions, enum keys) once, "
+             "as an import would", prototype=True),
+    Workload("proto_rules", "rule-based", "prototype", "all 11 rule-based models from cl_touch", prototype=True),
+    Workload("proto_markov1", "markov order 1", "prototype", "exact, integer states, sparse solve",
+             prototype=True),
+    Workload("proto_markov3", "markov order 3", "prototype", "exact, integer states, sparse solve",
+             prototype=True),
+    Workload("proto_shapley16", "shapley", "prototype", "exact, bitmask coalitions, 16 keys (touchpoint_type)",
+             prototype=True, vs="shapley16"),
+    Workload("proto_lift", "lift", "prototype", "touched won/lost counts by type, channel, campaign",
+             prototype=True),
+]
+BY_KEY = {w.key: w for w in WORKLOADS}
+
+
+def _engine_filters() -> dict:
+    return {"lookback_days": LOOKBACK}
+
+
+def _setup(key: str, ctx: dict):
+    """Untimed preparation inside the worker; returns the state the timed call uses."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(BENCH))
+    if key in ("rules", "markov1", "markov3", "shapley", "shapley16", "lift", "pandas_rules"):
+        import pandas_baseline  # noqa: F401
+
+        import closedloop.attribution  # noqa: F401
+        import closedloop.lift  # noqa: F401
+        from closedloop import db
+
+        return {"con": db.connect(ctx["db"])}
+    if key.startswith("proto_"):
+        sys.path.insert(0, str(BENCH / "prototypes"))
+        import duckdb
+        import materialized  # noqa: F401
+        import scipy.sparse.linalg  # noqa: F401
+
+        if key == "proto_build":
+            target = Path(ctx["proto"] + ".build")
+            shutil.copyfile(ctx["db"], target)
+            return {"con": duckdb.connect(str(target)), "target": target}
+        return {"con": duckdb.connect(ctx["proto"], read_only=True)}
+    import peers
+
+    if key.startswith("ca_"):
+        peers._import_ca()
+        return {"journeys": ctx["journeys"]}
+    if key.startswith("dp6_"):
+        import mam  # noqa: F401
+        import polars  # noqa: F401
+
+        return {"journeys": ctx["journeys"]}
+    raise KeyError(key)
+
+
+def _rule_models() -> list[str]:
+    from closedloop.attribution import RULE_MODELS
+
+    return [m for m in RULE_MODELS if m != "custom"]
+
+
+def _run(key: str, state: dict):
+    """The timed work. Returns a JSON-able summary for the checks."""
+    if key == "rules":
+        from closedloop.attribution import compare_models
+
+        df = compare_models(state["con"], by="channel", measure="wins", models=_rule_models(), **_engine_filters())
+        return {"rows": len(df)}
+    if key == "pandas_rules":
+        import pandas_baseline
+
+        df = pandas_baseline.rollup(state["con"], lookback_days=LOOKBACK)
+        return _per_model(df)
+    if key in ("markov1", "markov3"):
+        from closedloop.attribution import rollup
+
+        df = rollup(state["con"], "markov", order=1 if key == "markov1" else 3, **_engine_filters())
+        df = df[df["removal_effect"].notna()]
+        total = df["removal_effect"].sum()
+        return {"removal_share": dict(zip(df["key"], df["removal_effect"] / total, strict=True))}
+    if key in ("shapley", "shapley16"):
+        from closedloop.attribution import rollup
+
+        df = rollup(state["con"], "shapley", by="channel" if key == "shapley" else "touchpoint_type",
+                    **_engine_filters())
+        df = df[df["shapley_value"].notna()]
+        return {"share": dict(zip(df["key"], df["shapley_value"] / df["shapley_value"].sum(), strict=True)),
+                "keys": len(df)}
+    if key == "lift":
+        from closedloop.lift import touchpoint_lift
+
+        rows = [len(touchpoint_lift(state["con"], *LIFT_DATES, dimension=d, lookback_days=LOOKBACK))
+                for d in LIFT_DIMENSIONS]
+        return {"rows": rows}
+    if key.startswith("proto_"):
+        import materialized as mat
+
+        con = state["con"]
+        if key == "proto_build":
+            mat.build(con, LOOKBACK)
+            return {}
+        if key == "proto_rules":
+            # the placeholder custom model too, as the engine's query computes it
+            return {"rows": len(mat.rule_rollup(con, custom=(0, 0, 0, 0, 1)))}
+        if key in ("proto_markov1", "proto_markov3"):
+            df = mat.removal_effects(mat.markov_transitions(con, 1 if key == "proto_markov1" else 3))
+            return {"removal_share": dict(zip(df["channel"], df["share"], strict=True))}
+        if key == "proto_shapley16":
+            df = mat.shapley_values(mat.shapley_coalitions(con, "touchpoint_type"))
+            return {"share": dict(zip(df["channel"], df["share"], strict=True)), "keys": len(df)}
+        if key == "proto_lift":
+            return {"rows": [len(mat.lift_counts(con, d)) for d in ("touchpoint_type", "channel", "campaign_id")]}
+    import peers
+
+    if key == "ca_heuristics":
+        return peers.ca_heuristics(peers.ca_paths(peers.read_touches(state["journeys"])))
+    if key in ("ca_markov1", "ca_markov3"):
+        paths = peers.ca_paths(peers.read_touches(state["journeys"]))
+        return peers.ca_markov(paths, order=1 if key == "ca_markov1" else 3)
+    if key == "dp6_heuristics":
+        return peers.dp6_heuristics(peers.dp6_frame(state["journeys"]))
+    if key == "dp6_markov":
+        return peers.dp6_markov(peers.dp6_frame(state["journeys"]))
+    if key in ("dp6_shapley4", "dp6_shapley11"):
+        return peers.dp6_shapley(peers.dp6_frame(state["journeys"]), max_size=4 if key == "dp6_shapley4" else 11)
+    raise KeyError(key)
+
+
+def _per_model(df) -> dict:
+    """{model: {key: wins}} and {model:value: {key: revenue}} from a rule roll-up frame."""
+    out: dict[str, dict[str, float]] = {}
+    for model, part in df.groupby("model"):
+        out[model] = dict(zip(part["key"], part["attributed_wins"].astype(float), strict=True))
+        out[f"{model}:value"] = dict(zip(part["key"], part["attributed_revenue_usd"].astype(float), strict=True))
+    return out
+
+
+def _reference(con) -> dict:
+    """Our rule-based figures per channel (untimed, for the checks)."""
+    from closedloop import db
+    from closedloop.attribution.models import PLACEHOLDER_WEIGHTS
+
+    df = db.run(con, "attribution_rollup", by="channel", scope="account", half_life_days=7.0,
+                segment=None, region=None, owner=None, **ALL, **_engine_filters(), **PLACEHOLDER_WEIGHTS.sql_params())
+    return _per_model(df[df["model"] != "custom"])
+
+
+def worker(key: str, ctx: dict, out: Path, check: bool) -> None:
+    state = _setup(key, ctx)
+    c0, t0 = time.process_time(), time.perf_counter()
+    summary = _run(key, state)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    result = {"wall": wall, "cpu": cpu, "summary": summary}
+    w = BY_KEY[key]
+    if (w.ours or w.prototype) and key != "proto_build" and wall < WARM_LIMIT:
+        t0 = time.perf_counter()
+        _run(key, state)
+        result["warm"] = time.perf_counter() - t0
+    if key == "proto_build":
+        state["con"].close()
+        state["target"].unlink(missing_ok=True)
+        Path(str(state["target"]) + ".wal").unlink(missing_ok=True)
+    if check and key == "rules":
+        result["reference"] = _reference(state["con"])
+    out.write_text(json.dumps(result, default=float))
+
+
+# ------------------------------------------------------------------------------------------------
+# Orchestration
+
+def _python() -> str:
+    return sys.executable
+
+
+@dataclass
+class Run:
+    code: int
+    wall: float
+    cpu: float
+    rss_mb: float
+    warm: float | None = None
+    result: dict = field(default_factory=dict)
+    stderr: str = ""
+
+
+# A tiny launcher between the orchestrator and each run. On Linux a child's ru_maxrss starts at
+# its parent's RSS at fork time (and survives exec), so forking straight from this process,
+# which holds DuckDB and pandas, would report our own size as the child's peak. The launcher
+# (python -S, ~10 MB) forks the real command and reports its rusage.
+_LAUNCHER = """
+import os, sys
+out, cmd = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+_, status, ru = os.wait4(pid, 0)
+with open(out, "w") as f:
+    f.write(f"{ru.ru_maxrss} {ru.ru_utime + ru.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def _spawn(cmd: list[str], timeout: float = WORKER_TIMEOUT) -> Run:
+    """Run cmd in a subprocess: exit code, wall, CPU seconds (user + system) and peak RSS of that process."""
+    err = tempfile.TemporaryFile()
+    fd, usage_file = tempfile.mkstemp(dir=DATA, suffix=".rusage")
+    os.close(fd)
+    try:
+        t0 = time.perf_counter()
+        p = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, usage_file, *cmd], stdout=subprocess.DEVNULL,
+                             stderr=err, cwd=ROOT, start_new_session=True)
+        timer = threading.Timer(timeout, lambda: os.killpg(p.pid, 9))
+        timer.start()
+        try:
+            code = p.wait()
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        text = Path(usage_file).read_text().split()
+    finally:
+        Path(usage_file).unlink(missing_ok=True)
+    err.seek(0)
+    stderr = err.read().decode(errors="replace")[-4000:]
+    if len(text) != 2:
+        return Run(code or 1, wall, float("nan"), float("nan"), stderr=stderr or "killed (time limit)")
+    # ru_maxrss is in kilobytes on Linux
+    return Run(code, wall, float(text[1]), int(text[0]) / 1024.0, stderr=stderr)
+
+
+@dataclass
+class Runs:
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    warms: list[float] = field(default_factory=list)
+    rss: list[float] = field(default_factory=list)
+    summary: dict | None = None
+    reference: dict | None = None
+    error: str | None = None
+
+
+def _log(msg: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+def prepare(scale: str, rebuild: bool) -> dict:
+    """The cached inputs of a scale: database, peers' export, import CSV and base, prototype database."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    n = SCALES[scale]
+    dbp = DATA / f"deals_{scale}.duckdb"
+    meta = DATA / f"deals_{scale}.json"
+    # the generator's own source is part of the key: a changed sample means new data
+    generator = hashlib.sha256((ROOT / "closedloop" / "sample.py").read_bytes()).hexdigest()[:16]
+    want = {"deals": n, "seed": SEED, "touches_per_deal": TOUCHES_PER_DEAL, "generator": generator}
+    if rebuild or not dbp.exists() or not meta.exists() or json.loads(meta.read_text()) != want:
+        _log(f"{scale}: generating the sample database ({n:,} deals)")
+        for stale in DATA.glob(f"*_{scale}.*"):
+            stale.unlink()
+        t0 = time.perf_counter()
+        subprocess.run(
+            [_python(), "-m", "closedloop", "sample", "--deals", str(n), "--seed", str(SEED),
+             "--touches-per-deal", str(TOUCHES_PER_DEAL), "--db", str(dbp), "--force", "--quiet"],
+            cwd=ROOT, check=True,
+        )
+        meta.write_text(json.dumps(want))
+        _log(f"{scale}: generated in {time.perf_counter() - t0:.0f} s")
+    for p in (str(BENCH), str(ROOT), str(BENCH / "prototypes")):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    import duckdb
+
+    journeys = DATA / f"journeys_{scale}.parquet"
+    if not journeys.exists():
+        import peers
+
+        rows = peers.export_journeys(dbp, journeys, LOOKBACK)
+        _log(f"{scale}: exported {rows:,} touches of closed deals for the peers")
+    csv = DATA / f"touchpoints_{scale}.csv"
+    base = DATA / f"import_base_{scale}.duckdb"
+    if not csv.exists() or not base.exists():
+        con = duckdb.connect(str(dbp), read_only=True)
+        try:
+            tmp = DATA / f"touchpoints_{scale}.csv.tmp"
+            con.execute(f"copy (select * from touchpoints order by touchpoint_id) to '{tmp}' (header, format csv)")
+            os.replace(tmp, csv)
+        finally:
+            con.close()
+        shutil.copyfile(dbp, base)
+        con = duckdb.connect(str(base))
+        try:
+            # drop and re-create from its own DDL: a DELETE of millions of rows under a
+            # primary key takes minutes in DuckDB
+            ddl = con.execute("select sql from duckdb_tables() where table_name = 'touchpoints'").fetchone()[0]
+            con.execute("drop table touchpoints")
+            con.execute(ddl)
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        _log(f"{scale}: wrote {csv.name} ({csv.stat().st_size / 1e6:.0f} MB) and {base.name}")
+    proto = DATA / f"proto_{scale}.duckdb"
+    proto_meta = DATA / f"proto_{scale}.json"
+    proto_key = hashlib.sha256((BENCH / "prototypes" / "materialized.py").read_bytes()).hexdigest()[:16]
+    if not proto.exists() or not proto_meta.exists() or proto_meta.read_text() != proto_key:
+        import materialized
+
+        tmp = DATA / f"proto_{scale}.duckdb.tmp"
+        shutil.copyfile(dbp, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            materialized.build(con, LOOKBACK)
+        finally:
+            con.close()
+        os.replace(tmp, proto)
+        proto_meta.write_text(proto_key)
+        _log(f"{scale}: built the prototype's materialized tables ({proto.name})")
+    with open(csv, "rb") as f:
+        csv_rows = sum(1 for _ in f) - 1
+    con = duckdb.connect(str(dbp), read_only=True)
+    try:
+        counts = dict(con.execute(
+            "select 'deals', count(*) from deals union all select 'touchpoints', count(*) from touchpoints "
+            "union all select 'channels', count(distinct channel) from touchpoints "
+            "union all select 'closed deals', count(*) from deals where outcome in ('won', 'lost')"
+        ).fetchall())
+    finally:
+        con.close()
+    counts["csv rows"] = csv_rows
+    return {"db": str(dbp), "journeys": str(journeys), "csv": str(csv), "base": str(base), "proto": str(proto),
+            "deals": n, "counts": counts, "db_mb": dbp.stat().st_size / 1e6}
+
+
+def run_once(w: Workload, ctx: dict, check: bool) -> Run:
+    if w.key == "sample":
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            target = Path(tmp) / "sample.duckdb"
+            return _spawn(
+                [_python(), "-m", "closedloop", "sample", "--deals", str(ctx["deals"]), "--seed", str(SEED),
+                 "--db", str(target), "--force", "--quiet"]
+            )
+    if w.key == "import":
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            target = Path(tmp) / "import.duckdb"
+            shutil.copyfile(ctx["base"], target)
+            # the canonical mapping finds the table by the file name
+            csv = Path(tmp) / "touchpoints.csv"
+            os.link(ctx["csv"], csv)
+            run = _spawn(
+                [_python(), "-m", "closedloop", "import", "--db", str(target), "--mapping", "canonical", str(csv)]
+            )
+            if run.code == 0:
+                import duckdb
+
+                con = duckdb.connect(str(target), read_only=True)
+                try:
+                    imported = con.execute("select count(*) from touchpoints").fetchone()[0]
+                finally:
+                    con.close()
+                if imported != ctx["counts"]["csv rows"]:
+                    run.code = 1
+                    run.stderr = f"imported {imported} rows of {ctx['counts']['csv rows']}"
+            return run
+    fd, name = tempfile.mkstemp(dir=DATA, suffix=".json")
+    os.close(fd)
+    out = Path(name)
+    try:
+        cmd = [_python(), str(Path(__file__)), "--worker", w.key, "--ctx", json.dumps(ctx), "--out", str(out)]
+        if check:
+            cmd.append("--check")
+        run = _spawn(cmd)
+        result = json.loads(out.read_text()) if run.code == 0 and out.stat().st_size else {}
+    finally:
+        out.unlink(missing_ok=True)
+    if run.code == 0:
+        # the timed call only, not the interpreter start, imports and setup
+        run.wall, run.cpu, run.warm, run.result = result["wall"], result["cpu"], result.get("warm"), result
+    return run
+
+
+def bench_scale(scale: str, keys: list[str], repeats: int, rebuild: bool, slow: float) -> tuple[dict, dict]:
+    ctx = prepare(scale, rebuild)
+    ctx["load_before"] = os.getloadavg()
+    t0 = time.time()
+    runs = {k: Runs() for k in keys}
+    for r in range(repeats):
+        # round r: every workload once, in the same order (A B C ... A B C ...)
+        for k in keys:
+            w = BY_KEY[k]
+            if runs[k].error or (w.scales and scale not in w.scales):
+                continue
+            if r > 0 and SCALES[scale] >= 1_000_000 and runs[k].walls and runs[k].walls[0] > slow:
+                # at 1M a slow workload runs once, so the whole run fits well under an hour
+                continue
+            run = run_once(w, ctx, check=(r == 0))
+            if run.code != 0:
+                runs[k].error = (run.stderr.strip().splitlines() or [f"exit {run.code}"])[-1][:300]
+                _log(f"{scale} {k}: FAILED ({runs[k].error})")
+                continue
+            s = runs[k]
+            s.walls.append(run.wall)
+            s.cpus.append(run.cpu)
+            s.rss.append(run.rss_mb)
+            if run.warm is not None:
+                s.warms.append(run.warm)
+            if r == 0:
+                s.summary = run.result.get("summary")
+                s.reference = run.result.get("reference")
+            _log(f"{scale} {k} #{r + 1}: {run.wall:.2f} s (cpu {run.cpu:.2f} s), {run.rss_mb:.0f} MB"
+                 + (f", warm {run.warm:.2f} s" if run.warm is not None else ""))
+    ctx["load_after"] = os.getloadavg()
+    ctx["minutes"] = (time.time() - t0) / 60
+    return ctx, runs
+
+
+CHECK_MODELS = ("first_touch", "last_touch", "linear")
+TOLERANCE = 1e-6  # relative to the total
+
+
+def _compare(ours: dict[str, float], theirs: dict[str, float]) -> tuple[float, float]:
+    """(max abs difference over channels, total of ours); "No touchpoint" is not a channel."""
+    keys = (set(ours) | set(theirs)) - {"No touchpoint"}
+    diff = max((abs(ours.get(k, 0.0) - theirs.get(k, 0.0)) for k in keys), default=0.0)
+    return diff, sum(v for k, v in ours.items() if k != "No touchpoint")
+
+
+def checks(runs: dict[str, Runs]) -> list[dict]:
+    rows = []
+    ref = runs.get("rules").reference if "rules" in runs else None
+    if not ref:
+        return rows
+    for key, label in (("ca_heuristics", "ChannelAttribution"), ("dp6_heuristics", "DP6 mam"),
+                       ("pandas_rules", "pandas baseline")):
+        s = runs.get(key)
+        if not s or not s.summary:
+            continue
+        for model in CHECK_MODELS + (("u_shaped", "w_shaped", "full_path", "position_40_20_40", "j_shaped",
+                                      "inverse_j", "time_decay") if key == "pandas_rules" else ()):
+            for measure in ("", ":value"):
+                if model + measure not in s.summary:
+                    continue
+                diff, total = _compare(ref[model + measure], s.summary[model + measure])
+                rows.append({"peer": label, "model": model, "measure": "revenue" if measure else "wins",
+                             "max_diff": diff, "total": total, "ok": diff <= TOLERANCE * max(total, 1.0)})
+    # data-driven models: how far the peers' shares are from our exact ones (information, not pass/fail)
+    for ours_key, peer_key, label, field_ in (
+        ("markov1", "ca_markov1", "ChannelAttribution Markov o1 (simulated)", "removal_share"),
+        ("markov1", "dp6_markov", "DP6 Markov o1 (drops self-loops)", "removal_share"),
+        ("markov3", "ca_markov3", "ChannelAttribution Markov o3 (simulated)", "removal_share"),
+        ("shapley", "dp6_shapley11", "DP6 Shapley max_size=11", "share"),
+        ("shapley", "dp6_shapley4", "DP6 Shapley max_size=4", "share"),
+    ):
+        a, b = runs.get(ours_key), runs.get(peer_key)
+        if a and b and a.summary and b.summary:
+            diff, _ = _compare(a.summary[field_], b.summary[field_])
+            rows.append({"peer": label, "model": ours_key, "measure": "share", "max_diff": diff, "total": 1.0,
+                         "ok": None})
+    return rows
+
+
+TARGETS = [
+    # (workload, seconds, MB or None, label)
+    ("rules", 2.0, 1024.0, "all rule-based models <= 2 s, <= 1 GB"),
+    ("markov1", 1.5, None, "exact Markov order 1 <= 1.5 s"),
+    ("markov3", 5.0, None, "exact Markov order 3 <= 5 s"),
+    ("shapley16", 2.0, None, "exact Shapley over 15+ keys <= 2 s"),
+    ("lift", 1.0, None, "win-rate lift (type, channel, campaign) <= 1 s"),
+    ("import", 30.0, 2048.0, "import of a 10M-row touchpoint CSV <= 30 s, <= 2 GB"),
+    ("sample", 120.0, None, "sample of 1M deals <= 2 min"),
+]
+
+
+def _machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    versions = {"python": platform.python_version()}
+    for mod, name in (("duckdb", "duckdb"), ("numpy", "numpy"), ("pandas", "pandas"), ("scipy", "scipy"),
+                      ("polars", "polars")):
+        try:
+            versions[name] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001
+            versions[name] = "not installed"
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("ChannelAttribution", "marketing-attribution-models"):
+        try:
+            versions[dist] = version(dist)
+        except PackageNotFoundError:
+            versions[dist] = "not installed"
+    return {"cpu": cpu, "nproc": os.cpu_count(), "memory": mem, "versions": versions,
+            "kernel": platform.release()}
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None or x != x:
+        return "—"
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}"
+
+
+def _fmt_mb(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:,.0f} MB" if x < 1024 else f"{x / 1024:.2f} GB"
+
+
+def _ratio_base(w: Workload, runs: dict[str, Runs]) -> str | None:
+    """The workload of ours that w's ratio compares with."""
+    if w.vs:
+        return w.vs
+    for o in WORKLOADS:
+        if o.group == w.group and o.ours:
+            return o.key
+    return None
+
+
+def _median(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def report(results: dict, started: float, args) -> str:
+    m = _machine()
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `bench/run.py` (`make bench`); bench/README.md says what each workload does and how the "
+        "data is aligned. Each run is a fresh process; the workloads run in rounds (A B C … A B C …) so a busy "
+        "neighbour on the shared cores hits every implementation alike. Wall = the timed call (median of the "
+        "runs); CPU = user + system seconds of that call; warm = the same call again on the same connection; "
+        "peak memory = the process's max RSS (interpreter and libraries included, ~250 MB of it). Ratio = that "
+        "row's median wall / our engine's in the same group: above 1 the other is slower, below 1 faster.",
+        "",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; whole run {(time.time() - started) / 60:.1f} min"
+        f" (`bench/run.py --scales {','.join(results)} --repeats {args.repeats}`)",
+        f"- machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} memory, Linux {m['kernel']}; shared with "
+        "other work, so single runs vary (load averages per scale below)",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+        f"- data: `closedloop sample --seed {SEED} --touches-per-deal {TOUCHES_PER_DEAL:g}`; account scope, "
+        f"{LOOKBACK}-day lookback, all periods",
+        "",
+    ]
+    for scale, (ctx, runs) in results.items():
+        c = ctx["counts"]
+        lb, la = ctx.get("load_before", (0, 0, 0)), ctx.get("load_after", (0, 0, 0))
+        lines += [
+            f"## {scale}: {c['deals']:,} deals, {c['touchpoints']:,} touchpoints, {c['channels']} channels, "
+            f"{c['closed deals']:,} closed deals (database {ctx['db_mb']:.0f} MB)",
+            "",
+            f"{ctx.get('minutes', 0):.1f} min; 1-minute load average {lb[0]:.1f} before, {la[0]:.1f} after "
+            f"(2 cores: above 2 means other work was queued).",
+            "",
+            "| group | implementation | what | wall (median) | min – max | CPU | warm | peak memory | "
+            "ratio to ours | runs |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        order = sorted(runs, key=lambda k: ([w.group for w in WORKLOADS].index(BY_KEY[k].group),
+                                            [w.key for w in WORKLOADS].index(k)))
+        for k in order:
+            s, w = runs[k], BY_KEY[k]
+            impl = f"**{w.impl}**" if w.ours else w.impl
+            if s.error:
+                lines.append(f"| {w.group} | {impl} | {w.what} | not measured: {s.error} | | | | | | 0 |")
+                continue
+            if not s.walls:
+                continue
+            med = statistics.median(s.walls)
+            base = _ratio_base(w, runs)
+            ratio = "—"
+            if base and base != k and base in runs and runs[base].walls:
+                ratio = f"{med / statistics.median(runs[base].walls):.2g}×"
+            warm = _median(s.warms)
+            lines.append(
+                f"| {w.group} | {impl} | {w.what} | {_fmt_s(med)} s | {_fmt_s(min(s.walls))} – "
+                f"{_fmt_s(max(s.walls))} | {_fmt_s(_median(s.cpus))} s | "
+                f"{_fmt_s(warm) + ' s' if warm is not None else '—'} | {_fmt_mb(max(s.rss))} | {ratio} | "
+                f"{len(s.walls)} |"
+            )
+        rows = checks(runs)
+        if rows:
+            lines += ["", f"Agreement with our engine at {scale}, per channel (wins = conversions; first/last/linear "
+                      f"must agree within {TOLERANCE:g} of the total):", "",
+                      "| compared | model | measure | max abs difference | our total | agrees |",
+                      "|---|---|---|---:|---:|---|"]
+            for r in rows:
+                ok = "yes" if r["ok"] else "NO" if r["ok"] is False else "(information)"
+                lines.append(f"| {r['peer']} | {r['model']} | {r['measure']} | {r['max_diff']:.3g} | "
+                             f"{r['total']:,.6g} | {ok} |")
+        lines.append("")
+    big = "1m" if "1m" in results else max(results, key=lambda s: SCALES[s])
+    ctx, runs = results[big]
+    lines += [f"## Issue 6 targets at {big}", "",
+              "Cold = the first call in a fresh process (the table's wall); warm = the same call again. The "
+              "prototype column is the proposed engine change (bench/prototypes/, same figures).", "",
+              "| target | ours: wall (warm) | peak memory | holds? | prototype: wall (warm) |",
+              "|---|---:|---:|---|---:|"]
+    for key, secs, mb, label in TARGETS:
+        s = runs.get(key)
+        proto_key = {"rules": "proto_rules", "markov1": "proto_markov1", "markov3": "proto_markov3",
+                     "shapley16": "proto_shapley16", "lift": "proto_lift"}.get(key)
+        ps = runs.get(proto_key) if proto_key else None
+        proto = "—"
+        if ps and ps.walls:
+            proto = f"{_fmt_s(statistics.median(ps.walls))} s ({_fmt_s(_median(ps.warms))} s), {_fmt_mb(max(ps.rss))}"
+        if not s or not s.walls:
+            why = f": {s.error}" if s and s.error else ""
+            lines.append(f"| {label} | not measured{why} | — | — | {proto} |")
+            continue
+        med, peak = statistics.median(s.walls), max(s.rss)
+        holds = med <= secs and (mb is None or peak <= mb)
+        how = "yes" if holds else "NO: " + ", ".join(
+            x for x in (f"{med / secs:.1f}× the time" if med > secs else "",
+                        f"{peak / mb:.1f}× the memory" if mb and peak > mb else "") if x)
+        warm = f" ({_fmt_s(_median(s.warms))} s)" if s.warms else ""
+        lines.append(f"| {label} | {_fmt_s(med)} s{warm} | {_fmt_mb(peak)} | {how} | {proto} |")
+    if big != "1m":
+        lines += ["", "(The targets are for 1,000,000 deals; this run did not include that scale.)"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scales", default="10k,100k,1m", help="comma-separated: 10k, 100k, 1m (default all)")
+    ap.add_argument("--repeats", type=int, default=3, help="runs per workload and scale (default 3)")
+    ap.add_argument("--slow", type=float, default=60.0,
+                    help="at 1m, a workload whose first run takes longer than this many seconds runs once (default 60)")
+    ap.add_argument("--only", help="comma-separated workload keys (default all): " + ", ".join(BY_KEY))
+    ap.add_argument("--skip", help="comma-separated workload keys to leave out")
+    ap.add_argument("--rebuild", action="store_true", help="regenerate the cached databases and exports")
+    ap.add_argument("--prepare-only", action="store_true", help="build the cached inputs of the scales and stop")
+    ap.add_argument("--results", type=Path, default=BENCH / "RESULTS.md", help="where to write the table")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--ctx", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker:
+        worker(args.worker, json.loads(args.ctx), args.out, args.check)
+        return 0
+    scales = [s.strip().lower() for s in args.scales.split(",") if s.strip()]
+    bad = [s for s in scales if s not in SCALES]
+    if bad:
+        ap.error(f"unknown scale(s) {', '.join(bad)}; use {', '.join(SCALES)}")
+    keys = [k.strip() for k in args.only.split(",")] if args.only else list(BY_KEY)
+    skip = {k.strip() for k in args.skip.split(",")} if args.skip else set()
+    unknown = [k for k in keys + sorted(skip) if k not in BY_KEY]
+    if unknown:
+        ap.error(f"unknown workload(s) {', '.join(unknown)}; use {', '.join(BY_KEY)}")
+    keys = [k for k in keys if k not in skip]
+    # run (and report) group by group: our engine, then the prototype and the peers of the same work
+    groups = list(dict.fromkeys(w.group for w in WORKLOADS))
+    position = [w.key for w in WORKLOADS]
+    keys.sort(key=lambda k: (groups.index(BY_KEY[k].group), position.index(k)))
+    if args.repeats < 1:
+        ap.error("--repeats must be 1 or more")
+    started = time.time()
+    if args.prepare_only:
+        for scale in sorted(scales, key=SCALES.get):
+            ctx = prepare(scale, args.rebuild)
+            _log(f"{scale}: ready: {ctx['counts']}")
+        return 0
+    results = {}
+    for scale in sorted(scales, key=SCALES.get):
+        results[scale] = bench_scale(scale, keys, args.repeats, args.rebuild, args.slow)
+        # write after every scale, so an interrupted run keeps what it measured
+        args.results.write_text(report(results, started, args))
+    raw = DATA / "last_run.json"
+    raw.write_text(json.dumps(
+        {s: {"ctx": ctx, "runs": {k: vars(r) for k, r in runs.items()}} for s, (ctx, runs) in results.items()},
+        default=float, indent=1))
+    _log(f"wrote {args.results} ({(time.time() - started) / 60:.1f} min); raw runs in {raw}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

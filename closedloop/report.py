@@ -337,7 +337,7 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size:
 th, td { border-bottom: 1px solid #e0e0e0; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f5f7fa; font-weight: 600; }
 td.num, th.num { text-align: right; }
-img.chart { max-width: 100%; height: auto; display: block; margin: .6rem 0; }
+img.chart { width: 100%; height: auto; display: block; margin: .6rem 0; }
 .caption { color: #555; font-size: .85rem; }
 .deal { page-break-before: always; }
 footer { color: #777; font-size: .8rem; margin-top: 3rem; }

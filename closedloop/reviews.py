@@ -85,7 +85,7 @@ class DealStep:
     markers: pd.DataFrame  # the timeline's milestones
     # one row per touch, in journey order: touch_number, touchpoint_id, occurred_at, team, channel,
     # touchpoint_type, campaign, positions, credit (share of the deal under the model),
-    # marketing_verdict, marketing_comment, sales_verdict, sales_comment (current verdicts)
+    # marketing_verdict, marketing_comment, sales_verdict, sales_comment (current verdicts; "" = none)
     credit: pd.DataFrame
     deal_verdicts: dict[str, tuple[str, str | None]]  # team -> (verdict, comment) on the whole deal
     notes: pd.DataFrame  # this review's notes on the deal (review_notes rows), oldest first
@@ -425,8 +425,10 @@ def deal_step(
                         "campaign", "positions", model]].rename(columns={model: "credit"})
     for team in notes.TEAMS:
         t = verdicts_of(team)
-        credit[f"{team}_verdict"] = credit["touchpoint_id"].map(t["verdict"])
-        credit[f"{team}_comment"] = credit["touchpoint_id"].map(t["text"])
+        # blank where the team has not judged the touch (or left no comment)
+        for column, source in (("verdict", "verdict"), ("comment", "text")):
+            said = dict(zip(t.index, t[source], strict=True))
+            credit[f"{team}_{column}"] = [_none(said.get(tp)) or "" for tp in credit["touchpoint_id"]]
     whole = current[current["subject"] == "deal"]
     deal_verdicts = {row.team: (row.verdict, _none(row.text)) for row in whole.itertuples()}
     return DealStep(

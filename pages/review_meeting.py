@@ -232,14 +232,13 @@ if step <= total:
     st.dataframe(
         s.credit, hide_index=True, width="stretch",
         column_order=["touch_number", "occurred_at", "team", "touchpoint_type", "campaign", "positions",
-                      "credit", "marketing_verdict", "marketing_comment", "sales_verdict", "sales_comment"],
+                      "credit", "marketing_verdict", "sales_verdict"],
         column_config={
             "touch_number": "#", "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
             "team": "Team", "touchpoint_type": "Touchpoint type", "campaign": "Campaign",
             "positions": "Positions",
             "credit": st.column_config.NumberColumn(f"Credit ({s.model_label})", format="percent"),
-            "marketing_verdict": "Marketing says", "marketing_comment": "Marketing's comment",
-            "sales_verdict": "Sales says", "sales_comment": "Sales' comment",
+            "marketing_verdict": "Marketing says", "sales_verdict": "Sales says",
         },
     )
     common.download(s.credit, f"{stem}-{deal_id}-touches.csv")
@@ -336,16 +335,20 @@ st.caption(f"For each touchpoint type of the discussed deals: the share of each 
            "other way round — is worth a word.")
 st.dataframe(
     a.by_type, hide_index=True, width="stretch",
-    column_order=["touchpoint_type", "team", "touches", "marketing_critical", "marketing_verdicts",
-                  "marketing_critical_share", "sales_critical", "sales_verdicts", "sales_critical_share",
-                  "model_credit_share", "touches_judged_by_both", "touches_agreed"],
+    column_order=["touchpoint_type", "touches", "marketing_verdicts", "marketing_critical_share",
+                  "sales_verdicts", "sales_critical_share", "model_credit_share", "touches_judged_by_both",
+                  "touches_agreed"],
     column_config={
-        "touchpoint_type": "Touchpoint type", "team": "Team", "touches": "Touches",
-        "marketing_critical": "Marketing: critical", "marketing_verdicts": "Marketing: verdicts",
-        "marketing_critical_share": st.column_config.NumberColumn("Marketing: critical share", format="percent"),
-        "sales_critical": "Sales: critical", "sales_verdicts": "Sales: verdicts",
-        "sales_critical_share": st.column_config.NumberColumn("Sales: critical share", format="percent"),
-        "model_credit_share": st.column_config.NumberColumn(f"{a.model_label}: share of credit", format="percent"),
+        "touchpoint_type": "Touchpoint type", "touches": "Touches",
+        "marketing_verdicts": st.column_config.NumberColumn("Marketing verdicts",
+                                                            help="Touches of the type marketing judged"),
+        "marketing_critical_share": st.column_config.NumberColumn(
+            "Marketing: critical", format="percent", help="Share of marketing's verdicts that said critical"),
+        "sales_verdicts": st.column_config.NumberColumn("Sales verdicts", help="Touches of the type sales judged"),
+        "sales_critical_share": st.column_config.NumberColumn(
+            "Sales: critical", format="percent", help="Share of sales' verdicts that said critical"),
+        "model_credit_share": st.column_config.NumberColumn(
+            f"{a.model_label} credit", format="percent", help="Share of the discussed deals' credit"),
         "touches_judged_by_both": "Judged by both", "touches_agreed": "Agreed",
     },
 )
@@ -357,7 +360,7 @@ if a.disagreements.empty:
 else:
     st.dataframe(
         a.disagreements, hide_index=True, width="stretch",
-        column_order=["position", "deal_name", "touchpoint_id", "touch_on", "touchpoint_type", "marketing_verdict",
+        column_order=["position", "deal_name", "touchpoint_id", "touchpoint_type", "marketing_verdict",
                       "marketing_comment", "sales_verdict", "sales_comment", "opposite"],
         column_config={
             "position": "#", "deal_name": "Deal", "touchpoint_id": "Touch (blank = whole deal)",

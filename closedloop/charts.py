@@ -656,8 +656,9 @@ def review_credit(credit: pd.DataFrame, model_label: str) -> alt.LayerChart:
         touch=rows,
         team=credit["team"].fillna("No touchpoint"),
         campaign=credit["campaign"].map(_text),
-        share_text=credit["credit"].map("{:.0%}".format),
+        share_text=[f"{c:.1%}" if c < 0.1 else f"{c:.0%}" for c in credit["credit"]],
     )
+    teams = {"marketing": "#1f77b4", "sales": "#ff7f0e", "No touchpoint": "#9e9e9e"}
     y = alt.Y("touch:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320))
     tooltip = [alt.Tooltip("touch:N", title="Touch"), alt.Tooltip("team:N", title="Team"),
                alt.Tooltip("campaign:N", title="Campaign"),
@@ -667,8 +668,8 @@ def review_credit(credit: pd.DataFrame, model_label: str) -> alt.LayerChart:
         x=alt.X("credit:Q", title=f"Share of the deal's credit under {model_label} (%)",
                 axis=alt.Axis(format="%", tickCount=5), scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("team:N", title="Team", legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=["marketing", "sales", "No touchpoint"],
-                                        range=["#1f77b4", "#ff7f0e", "#9e9e9e"])),
+                        scale=alt.Scale(domain=[t for t in teams if t in set(data["team"])],
+                                        range=[c for t, c in teams.items() if t in set(data["team"])])),
         tooltip=tooltip,
     )
     text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11, color="#212121").encode(

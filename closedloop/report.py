@@ -152,7 +152,7 @@ def _deal_section(position: int, total: int, step: reviews.DealStep) -> DealSect
     touches_table = Table(
         ["#", "Date", "Team", "Touchpoint type", "Campaign", "Positions", "Credit", "Marketing says",
          "Sales says"],
-        rows, frozenset({0, 6}), (0.4, 1.4, 1.2, 2, 1.9, 1.2, 0.9, 1.3, 1.3),
+        rows, frozenset({0, 6}), (0.5, 1.4, 1.2, 2, 1.8, 1.2, 0.9, 1.3, 1.3),
     )
     notes_table = None
     if len(step.notes):

@@ -363,11 +363,16 @@ else:
         column_order=["position", "deal_name", "touchpoint_id", "touchpoint_type", "marketing_verdict",
                       "marketing_comment", "sales_verdict", "sales_comment", "opposite"],
         column_config={
-            "position": "#", "deal_name": "Deal", "touchpoint_id": "Touch (blank = whole deal)",
-            "touch_on": st.column_config.DateColumn("Touch date"), "touchpoint_type": "Touchpoint type",
-            "marketing_verdict": "Marketing says", "marketing_comment": "Marketing's comment",
-            "sales_verdict": "Sales says", "sales_comment": "Sales' comment",
-            "opposite": st.column_config.CheckboxColumn("Critical vs noise"),
+            "position": st.column_config.NumberColumn("#", width="small"), "deal_name": "Deal",
+            "touchpoint_id": st.column_config.TextColumn("Touch", width="small",
+                                                         help="Blank: the deal as a whole"),
+            "touchpoint_type": "Touchpoint type",
+            "marketing_verdict": st.column_config.TextColumn("Marketing says", width="small"),
+            "marketing_comment": "Marketing's comment",
+            "sales_verdict": st.column_config.TextColumn("Sales says", width="small"),
+            "sales_comment": "Sales' comment",
+            "opposite": st.column_config.CheckboxColumn("Opposite", width="small",
+                                                        help="One team said critical, the other noise"),
         },
     )
     common.download(a.disagreements, f"{stem}-talking-points.csv")

@@ -1,6 +1,6 @@
 -- Question: on which touches (or whole deals) do marketing's and sales'
 -- current verdicts differ — the review's talking points — with each team's
--- comment?
+-- comment ('' when it left none)?
 -- Parameters: $review_id (null = notes of any review and none), $deal_ids (the
 --   agenda, in order).
 with
@@ -26,9 +26,9 @@ paired as (
         m.deal_id,
         m.touchpoint_id,
         m.verdict as marketing_verdict,
-        m.text as marketing_comment,
+        coalesce(m.text, '') as marketing_comment,
         s.verdict as sales_verdict,
-        s.text as sales_comment
+        coalesce(s.text, '') as sales_comment
     from current_verdicts as m
     join current_verdicts as s
         on s.deal_id = m.deal_id

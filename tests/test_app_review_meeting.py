@@ -166,6 +166,14 @@ def test_largest_and_hand_picked_agendas(app_db):
     ok(at.button(key="rm_start").click().run())
     assert at.query_params["review"] == "2026Q1 picked deals"
     assert at.subheader[0].value == "Deal 1 of 2: Cobalt pilot"
+    # D06 has no touch in its window: the whole credit stays on "No touchpoint"
+    ok(at.button(key="rm_next").click().run())
+    assert at.subheader[0].value == "Deal 2 of 2: Fjord starter"
+    assert at.info[0].value.startswith("No touchpoint belongs to this deal in its window")
+    credit = at.dataframe[0].value
+    assert credit["touchpoint_id"].isna().all() and credit["credit"].tolist() == [1]
+    record(at, "D06", "sales", "noise", "Price, not marketing", None)
+    assert any("Sales: noise (“Price, not marketing”)" in c.value for c in at.caption)
 
 
 def test_an_empty_period_says_so(app_db):

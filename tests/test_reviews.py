@@ -265,7 +265,8 @@ def test_agreement_summary_worked_out_by_hand(fixture_db):
     assert talking[["marketing_verdict", "sales_verdict"]].values.tolist() == [
         ["helpful", "critical"], ["noise", "critical"]]
     assert talking["opposite"].tolist() == [False, True]
-    assert talking["sales_comment"].tolist()[0] == "The exec meeting closed it"
+    assert talking["sales_comment"].tolist() == ["The exec meeting closed it", ""]
+    assert talking["marketing_comment"].tolist() == ["", ""]
 
 
 def test_deal_level_disagreements_are_talking_points_too(fixture_db):

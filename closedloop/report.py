@@ -429,6 +429,15 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"
 
 
+# A table row can't break across pages: a cell this long still fits a page in the narrowest column.
+# The HTML pack and the notes CSV keep the whole text.
+MAX_PDF_CELL_CHARS = 600
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_PDF_CELL_CHARS else text[:MAX_PDF_CELL_CHARS - 1].rstrip() + "…"
+
+
 def render_pdf(pack: MeetingPack) -> bytes:
     """The pack as an A4 PDF: cover (KPIs, agenda), charts, one page per deal, the summary."""
     from xml.sax.saxutils import escape
@@ -472,8 +481,8 @@ def render_pdf(pack: MeetingPack) -> bytes:
         rel = t.widths or tuple(1.0 for _ in t.header)
         widths = [width * w / sum(rel) for w in rel]
         data = [[Paragraph(escape(h), styles["head"]) for h in t.header]]
-        data += [[Paragraph(escape(v), styles["num" if i in t.numeric else "cell"]) for i, v in enumerate(row)]
-                 for row in t.rows]
+        data += [[Paragraph(escape(_clip(v)), styles["num" if i in t.numeric else "cell"])
+                  for i, v in enumerate(row)] for row in t.rows]
         out = RLTable(data, colWidths=widths, repeatRows=1)
         out.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),

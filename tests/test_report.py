@@ -129,3 +129,23 @@ def test_report_errors_say_what_to_do(judged_db, tmp_path, capsys, args, message
     assert main(["report", "--db", str(judged_db), *args, "--out", str(out)]) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
+    from closedloop import reviews
+
+    review_id = start(fixture_db)
+    comment = ("<b>Bold</b> & “curly” — émigré " * 80)[:2000]  # the longest comment a note holds
+    for team in ("marketing", "sales"):
+        reviews.record_verdict(fixture_db, review_id, "D04", team, "critical" if team == "sales" else "noise",
+                               comment, touchpoint_id="T16")
+    con = db.connect(fixture_db)
+    try:
+        pack = report.build_pack(con, NAME)
+    finally:
+        con.close()
+    html = report.render_html(pack)
+    assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt; &amp; “curly”" in html
+    # a table row can't break across pages: long cells are clipped in the PDF, whole in the HTML and CSV
+    assert report.pdf_page_count(report.render_pdf(pack)) == 8
+    assert report.notes_csv(pack).decode("utf-8").count("émigré") == 2 * comment.count("émigré")

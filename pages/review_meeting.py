@@ -267,7 +267,7 @@ if step <= total:
                                horizontal=True, format_func=VERDICT_LABELS.get)
             text = st.text_area("Comment", key=f"rm_text_{team}_{deal_id}", max_chars=notes.MAX_TEXT_CHARS,
                                 height=80, placeholder="Why? What should we do more or less of?")
-            if st.form_submit_button(f"Save {team}'s verdict", type="primary", icon=":material/edit_note:",
+            if st.form_submit_button(f"Save the {team} verdict", type="primary", icon=":material/edit_note:",
                                      key=f"rm_save_{team}_{deal_id}"):
                 if verdict is None:
                     st.error("Pick a verdict first: critical, helpful or noise.")
@@ -279,7 +279,7 @@ if step <= total:
                         st.error(str(e))
                     else:
                         what = "the deal" if about is None else touch_labels[about]
-                        st.session_state["rm_flash"] = f"Saved {team}'s verdict “{verdict}” on {what}."
+                        st.session_state["rm_flash"] = f"Saved the {team} verdict “{verdict}” on {what}."
                         st.rerun()
 
     st.markdown(f"**Notes on this deal in this review** ({len(s.notes)})")

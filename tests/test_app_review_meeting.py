@@ -45,7 +45,7 @@ def record(at: AppTest, deal_id: str, team: str, verdict: str, text: str | None,
     if text:
         at.text_area(key=f"rm_text_{team}_{deal_id}").input(text)
     ok(at.button(key=f"rm_save_{team}_{deal_id}").click().run())
-    assert at.success and at.success[0].value.startswith(f"Saved {team}'s verdict “{verdict}”")
+    assert at.success and at.success[0].value.startswith(f"Saved the {team} verdict “{verdict}”")
     return at
 
 

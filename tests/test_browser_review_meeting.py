@@ -85,8 +85,8 @@ def test_review_meeting_page_in_a_real_browser(fixture_db, serve_app, browser_pa
     marketing = page.locator('[data-testid="stForm"]').first
     marketing.get_by_text("Helpful", exact=True).click()
     marketing.locator("textarea").fill("The renewal rode on the platform deal")
-    marketing.get_by_role("button", name="Save marketing's verdict").click()
-    page.get_by_text("Saved marketing's verdict “helpful” on the deal.").wait_for()
+    marketing.get_by_role("button", name="Save the marketing verdict").click()
+    page.get_by_text("Saved the marketing verdict “helpful” on the deal.").wait_for()
     page.get_by_text("3 of 5 deals judged").wait_for()
     assert_no_streamlit_exception(page)
 

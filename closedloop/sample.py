@@ -11,8 +11,9 @@ describes the data in full; the short version:
   types from both teams (~20 per deal), deals (lognormal amounts by segment,
   stage histories, won / lost / open), deal contacts with roles. The app-written
   tables (retro_notes, reviews, import_log, ...) stay empty.
-* Time is fixed: everything happens on or before REFERENCE_DATE (2026-09-30, the end of a quarter, so the latest quarter is complete),
-  never the wall clock, so the same seed gives the same database content.
+* Time is fixed: everything happens on or before REFERENCE_DATE (2026-09-30, the end
+  of a quarter, so the latest quarter is complete), never the wall clock, so the
+  same seed gives the same database content.
 * Timing: marketing touches run up to ~165 days before a deal is created, sales
   touches come later (some prospecting just before), and a burst of touches of
   both teams sits around the opportunity's creation. Touches of a deal always

@@ -25,7 +25,7 @@ def page(path: str) -> AppTest:
 
 def test_router_lists_every_page_file():
     files = {p.path for p in PAGES}
-    on_disk = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if not p.name.startswith("_")}
+    on_disk = {f"views/{p.name}" for p in (ROOT / "views").glob("*.py") if not p.name.startswith("_")}
     assert files == on_disk
 
 
@@ -47,7 +47,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def test_review_page_kpis(app_db):
-    at = page("pages/review.py").run()
+    at = page("views/review.py").run()
     assert metrics(at) == {
         "Deals won": "5",
         "Deals lost": "3",
@@ -62,7 +62,7 @@ def test_review_page_kpis(app_db):
 
 
 def test_review_page_reads_filters_from_the_url(app_db):
-    at = page("pages/review.py")
+    at = page("views/review.py")
     at.query_params["segment"] = "SMB"
     at.run()
     assert metrics(at)["Deals won"] == "1" and metrics(at)["Deals lost"] == "2"
@@ -70,14 +70,14 @@ def test_review_page_reads_filters_from_the_url(app_db):
 
 
 def test_review_page_filter_change_updates_the_url(app_db):
-    at = page("pages/review.py").run()
+    at = page("views/review.py").run()
     at.selectbox(key="f_owner").select("Bob").run()
     assert at.query_params["owner"] == "Bob"
     assert metrics(at)["Deals won"] == "2"
 
 
 def test_review_page_empty_period(app_db):
-    at = page("pages/review.py")
+    at = page("views/review.py")
     at.query_params["from"] = "2024-01-01"
     at.query_params["to"] = "2024-03-31"
     at.run()
@@ -88,6 +88,6 @@ def test_review_page_empty_period(app_db):
 
 def test_missing_database_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("CLOSEDLOOP_DB", str(tmp_path / "absent.duckdb"))
-    at = page("pages/review.py").run()
+    at = page("views/review.py").run()
     assert not at.exception
     assert "No database at" in at.error[0].value

@@ -24,7 +24,7 @@ MODELS = list(attr.model_catalogue()["model"])
 @pytest.fixture
 def at(fixture_db, monkeypatch) -> AppTest:
     monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return AppTest.from_file(str(ROOT / "pages" / "attribution.py"), default_timeout=60)
+    return AppTest.from_file(str(ROOT / "views" / "attribution.py"), default_timeout=60)
 
 
 def team_split(at: AppTest) -> dict[str, float]:

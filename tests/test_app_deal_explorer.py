@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from closedloop import db
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = "pages/deal_explorer.py"
+PAGE = "views/deal_explorer.py"
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_review_page_opens_a_deal_in_the_explorer(app_db):
     link = at.get("page_link")[0].proto
     assert (link.page, link.query_string) == ("deal", "deal=D01&lookback=180&scope=account")
     # on its own (no router) the page falls back to a plain link
-    alone = AppTest.from_file(str(ROOT / "pages/review.py"), default_timeout=60).run()
+    alone = AppTest.from_file(str(ROOT / "views/review.py"), default_timeout=60).run()
     assert not alone.exception
     alone.selectbox(key="review_open_deal").select("D01").run()
     assert any("(deal?deal=D01&lookback=180&scope=account)" in m.value for m in alone.markdown)

@@ -17,7 +17,7 @@ def app_db(fixture_db, monkeypatch):
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages/handoff.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views/handoff.py"), default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()

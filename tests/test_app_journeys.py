@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = "pages/journeys.py"
+PAGE = "views/journeys.py"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from test_reviews import NAME, VERDICTS, judge, start
 from closedloop import db, reviews
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = "pages/review_meeting.py"
+PAGE = "views/review_meeting.py"
 
 
 @pytest.fixture

@@ -92,10 +92,6 @@ def test_review_to_deal_explorer_note_persists(fixture_db, serve_app, browser_pa
 def test_deal_link_opens_directly(fixture_db, serve_app, browser_page):
     url = serve_app(fixture_db)
     page = browser_page
-    # the first session of a fresh server, opened on a deep link, shows a spurious "Page not found"
-    # dialog (Streamlit resolves the pages/ folder before the router runs): open the app once first
-    page.goto(url + "/")
-    page.get_by_text("Revenue won").wait_for()
     page.goto(url + "/deal?deal=D04&lookback=30")
     page.get_by_role("heading", name="Dynamo enterprise").wait_for()
     page.get_by_text("$200,000").wait_for()
@@ -107,8 +103,6 @@ def test_deal_link_opens_directly(fixture_db, serve_app, browser_page):
 def test_journeys_page_in_a_real_browser(fixture_db, serve_app, browser_page):
     url = serve_app(fixture_db)
     page = browser_page
-    page.goto(url + "/")  # see test_deal_link_opens_directly
-    page.get_by_text("Revenue won").wait_for()
     page.goto(url + "/paths?quarter=2026Q1&path=whole")
     page.get_by_text("Distinct channel paths").wait_for()
     _settle(page)
@@ -121,8 +115,6 @@ def test_journeys_page_in_a_real_browser(fixture_db, serve_app, browser_page):
 def test_deal_explorer_and_journeys_on_the_sample(sample_db, serve_app, browser_page):
     url = serve_app(sample_db)
     page = browser_page
-    page.goto(url + "/")  # see test_deal_link_opens_directly
-    page.get_by_text("Revenue won").wait_for()
     page.goto(url + "/paths")
     page.get_by_text("Distinct channel paths").wait_for(timeout=90_000)  # first load of a 2,000-deal sample
     _settle(page)

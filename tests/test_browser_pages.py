@@ -25,12 +25,7 @@ def _open(page, url: str, text: str) -> None:
     page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
         '[data-testid="stException"]').first.inner_text()
-    # A deep link to any page of the router shows Streamlit's "Page not found" dialog over the right
-    # page while a pages/ folder sits next to dashboard.py (see test_deep_link_has_no_page_not_found);
-    # close it so the screenshot shows the page.
-    if page.get_by_text("Page not found").count():
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(300)
+    assert page.get_by_text("Page not found").count() == 0
 
 
 def _shot(page, name: str) -> None:
@@ -85,9 +80,8 @@ def test_pages_on_the_sample(sample_db, serve_app, browser_page, path, text, nam
     _shot(browser_page, name)
 
 
-@pytest.mark.xfail(strict=True, reason="Streamlit shows 'Page not found' on a first-load deep link while a "
-                   "pages/ folder sits next to the st.navigation entrypoint, even though it runs the right "
-                   "page; renaming the folder (e.g. views/) fixes it")
+# Streamlit shows "Page not found" on a first-load deep link when a pages/ folder sits next to the
+# st.navigation entrypoint (it runs the file as an old-style page); the pages live in views/ for that.
 def test_deep_link_has_no_page_not_found(fixture_db, serve_app, browser_page):
     url = serve_app(fixture_db)
     page = browser_page

@@ -65,10 +65,6 @@ def test_review_meeting_page_in_a_real_browser(fixture_db, serve_app, browser_pa
     url = serve_app(fixture_db)
     page = browser_page
 
-    # the first session of a fresh server, opened on a deep link, shows a spurious "Page not found"
-    # dialog (Streamlit resolves the pages/ folder before the router runs): open the app once first
-    page.goto(url + "/")
-    page.get_by_text("Revenue won").wait_for()
 
     # a new review: the agenda
     page.goto(url + "/meeting?quarter=2026Q1&deals=won")

@@ -44,7 +44,7 @@ def test_import_history_and_rejects(fixture_db, tmp_path):
 @pytest.fixture
 def at(fixture_db, monkeypatch) -> AppTest:
     monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60)
+    return AppTest.from_file(str(ROOT / "views" / "data.py"), default_timeout=60)
 
 
 def test_data_page_without_files(at):
@@ -75,8 +75,7 @@ def test_upload_validate_and_import_in_the_browser(fixture_db, tmp_path, serve_a
     page.goto(url + "/import-data")
     page.get_by_text("Upload one or more files").wait_for()
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(f) for f in files])
-    page.get_by_text("problem(s) found").wait_for()
-    assert page.get_by_text("maybe").count() >= 1
+    page.get_by_text("1 problem(s) found").wait_for()  # D14's outcome 'maybe' (tables draw on a canvas)
     page.get_by_text("Import the good rows, quarantine the bad ones").click()
     page.get_by_role("button", name="Import", exact=True).click()
     page.get_by_text("imported", exact=False).first.wait_for()

@@ -52,7 +52,7 @@ def app_db(fixture_db, monkeypatch):
 
 
 def page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages/lift.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "views/lift.py"), default_timeout=60)
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()

@@ -14,13 +14,13 @@ class PageSpec(NamedTuple):
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("pages/review.py", "Closed-loop review", ":material/fact_check:", "closed-loop-review", "Review"),
-    PageSpec("pages/review_meeting.py", "Review meeting", ":material/groups:", "meeting", "Review"),
-    PageSpec("pages/journeys.py", "Journeys", ":material/route:", "paths", "Review"),
-    PageSpec("pages/lift.py", "Touchpoint lift", ":material/compare_arrows:", "win-rate-lift", "Review"),
-    PageSpec("pages/attribution.py", "Attribution", ":material/pie_chart:", "credit", "Marketing"),
-    PageSpec("pages/pipeline_influence.py", "Pipeline influence", ":material/trending_up:", "pipeline", "Marketing"),
-    PageSpec("pages/handoff.py", "Handoff & SLA", ":material/timer:", "sla", "Sales"),
-    PageSpec("pages/deal_explorer.py", "Deal explorer", ":material/timeline:", "deal", "Sales"),
-    PageSpec("pages/data.py", "Data", ":material/upload_file:", "import-data", "Data"),
+    PageSpec("views/review.py", "Closed-loop review", ":material/fact_check:", "closed-loop-review", "Review"),
+    PageSpec("views/review_meeting.py", "Review meeting", ":material/groups:", "meeting", "Review"),
+    PageSpec("views/journeys.py", "Journeys", ":material/route:", "paths", "Review"),
+    PageSpec("views/lift.py", "Touchpoint lift", ":material/compare_arrows:", "win-rate-lift", "Review"),
+    PageSpec("views/attribution.py", "Attribution", ":material/pie_chart:", "credit", "Marketing"),
+    PageSpec("views/pipeline_influence.py", "Pipeline influence", ":material/trending_up:", "pipeline", "Marketing"),
+    PageSpec("views/handoff.py", "Handoff & SLA", ":material/timer:", "sla", "Sales"),
+    PageSpec("views/deal_explorer.py", "Deal explorer", ":material/timeline:", "deal", "Sales"),
+    PageSpec("views/data.py", "Data", ":material/upload_file:", "import-data", "Data"),
 ]

@@ -301,7 +301,7 @@ if step <= total:
         )
     link = {"deal": deal_id, "lookback": str(f.lookback_days), "scope": f.scope}
     try:
-        st.page_link("pages/deal_explorer.py", label="Open this deal in the deal explorer",
+        st.page_link("views/deal_explorer.py", label="Open this deal in the deal explorer",
                      icon=":material/timeline:", query_params=link)
     except StreamlitPageNotFoundError:  # the page runs on its own, without the router (AppTest)
         st.markdown(f"[Open this deal in the deal explorer](deal?{urlencode(link)})")

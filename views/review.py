@@ -67,7 +67,7 @@ picked = pick_col.selectbox("Open a deal in the deal explorer", list(deal_names)
                             key="review_open_deal")
 link = {"deal": picked, "lookback": str(f.lookback_days), "scope": f.scope}
 try:
-    link_col.page_link("pages/deal_explorer.py", label="Open in deal explorer", icon=":material/timeline:",
+    link_col.page_link("views/deal_explorer.py", label="Open in deal explorer", icon=":material/timeline:",
                        query_params=link)
 except StreamlitPageNotFoundError:  # the page runs on its own, without the router (AppTest)
     link_col.markdown(f"[Open in deal explorer](deal?{urlencode(link)})")

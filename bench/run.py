@@ -252,7 +252,7 @@ def worker(key: str, ctx: dict, out: Path, check: bool) -> None:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     result = {"wall": wall, "cpu": cpu, "summary": summary}
     w = BY_KEY[key]
-    if (w.ours or w.prototype) and key != "proto_build" and wall < WARM_LIMIT:
+    if (w.impl == "Closed Loop" or w.prototype) and key != "proto_build" and wall < WARM_LIMIT:
         t0 = time.perf_counter()
         _run(key, state)
         result["warm"] = time.perf_counter() - t0
@@ -542,7 +542,7 @@ def checks(runs: dict[str, Runs]) -> list[dict]:
     # data-driven models: how far the peers' shares are from our exact ones (information, not pass/fail)
     for ours_key, peer_key, label, field_ in (
         ("markov1", "ca_markov1", "ChannelAttribution Markov o1 (simulated)", "removal_share"),
-        ("markov1", "dp6_markov", "DP6 Markov o1 (drops self-loops)", "removal_share"),
+        ("markov1", "dp6_markov", "DP6 Markov o1 (drops self-loops: same removal effects)", "removal_share"),
         ("markov3", "ca_markov3", "ChannelAttribution Markov o3 (simulated)", "removal_share"),
         ("shapley", "dp6_shapley11", "DP6 Shapley max_size=11", "share"),
         ("shapley", "dp6_shapley4", "DP6 Shapley max_size=4", "share"),
@@ -565,6 +565,18 @@ TARGETS = [
     ("import", 30.0, 2048.0, "import of a 10M-row touchpoint CSV <= 30 s, <= 2 GB"),
     ("sample", 120.0, None, "sample of 1M deals <= 2 min"),
 ]
+
+
+def _git() -> tuple[str, bool]:
+    """The commit the engine was measured at, and whether its files had uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "closedloop", "queries"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip() != ""
+        return head, dirty
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", False
 
 
 def _machine() -> dict:
@@ -627,7 +639,7 @@ def _median(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
-def report(results: dict, started: float, args) -> str:
+def report(results: dict, meta: dict) -> str:
     m = _machine()
     lines = [
         "# Benchmark results",
@@ -639,8 +651,10 @@ def report(results: dict, started: float, args) -> str:
         "peak memory = the process's max RSS (interpreter and libraries included, ~250 MB of it). Ratio = that "
         "row's median wall / our engine's in the same group: above 1 the other is slower, below 1 faster.",
         "",
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; whole run {(time.time() - started) / 60:.1f} min"
-        f" (`bench/run.py --scales {','.join(results)} --repeats {args.repeats}`)",
+        f"- date: {meta['date']}; whole run {meta['minutes']:.1f} min, data preparation included"
+        f" (`bench/run.py --scales {','.join(results)} --repeats {meta['repeats']}`)",
+        f"- engine: commit {meta['git']}" + (" with uncommitted changes in closedloop/ or queries/"
+                                             if meta.get("dirty") else ""),
         f"- machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} memory, Linux {m['kernel']}; shared with "
         "other work, so single runs vary (load averages per scale below)",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
@@ -738,11 +752,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached databases and exports")
     ap.add_argument("--prepare-only", action="store_true", help="build the cached inputs of the scales and stop")
     ap.add_argument("--results", type=Path, default=BENCH / "RESULTS.md", help="where to write the table")
+    ap.add_argument("--report-from", type=Path, metavar="JSON",
+                    help="write RESULTS.md again from a run's raw results (bench/data/last_run.json)")
+    ap.add_argument("--total-minutes", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--ctx", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.report_from:
+        rerender(args.report_from, args.results, args.total_minutes)
+        return 0
     if args.worker:
         worker(args.worker, json.loads(args.ctx), args.out, args.check)
         return 0
@@ -768,17 +788,37 @@ def main(argv: list[str] | None = None) -> int:
             ctx = prepare(scale, args.rebuild)
             _log(f"{scale}: ready: {ctx['counts']}")
         return 0
+    head, dirty = _git()
+    meta = {"git": head, "dirty": dirty, "repeats": args.repeats}
     results = {}
+    # a run that writes elsewhere (a quick check) keeps its raw results beside its table
+    raw = DATA / "last_run.json" if args.results == BENCH / "RESULTS.md" else args.results.with_suffix(".json")
     for scale in sorted(scales, key=SCALES.get):
         results[scale] = bench_scale(scale, keys, args.repeats, args.rebuild, args.slow)
+        meta.update(date=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", minutes=(time.time() - started) / 60)
         # write after every scale, so an interrupted run keeps what it measured
-        args.results.write_text(report(results, started, args))
-    raw = DATA / "last_run.json"
-    raw.write_text(json.dumps(
-        {s: {"ctx": ctx, "runs": {k: vars(r) for k, r in runs.items()}} for s, (ctx, runs) in results.items()},
-        default=float, indent=1))
+        args.results.write_text(report(results, meta))
+        raw.write_text(json.dumps(
+            {"meta": meta,
+             "scales": {s: {"ctx": ctx, "runs": {k: vars(r) for k, r in runs.items()}}
+                        for s, (ctx, runs) in results.items()}},
+            default=float, indent=1))
     _log(f"wrote {args.results} ({(time.time() - started) / 60:.1f} min); raw runs in {raw}")
     return 0
+
+
+def rerender(raw_path: Path, out: Path, minutes: float | None = None) -> None:
+    """RESULTS.md again from a run's raw JSON (bench/data/last_run.json)."""
+    data = json.loads(raw_path.read_text())
+    scales = data.get("scales", data)
+    meta = data.get("meta") or {"git": _git()[0], "dirty": _git()[1], "repeats": 3,
+                                "date": datetime.fromtimestamp(raw_path.stat().st_mtime, UTC).strftime(
+                                    "%Y-%m-%d %H:%M UTC")}
+    if minutes is not None:
+        meta["minutes"] = minutes
+    meta.setdefault("minutes", sum(v["ctx"].get("minutes", 0) for v in scales.values()))
+    results = {s: (v["ctx"], {k: Runs(**r) for k, r in v["runs"].items()}) for s, v in scales.items()}
+    out.write_text(report(results, meta))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,18 @@ def fixture_con(fixture_db: Path):
     con.close()
 
 
+@pytest.fixture
+def app_db(fixture_db: Path, monkeypatch) -> Path:
+    """The fixture database, served to AppTests through CLOSEDLOOP_DB."""
+    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
+    return fixture_db
+
+
+def metrics(at) -> dict[str, str]:
+    """An AppTest's st.metric tiles as {label: shown value}."""
+    return {m.label: m.value for m in at.metric}
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     """Results cached by one test must never leak into the next."""

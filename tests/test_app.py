@@ -6,17 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
 from ui.nav import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def app_db(fixture_db, monkeypatch):
-    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return fixture_db
 
 
 def page(path: str) -> AppTest:
@@ -40,10 +35,6 @@ def test_every_page_runs_on_the_fixture(app_db, spec):
     at = page(spec.path).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title and at.title[0].value == spec.title
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_review_page_kpis(app_db):

@@ -6,19 +6,13 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-import pytest
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
 from closedloop import db
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "views/deal_explorer.py"
-
-
-@pytest.fixture
-def app_db(fixture_db, monkeypatch):
-    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return fixture_db
 
 
 def open_deal(deal_id: str | None = None, **params: str) -> AppTest:
@@ -28,10 +22,6 @@ def open_deal(deal_id: str | None = None, **params: str) -> AppTest:
     for k, v in params.items():
         at.query_params[k] = v
     return at.run()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def charts(at: AppTest) -> dict[str, list]:

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def app_db(fixture_db, monkeypatch):
-    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return fixture_db
 
 
 def page(**query) -> AppTest:
@@ -21,10 +15,6 @@ def page(**query) -> AppTest:
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def test_handoff_page_all_leads(app_db):

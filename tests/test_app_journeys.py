@@ -7,16 +7,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "views/journeys.py"
-
-
-@pytest.fixture
-def app_db(fixture_db, monkeypatch):
-    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return fixture_db
 
 
 def open_page(**params: str) -> AppTest:
@@ -24,10 +19,6 @@ def open_page(**params: str) -> AppTest:
     for k, v in params.items():
         at.query_params[k] = v
     return at.run()
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def chart_titles(at: AppTest) -> list[str]:

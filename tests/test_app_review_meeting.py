@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import metrics
 from streamlit.testing.v1 import AppTest
 from test_reviews import NAME, VERDICTS, judge, start
 
@@ -14,12 +15,6 @@ from closedloop import db, reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "views/review_meeting.py"
-
-
-@pytest.fixture
-def app_db(fixture_db, monkeypatch):
-    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return fixture_db
 
 
 def page(**params: str) -> AppTest:
@@ -32,10 +27,6 @@ def page(**params: str) -> AppTest:
 def ok(at: AppTest) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def record(at: AppTest, deal_id: str, team: str, verdict: str, text: str | None, touch: str | None) -> AppTest:

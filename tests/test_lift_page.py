@@ -45,12 +45,6 @@ def test_lift_view_no_touches_vs_no_deals(fixture_con):
         lift_view.lift_view(fixture_con, Q1, "persona")
 
 
-@pytest.fixture
-def app_db(fixture_db, monkeypatch):
-    monkeypatch.setenv("CLOSEDLOOP_DB", str(fixture_db))
-    return fixture_db
-
-
 def page(**query) -> AppTest:
     at = AppTest.from_file(str(ROOT / "views/lift.py"), default_timeout=60)
     for k, v in query.items():

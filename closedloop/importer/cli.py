@@ -114,13 +114,17 @@ def _end_progress(tty: bool, err: TextIO) -> None:
 
 
 def _print_report(report: ValidationReport, args: argparse.Namespace, out: TextIO) -> None:
-    for f in report.files.itertuples(index=False):
+    # a file the mapping ignores has no format, table or rows: those columns are NaN, not None
+    files = report.files.astype(object).where(report.files.notna(), None)
+    for f in files.itertuples(index=False):
+        if not f.table:
+            print(f"{f.file}: {f.source or 'not imported'}", file=out)
+            continue
         how = f.format or ""
         if f.format == "csv":
             delim = {"\t": "tab"}.get(f.delimiter, f.delimiter)
             how += f", {f.encoding}, delimiter '{delim}'"
-        target = f"{f.source} -> {f.table}" if f.table else (f.source or "not imported")
-        print(f"{f.file}: {target}; {f.rows} row(s) ({how})", file=out)
+        print(f"{f.file}: {f.source} -> {f.table}; {f.rows} row(s) ({how})", file=out)
     if report.total_problems:
         print(f"\n{report.errors} error(s), {report.warnings} warning(s):", file=out)
         for line in report.lines(limit=args.max_problems):

@@ -27,23 +27,41 @@ steps as (
     left join campaigns as cp on cp.campaign_id = t.campaign_id
 ),
 
-states as (
+-- each step with the keys of up to 4 steps before it as plain columns (lag is
+-- cheaper than a list over a moving frame), and how many steps the journey has
+-- had so far, capped at $order + 1; the states are built from these after
+-- counting, on far fewer rows
+lagged as (
     select
-        deal_id,
         won,
-        list(key) over (journey rows between $order - 1 preceding and current row) as state,
-        -- the state before this step (empty frame at the first step = start)
-        list(key) over (journey rows between $order preceding and 1 preceding) as previous,
+        case when $order >= 4 then lag(key, 4) over journey end as k4,
+        case when $order >= 3 then lag(key, 3) over journey end as k3,
+        case when $order >= 2 then lag(key, 2) over journey end as k2,
+        lag(key, 1) over journey as k1,
+        key as k0,
+        least(row_number() over journey, $order + 1) as depth,
         row_number() over journey = count(*) over (journey rows between unbounded preceding
             and unbounded following) as is_last
     from steps
     window journey as (partition by deal_id order by occurred_at, touchpoint_id)
 ),
 
-counted as (
-    select coalesce(previous, []) as previous, state, is_last, won, count(*) as n
-    from states
+counted_steps as (
+    select k4, k3, k2, k1, k0, depth, is_last, won, count(*) as n
+    from lagged
     group by all
+),
+
+counted as (
+    select
+        -- the state before this step: its last min(steps before, $order) keys ([] = start)
+        list_value(k4, k3, k2, k1)[5 - least(depth - 1, $order):4] as previous,
+        -- the state after it: the last min(steps so far, $order) keys
+        list_value(k4, k3, k2, k1, k0)[6 - least(depth, $order):5] as state,
+        is_last,
+        won,
+        n
+    from counted_steps
 ),
 
 final as (

@@ -12,35 +12,67 @@ closed as (
     from attribution_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
-keys as (
-    select distinct
+-- every key of the dimension with a small integer id in key order, so that
+-- sets of ids sort and group like sets of keys (integers are far cheaper to
+-- group than strings); keys no closed deal has are harmless
+key_ids as (
+    select key, cast(row_number() over (order by key) as integer) as id
+    from (
+        select distinct
+            attribution_key($by, t.channel, t.touchpoint_type, cp.name, t.campaign_id, t.asset, t.team) as key
+        from touchpoints as t
+        left join campaigns as cp on cp.campaign_id = t.campaign_id
+    )
+    where key is not null
+),
+
+key_names as (
+    select list(key order by id) as names
+    from key_ids
+),
+
+touch_ids as (
+    select
         t.deal_id,
-        attribution_key($by, t.channel, t.touchpoint_type, cp.name, t.campaign_id, t.asset, t.team) as key
+        k.id
     from deal_touches($lookback_days, $scope) as t
     join closed as c on c.deal_id = t.deal_id
     left join campaigns as cp on cp.campaign_id = t.campaign_id
+    left join key_ids as k
+        on k.key = attribution_key($by, t.channel, t.touchpoint_type, cp.name, t.campaign_id, t.asset, t.team)
+),
+
+deal_ids as (
+    select deal_id, list_sort(list_distinct(list(id) filter (where id is not null))) as ids
+    from touch_ids
+    group by deal_id
+),
+
+set_counts as (
+    select
+        coalesce(i.ids, []) as ids,
+        count(*) filter (where c.won) as wins,
+        count(*) filter (where not c.won) as losses,
+        coalesce(sum(c.amount) filter (where c.won), 0) as won_revenue_usd
+    from closed as c
+    left join deal_ids as i on i.deal_id = c.deal_id
+    group by all
 ),
 
 deal_sets as (
     select
-        c.deal_id,
-        c.won,
-        c.amount,
-        -- sorted, so equal sets compare equal
-        coalesce(list_sort(list(k.key) filter (where k.key is not null)), []) as channels
-    from closed as c
-    left join keys as k on k.deal_id = c.deal_id
-    group by c.deal_id, c.won, c.amount
+        -- back from ids to the keys, in key order
+        list_transform(s.ids, lambda i: n.names[i]) as channels,
+        s.wins,
+        s.losses,
+        s.won_revenue_usd
+    from set_counts as s
+    cross join key_names as n
 ),
 
 final as (
-    select
-        channels,
-        count(*) filter (where won) as wins,
-        count(*) filter (where not won) as losses,
-        coalesce(sum(amount) filter (where won), 0) as won_revenue_usd
+    select channels, wins, losses, won_revenue_usd
     from deal_sets
-    group by channels
 )
 
 select

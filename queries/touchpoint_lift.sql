@@ -27,9 +27,11 @@ deals_in_scope as (
       and closed_at < cast($date_to as date) + interval 1 day
 ),
 
+-- the closed deals' touches, each with its deal's outcome
 touches as (
-    select deal_id, touchpoint_type, channel, campaign_id, asset
-    from deal_touches($lookback_days, $scope)
+    select t.deal_id, d.outcome = 'won' as won, t.touchpoint_type, t.channel, t.campaign_id, t.asset
+    from deal_touches($lookback_days, $scope) as t
+    join deals_in_scope as d on d.deal_id = t.deal_id
 ),
 
 campaigns_named as (
@@ -40,16 +42,16 @@ campaigns_named as (
 -- the dimension's column is picked from a fixed list; it cannot be bound
 keyed_touches as (
     select distinct
-        t.deal_id,
+        deal_id,
+        won,
         case $dimension
-            when 'touchpoint_type' then t.touchpoint_type
-            when 'channel' then t.channel
-            when 'campaign' then t.campaign_id
-            when 'asset' then t.asset
+            when 'touchpoint_type' then touchpoint_type
+            when 'channel' then channel
+            when 'campaign' then campaign_id
+            when 'asset' then asset
             else error('unknown dimension ' || $dimension)
         end as key
-    from touches as t
-    semi join deals_in_scope as d on d.deal_id = t.deal_id
+    from touches
 ),
 
 totals as (
@@ -61,14 +63,13 @@ totals as (
 
 touched as (
     select
-        k.key,
-        count(*) filter (where d.outcome = 'won') as deals_touched_won,
-        count(*) filter (where d.outcome = 'lost') as deals_touched_lost
-    from keyed_touches as k
-    join deals_in_scope as d on d.deal_id = k.deal_id
+        key,
+        count(*) filter (where won) as deals_touched_won,
+        count(*) filter (where not won) as deals_touched_lost
+    from keyed_touches
     -- a touch without a campaign or asset is not a campaign or asset touch
-    where k.key is not null
-    group by k.key
+    where key is not null
+    group by key
 ),
 
 counts as (

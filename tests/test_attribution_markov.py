@@ -13,7 +13,7 @@ from pytest import approx
 from test_attribution_rules import build_db, day, midnight
 
 from closedloop import attribution, db
-from closedloop.attribution import markov
+from closedloop.attribution import api, markov
 from closedloop.attribution.paths import attribute_paths, parse_paths
 
 # The three-channel example (e.g. Anderl et al.; the ChannelAttribution / analyzecore
@@ -196,3 +196,23 @@ def test_transition_probabilities_for_a_heatmap():
     assert p[("(start)", "C1")] == approx(2 / 3)
     assert p[("C3", "(conversion)")] == approx(0.5)
     assert p.groupby(level=0).sum().tolist() == approx([1.0] * 4)
+
+
+def test_closed_totals_query_on_fixture(fixture_con):
+    # Markov alone reads its totals from "attribution_closed_totals" instead of the coalitions
+    args = dict(date_from="2026-01-01", date_to="2026-03-31", segment=None, region=None, owner=None,
+                lookback_days=180, scope="account")
+    df = db.run(fixture_con, "attribution_closed_totals", **args)
+    rows = {t: (n, w, r) for t, n, w, r in df.itertuples(index=False)}
+    # touched: D01, D02, D04, D07, D08 won (402,000), D03, D05 lost; untouched: D06 lost
+    assert rows == {True: (7, 5, 402_000.0), False: (1, 0, 0.0)}
+    coalitions = db.run(fixture_con, "attribution_shapley_coalitions", by="channel", **args)
+    assert api._totals_of(df) == api._closed_totals(coalitions)
+
+
+def test_markov_alone_equals_markov_beside_shapley(fixture_con):
+    # alone it takes the totals query; beside Shapley the coalitions: the same figures
+    for args in ({}, {"date_from": "2026-01-01", "date_to": "2026-03-31"}, {"lookback_days": 0}):
+        alone = attribution.rollup(fixture_con, "markov", **args)
+        both = attribution.rollups(fixture_con, ["markov", "shapley"], **args)["markov"]
+        pd.testing.assert_frame_equal(alone, both)

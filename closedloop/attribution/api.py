@@ -132,11 +132,24 @@ def _closed_totals(coalitions: pd.DataFrame) -> tuple[float, float, float, float
     )
 
 
+def _totals_of(closed: pd.DataFrame) -> tuple[float, float, float, float, bool]:
+    """_closed_totals from queries/attribution_closed_totals.sql (one row per touched / untouched side)."""
+    touched, untouched = closed[closed["touched"]], closed[~closed["touched"]]
+    return (
+        float(touched["wins"].sum()),
+        float(touched["won_revenue_usd"].sum()),
+        float(untouched["wins"].sum()),
+        float(untouched["won_revenue_usd"].sum()),
+        bool(len(untouched)),
+    )
+
+
 def _spread(
-    shares: pd.DataFrame, coalitions: pd.DataFrame, extra: str
+    shares: pd.DataFrame, totals: tuple[float, float, float, float, bool], extra: str
 ) -> pd.DataFrame:
-    """Channel shares times the touched deals' wins and revenue, plus the "No touchpoint" row."""
-    wins, revenue, nt_wins, nt_revenue, has_untouched = _closed_totals(coalitions)
+    """Channel shares times the touched deals' wins and revenue (totals: _closed_totals),
+    plus the "No touchpoint" row."""
+    wins, revenue, nt_wins, nt_revenue, has_untouched = totals
     out = pd.DataFrame(
         {
             "key": shares["channel"].astype(object),
@@ -204,16 +217,20 @@ def _rollups(
             if MODELS[name].kind == "rule":
                 one = rules[rules["model"] == name][ROLLUP_COLUMNS].reset_index(drop=True)
                 out[name] = _no_touchpoint_last(one, "attributed_wins")
-    if kinds & {"markov", "shapley"}:
-        # Markov and Shapley share the closed deals' totals
+    if "shapley" in kinds:
+        # Shapley needs every deal's set of keys; Markov shares its totals
         coalitions = db.run(con, "attribution_shapley_coalitions", by=by, **f)
+        totals = _closed_totals(coalitions)
+    elif "markov" in kinds:
+        # Markov alone needs only the totals, not the sets of keys
+        totals = _totals_of(db.run(con, "attribution_closed_totals", **f))
     if "markov" in kinds:
         transitions = db.run(con, "attribution_markov_transitions", by=by, order=order, **f)
-        out["markov"] = _spread(markov.removal_effects(transitions), coalitions, "removal_effect")
+        out["markov"] = _spread(markov.removal_effects(transitions), totals, "removal_effect")
     for name in models:
         if MODELS[name].kind == "shapley":
             variant = "conversions" if name == "shapley_conversions" else "win_rate"
-            out[name] = _spread(shapley.shapley_values(coalitions, variant), coalitions, "shapley_value")
+            out[name] = _spread(shapley.shapley_values(coalitions, variant), totals, "shapley_value")
     return {name: out[name] for name in models}
 
 

@@ -1,0 +1,39 @@
+-- Question: how many of the period's closed deals were won, and how much
+-- revenue did the wins bring, among the deals with at least one touch in their
+-- window and among those without any? (The totals that the Markov model shares
+-- out by removal effect, without building every deal's set of keys.)
+-- Parameters: $date_from, $date_to (inclusive, on closed_at; null =
+--   open-ended); $segment, $region, $owner (null = all); $lookback_days, $scope.
+-- Columns: touched (true / false; a side without closed deals has no row),
+-- deals, wins, won_revenue_usd.
+with
+
+closed as (
+    select deal_id, won, amount
+    from attribution_closed_deals($date_from, $date_to, $segment, $region, $owner)
+),
+
+touched as (
+    select distinct t.deal_id
+    from deal_touches($lookback_days, $scope) as t
+    semi join closed as c on c.deal_id = t.deal_id
+),
+
+final as (
+    select
+        t.deal_id is not null as touched,
+        count(*) as deals,
+        count(*) filter (where c.won) as wins,
+        coalesce(sum(c.amount) filter (where c.won), 0) as won_revenue_usd
+    from closed as c
+    left join touched as t on t.deal_id = c.deal_id
+    group by all
+)
+
+select
+    touched,
+    cast(deals as bigint) as deals,
+    cast(wins as bigint) as wins,
+    cast(won_revenue_usd as double) as won_revenue_usd
+from final
+order by touched desc

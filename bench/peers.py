@@ -68,7 +68,7 @@ def export_journeys(db_path: str | Path, out: str | Path, lookback_days: int = 1
             """
         )
         os.replace(tmp, out)
-        return int(con.execute(f"select count(*) from read_parquet('{out}')").fetchone()[0])
+        return int(con.execute("select count(*) from read_parquet($path)", {"path": str(out)}).fetchone()[0])
     finally:
         con.close()
 

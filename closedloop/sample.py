@@ -344,7 +344,8 @@ def _pick(rng: np.random.Generator, p: list[float] | np.ndarray, n: int) -> np.n
 def _insert(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, df: pd.DataFrame) -> None:
     con.register("src", df)
     try:
-        con.execute(f"insert into {table} {select_sql}")
+        # select_sql is fixed text of this module; the relation API names the table
+        con.sql(select_sql).insert_into(table)
     finally:
         con.unregister("src")
 
@@ -790,7 +791,7 @@ def _build(
 
     tables = ["accounts", "contacts", "leads", "campaigns", "touchpoints", "deals", "deal_contacts",
               "deal_stage_history"]
-    return {t: int(con.execute(f"select count(*) from {t}").fetchone()[0]) for t in tables}
+    return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in tables}
 
 
 def _campaign_for_channel(rng: np.random.Generator, channel: np.ndarray) -> np.ndarray:

@@ -272,8 +272,9 @@ def test_garbage_never_crashes_the_csv_reader(tmp_path, data):
     try:
         staged = stage_file(con, InputFile("g.csv", path), f"t{next(_counter)}")
         for s in staged:
-            assert s.rows == con.execute(f"select count(*) from {s.table}").fetchone()[0]
-            rows = [r[0] for r in con.execute(f"select __row from {s.table} order by 1").fetchall()]
+            rel = con.table(s.table)
+            assert s.rows == rel.count("*").fetchall()[0][0]
+            rows = [r[0] for r in rel.select("__row").order("__row").fetchall()]
             assert rows == sorted(set(rows)) and all(r >= 2 for r in rows)
     except UnreadableFile as exc:
         assert exc.file == "g.csv" and exc.problem and exc.fix

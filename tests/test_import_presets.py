@@ -51,16 +51,17 @@ def export_fixture(tmp_path: Path, formats: dict[str, str] | None = None) -> Pat
     con = duckdb.connect(str(src), read_only=True)
     for t in CANONICAL:
         fmt = (formats or {}).get(t, "csv")
+        # the relational API names the table without writing SQL text
+        rel = con.table(t)
         if fmt == "csv":
-            con.execute(f"copy {t} to '{out / (t + '.csv')}' (header)")
+            rel.write_csv(str(out / (t + ".csv")), header=True)
         elif fmt == "parquet":
-            con.execute(f"copy {t} to '{out / (t + '.parquet')}' (format parquet)")
+            rel.write_parquet(str(out / (t + ".parquet")))
         else:
-            cur = con.execute(f"select * from {t}")
             wb = openpyxl.Workbook()
             ws = wb.active
-            ws.append([d[0] for d in cur.description])
-            for row in cur.fetchall():
+            ws.append(rel.columns)
+            for row in rel.fetchall():
                 ws.append(list(row))
             wb.save(out / f"{t}.xlsx")
     con.close()

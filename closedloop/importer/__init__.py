@@ -65,7 +65,7 @@ def read_preview(file: Any, mapping: Mapping | str | Path | None = None, limit: 
         if mapping is None:
             inp = collect_inputs([file], workdir)[0]
             staged = stage_file(con, inp, "_preview", limit=limit)[0]
-            df = con.execute(f"select * from {staged.table} order by {ROW} limit {int(limit)}").df()
+            df = con.execute(f"select * from {staged.table} order by {ROW} limit $limit", {"limit": int(limit)}).df()
             return df.rename(columns={ROW: "row"})
         run = Run(con, [file], mapping, limit=limit)
         try:
@@ -75,7 +75,9 @@ def read_preview(file: Any, mapping: Mapping | str | Path | None = None, limit: 
                 raise ImportFailed("; ".join(report.lines(limit=5)) or "The file matches no source of the mapping.")
             m = run.mapped[0]
             cols = ", ".join(quote_ident(c.name) for c in m.columns)
-            df = con.execute(f"select {ROW} as row, {cols} from {m.table} order by {ROW} limit {int(limit)}").df()
+            df = con.execute(
+                f"select {ROW} as row, {cols} from {m.table} order by {ROW} limit $limit", {"limit": int(limit)}
+            ).df()
             return df
         finally:
             run.close()

@@ -41,10 +41,8 @@ else:
                "of the type; sorted by won minus lost. Hover for the counts.")
 
 st.subheader("Closed deals")
-st.dataframe(
-    r.deals,
-    hide_index=True,
-    width="stretch",
+shown = common.table(
+    r.deals, "closed deals", largest="amount_usd",
     column_config={
         "deal_id": "Deal ID",
         "deal_name": "Deal",
@@ -62,9 +60,11 @@ common.download(r.deals, f"closed_deals_{f.date_from}_{f.date_to}.csv")
 
 # the review's way into one deal's timeline, credit receipt and notes
 pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
-deal_names = {row.deal_id: f"{row.deal_name} ({row.outcome})" for row in r.deals.itertuples()}
+# the deals on screen: a selectbox of 100k deals would cost a second a rerun and help nobody
+deal_names = {row.deal_id: f"{row.deal_name} ({row.outcome})" for row in shown.itertuples()}
 picked = pick_col.selectbox("Open a deal in the deal explorer", list(deal_names), format_func=deal_names.get,
-                            key="review_open_deal")
+                            key="review_open_deal",
+                            help="One of the deals in the table; the deal explorer finds any other.")
 link = {"deal": picked, "lookback": str(f.lookback_days), "scope": f.scope}
 try:
     link_col.page_link("views/deal_explorer.py", label="Open in deal explorer", icon=":material/timeline:",

@@ -16,8 +16,7 @@ deal as (
 
 touches as (
     select t.*
-    from deal_touches($lookback_days, $scope) as t
-    where t.deal_id = $deal_id
+    from deal_touches_of([$deal_id], $lookback_days, $scope) as t
 ),
 
 touch_notes as (

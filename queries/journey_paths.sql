@@ -20,8 +20,7 @@ closed as (
 
 touches as (
     select deal_id, touchpoint_id, occurred_at, channel
-    from deal_touches($lookback_days, $scope)
-    where deal_id in (select deal_id from closed)
+    from deal_touches_of((select list(deal_id) from closed), $lookback_days, $scope)
 ),
 
 with_previous as (

@@ -34,7 +34,7 @@ touches as (
             when $by = 'channel' then t.channel
             else error('by must be one of campaign, channel')
         end as key
-    from deal_touches($lookback_days, $scope) as t
+    from deal_touches_of((select list(deal_id) from created), $lookback_days, $scope) as t
     join created as c on c.deal_id = t.deal_id
 ),
 

@@ -29,7 +29,7 @@ created as (
 
 touches as (
     select t.*, c.created_at
-    from deal_touches($lookback_days, $scope) as t
+    from deal_touches_of((select list(deal_id) from created), $lookback_days, $scope) as t
     join created as c on c.deal_id = t.deal_id
 ),
 

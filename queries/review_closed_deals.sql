@@ -17,8 +17,7 @@ touch_counts as (
         deal_id,
         count(*) filter (where team = 'marketing') as marketing_touches,
         count(*) filter (where team = 'sales') as sales_touches
-    from deal_touches($lookback_days, $scope)
-    where deal_id in (select deal_id from closed)
+    from deal_touches_of((select list(deal_id) from closed), $lookback_days, $scope)
     group by deal_id
 ),
 

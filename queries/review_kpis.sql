@@ -15,8 +15,7 @@ closed as (
 
 touches as (
     select deal_id, team
-    from deal_touches($lookback_days, $scope)
-    where deal_id in (select deal_id from closed)
+    from deal_touches_of((select list(deal_id) from closed), $lookback_days, $scope)
 ),
 
 teams_per_deal as (

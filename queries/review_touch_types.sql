@@ -21,8 +21,7 @@ totals as (
 
 deal_types as (
     select distinct t.deal_id, t.touchpoint_type, t.team
-    from deal_touches($lookback_days, $scope) as t
-    where t.deal_id in (select deal_id from closed)
+    from deal_touches_of((select list(deal_id) from closed), $lookback_days, $scope) as t
 ),
 
 per_type as (

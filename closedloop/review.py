@@ -51,12 +51,32 @@ def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) ->
     )
 
 
+def kpis_of(deals: pd.DataFrame) -> dict[str, float | int | None]:
+    """The review's KPIs from its closed deals (review_closed_deals), by queries/review_kpis.sql's
+    definitions: the same figures without a second pass over the period's touches."""
+    won = deals["outcome"] == "won"
+    n_won, n = int(won.sum()), len(deals)
+    days = deals.loc[won, "days_to_close"].dropna()
+
+    def share_won(touches: str) -> float | None:
+        return float((won & (deals[touches] > 0)).sum() / n_won) if n_won else None
+
+    return {
+        "deals_won": n_won,
+        "deals_lost": int((deals["outcome"] == "lost").sum()),
+        "win_rate": n_won / n if n else None,
+        "revenue_won_usd": float(deals.loc[won, "amount_usd"].sum()),
+        "median_days_to_close": float(days.median()) if len(days) else None,
+        "share_won_marketing_touched": share_won("marketing_touches"),
+        "share_won_sales_touched": share_won("sales_touches"),
+    }
+
+
 def review(con: duckdb.DuckDBPyConnection, f: Filters) -> Review:
     p = f.params()
-    kpis = db.run(con, "review_kpis", **p).to_dict("records")[0]
-    kpis = {k: (None if pd.isna(v) else v.item() if hasattr(v, "item") else v) for k, v in kpis.items()}
+    deals = db.run(con, "review_closed_deals", **p)
     return Review(
-        kpis=kpis,
+        kpis=kpis_of(deals),
         touch_types=db.run(con, "review_touch_types", **p),
-        deals=db.run(con, "review_closed_deals", **p),
+        deals=deals,
     )

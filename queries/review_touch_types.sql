@@ -19,18 +19,23 @@ totals as (
     from closed
 ),
 
+-- one row per (deal, type): a deal counts once for each type that touched it
 deal_types as (
-    select distinct t.deal_id, t.touchpoint_type, t.team
+    select
+        t.deal_id,
+        t.touchpoint_type,
+        -- a type belongs to one team; any_value keeps it for colouring
+        any_value(t.team) as team
     from deal_touches_of((select list(deal_id) from closed), $lookback_days, $scope) as t
+    group by t.deal_id, t.touchpoint_type
 ),
 
 per_type as (
     select
         dt.touchpoint_type,
-        -- a type belongs to one team; any_value keeps it for colouring
         any_value(dt.team) as team,
-        count(distinct dt.deal_id) filter (where c.outcome = 'won') as won_deals_touched,
-        count(distinct dt.deal_id) filter (where c.outcome = 'lost') as lost_deals_touched
+        count(*) filter (where c.outcome = 'won') as won_deals_touched,
+        count(*) filter (where c.outcome = 'lost') as lost_deals_touched
     from deal_types as dt
     join closed as c on c.deal_id = dt.deal_id
     group by dt.touchpoint_type

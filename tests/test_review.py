@@ -86,6 +86,20 @@ def test_filter_options(fixture_con):
     assert opts.default_quarter == "2026Q1" and opts.quarters == ["2026Q1", "2025Q4"]
 
 
+@pytest.mark.parametrize("f", [
+    Q1, Q1.with_(segment="SMB"), Q1.with_(owner="Bob"), Q1.with_(region="EMEA"),
+    Q1.with_(scope="contact_roles", lookback_days=60), Q1.with_(date_to=date(2026, 3, 29)),
+    Filters(date(2025, 10, 1), date(2025, 12, 31)),
+], ids=["q1", "smb", "bob", "emea", "contacts", "to-29-mar", "q4"])
+def test_page_kpis_equal_the_kpi_query(fixture_con, f):
+    # the page reads its KPIs off the closed-deal table (one pass over the touches fewer)
+    sql = db.run(fixture_con, "review_kpis", **f.params()).to_dict("records")[0]
+    page = review.review(fixture_con, f).kpis
+    assert page.keys() == sql.keys()
+    for key, value in sql.items():
+        assert page[key] == (None if value != value or value is None else pytest.approx(value)), key
+
+
 def test_empty_period(fixture_con):
     r = review.review(fixture_con, Filters(date(2024, 1, 1), date(2024, 3, 31)))
     assert r.empty and r.kpis["deals_won"] == 0 and r.kpis["win_rate"] is None

@@ -67,10 +67,15 @@ if picked == NEW:
         largest_n = int(st.number_input("How many deals (largest first)", min_value=1, max_value=500, step=1,
                                         key="rm_n"))
     if selection == "picked":
+        # candidates are largest first: a list of 100k deals would cost seconds a rerun and help nobody
+        listed = candidates.head(common.TABLE_ROWS)
         labels = {r.deal_id: f"{r.deal_name} — {r.outcome}, {common.fmt(r.amount_usd, '${:,.0f}')}, "
-                             f"closed {r.closed_on:%d %b %Y}" for r in candidates.itertuples()}
-        deal_ids = st.multiselect("Deals", list(labels), key="rm_pick", format_func=labels.get,
-                                  placeholder="Tick the deals to review")
+                             f"closed {r.closed_on:%d %b %Y}" for r in listed.itertuples()}
+        deal_ids = st.multiselect(
+            "Deals", list(labels), key="rm_pick", format_func=labels.get, placeholder="Tick the deals to review",
+            help=None if len(listed) == len(candidates) else
+            f"The {len(listed):,} largest of the period's {len(candidates):,} closed deals; narrow the filters "
+            "(segment, region, owner, period) to reach the others.")
     model = st.selectbox("Credit model for the receipts", list(reviews.REVIEW_MODELS), key="rm_model",
                          format_func=model_text,
                          help="Each deal's credit receipt and the agreement summary use this model. Markov and "
@@ -82,11 +87,11 @@ if picked == NEW:
     if selection == "picked" and not deal_ids:
         st.info("Tick at least one deal to put it on the agenda.")
         st.stop()
-    agenda = common.call(reviews.agenda_preview, f=f, selection=selection, largest_n=largest_n,
-                         deal_ids=deal_ids)
-    st.subheader(f"The agenda: {len(agenda)} deal{'s' if len(agenda) != 1 else ''}, largest first")
-    st.dataframe(
-        agenda, hide_index=True, width="stretch",
+    # picked from the cached candidates: agenda_preview would query the period's deals again
+    agenda = reviews.select_deals(candidates, selection, largest_n, deal_ids)
+    st.subheader(f"The agenda: {len(agenda):,} deal{'s' if len(agenda) != 1 else ''}, largest first")
+    common.table(
+        agenda, "deals of the agenda",
         column_order=["position", "deal_name", "account_name", "owner", "outcome", "amount_usd", "closed_on",
                       "days_to_close", "marketing_touches", "sales_touches"],
         column_config={

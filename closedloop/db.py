@@ -56,7 +56,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # Files in queries/ that are not questions: the schema and the shared macros.
-_NOT_QUESTIONS = {"schema", "macros"}
+_NOT_QUESTIONS = {"schema", "macros", "derived_build"}
 
 
 def available_queries() -> list[str]:
@@ -76,10 +76,14 @@ def sql_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def strip_comments(text: str) -> str:
+    return _COMMENT.sub("", text)
+
+
 @cache
 def query_params(name: str) -> frozenset[str]:
     """The `$name` parameters a query binds (comments ignored)."""
-    return frozenset(_PARAM.findall(_COMMENT.sub("", sql_text(name))))
+    return frozenset(_PARAM.findall(strip_comments(sql_text(name))))
 
 
 _MACRO = re.compile(r"^create or replace temp macro (\w+)", re.M)

@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from closedloop import db
+from closedloop import db, derived
 
 # Dimensions a user can pick; the query maps each to its column (never formatted into SQL).
 DIMENSIONS: tuple[str, ...] = ("touchpoint_type", "channel", "campaign", "asset")
@@ -47,18 +47,12 @@ def touchpoint_lift(
         raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
     if lookback_days < 0:
         raise ValueError(f"lookback_days must be 0 or more, got {lookback_days}.")
-    df = db.run(
-        con,
-        "touchpoint_lift",
-        date_from=date_from,
-        date_to=date_to,
-        dimension=dimension,
-        segment=segment,
-        region=region,
-        owner=owner,
-        lookback_days=int(lookback_days),
-        scope=scope,
-    )
+    params = {"date_from": date_from, "date_to": date_to, "dimension": dimension,
+              "segment": segment, "region": region, "owner": owner}
+    if derived.usable(con, int(lookback_days), scope) and derived.codes_fit(con, dimension):
+        df = db.run(con, "touchpoint_lift_derived", **params)
+    else:
+        df = db.run(con, "touchpoint_lift", **params, lookback_days=int(lookback_days), scope=scope)
     return df.sort_values(
         ["win_rate_diff", "key"], ascending=[False, True], na_position="last", kind="stable"
     ).reset_index(drop=True)

@@ -53,7 +53,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop import db
+from closedloop import db, derived
 
 # ---------------------------------------------------------------------------
 # Fixed calendar. Times are float days since EPOCH; they become timestamps only
@@ -465,6 +465,8 @@ def generate(
         db.create_schema(con)
         bar.advance(0, "schema")
         counts = _build(con, deals, seed, touches_per_deal, bar)
+        bar.advance(0, "derived tables")
+        derived.refresh(con)
         con.execute(
             "insert or replace into schema_info values "
             "('sample_seed', $seed), ('sample_deals', $deals), ('sample_reference_date', $ref)",

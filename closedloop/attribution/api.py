@@ -16,8 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop import db
-from closedloop.attribution import markov, shapley
+from closedloop import db, derived
+from closedloop.attribution import fast, markov, shapley
 from closedloop.attribution.models import (
     BY_KEYS,
     DEFAULT_HALF_LIFE_DAYS,
@@ -167,6 +167,18 @@ def _spread(
     return _no_touchpoint_last(out, "attributed_wins")
 
 
+def _transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: dict[str, Any]) -> pd.DataFrame:
+    """attribution_markov_transitions.sql's rows, from the derived tables when they match."""
+    df = fast.markov_transitions(con, by, order, f)
+    return df if df is not None else db.run(con, "attribution_markov_transitions", by=by, order=order, **f)
+
+
+def _coalitions(con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any]) -> pd.DataFrame:
+    """attribution_shapley_coalitions.sql's rows, from the derived tables when they match."""
+    df = fast.shapley_coalitions(con, by, f)
+    return df if df is not None else db.run(con, "attribution_shapley_coalitions", by=by, **f)
+
+
 def markov_transitions(
     con: duckdb.DuckDBPyConnection,
     by: str = "channel",
@@ -183,7 +195,7 @@ def markov_transitions(
     them into a heatmap's table)."""
     f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
     order = markov.check_order(order)
-    return db.run(con, "attribution_markov_transitions", by=_check_by(by), order=order, **f)
+    return _transitions(con, _check_by(by), order, f)
 
 
 def _default_models(weights: CustomWeights | None, with_data_driven: bool = True) -> list[str]:
@@ -212,26 +224,43 @@ def _rollups(
         order = markov.check_order(order)
     out: dict[str, pd.DataFrame] = {}
     if "rule" in kinds:
-        rules = db.run(con, "attribution_rollup", by=by, **f, **_rule_params(half_life_days, weights))
+        rules = _rule_rollup(con, by, f, half_life_days, weights)
         for name in models:
             if MODELS[name].kind == "rule":
                 one = rules[rules["model"] == name][ROLLUP_COLUMNS].reset_index(drop=True)
                 out[name] = _no_touchpoint_last(one, "attributed_wins")
     if "shapley" in kinds:
         # Shapley needs every deal's set of keys; Markov shares its totals
-        coalitions = db.run(con, "attribution_shapley_coalitions", by=by, **f)
+        coalitions = _coalitions(con, by, f)
         totals = _closed_totals(coalitions)
     elif "markov" in kinds:
         # Markov alone needs only the totals, not the sets of keys
-        totals = _totals_of(db.run(con, "attribution_closed_totals", **f))
+        closed = fast.closed_totals(con, f)
+        totals = _totals_of(closed if closed is not None else db.run(con, "attribution_closed_totals", **f))
     if "markov" in kinds:
-        transitions = db.run(con, "attribution_markov_transitions", by=by, order=order, **f)
+        transitions = _transitions(con, by, order, f)
         out["markov"] = _spread(markov.removal_effects(transitions), totals, "removal_effect")
     for name in models:
         if MODELS[name].kind == "shapley":
             variant = "conversions" if name == "shapley_conversions" else "win_rate"
             out[name] = _spread(shapley.shapley_values(coalitions, variant), totals, "shapley_value")
     return {name: out[name] for name in models}
+
+
+def _rule_rollup(
+    con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any], half_life_days: float, weights: CustomWeights | None
+) -> pd.DataFrame:
+    """Every rule-based model's roll-up rows: from the derived tables when they match
+    (default matching, custom weights without type multipliers), else from the source tables."""
+    params = _rule_params(half_life_days, weights)
+    multipliers = any(v != 1.0 for v in params["multiplier_values"])
+    if not multipliers and derived.usable(con, f["lookback_days"], f["scope"]):
+        narrowed = {k: v for k, v in f.items() if k not in ("lookback_days", "scope")}
+        return db.run(
+            con, "attribution_rollup_derived", by=by, **narrowed, half_life_days=params["half_life_days"],
+            default_half_life_days=derived.DEFAULT_HALF_LIFE_DAYS, custom_weights=params["custom_weights"],
+        )
+    return db.run(con, "attribution_rollup", by=by, **f, **params)
 
 
 def rollup(

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from closedloop import db
+from closedloop import db, derived
 from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident
 from closedloop.importer.errors import ImportFailed
 from closedloop.importer.mapping import Mapping, load_mapping
@@ -162,6 +162,9 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
             f"order by file_index, row, source",
             {"id": import_id},
         )
+        # the models' derived tables follow the data in the same transaction
+        run.progress(0.99, "Rebuilding the derived tables")
+        derived.refresh(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -1,0 +1,104 @@
+"""Dashboard page timings on a database, measured with Streamlit's AppTest (no browser).
+
+For every page of ui/nav.py: the first load with empty caches (a user opening the
+page after the app started), the same page again (cached), a filter change to a
+segment not seen before, and the change back (cached again). Also the queries each
+page spent its time in, from closedloop.db.run's timing log.
+
+    .venv/bin/python bench/pages.py --db bench/data/deals_1m.duckdb [--out bench/PAGES.md]
+
+Issue 6's targets: first load <= 3 s, a filter change <= 300 ms once cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _run(at) -> float:
+    for box in at.selectbox:
+        # AppTest cannot map a value back through a format_func whose labels differ from the
+        # values: keep the box on its current index (what a browser sends back)
+        try:
+            _ = box.index
+        except ValueError:
+            box.select_index(box.proto.default[0] if box.proto.default else 0)
+    start = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{[e.value for e in at.exception]}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", required=True, type=Path)
+    parser.add_argument("--out", type=Path, help="write the table as Markdown here too")
+    parser.add_argument("--pages", nargs="*", help="url paths to time (default: every page)")
+    args = parser.parse_args(argv)
+    os.environ["CLOSEDLOOP_DB"] = str(args.db.resolve())
+
+    import duckdb
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from closedloop import db
+    from ui.nav import PAGES
+
+    con = db.connect(args.db)
+    segments = [r[0] for r in con.execute(
+        "select distinct segment from accounts where segment is not null order by 1").fetchall()]
+    deals = con.execute("select count(*) from deals").fetchone()[0]
+    touches = con.execute("select count(*) from touchpoints").fetchone()[0]
+    con.close()
+    other = segments[0] if segments else None
+
+    rows = []
+    for spec in PAGES:
+        if args.pages and spec.url_path not in args.pages:
+            continue
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(ROOT / spec.path), default_timeout=600)
+        first = _run(at)
+        again = _run(at)
+        change = back = float("nan")
+        if other is not None and any(s.key == "f_segment" for s in at.selectbox):
+            at.selectbox(key="f_segment").set_value(other)
+            change = _run(at)
+            at.selectbox(key="f_segment").set_value("All")
+            back = _run(at)
+        rows.append((spec.title, first, again, change, back))
+        print(f"{spec.title:24s} first {first:6.2f} s  cached {again:5.2f} s  "
+              f"new filter {change:6.2f} s  back (cached) {back:5.2f} s", flush=True)
+
+    lines = [
+        f"# Page timings: {deals:,} deals, {touches:,} touchpoints",
+        "",
+        f"AppTest, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, Streamlit {st.__version__}.",
+        "First load: empty caches. Filter change: segment All -> a segment not seen yet; back: to All again "
+        "(cached). Targets (issue 6): first load <= 3 s, a cached filter change <= 0.3 s.",
+        "",
+        "| page | first load s | again (cached) s | new filter s | back to cached filter s |",
+        "|---|---:|---:|---:|---:|",
+        *(f"| {t} | {a:.2f} | {b:.2f} | {c:.2f} | {d:.2f} |" for t, a, b, c, d in rows),
+        "",
+    ]
+    if args.out:
+        args.out.write_text("\n".join(lines), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

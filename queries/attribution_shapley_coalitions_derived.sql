@@ -2,15 +2,15 @@
 -- and lost per set of keys that touched them), answered from the derived
 -- tables for the default matching, each set as bits: code c (cl_key) is bit
 -- c - 1; 0 is the empty set. closedloop.attribution.api turns the bits back
--- into sorted lists of keys. By channel and touchpoint type the sets are
--- cl_deal's stored masks; other keys are gathered from cl_touch (at most 63
--- codes, else the api uses the source tables).
+-- into sorted lists of keys. By channel, touchpoint type and campaign the
+-- sets are cl_deal's stored masks; other keys are gathered from cl_touch (at
+-- most 63 codes, else the api uses the source tables).
 -- Parameters: $by, $date_from, $date_to, $segment, $region, $owner.
 -- Columns: key_mask, wins, losses, won_revenue_usd.
 with
 
 closed as (
-    select deal_idx, outcome = 'won' as won, amount_usd, channel_mask, type_mask
+    select deal_idx, outcome = 'won' as won, amount_usd, channel_mask, type_mask, campaign_mask
     from cl_deal
     where outcome in ('won', 'lost')
       and (cast($date_from as date) is null or closed_at >= cast($date_from as date))
@@ -34,8 +34,8 @@ gathered as (
             )
         ) as key_mask
     from cl_touch as t
-    semi join closed as c on c.deal_idx = t.deal_idx
-    where $by not in ('channel', 'touchpoint_type')
+    join closed as c on c.deal_idx = t.deal_idx
+    where $by in ('team', 'asset') or ($by = 'campaign' and c.campaign_mask is null)
     group by t.deal_idx
 ),
 
@@ -46,6 +46,7 @@ sets as (
         case $by
             when 'channel' then c.channel_mask
             when 'touchpoint_type' then c.type_mask
+            when 'campaign' then coalesce(c.campaign_mask, g.key_mask, 0)
             else coalesce(g.key_mask, 0)
         end as key_mask
     from closed as c

@@ -155,12 +155,14 @@ select *
 from final;
 
 -- One row per deal with its touch count and, while a dimension has at most 63
--- keys, the set of its channels and touchpoint types as bits (code c = bit c - 1).
+-- keys, the set of its channels, touchpoint types and campaigns as bits (code
+-- c = bit c - 1; the "no campaign" code is a bit too).
 create or replace table cl_deal as
 with small as (
     select
         max(code) filter (where dimension = 'channel') <= 63 as channels_fit,
-        max(code) filter (where dimension = 'touchpoint_type') <= 63 as types_fit
+        max(code) filter (where dimension = 'touchpoint_type') <= 63 as types_fit,
+        max(code) filter (where dimension = 'campaign') <= 63 as campaigns_fit
     from cl_key
 ),
 stats as (
@@ -168,7 +170,8 @@ stats as (
         deal_idx,
         max(n) as touches,
         bit_or(cast(1 as bigint) << (channel_code - 1)) as channel_mask,
-        bit_or(cast(1 as bigint) << (type_code - 1)) as type_mask
+        bit_or(cast(1 as bigint) << (type_code - 1)) as type_mask,
+        bit_or(cast(1 as bigint) << (campaign_code - 1)) as campaign_mask
     from cl_touch
     group by deal_idx
 ),
@@ -185,7 +188,8 @@ final as (
         d.region,
         coalesce(s.touches, 0) as touches,
         case when (select channels_fit from small) then coalesce(s.channel_mask, 0) end as channel_mask,
-        case when (select types_fit from small) then coalesce(s.type_mask, 0) end as type_mask
+        case when (select types_fit from small) then coalesce(s.type_mask, 0) end as type_mask,
+        case when (select campaigns_fit from small) then coalesce(s.campaign_mask, 0) end as campaign_mask
     from cl_deal_base as d
     left join stats as s on s.deal_idx = d.deal_idx
 )

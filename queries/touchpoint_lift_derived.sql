@@ -1,15 +1,16 @@
 -- Question: the same as touchpoint_lift.sql (win-rate lift per key), answered
 -- from the derived tables (queries/derived_build.sql) for the default
 -- matching; closedloop.lift picks this file only when they match, and tests
--- hold both files equal. Touchpoint types and channels come from each deal's
--- stored bit set (codes fit in 63 bits, else the source-table query runs);
--- campaigns and assets from the distinct (deal, code) pairs of cl_touch.
+-- hold both files equal. Touchpoint types, channels and campaigns come from
+-- each deal's stored bit set (for types and channels the source-table query
+-- runs when the codes don't fit 63 bits; campaigns then come from pairs);
+-- assets from the distinct (deal, code) pairs of cl_touch.
 -- Parameters: those of touchpoint_lift.sql except $lookback_days and $scope.
 
 with
 
 deals_in_scope as (
-    select deal_idx, outcome = 'won' as won, channel_mask, type_mask
+    select deal_idx, outcome = 'won' as won, channel_mask, type_mask, campaign_mask
     from cl_deal
     where outcome in ('won', 'lost')
       and closed_at >= cast($date_from as date)
@@ -30,12 +31,18 @@ keys as (
 
 -- closed deals per distinct bit set (thousands), then each key's bit tested
 sets as (
-    select
-        case $dimension when 'channel' then channel_mask else type_mask end as key_mask,
-        count(*) filter (where won) as won,
-        count(*) filter (where not won) as lost
-    from deals_in_scope
-    where $dimension in ('touchpoint_type', 'channel')
+    select key_mask, count(*) filter (where won) as won, count(*) filter (where not won) as lost
+    from (
+        select
+            won,
+            case $dimension
+                when 'channel' then channel_mask
+                when 'touchpoint_type' then type_mask
+                when 'campaign' then campaign_mask
+            end as key_mask
+        from deals_in_scope
+    )
+    where key_mask is not null
     group by key_mask
 ),
 
@@ -57,8 +64,9 @@ pairs as (
             when 'asset' then t.asset_code
         end as code
     from cl_touch as t
-    semi join deals_in_scope as d on d.deal_idx = t.deal_idx
-    where $dimension in ('campaign', 'asset')
+    join deals_in_scope as d on d.deal_idx = t.deal_idx
+    -- campaigns only when there are too many for a bit set
+    where $dimension = 'asset' or ($dimension = 'campaign' and d.campaign_mask is null)
 ),
 
 touched_by_pair as (

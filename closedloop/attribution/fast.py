@@ -99,21 +99,30 @@ def shapley_coalitions(con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any
     if by in ("channel", "touchpoint_type") and df["key_mask"].isna().any():
         return None  # the stored masks were left out: more than 63 keys
     masks = df["key_mask"].astype("int64").to_numpy()
-    sets = [tuple(sorted({keys[c + 1] for c in range(_MAX_SET_CODES) if (m >> c) & 1})) for m in masks]
-    grouped = (
-        df.assign(channels=sets)
-        .groupby("channels", sort=False)[["wins", "losses", "won_revenue_usd"]]
-        .sum()
-        .reset_index()
-    )
-    grouped = grouped.iloc[sorted(range(len(grouped)), key=lambda i: (len(grouped["channels"].iloc[i]),
-                                                                       grouped["channels"].iloc[i]))]
+    codes = np.arange(1, _MAX_SET_CODES + 1)
+    names = np.array([keys.get(int(c), "") for c in codes], dtype=object)
+    bits = ((masks[:, None] >> (codes - 1)) & 1).astype(bool)
+    sets = [tuple(names[row]) for row in bits]
+    if len(set(keys.values())) < len(keys):
+        # campaigns sharing a name are one key, as in the source-table query
+        sets = [tuple(sorted(set(s))) for s in sets]
+        df = (
+            df.assign(channels=sets)
+            .groupby("channels", sort=False)[["wins", "losses", "won_revenue_usd"]]
+            .sum()
+            .reset_index()
+        )
+        sets = list(df["channels"])
+    else:
+        # codes follow the keys' order except for a missing campaign or asset, whose code is 1
+        sets = [tuple(sorted(s)) for s in sets]
+    order = sorted(range(len(sets)), key=lambda i: (len(sets[i]), sets[i]))
     return pd.DataFrame(
         {
-            "channels": [list(s) for s in grouped["channels"]],
-            "wins": grouped["wins"].to_numpy(dtype=np.int64),
-            "losses": grouped["losses"].to_numpy(dtype=np.int64),
-            "won_revenue_usd": grouped["won_revenue_usd"].to_numpy(dtype=float),
+            "channels": [list(sets[i]) for i in order],
+            "wins": df["wins"].to_numpy(dtype=np.int64)[order],
+            "losses": df["losses"].to_numpy(dtype=np.int64)[order],
+            "won_revenue_usd": df["won_revenue_usd"].to_numpy(dtype=float)[order],
         }
     )
 

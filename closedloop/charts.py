@@ -345,20 +345,43 @@ def journey_paths(paths: pd.DataFrame, top_n: int = 10) -> alt.Chart:
     return alt.layer(bars, rates, title=title).properties(height=alt.Step(26))
 
 
-def journey_distribution(stats: pd.DataFrame, field: str, axis_title: str, title: str) -> alt.LayerChart:
-    """Won vs lost: a box plot of one per-deal figure (touches, days), each deal a dot."""
+MAX_DOTS = 1_000  # dots per outcome a journey_distribution draws
+
+
+def journey_distribution(stats: pd.DataFrame, field: str, axis_title: str, title: str,
+                         max_dots: int = MAX_DOTS) -> alt.LayerChart:
+    """Won vs lost: a box plot of one per-deal figure (touches, days), each deal a dot.
+
+    The boxes (min, quartiles, median, max) are computed here from every deal, so the chart
+    carries two rows of statistics instead of every deal; an outcome with more than `max_dots`
+    deals draws a seeded random sample of them as dots (130k dots made a 10 MB chart).
+    """
     s = stats.assign(outcome=stats["outcome"].str.capitalize()).dropna(subset=[field])
+    s = s.assign(**{field: pd.to_numeric(s[field])})
+    g = s.groupby("outcome")[field]
+    boxes = pd.DataFrame({
+        "lower": g.min(), "q1": g.quantile(0.25), "median": g.median(), "q3": g.quantile(0.75), "upper": g.max(),
+        "deals": g.size(),
+    }).reset_index()
+    dots = s.groupby("outcome", group_keys=False)[["outcome", "deal_name", field]].apply(
+        lambda d: d.sample(n=max_dots, random_state=0) if len(d) > max_dots else d)
     y = alt.Y("outcome:N", sort=["Won", "Lost"], title=None, axis=alt.Axis(labelFontWeight="bold"))
     x = alt.X(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=True))
     color = alt.Color("outcome:N", scale=WON_LOST_COLORS, legend=None)
-    box = alt.Chart(s).mark_boxplot(
-        extent="min-max", size=26, opacity=0.45, median={"color": "#212121"}).encode(x=x, y=y, color=color)
-    dots = alt.Chart(s).mark_circle(size=55, opacity=0.9).encode(
+    box_tooltip = [alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("deals:Q", title="Deals", format=",")] + [
+        alt.Tooltip(f"{c}:Q", title=t) for c, t in (("upper", "Max"), ("q3", "Q3"), ("median", "Median"),
+                                                     ("q1", "Q1"), ("lower", "Min"))]
+    base = alt.Chart(boxes).encode(y=y, color=color, tooltip=box_tooltip)
+    whisker = base.mark_rule(opacity=0.45).encode(x=alt.X("lower:Q", title=axis_title, scale=alt.Scale(zero=True)),
+                                                  x2="upper:Q")
+    box = base.mark_bar(size=26, opacity=0.45).encode(x=alt.X("q1:Q", title=axis_title), x2="q3:Q")
+    median = base.mark_tick(color="#212121", size=26, thickness=2).encode(x=alt.X("median:Q", title=axis_title))
+    points = alt.Chart(dots).mark_circle(size=55, opacity=0.9).encode(
         x=x, y=y, color=color, yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
         tooltip=[alt.Tooltip("deal_name:N", title="Deal"), alt.Tooltip("outcome:N", title="Outcome"),
                  alt.Tooltip(f"{field}:Q", title=axis_title)],
     ).transform_calculate(jitter="(random() - 0.5) * 1.2")
-    return alt.layer(box, dots, title=title).properties(height=170)
+    return alt.layer(whisker, box, points, median, title=title).properties(height=170)
 
 
 def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.LayerChart:

@@ -19,6 +19,9 @@ from closedloop.filters import Filters
 NO_TOUCHPOINT = "(no touchpoint)"
 START, WON, LOST = "(start)", "(won)", "(lost)"
 PATH_ENDS = ("first", "last")
+DEAL_COLUMNS = ["deal_id", "deal_name", "outcome", "amount_usd", "closed_on", "path", "full_path", "steps", "touches"]
+STATS_COLUMNS = ["deal_id", "deal_name", "outcome", "touches", "marketing_touches", "sales_touches", "first_touch_at",
+                 "days_first_touch_to_close", "days_to_close"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,8 @@ class Journeys:
     # one row per closed deal: its path (whole, or its first / last steps), full_path, steps, touches
     deals: pd.DataFrame
     paths: pd.DataFrame  # one row per path: deals, won, lost, win rate; most common first
-    stats: pd.DataFrame  # one row per closed deal: touches, days from first touch to close
+    # one row per closed deal (won first): touches per team, days from first touch to close
+    stats: pd.DataFrame
     summary: pd.DataFrame  # one row per outcome (won, lost): medians and means of stats
     # the Markov chain of the same deals: from_state, to_state, transitions, probability
     transitions: pd.DataFrame
@@ -95,9 +99,11 @@ def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1, path_st
         raise ValueError(f"path_end must be one of {', '.join(PATH_ENDS)}, got {path_end!r}.")
     if isinstance(path_steps, bool) or not isinstance(path_steps, int) or path_steps < 0:
         raise ValueError(f"path_steps must be a whole number >= 0 (0 = whole journey), got {path_steps!r}.")
-    p = f.params()
-    deals = db.run(con, "journey_paths", path_steps=path_steps, path_end=path_end, **p)
-    stats = db.run(con, "journey_stats", **p)
+    # one query, one pass over the touches, for both per-deal tables
+    both = db.run(con, "journey_paths", path_steps=path_steps, path_end=path_end, **f.params())
+    deals = both[DEAL_COLUMNS]
+    stats = both[STATS_COLUMNS].sort_values(["outcome", "deal_id"], ascending=[False, True], kind="stable",
+                                            ignore_index=True)
     return Journeys(
         deals=deals,
         paths=path_summary(deals),

@@ -93,7 +93,9 @@ def test_path_summary_by_hand():
 
 
 def test_journey_stats(fixture_con):
-    df = db.run(fixture_con, "journey_stats", **Q1.params()).set_index("deal_id")
+    stats = journeys.journeys(fixture_con, Q1).stats
+    assert stats["deal_id"].tolist() == ["D01", "D02", "D04", "D07", "D08", "D03", "D05", "D06"]  # won first
+    df = stats.set_index("deal_id")
     # calendar days from the first touch to the close, e.g. D01: 2025-11-01 -> 2026-02-10 = 101
     days = df["days_first_touch_to_close"].to_dict()
     assert {k: v for k, v in days.items() if not pd.isna(v)} == {

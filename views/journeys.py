@@ -11,7 +11,6 @@ st.caption("For the review meeting: which sequences of channels led to wins — 
            "the journeys took.")
 
 
-
 def _url_int(name: str, default: int, low: int, high: int) -> int:
     try:
         return min(max(int(st.query_params.get(name, default)), low), high)
@@ -81,8 +80,8 @@ st.caption(f"{PATH_VIEWS[path_view].split(' (')[0]} of each closed deal's journe
            "touches in time order, repeats in a row collapsed (content > content > sales reads content > "
            "sales). Win rate = won ÷ closed deals on the path. The table's CSV has every deal's whole path.")
 st.altair_chart(charts.journey_paths(j.paths, top_n), width="stretch")
-st.dataframe(
-    j.paths, hide_index=True, width="stretch",
+common.table(
+    j.paths, "paths (most common first)",
     column_config={
         "path": st.column_config.TextColumn("Channel path", width="large"),
         "deals": st.column_config.NumberColumn("Closed deals"),
@@ -107,9 +106,12 @@ if j.stats["days_first_touch_to_close"].notna().any():
         "Days from first touch to close"), width="stretch")
 else:
     right.info("None of these deals had a touch, so there are no days from first touch to show.")
+per_outcome = j.summary["deals"].max()
 st.caption("Boxes span the middle half of the deals, the line is the median, whiskers reach the extremes; "
-           "each dot is a deal (hover for its name). Deals without a touch count as 0 touches and have no "
-           "days from first touch.")
+           "each dot is a deal (hover for its name"
+           + (f"; a random {charts.MAX_DOTS:,} of each outcome's deals, the boxes use all of them"
+              if per_outcome > charts.MAX_DOTS else "")
+           + "). Deals without a touch count as 0 touches and have no days from first touch.")
 st.dataframe(
     j.summary, hide_index=True, width="stretch",
     column_config={
@@ -134,8 +136,8 @@ if j.transitions.empty:
     st.info("None of these deals had a touch, so there is no journey to draw.")
 else:
     st.altair_chart(charts.transition_heatmap(j.transitions), width="stretch")
-    st.dataframe(
-        j.transitions, hide_index=True, width="stretch",
+    common.table(
+        j.transitions, "transitions",
         column_config={
             "from_state": "From", "to_state": "To", "transitions": "Transitions",
             "probability": st.column_config.NumberColumn("Probability", format="percent"),

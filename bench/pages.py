@@ -24,14 +24,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+# each selectbox's chosen label, as last rendered (AppTest drops it after the first run)
+_labels: dict[str, str] = {}
+
+
 def _run(at) -> float:
     for box in at.selectbox:
+        if box.proto.HasField("raw_value"):
+            _labels[box.key] = box.proto.raw_value
         # AppTest cannot map a value back through a format_func whose labels differ from the
-        # values: keep the box on its current index (what a browser sends back)
+        # values: send the label the page showed, as a browser would
         try:
             _ = box.index
         except ValueError:
-            box.select_index(box.proto.default[0] if box.proto.default else 0)
+            label = _labels.get(box.key)
+            box.select_index(box.options.index(label) if label in box.options else int(box.proto.default))
     start = time.perf_counter()
     at.run()
     elapsed = time.perf_counter() - start

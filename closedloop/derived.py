@@ -21,6 +21,7 @@ more slowly, from the source tables); tests hold both paths equal.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import time
 from datetime import UTC, datetime
@@ -41,6 +42,11 @@ TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
 _STATEMENT_END = re.compile(r";[ \t]*\n")
 
 
+def build_version() -> str:
+    """A digest of queries/derived_build.sql: tables built by another version are not used."""
+    return hashlib.sha256(db.sql_text("derived_build").encode("utf-8")).hexdigest()[:16]
+
+
 def _now() -> datetime:
     # timestamps are naive UTC throughout (queries/macros.sql's deal_touches)
     return datetime.now(UTC).replace(tzinfo=None)
@@ -58,6 +64,7 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
         "half_life_days": DEFAULT_HALF_LIFE_DAYS,
         "now": now or _now(),
         "fingerprint": fingerprint(con),
+        "build": build_version(),
     }
     for statement in _STATEMENT_END.split(text):
         body = db.strip_comments(statement).strip()
@@ -84,13 +91,16 @@ def usable(con: duckdb.DuckDBPyConnection, lookback_days: int = DEFAULT_LOOKBACK
            scope: str = DEFAULT_SCOPE) -> bool:
     """True when the derived tables answer a request with this matching exactly.
 
-    They must exist, be built for the same lookback and scope, match the source
+    They must exist, be built by this version of queries/derived_build.sql for the
+    same lookback and scope, match the source
     tables' row counts, and hold every touch up to now: a touch dated after the
     build (a scheduled event, say) would join its open deal's window later.
     """
     m = meta(con)
     if not m:
         return False
+    if m.get("build") != build_version():
+        return False  # built by another version of queries/derived_build.sql: rebuild with `refresh`
     if m.get("lookback_days") != str(int(lookback_days)) or m.get("scope") != scope:
         return False
     latest, built = m.get("latest_touch_at"), m.get("built_at")

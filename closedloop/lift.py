@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from closedloop import db, derived
@@ -21,6 +22,13 @@ DIMENSIONS: tuple[str, ...] = ("touchpoint_type", "channel", "campaign", "asset"
 SCOPES: tuple[str, ...] = ("account", "contact_roles")
 # Below this many closed deals on either side a rate is too noisy to read alone.
 SMALL_SAMPLE_DEALS = 10
+# the two-sided 95% normal quantile
+Z95 = 1.959963984540054
+COLUMNS = [
+    "key", "label", "deals_touched", "deals_touched_won", "deals_touched_lost", "deals_not_touched",
+    "deals_not_touched_won", "deals_not_touched_lost", "win_rate_touched", "win_rate_not_touched",
+    "win_rate_diff", "win_rate_diff_low95", "win_rate_diff_high95", "small_sample",
+]
 
 
 def touchpoint_lift(
@@ -53,6 +61,49 @@ def touchpoint_lift(
         df = db.run(con, "touchpoint_lift_derived", **params)
     else:
         df = db.run(con, "touchpoint_lift", **params, lookback_days=int(lookback_days), scope=scope)
-    return df.sort_values(
+    return _with_rates(df).sort_values(
         ["win_rate_diff", "key"], ascending=[False, True], na_position="last", kind="stable"
     ).reset_index(drop=True)
+
+
+def _wilson(won: np.ndarray, total: np.ndarray, sign: float) -> np.ndarray:
+    """A Wilson score bound of won / total: (x + z²/2 ± z·sqrt(x(n-x)/n + z²/4)) / (n + z²)."""
+    z = Z95
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.sqrt(won * (total - won) / np.where(total > 0, total, np.nan) + z * z / 4)
+    return (won + z * z / 2 + sign * z * spread) / (total + z * z)
+
+
+def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """The query's counts -> both win rates, their difference and Newcombe's hybrid score
+    interval (method 10: the Wilson intervals of each rate combined), which stays sensible
+    at rates of 0 or 1 and at small counts, unlike the Wald interval."""
+    tw = counts["deals_touched_won"].to_numpy(dtype=float)
+    tl = counts["deals_touched_lost"].to_numpy(dtype=float)
+    nw = counts["deals_won"].to_numpy(dtype=float) - tw
+    nl = counts["deals_lost"].to_numpy(dtype=float) - tl
+    t, n = tw + tl, nw + nl
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1 = np.where(t > 0, tw / t, np.nan)
+        p2 = np.where(n > 0, nw / n, np.nan)
+    l1, u1 = _wilson(tw, t, -1.0), _wilson(tw, t, 1.0)
+    l2, u2 = _wilson(nw, n, -1.0), _wilson(nw, n, 1.0)
+    out = pd.DataFrame(
+        {
+            "key": counts["key"],
+            "label": counts["label"],
+            "deals_touched": t.astype("int64"),
+            "deals_touched_won": tw.astype("int64"),
+            "deals_touched_lost": tl.astype("int64"),
+            "deals_not_touched": n.astype("int64"),
+            "deals_not_touched_won": nw.astype("int64"),
+            "deals_not_touched_lost": nl.astype("int64"),
+            "win_rate_touched": p1,
+            "win_rate_not_touched": p2,
+            "win_rate_diff": p1 - p2,
+            "win_rate_diff_low95": p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
+            "win_rate_diff_high95": p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+            "small_sample": (t < SMALL_SAMPLE_DEALS) | (n < SMALL_SAMPLE_DEALS),
+        }
+    )
+    return out[COLUMNS]

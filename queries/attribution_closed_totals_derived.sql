@@ -6,13 +6,7 @@ with
 
 closed as (
     select touches > 0 as touched, outcome = 'won' as won, amount_usd
-    from cl_deal
-    where outcome in ('won', 'lost')
-      and (cast($date_from as date) is null or closed_at >= cast($date_from as date))
-      and (cast($date_to as date) is null or closed_at < cast($date_to as date) + interval 1 day)
-      and ($segment is null or segment = $segment)
-      and ($region is null or region = $region)
-      and ($owner is null or owner = $owner)
+    from derived_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
 final as (

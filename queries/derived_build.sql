@@ -7,7 +7,8 @@
 -- by text ids.
 -- Parameters: $lookback_days, $half_life_days (the default half-life whose
 --   time-decay credit is stored), $now (naive UTC "now": open deals' touches
---   count up to it), $fingerprint (queries/derived_fingerprint.sql's value).
+--   count up to it), $fingerprint (queries/derived_fingerprint.sql's value),
+--   $build (a digest of this file: tables of another version are not used).
 
 -- Every key of every dimension with a small integer code (1, 2, ... in key
 -- order; a missing campaign or asset is a key too). Codes pack into integers:
@@ -210,5 +211,6 @@ from (
         ('half_life_days', cast($half_life_days as varchar)),
         ('built_at', cast(cast($now as timestamp) as varchar)),
         ('latest_touch_at', (select cast(max(occurred_at) as varchar) from touchpoints)),
-        ('fingerprint', $fingerprint)
+        ('fingerprint', $fingerprint),
+        ('build', $build)
 ) as m(key, value);

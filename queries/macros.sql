@@ -305,3 +305,16 @@ select
 from candidates
 where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
   and occurred_at <= coalesce(closed_at, timezone('UTC', current_timestamp));
+
+-- Derived tables (queries/derived_build.sql) ----------------------------------
+-- The period's closed deals from cl_deal, narrowed by the common filters:
+-- closed_at in [p_date_from, p_date_to] (inclusive dates, null = open-ended).
+create or replace temp macro derived_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner) as table
+select *
+from cl_deal
+where outcome in ('won', 'lost')
+  and (cast(p_date_from as date) is null or closed_at >= cast(p_date_from as date))
+  and (cast(p_date_to as date) is null or closed_at < cast(p_date_to as date) + interval 1 day)
+  and (p_segment is null or segment = p_segment)
+  and (p_region is null or region = p_region)
+  and (p_owner is null or owner = p_owner);

@@ -1,4 +1,4 @@
--- Question: the same as touchpoint_lift.sql (win-rate lift per key), answered
+-- Question: the same as touchpoint_lift.sql (the counts behind each key's win-rate lift), answered
 -- from the derived tables (queries/derived_build.sql) for the default
 -- matching; closedloop.lift picks this file only when they match, and tests
 -- hold both files equal. Touchpoint types, channels and campaigns come from
@@ -11,13 +11,7 @@ with
 
 deals_in_scope as (
     select deal_idx, outcome = 'won' as won, channel_mask, type_mask, campaign_mask
-    from cl_deal
-    where outcome in ('won', 'lost')
-      and closed_at >= cast($date_from as date)
-      and closed_at < cast($date_to as date) + interval 1 day
-      and ($segment is null or segment = $segment)
-      and ($region is null or region = $region)
-      and ($owner is null or owner = $owner)
+    from derived_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
 -- the dimension's codes; a touch without a campaign or asset is not a
@@ -86,11 +80,6 @@ touched as (
     select * from touched_by_pair
 ),
 
-campaigns_named as (
-    select campaign_id, name
-    from campaigns
-),
-
 totals as (
     select
         count(*) filter (where won) as deals_won,
@@ -98,67 +87,19 @@ totals as (
     from deals_in_scope
 ),
 
-counts as (
-    select
-        t.key,
-        t.deals_touched_won,
-        t.deals_touched_lost,
-        t.deals_touched_won + t.deals_touched_lost as deals_touched,
-        s.deals_won - t.deals_touched_won as deals_not_touched_won,
-        s.deals_lost - t.deals_touched_lost as deals_not_touched_lost,
-        s.deals_won + s.deals_lost - t.deals_touched_won - t.deals_touched_lost as deals_not_touched
-    from touched as t
-    cross join totals as s
-),
-
-rates as (
-    select
-        *,
-        1.959963984540054 as z,
-        deals_touched_won / nullif(deals_touched, 0) as p1,
-        deals_not_touched_won / nullif(deals_not_touched, 0) as p2
-    from counts
-),
-
--- Wilson score bounds of each rate: (x + z²/2 ± z·sqrt(x(n-x)/n + z²/4)) / (n + z²)
-wilson as (
-    select
-        *,
-        (deals_touched_won + z * z / 2
-            - z * sqrt(deals_touched_won * deals_touched_lost / nullif(deals_touched, 0) + z * z / 4))
-            / (deals_touched + z * z) as l1,
-        (deals_touched_won + z * z / 2
-            + z * sqrt(deals_touched_won * deals_touched_lost / nullif(deals_touched, 0) + z * z / 4))
-            / (deals_touched + z * z) as u1,
-        (deals_not_touched_won + z * z / 2
-            - z * sqrt(deals_not_touched_won * deals_not_touched_lost / nullif(deals_not_touched, 0) + z * z / 4))
-            / (deals_not_touched + z * z) as l2,
-        (deals_not_touched_won + z * z / 2
-            + z * sqrt(deals_not_touched_won * deals_not_touched_lost / nullif(deals_not_touched, 0) + z * z / 4))
-            / (deals_not_touched + z * z) as u2
-    from rates
-),
-
 final as (
     select
-        w.key,
-        coalesce(c.name, w.key) as label,
-        w.deals_touched,
-        w.deals_touched_won,
-        w.deals_touched_lost,
-        w.deals_not_touched,
-        w.deals_not_touched_won,
-        w.deals_not_touched_lost,
-        w.p1 as win_rate_touched,
-        w.p2 as win_rate_not_touched,
-        w.p1 - w.p2 as win_rate_diff,
-        w.p1 - w.p2 - sqrt(pow(w.p1 - w.l1, 2) + pow(w.u2 - w.p2, 2)) as win_rate_diff_low95,
-        w.p1 - w.p2 + sqrt(pow(w.u1 - w.p1, 2) + pow(w.p2 - w.l2, 2)) as win_rate_diff_high95,
-        w.deals_touched < 10 or w.deals_not_touched < 10 as small_sample
-    from wilson as w
-    left join campaigns_named as c on $dimension = 'campaign' and c.campaign_id = w.key
+        t.key,
+        coalesce(c.name, t.key) as label,
+        t.deals_touched_won,
+        t.deals_touched_lost,
+        s.deals_won,
+        s.deals_lost
+    from touched as t
+    cross join totals as s
+    left join campaigns as c on $dimension = 'campaign' and c.campaign_id = t.key
 )
 
 select *
 from final
-order by win_rate_diff desc nulls last, key
+order by key

@@ -273,3 +273,13 @@ def test_the_fingerprint_counts_the_source_rows(fixture_derived):
                       len(fixture.CONTACTS), len(fixture.LEADS), len(fixture.CAMPAIGNS)]
     assert meta["fingerprint"] == ",".join(map(str, counts))
     assert meta["lookback_days"] == "180" and meta["scope"] == "account"
+
+
+def test_tables_of_another_build_version_are_not_used(tmp_path):
+    path = fixture.build(tmp_path / "f.duckdb")
+    con = duckdb.connect(str(path))
+    derived.refresh(con)
+    assert derived.meta(con)["build"] == derived.build_version()
+    con.execute("update cl_meta set value = 'older' where key = 'build'")
+    assert not derived.usable(con)
+    con.close()

@@ -39,6 +39,8 @@ run: $(VENV)/.installed
 			exit 1; \
 		fi; \
 	fi
+	@# after an upgrade that changed queries/derived_build.sql, or writes that bypassed `import`
+	$(PY) -m closedloop refresh --db "$(CLOSEDLOOP_DB)" --if-stale
 	@echo "Serving $(CLOSEDLOOP_DB) at http://localhost:$(PORT)"
 	CLOSEDLOOP_DB="$(CLOSEDLOOP_DB)" $(PY) -m streamlit run dashboard.py --server.port $(PORT)
 

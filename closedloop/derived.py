@@ -132,6 +132,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--db", type=Path, default=None,
                    help="database file (default: $CLOSEDLOOP_DB or data/closedloop.duckdb)")
+    p.add_argument("--if-stale", action="store_true",
+                   help="rebuild only when the tables are missing or out of date (`make run` uses this)")
     p.set_defaults(func=_main)
 
 
@@ -142,6 +144,9 @@ def _main(args: argparse.Namespace) -> int:
     started = time.monotonic()
     con = db.connect(path, read_only=False)
     try:
+        if args.if_stale and usable(con):
+            print(f"The derived tables of {path} are up to date.")
+            return 0
         con.execute("begin transaction")
         try:
             refresh(con)

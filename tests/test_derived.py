@@ -283,3 +283,11 @@ def test_tables_of_another_build_version_are_not_used(tmp_path):
     con.execute("update cl_meta set value = 'older' where key = 'build'")
     assert not derived.usable(con)
     con.close()
+
+
+def test_refresh_if_stale_leaves_current_tables_alone(tmp_path, capsys):
+    path = fixture.build(tmp_path / "f.duckdb")
+    assert cli.main(["refresh", "--db", str(path), "--if-stale"]) == 0
+    assert "Rebuilt" in capsys.readouterr().out
+    assert cli.main(["refresh", "--db", str(path), "--if-stale"]) == 0
+    assert "up to date" in capsys.readouterr().out

@@ -7,18 +7,20 @@ and a plain pandas implementation, on the same seeded data, in one run, side by 
 
 For each scale it builds (once, cached under bench/data/) a seeded sample database
 (`python -m closedloop sample --deals N --seed 42 --touches-per-deal 10`: ~10 touches
-per deal, so 1M deals = ~10M touchpoints as in issue 6), the closed deals' touches
-exported for the peers (bench/peers.py), and a touchpoint CSV for the import. Then it
+per deal, so 1M deals = ~10M touchpoints as in issue 6; the sample builds the derived
+tables the engine reads, docs/performance.md), the closed deals' touches exported for
+the peers (bench/peers.py), and a touchpoint CSV for the import. Then it
 runs every workload in rounds (A B C ... A B C ...: pairwise interleaved, so a noisy
 neighbour on the shared cores hits every implementation alike), each run in a fresh
 subprocess whose peak memory (max RSS) comes from os.wait4. It writes bench/RESULTS.md:
 medians, min-max, peak memory, the ratio of each peer to our engine, the agreement
-checks (peers' first/last/linear per channel vs ours) and the issue-6 targets.
+checks (peers' first/last/linear per channel vs ours), whether each of our runs read
+(or built) the derived tables, and the issue-6 targets.
 
 Wall time of a Python workload is measured inside its subprocess around the call,
 after imports and opening the database (the first call in a fresh process: nothing
 cached but the OS page cache); our engine's workloads also report a second, warm call
-on the same connection. Sample and import are timed end to end as CLI commands.
+on the same connection. Sample, import and refresh are timed end to end as CLI commands.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ LIFT_DIMENSIONS = ("touchpoint_type", "channel", "campaign")
 WORKER_TIMEOUT = 30 * 60
 # the warm (second) call only when the first took less than this many seconds
 WARM_LIMIT = 10.0
+# the files whose change rebuilds the cached databases (`closedloop sample` builds the derived tables)
+SOURCES = ("closedloop/sample.py", "closedloop/derived.py", "queries/derived_build.sql")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -70,11 +74,14 @@ class Workload:
     scales: tuple[str, ...] | None = None
     # the workload of ours that the ratio compares with (default: the group's own)
     vs: str | None = None
-    prototype: bool = False
+    # at 1M, run once whatever --slow says (a before/after reference, not a target)
+    once_at_1m: bool = False
 
 
 WORKLOADS = [
     Workload("rules", "rule-based", "Closed Loop", "all 11 rule-based models in one query (compare_models)", ours=True),
+    Workload("rules_source", "rule-based", "Closed Loop, source tables", "the same call with the derived tables "
+             "not used (derived.usable patched to False): the source-table query", once_at_1m=True),
     Workload("pandas_rules", "rule-based", "pandas baseline", "the 10 rule-based models, groupby per deal "
              "(bench/pandas_baseline.py), reading the tables from DuckDB"),
     Workload("ca_heuristics", "rule-based", "ChannelAttribution", "first/last/linear incl. building its path table "
@@ -97,20 +104,12 @@ WORKLOADS = [
              ours=True, cli=True),
     Workload("import", "import", "Closed Loop", "`closedloop import --mapping canonical touchpoints.csv` into the "
              "database without its touchpoints, end to end", ours=True, cli=True),
-    # the proposed engine change, prototyped in bench/prototypes/materialized.py (same figures)
-    Workload("proto_build", "materialize", "prototype", "build cl_deal + cl_touch (positions, enum keys) once, "
-             "as an import would", prototype=True),
-    Workload("proto_rules", "rule-based", "prototype", "all 11 rule-based models from cl_touch", prototype=True),
-    Workload("proto_markov1", "markov order 1", "prototype", "exact, integer states, sparse solve",
-             prototype=True),
-    Workload("proto_markov3", "markov order 3", "prototype", "exact, integer states, sparse solve",
-             prototype=True),
-    Workload("proto_shapley16", "shapley", "prototype", "exact, bitmask coalitions, 16 keys (touchpoint_type)",
-             prototype=True, vs="shapley16"),
-    Workload("proto_lift", "lift", "prototype", "touched won/lost counts by type, channel, campaign",
-             prototype=True),
+    Workload("refresh", "derived tables", "Closed Loop", "`closedloop refresh --db <copy of the database>`: "
+             "rebuild cl_deal, cl_touch, cl_key, cl_meta, end to end", ours=True, cli=True),
 ]
 BY_KEY = {w.key: w for w in WORKLOADS}
+# the workloads that call our engine on the scale's database (in the worker)
+ENGINE = ("rules", "rules_source", "markov1", "markov3", "shapley", "shapley16", "lift")
 
 
 def _engine_filters() -> dict:
@@ -121,25 +120,19 @@ def _setup(key: str, ctx: dict):
     """Untimed preparation inside the worker; returns the state the timed call uses."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(BENCH))
-    if key in ("rules", "markov1", "markov3", "shapley", "shapley16", "lift", "pandas_rules"):
+    if key in ENGINE or key == "pandas_rules":
         import pandas_baseline  # noqa: F401
 
         import closedloop.attribution  # noqa: F401
         import closedloop.lift  # noqa: F401
-        from closedloop import db
+        from closedloop import db, derived
 
-        return {"con": db.connect(ctx["db"])}
-    if key.startswith("proto_"):
-        sys.path.insert(0, str(BENCH / "prototypes"))
-        import duckdb
-        import materialized  # noqa: F401
-        import scipy.sparse.linalg  # noqa: F401
-
-        if key == "proto_build":
-            target = Path(ctx["proto"] + ".build")
-            shutil.copyfile(ctx["db"], target)
-            return {"con": duckdb.connect(str(target)), "target": target}
-        return {"con": duckdb.connect(ctx["proto"], read_only=True)}
+        state = {"con": db.connect(ctx["db"])}
+        if key == "rules_source":
+            # the engine asks derived.usable (through the module) before reading the derived tables
+            state["usable"] = derived.usable
+            derived.usable = lambda *args, **kwargs: False
+        return state
     import peers
 
     if key.startswith("ca_"):
@@ -161,7 +154,7 @@ def _rule_models() -> list[str]:
 
 def _run(key: str, state: dict):
     """The timed work. Returns a JSON-able summary for the checks."""
-    if key == "rules":
+    if key in ("rules", "rules_source"):
         from closedloop.attribution import compare_models
 
         df = compare_models(state["con"], by="channel", measure="wins", models=_rule_models(), **_engine_filters())
@@ -192,24 +185,6 @@ def _run(key: str, state: dict):
         rows = [len(touchpoint_lift(state["con"], *LIFT_DATES, dimension=d, lookback_days=LOOKBACK))
                 for d in LIFT_DIMENSIONS]
         return {"rows": rows}
-    if key.startswith("proto_"):
-        import materialized as mat
-
-        con = state["con"]
-        if key == "proto_build":
-            mat.build(con, LOOKBACK)
-            return {}
-        if key == "proto_rules":
-            # the placeholder custom model too, as the engine's query computes it
-            return {"rows": len(mat.rule_rollup(con, custom=(0, 0, 0, 0, 1)))}
-        if key in ("proto_markov1", "proto_markov3"):
-            df = mat.removal_effects(mat.markov_transitions(con, 1 if key == "proto_markov1" else 3))
-            return {"removal_share": dict(zip(df["channel"], df["share"], strict=True))}
-        if key == "proto_shapley16":
-            df = mat.shapley_values(mat.shapley_coalitions(con, "touchpoint_type"))
-            return {"share": dict(zip(df["channel"], df["share"], strict=True)), "keys": len(df)}
-        if key == "proto_lift":
-            return {"rows": [len(mat.lift_counts(con, d)) for d in ("touchpoint_type", "channel", "campaign_id")]}
     import peers
 
     if key == "ca_heuristics":
@@ -251,15 +226,22 @@ def worker(key: str, ctx: dict, out: Path, check: bool) -> None:
     summary = _run(key, state)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     result = {"wall": wall, "cpu": cpu, "summary": summary}
-    w = BY_KEY[key]
-    if (w.impl == "Closed Loop" or w.prototype) and key != "proto_build" and wall < WARM_LIMIT:
+    if key in ENGINE and wall < WARM_LIMIT:
         t0 = time.perf_counter()
         _run(key, state)
         result["warm"] = time.perf_counter() - t0
-    if key == "proto_build":
-        state["con"].close()
-        state["target"].unlink(missing_ok=True)
-        Path(str(state["target"]) + ".wal").unlink(missing_ok=True)
+    if key in ENGINE:
+        from closedloop import derived
+
+        # after the timed calls (it counts the source tables' rows): what the engine's own check
+        # answered for this matching, i.e. whether the calls read the derived tables
+        summary["derived"] = bool(derived.usable(state["con"]))
+        if key == "lift":
+            # lift by channel or type also needs their codes to fit cl_deal's bit sets
+            summary["derived"] &= all(derived.codes_fit(state["con"], d) for d in LIFT_DIMENSIONS)
+        if "usable" in state:
+            # rules_source: whether the tables were there to read, had the check not been patched
+            summary["derived_available"] = bool(state["usable"](state["con"]))
     if check and key == "rules":
         result["reference"] = _reference(state["con"])
     out.write_text(json.dumps(result, default=float))
@@ -343,14 +325,17 @@ def _log(msg: str) -> None:
 
 
 def prepare(scale: str, rebuild: bool) -> dict:
-    """The cached inputs of a scale: database, peers' export, import CSV and base, prototype database."""
+    """The cached inputs of a scale: database (with its derived tables), peers' export, import CSV and base."""
     DATA.mkdir(parents=True, exist_ok=True)
     n = SCALES[scale]
     dbp = DATA / f"deals_{scale}.duckdb"
     meta = DATA / f"deals_{scale}.json"
-    # the generator's own source is part of the key: a changed sample means new data
-    generator = hashlib.sha256((ROOT / "closedloop" / "sample.py").read_bytes()).hexdigest()[:16]
-    want = {"deals": n, "seed": SEED, "touches_per_deal": TOUCHES_PER_DEAL, "generator": generator}
+    # the generator's and the derived tables' sources are part of the key: a changed sample means
+    # new data, a changed build new derived tables (the sample builds them)
+    digest = hashlib.sha256()
+    for source in SOURCES:
+        digest.update((ROOT / source).read_bytes())
+    want = {"deals": n, "seed": SEED, "touches_per_deal": TOUCHES_PER_DEAL, "sources": digest.hexdigest()[:16]}
     if rebuild or not dbp.exists() or not meta.exists() or json.loads(meta.read_text()) != want:
         _log(f"{scale}: generating the sample database ({n:,} deals)")
         for stale in DATA.glob(f"*_{scale}.*"):
@@ -363,7 +348,7 @@ def prepare(scale: str, rebuild: bool) -> dict:
         )
         meta.write_text(json.dumps(want))
         _log(f"{scale}: generated in {time.perf_counter() - t0:.0f} s")
-    for p in (str(BENCH), str(ROOT), str(BENCH / "prototypes")):
+    for p in (str(BENCH), str(ROOT)):
         if p not in sys.path:
             sys.path.insert(0, p)
     import duckdb
@@ -396,22 +381,6 @@ def prepare(scale: str, rebuild: bool) -> dict:
         finally:
             con.close()
         _log(f"{scale}: wrote {csv.name} ({csv.stat().st_size / 1e6:.0f} MB) and {base.name}")
-    proto = DATA / f"proto_{scale}.duckdb"
-    proto_meta = DATA / f"proto_{scale}.json"
-    proto_key = hashlib.sha256((BENCH / "prototypes" / "materialized.py").read_bytes()).hexdigest()[:16]
-    if not proto.exists() or not proto_meta.exists() or proto_meta.read_text() != proto_key:
-        import materialized
-
-        tmp = DATA / f"proto_{scale}.duckdb.tmp"
-        shutil.copyfile(dbp, tmp)
-        con = duckdb.connect(str(tmp))
-        try:
-            materialized.build(con, LOOKBACK)
-        finally:
-            con.close()
-        os.replace(tmp, proto)
-        proto_meta.write_text(proto_key)
-        _log(f"{scale}: built the prototype's materialized tables ({proto.name})")
     with open(csv, "rb") as f:
         csv_rows = sum(1 for _ in f) - 1
     con = duckdb.connect(str(dbp), read_only=True)
@@ -424,18 +393,44 @@ def prepare(scale: str, rebuild: bool) -> dict:
     finally:
         con.close()
     counts["csv rows"] = csv_rows
-    return {"db": str(dbp), "journeys": str(journeys), "csv": str(csv), "base": str(base), "proto": str(proto),
-            "deals": n, "counts": counts, "db_mb": dbp.stat().st_size / 1e6}
+    derived_ok = _derived_usable(dbp)
+    if not derived_ok:
+        _log(f"{scale}: WARNING: {dbp.name} has no usable derived tables; our engine will read the source tables")
+    return {"db": str(dbp), "journeys": str(journeys), "csv": str(csv), "base": str(base),
+            "deals": n, "counts": counts, "db_mb": dbp.stat().st_size / 1e6, "derived": derived_ok}
+
+
+def _derived_usable(path: Path) -> bool:
+    """Whether the database's derived tables answer the default matching (closedloop.derived.usable)."""
+    from closedloop import db, derived
+
+    con = db.connect(path)
+    try:
+        return bool(derived.usable(con))
+    finally:
+        con.close()
+
+
+def _built(run: Run, target: Path) -> Run:
+    """After a CLI run that builds the derived tables: record (untimed) whether they are usable."""
+    if run.code == 0:
+        run.result = {"summary": {"derived": _derived_usable(target)}}
+    return run
 
 
 def run_once(w: Workload, ctx: dict, check: bool) -> Run:
     if w.key == "sample":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
             target = Path(tmp) / "sample.duckdb"
-            return _spawn(
+            return _built(_spawn(
                 [_python(), "-m", "closedloop", "sample", "--deals", str(ctx["deals"]), "--seed", str(SEED),
                  "--db", str(target), "--force", "--quiet"]
-            )
+            ), target)
+    if w.key == "refresh":
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            target = Path(tmp) / "refresh.duckdb"
+            shutil.copyfile(ctx["db"], target)
+            return _built(_spawn([_python(), "-m", "closedloop", "refresh", "--db", str(target)]), target)
     if w.key == "import":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
             target = Path(tmp) / "import.duckdb"
@@ -457,7 +452,7 @@ def run_once(w: Workload, ctx: dict, check: bool) -> Run:
                 if imported != ctx["counts"]["csv rows"]:
                     run.code = 1
                     run.stderr = f"imported {imported} rows of {ctx['counts']['csv rows']}"
-            return run
+            return _built(run, target)
     fd, name = tempfile.mkstemp(dir=DATA, suffix=".json")
     os.close(fd)
     out = Path(name)
@@ -486,8 +481,9 @@ def bench_scale(scale: str, keys: list[str], repeats: int, rebuild: bool, slow: 
             w = BY_KEY[k]
             if runs[k].error or (w.scales and scale not in w.scales):
                 continue
-            if r > 0 and SCALES[scale] >= 1_000_000 and runs[k].walls and runs[k].walls[0] > slow:
-                # at 1M a slow workload runs once, so the whole run fits well under an hour
+            if r > 0 and SCALES[scale] >= 1_000_000 and runs[k].walls and (w.once_at_1m or runs[k].walls[0] > slow):
+                # at 1M a slow workload (and a reference like rules_source) runs once, so the whole
+                # run fits well under an hour
                 continue
             run = run_once(w, ctx, check=(r == 0))
             if run.code != 0:
@@ -639,6 +635,20 @@ def _median(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
+def _derived(w: Workload, s: Runs) -> str:
+    """The table's "derived tables" cell: did our run read (or build) them?"""
+    d = (s.summary or {}).get("derived")
+    if d is None:
+        return "—"
+    if w.cli:
+        return "built" if d else "**NOT built**"
+    if d:
+        return "read"
+    if (s.summary or {}).get("derived_available"):
+        return "bypassed"
+    return "**not read**"
+
+
 def report(results: dict, meta: dict) -> str:
     m = _machine()
     lines = [
@@ -673,8 +683,8 @@ def report(results: dict, meta: dict) -> str:
             f"(2 cores: above 2 means other work was queued).",
             "",
             "| group | implementation | what | wall (median) | min – max | CPU | warm | peak memory | "
-            "ratio to ours | runs |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+            "ratio to ours | derived tables | runs |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
         ]
         order = sorted(runs, key=lambda k: ([w.group for w in WORKLOADS].index(BY_KEY[k].group),
                                             [w.key for w in WORKLOADS].index(k)))
@@ -682,7 +692,7 @@ def report(results: dict, meta: dict) -> str:
             s, w = runs[k], BY_KEY[k]
             impl = f"**{w.impl}**" if w.ours else w.impl
             if s.error:
-                lines.append(f"| {w.group} | {impl} | {w.what} | not measured: {s.error} | | | | | | 0 |")
+                lines.append(f"| {w.group} | {impl} | {w.what} | not measured: {s.error} | | | | | | | 0 |")
                 continue
             if not s.walls:
                 continue
@@ -696,7 +706,7 @@ def report(results: dict, meta: dict) -> str:
                 f"| {w.group} | {impl} | {w.what} | {_fmt_s(med)} s | {_fmt_s(min(s.walls))} – "
                 f"{_fmt_s(max(s.walls))} | {_fmt_s(_median(s.cpus))} s | "
                 f"{_fmt_s(warm) + ' s' if warm is not None else '—'} | {_fmt_mb(max(s.rss))} | {ratio} | "
-                f"{len(s.walls)} |"
+                f"{_derived(w, s)} | {len(s.walls)} |"
             )
         rows = checks(runs)
         if rows:
@@ -712,21 +722,16 @@ def report(results: dict, meta: dict) -> str:
     big = "1m" if "1m" in results else max(results, key=lambda s: SCALES[s])
     ctx, runs = results[big]
     lines += [f"## Issue 6 targets at {big}", "",
-              "Cold = the first call in a fresh process (the table's wall); warm = the same call again. The "
-              "prototype column is the proposed engine change (bench/prototypes/, same figures).", "",
-              "| target | ours: wall (warm) | peak memory | holds? | prototype: wall (warm) |",
-              "|---|---:|---:|---|---:|"]
+              "Cold = the first call in a fresh process (the table's wall); warm = the same call again. Derived "
+              "tables: whether the run read them (the queries) or left them usable (sample, import), per "
+              "closedloop.derived.usable after the run.", "",
+              "| target | wall (warm) | peak memory | holds? | derived tables |",
+              "|---|---:|---:|---|---|"]
     for key, secs, mb, label in TARGETS:
         s = runs.get(key)
-        proto_key = {"rules": "proto_rules", "markov1": "proto_markov1", "markov3": "proto_markov3",
-                     "shapley16": "proto_shapley16", "lift": "proto_lift"}.get(key)
-        ps = runs.get(proto_key) if proto_key else None
-        proto = "—"
-        if ps and ps.walls:
-            proto = f"{_fmt_s(statistics.median(ps.walls))} s ({_fmt_s(_median(ps.warms))} s), {_fmt_mb(max(ps.rss))}"
         if not s or not s.walls:
             why = f": {s.error}" if s and s.error else ""
-            lines.append(f"| {label} | not measured{why} | — | — | {proto} |")
+            lines.append(f"| {label} | not measured{why} | — | — | — |")
             continue
         med, peak = statistics.median(s.walls), max(s.rss)
         holds = med <= secs and (mb is None or peak <= mb)
@@ -734,7 +739,24 @@ def report(results: dict, meta: dict) -> str:
             x for x in (f"{med / secs:.1f}× the time" if med > secs else "",
                         f"{peak / mb:.1f}× the memory" if mb and peak > mb else "") if x)
         warm = f" ({_fmt_s(_median(s.warms))} s)" if s.warms else ""
-        lines.append(f"| {label} | {_fmt_s(med)} s{warm} | {_fmt_mb(peak)} | {how} | {proto} |")
+        lines.append(f"| {label} | {_fmt_s(med)} s{warm} | {_fmt_mb(peak)} | {how} | {_derived(BY_KEY[key], s)} |")
+    notes = []
+    before, after = runs.get("rules_source"), runs.get("rules")
+    if before and before.walls:
+        line = (f"- Rule-based from the source tables (`rules_source`, derived tables bypassed): "
+                f"{_fmt_s(statistics.median(before.walls))} s, {_fmt_mb(max(before.rss))}")
+        if after and after.walls:
+            line += (f"; from the derived tables {_fmt_s(statistics.median(after.walls))} s, "
+                     f"{_fmt_mb(max(after.rss))} "
+                     f"(the source tables take {statistics.median(before.walls) / statistics.median(after.walls):.2g}× "
+                     "the derived tables' time)")
+        notes.append(line + ".")
+    ref = runs.get("refresh")
+    if ref and ref.walls:
+        notes.append(f"- Rebuilding the derived tables (`closedloop refresh`, also part of every sample and import "
+                     f"above): {_fmt_s(statistics.median(ref.walls))} s, {_fmt_mb(max(ref.rss))}.")
+    if notes:
+        lines += [""] + notes
     if big != "1m":
         lines += ["", "(The targets are for 1,000,000 deals; this run did not include that scale.)"]
     lines.append("")
@@ -776,7 +798,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown workload(s) {', '.join(unknown)}; use {', '.join(BY_KEY)}")
     keys = [k for k in keys if k not in skip]
-    # run (and report) group by group: our engine, then the prototype and the peers of the same work
+    # run (and report) group by group: our engine, then the other implementations of the same work
     groups = list(dict.fromkeys(w.group for w in WORKLOADS))
     position = [w.key for w in WORKLOADS]
     keys.sort(key=lambda k: (groups.index(BY_KEY[k].group), position.index(k)))
@@ -817,7 +839,9 @@ def rerender(raw_path: Path, out: Path, minutes: float | None = None) -> None:
     if minutes is not None:
         meta["minutes"] = minutes
     meta.setdefault("minutes", sum(v["ctx"].get("minutes", 0) for v in scales.values()))
-    results = {s: (v["ctx"], {k: Runs(**r) for k, r in v["runs"].items()}) for s, v in scales.items()}
+    # workloads this version no longer has (an older run's) are left out
+    results = {s: (v["ctx"], {k: Runs(**r) for k, r in v["runs"].items() if k in BY_KEY})
+               for s, v in scales.items()}
     out.write_text(report(results, meta))
 
 

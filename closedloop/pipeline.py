@@ -127,6 +127,10 @@ def pipeline(
     all_usd = totals["pipeline_usd"].sum()
     totals["share_of_pipeline"] = totals["pipeline_usd"] / all_usd if all_usd else 0.0
 
+    # campaigns and channels from one pass over the period's touches
+    keys = db.run(con, "pipeline_by_campaign", **p)
+    by_key = {dim: keys[keys["dimension"] == dim].drop(columns="dimension").reset_index(drop=True)
+              for dim in ("campaign", "channel")}
     return Pipeline(
         definition=definition,
         window_days=int(window_days),
@@ -134,6 +138,6 @@ def pipeline(
         by_period=long,
         table=table,
         totals=totals,
-        by_campaign=db.run(con, "pipeline_by_campaign", **p, by="campaign"),
-        by_channel=db.run(con, "pipeline_by_campaign", **p, by="channel"),
+        by_campaign=by_key["campaign"],
+        by_channel=by_key["channel"],
     )

@@ -1,6 +1,7 @@
--- Question: for each campaign (or channel), how much of the pipeline created in
--- the period did it source, how much did it influence, how many of those deals
--- were won, and what did each won deal cost?
+-- Question: for each campaign and for each channel (dimension 'campaign' or
+-- 'channel'), how much of the pipeline created in the period did it source, how
+-- much did it influence, how many of those deals were won, and what did each won
+-- deal cost? Both dimensions come from one pass over the period's touches.
 -- A deal counts in full for every campaign / channel whose marketing touch is in
 -- its window, so the rows add up to more than the pipeline. The campaign's role
 -- follows the chosen definition (see pipeline_by_period.sql):
@@ -14,8 +15,7 @@
 -- cost of the campaigns of that channel) ÷ won deals it sourced or influenced.
 -- Parameters: $date_from, $date_to (dates, inclusive, on the deal's created_at),
 --   $segment, $region, $owner (deal owner; null = all), $lookback_days, $scope,
---   $definition ('first_touch', 'window', 'lead_source'), $window_days,
---   $by ('campaign' or 'channel', from this fixed list).
+--   $definition ('first_touch', 'window', 'lead_source'), $window_days.
 with
 
 created as (
@@ -27,13 +27,13 @@ created as (
 
 touches as (
     select
-        t.*,
-        c.created_at,
-        case
-            when $by = 'campaign' then coalesce(t.campaign_id, '(no campaign)')
-            when $by = 'channel' then t.channel
-            else error('by must be one of campaign, channel')
-        end as key
+        t.deal_id,
+        t.touchpoint_id,
+        t.occurred_at,
+        t.team,
+        coalesce(t.campaign_id, '(no campaign)') as campaign_key,
+        t.channel,
+        c.created_at
     from deal_touches_of((select list(deal_id) from created), $lookback_days, $scope) as t
     join created as c on c.deal_id = t.deal_id
 ),
@@ -42,7 +42,8 @@ first_touch as (
     select
         deal_id,
         first(team order by occurred_at, touchpoint_id) as team,
-        first(key order by occurred_at, touchpoint_id) as key
+        first(campaign_key order by occurred_at, touchpoint_id) as campaign_key,
+        first(channel order by occurred_at, touchpoint_id) as channel_key
     from touches
     group by deal_id
 ),
@@ -63,58 +64,77 @@ lead_source as (
     join leads_with_account as l
         on l.account_id = c.account_id
        and l.created_at <= c.created_at
+    -- only the lead_source definition reads it: the planner drops the join otherwise
+    where $definition = 'lead_source'
     group by c.deal_id
 ),
 
--- every (deal, key) a campaign / channel sourced
-sourced as (
-    select deal_id, key
-    from first_touch
-    where $definition = 'first_touch' and team = 'marketing'
-    union
-    select deal_id, key
+-- every (deal, dimension, key) with a marketing touch in the deal's window, and
+-- whether one of those touches was in the N days up to the deal's creation
+touched as (
+    select
+        deal_id,
+        case when grouping(channel) = 1 then 'campaign' else 'channel' end as dimension,
+        -- the set's key: the other column is null there
+        coalesce(campaign_key, channel) as key,
+        bool_or(
+            occurred_at >= created_at - to_days(cast($window_days as integer))
+            and occurred_at <= created_at
+        ) as near_creation
     from touches
-    where $definition = 'window'
-      and team = 'marketing'
-      and occurred_at >= created_at - to_days(cast($window_days as integer))
-      and occurred_at <= created_at
-    union
-    select deal_id, case when $by = 'campaign' then campaign_key else source_channel end
-    from lead_source
-    where $definition = 'lead_source' and source_channel not in ('sales', 'outbound')
+    where team = 'marketing'
+    group by grouping sets ((deal_id, campaign_key), (deal_id, channel))
 ),
 
-touched as (
-    select distinct deal_id, key from touches where team = 'marketing'
+-- the (deal, dimension, key) that sourced a deal under first_touch or lead_source
+sources as (
+    select deal_id, 'campaign' as dimension, campaign_key as key
+    from first_touch
+    where $definition = 'first_touch' and team = 'marketing'
+    union all
+    select deal_id, 'channel', channel_key
+    from first_touch
+    where $definition = 'first_touch' and team = 'marketing'
+    union all
+    select deal_id, 'campaign', campaign_key
+    from lead_source
+    where $definition = 'lead_source' and source_channel not in ('sales', 'outbound')
+    union all
+    select deal_id, 'channel', source_channel
+    from lead_source
+    where $definition = 'lead_source' and source_channel not in ('sales', 'outbound')
 ),
 
 roles as (
     select
         coalesce(s.deal_id, t.deal_id) as deal_id,
+        coalesce(s.dimension, t.dimension) as dimension,
         coalesce(s.key, t.key) as key,
         case
             when $definition not in ('first_touch', 'window', 'lead_source')
                 then error('definition must be one of first_touch, window, lead_source')
             when s.deal_id is not null then 'sourced'
+            -- window: a marketing touch in the N days up to the deal's creation
+            when $definition = 'window' and t.near_creation then 'sourced'
             else 'influenced'
         end as role
-    from sourced as s
-    full join touched as t on t.deal_id = s.deal_id and t.key = s.key
+    from touched as t
+    full join sources as s on s.deal_id = t.deal_id and s.dimension = t.dimension and s.key = t.key
 ),
 
 costs as (
-    select campaign_id as key, name, cost as cost_usd
+    select 'campaign' as dimension, campaign_id as key, name, cost as cost_usd
     from campaigns
-    where $by = 'campaign'
     union all
-    select channel, null, sum(cost)
+    select 'channel', channel, null, sum(cost)
     from campaigns
-    where $by = 'channel' and channel is not null
+    where channel is not null
     group by channel
 ),
 
 per_key as (
     select
+        r.dimension,
         r.key,
         count(*) filter (where r.role = 'sourced') as deals_sourced,
         coalesce(sum(c.amount) filter (where r.role = 'sourced'), 0) as sourced_pipeline_usd,
@@ -126,11 +146,12 @@ per_key as (
         coalesce(sum(c.amount) filter (where c.outcome = 'won'), 0) as won_usd
     from roles as r
     join created as c on c.deal_id = r.deal_id
-    group by r.key
+    group by r.dimension, r.key
 ),
 
 final as (
     select
+        p.dimension,
         p.key,
         coalesce(k.name, p.key) as name,
         p.deals_sourced,
@@ -144,8 +165,8 @@ final as (
         k.cost_usd,
         k.cost_usd / nullif(p.won_deals, 0) as cost_per_won_deal_usd
     from per_key as p
-    left join costs as k on k.key = p.key
+    left join costs as k on k.dimension = p.dimension and k.key = p.key
 )
 
 select * from final
-order by pipeline_usd desc, key
+order by dimension, pipeline_usd desc, key

@@ -65,6 +65,8 @@ lead_source as (
     join leads_with_account as l
         on l.account_id = c.account_id
        and l.created_at <= c.created_at
+    -- only the lead_source definition reads it: the planner drops the join otherwise
+    where $definition = 'lead_source'
     group by c.deal_id
 ),
 

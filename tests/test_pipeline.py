@@ -87,8 +87,10 @@ def test_pipeline_by_period_filters_and_bad_choices(con):
 
 
 def campaigns(con, definition: str, by: str = "campaign", window_days: int = 90):
-    return db.run(con, "pipeline_by_campaign", **Q1.params(), definition=definition,
-                  window_days=window_days, by=by).set_index("key")
+    # one query holds both dimensions
+    df = db.run(con, "pipeline_by_campaign", **Q1.params(), definition=definition, window_days=window_days)
+    assert set(df["dimension"]) == {"campaign", "channel"}
+    return df[df["dimension"] == by].drop(columns="dimension").set_index("key")
 
 
 def test_pipeline_by_campaign_first_touch(con):
@@ -122,8 +124,8 @@ def test_pipeline_by_channel(con):
     assert df.loc["paid_search", ["sourced_pipeline_usd", "cost_usd"]].tolist() == [150_000, 12_000]
     assert df.loc["content", ["influenced_pipeline_usd", "won_deals"]].tolist() == [162_000, 3]
     assert "sales" not in df.index  # sales touches are not marketing channels
-    with pytest.raises(Exception, match="by must be one of"):
-        campaigns(con, "first_touch", by="asset")
+    with pytest.raises(Exception, match="definition must be one of"):
+        campaigns(con, "last_touch")
 
 
 def test_deal_created_range_and_filter_options(con):

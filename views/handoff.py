@@ -75,8 +75,8 @@ else:
                "Cost per lead = the campaign's cost ÷ every lead that campaign produced (all time). "
                + (f"{k['never_followed_up_without_cost']:,} of them have no campaign cost, so no figure."
                   if k["never_followed_up_without_cost"] else ""))
-    st.dataframe(
-        h.never, hide_index=True, width="stretch",
+    common.table(
+        h.never, "leads never followed up",
         column_config={
             "lead_id": "Lead ID", "account_name": "Account", "owner": "Lead owner",
             "source_channel": "Source channel", "campaign_id": None, "campaign_name": "Campaign",
@@ -116,8 +116,8 @@ for tab, df, title, key, codes in ((by_source, h.funnel_by_source, "source chann
         common.download(df, f"lead_funnel_by_{key}_{f.date_from}_{f.date_to}.csv")
 
 with st.expander("Every lead of the period, with its follow-up time"):
-    st.dataframe(
-        h.leads, hide_index=True, width="stretch",
+    common.table(
+        h.leads, "leads",
         column_config={
             "lead_id": "Lead ID", "account_name": "Account", "owner": "Lead owner",
             "source_channel": "Source channel", "campaign_id": None, "campaign_name": "Campaign",

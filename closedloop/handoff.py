@@ -112,8 +112,10 @@ def handoff(con: duckdb.DuckDBPyConnection, f: Filters, sla_hours: float = DEFAU
          "owner": f.owner}
     leads = db.run(con, "lead_follow_up", **p, sla_hours=float(sla_hours))
     never = db.run(con, "leads_never_followed_up", **p)
-    by_source = db.run(con, "lead_funnel", **p, by="source_channel")
-    by_owner = db.run(con, "lead_funnel", **p, by="owner")
+    # both groupings from one pass over the period's leads
+    funnel = db.run(con, "lead_funnel", **p)
+    by_source, by_owner = (funnel[funnel["dimension"] == dim].drop(columns="dimension").reset_index(drop=True)
+                           for dim in ("source_channel", "owner"))
 
     assigned = leads[leads["assigned"]]
     followed = assigned[assigned["followed_up"]]

@@ -1,12 +1,12 @@
 -- Question: of the leads created in the period, how many became MQLs, were
 -- accepted by sales, turned into an opportunity and were won — by source
--- channel or by lead owner?
+-- channel and by lead owner (dimension 'source_channel' or 'owner'), both from
+-- one pass?
 -- The funnel is nested: each stage counts leads that reached it and every
 -- earlier stage. Opportunity = a deal on the lead's account created at or
 -- after the lead's creation; won = such a deal was won.
 -- Parameters: $date_from, $date_to (dates, inclusive, on the lead's created_at),
---   $segment, $region (of the lead's account), $owner (the lead's owner; null = all),
---   $by ('source_channel' or 'owner': the grouping, from this fixed list).
+--   $segment, $region (of the lead's account), $owner (the lead's owner; null = all).
 with
 
 leads_in_period as (
@@ -47,11 +47,8 @@ opportunities as (
 
 staged as (
     select
-        case
-            when $by = 'source_channel' then coalesce(f.source_channel, '(unknown)')
-            when $by = 'owner' then coalesce(f.owner, '(unassigned)')
-            else error('by must be one of source_channel, owner')
-        end as group_key,
+        coalesce(f.source_channel, '(unknown)') as source_key,
+        coalesce(f.owner, '(unassigned)') as owner_key,
         f.mql_at is not null as is_mql,
         f.mql_at is not null and f.accepted_at is not null as is_accepted,
         f.mql_at is not null and f.accepted_at is not null and o.has_opportunity as is_opportunity,
@@ -62,7 +59,9 @@ staged as (
 
 final as (
     select
-        group_key,
+        case when grouping(owner_key) = 1 then 'source_channel' else 'owner' end as dimension,
+        -- the set's key: the other one is null there
+        coalesce(source_key, owner_key) as group_key,
         count(*) as leads,
         count(*) filter (where is_mql) as mqls,
         count(*) filter (where is_accepted) as accepted,
@@ -78,8 +77,8 @@ final as (
             as mql_to_opportunity,
         count(*) filter (where is_won) / nullif(count(*) filter (where is_mql), 0) as mql_to_won
     from staged
-    group by group_key
+    group by grouping sets ((source_key), (owner_key))
 )
 
 select * from final
-order by mqls desc, won desc, group_key
+order by dimension desc, mqls desc, won desc, group_key

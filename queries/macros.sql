@@ -270,9 +270,10 @@ where outcome in ('won', 'lost')
 -- Dashboard pages (issue 6) ----------------------------------------------------
 -- deal_touches for a given set of deals only: p_deal_ids is a list of deal ids,
 -- e.g. (select list(deal_id) from closed). Same rule and columns as
--- deal_touches, but only these deals are joined to the touchpoints: the
--- optimizer can't push a caller's "deal_id in (...)" through deal_touches'
--- union, so a quarter's deals paid for joining every deal (11M rows at 1M deals).
+-- deal_touches, plus the deal's deal_created_at, but only these deals are
+-- joined to the touchpoints: the optimizer can't push a caller's
+-- "deal_id in (...)" through deal_touches' union, so a quarter's deals paid for
+-- joining every deal (11M rows at 1M deals).
 create or replace temp macro deal_touches_of(p_deal_ids, p_lookback_days, p_scope) as table
 with picked as (
     select deal_id, account_id, created_at, closed_at
@@ -301,7 +302,9 @@ select
     channel,
     touchpoint_type,
     campaign_id,
-    asset
+    asset,
+    -- the deal's creation, which callers would otherwise join the deals again for
+    created_at as deal_created_at
 from candidates
 where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
   and occurred_at <= coalesce(closed_at, timezone('UTC', current_timestamp));

@@ -33,9 +33,8 @@ touches as (
         t.team,
         coalesce(t.campaign_id, '(no campaign)') as campaign_key,
         t.channel,
-        c.created_at
+        t.deal_created_at as created_at
     from deal_touches_of((select list(deal_id) from created), $lookback_days, $scope) as t
-    join created as c on c.deal_id = t.deal_id
 ),
 
 first_touch as (

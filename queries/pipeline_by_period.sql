@@ -28,9 +28,8 @@ created as (
 ),
 
 touches as (
-    select t.*, c.created_at
+    select t.* rename (deal_created_at as created_at)
     from deal_touches_of((select list(deal_id) from created), $lookback_days, $scope) as t
-    join created as c on c.deal_id = t.deal_id
 ),
 
 touch_summary as (

@@ -68,7 +68,16 @@ class Mapped:
 
 
 def _cell(col: str) -> str:
-    return f"nullif(trim({col}), '')"
+    """The cell without surrounding spaces, empty as null: nullif(trim(cell), '').
+
+    trim() copies every value; on pure ASCII (byte length = character length) it only removes
+    ' ', so a value that neither starts nor ends with one is used as it is (about a third of
+    the mapping's time on a 10M-row file). Anything else, non-ASCII included, is trimmed.
+    """
+    return (
+        f"(case when strlen({col}) = length({col}) and not ({col} like ' %' or {col} like '% ') "
+        f"then nullif({col}, '') else nullif(trim({col}), '') end)"
+    )
 
 
 def map_source(

@@ -253,58 +253,66 @@ class Run:
         total = len(self.staged) or 1
         for fi, staged in enumerate(self.staged):
             self.progress(0.5 + 0.05 * fi / total, f"Mapping {staged.file}")
-            source = self._choose(staged)
-            if source is None:
-                continue
-            self.matched[fi] = source
-            if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
-                self.file_problems.append(
+            try:
+                self._map_file(fi, staged)
+            finally:
+                # the mapped tables hold every value the checks and the write read: the text copy
+                # of the file goes now, not at close() (at 10M rows it is over a GB)
+                self._drop(staged.table, f"{staged.table}_raw")
+
+    def _map_file(self, fi: int, staged: StagedTable) -> None:
+        source = self._choose(staged)
+        if source is None:
+            return
+        self.matched[fi] = source
+        if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
+            self.file_problems.append(
+                Problem(
+                    "error",
+                    staged.file,
+                    None,
+                    None,
+                    None,
+                    "the file has a header but no data rows",
+                    "Export it again with its rows, or leave it out.",
+                    source.table,
+                )
+            )
+            return
+        for src in [source, *self.mapping.companions(source)]:
+            name = f"{self.prefix}_m{len(self.mapped)}"
+            if name not in self.temp_tables:  # dropped by close() even if mapping fails half-way
+                self.temp_tables += [name, f"{name}_d"]
+            m = map_source(
+                self.con,
+                src,
+                staged,
+                self.db_columns[src.table],
+                name,
+                len(self.mapped),
+                fi,
+            )
+            if m.fatal and src is not source:
+                # a companion that can't run only means fewer stub rows, not a refused file
+                self.file_problems += [
                     Problem(
-                        "error",
-                        staged.file,
+                        "warning",
+                        p.file,
                         None,
-                        None,
-                        None,
-                        "the file has a header but no data rows",
-                        "Export it again with its rows, or leave it out.",
-                        source.table,
+                        p.column,
+                        p.value,
+                        f"{p.problem}; so no {src.table} rows are added from this file",
+                        p.fix,
+                        p.table,
                     )
-                )
+                    for p in m.problems
+                ]
                 continue
-            for src in [source, *self.mapping.companions(source)]:
-                name = f"{self.prefix}_m{len(self.mapped)}"
-                if name not in self.temp_tables:  # dropped by close() even if mapping fails half-way
-                    self.temp_tables += [name, f"{name}_d"]
-                m = map_source(
-                    self.con,
-                    src,
-                    staged,
-                    self.db_columns[src.table],
-                    name,
-                    len(self.mapped),
-                    fi,
-                )
-                if m.fatal and src is not source:
-                    # a companion that can't run only means fewer stub rows, not a refused file
-                    self.file_problems += [
-                        Problem(
-                            "warning",
-                            p.file,
-                            None,
-                            p.column,
-                            p.value,
-                            f"{p.problem}; so no {src.table} rows are added from this file",
-                            p.fix,
-                            p.table,
-                        )
-                        for p in m.problems
-                    ]
-                    continue
-                if m.fatal:
-                    self.file_problems += m.problems
-                    continue
+            if m.fatal:
                 self.file_problems += m.problems
-                self.mapped.append(m)
+                continue
+            self.file_problems += m.problems
+            self.mapped.append(m)
 
     # --- checks --------------------------------------------------------------------------------
 
@@ -483,8 +491,12 @@ class Run:
         key_sql = ", ".join(quote_ident(k) for k in keys)
         not_null = " and ".join(quote_ident(k) + " is not null" for k in keys)
         keys_only = " union all ".join(f"select {key_sql} from {self.good(m)} where {not_null}" for m in sources)
-        # counting first is cheap; the ranking below then only looks at the keys that repeat
-        repeats = self.con.execute(f"select count(*) - count(distinct ({key_sql})) from ({keys_only})").fetchone()[0]
+        # counting first is cheap; the ranking below then only looks at the keys that repeat. Distinct
+        # 64-bit hashes are counted, not the keys (at 10M keys that is several times faster): keys
+        # that repeat always repeat their hash, and the rare collision only runs the exact ranking,
+        # which then finds no repeat.
+        counted = f"select count(*) - count(distinct hash({key_sql})) from ({keys_only})"
+        repeats = self.con.execute(counted).fetchone()[0]
         if not repeats:
             return
         parts = []
@@ -562,23 +574,20 @@ class Run:
         ]
         if not checks:
             return
-        known = f"{self.prefix}_known"
-        self.temp_tables.append(known)
         for rnd in range(10):
             before = self.con.execute(f"select count(*) from {self.problems}").fetchone()[0]
-            parts = []
-            for parent in sorted({c[2] for c in checks}):
-                # parent and key names come from the catalog's allowlist
-                key = KEYS[parent][0]
-                parts.append(f"select '{parent}' as t, {key} as k from {parent}")
-                for m in self.mapped:
-                    if m.target == parent and m.written(key):
-                        parts.append(f"select '{parent}', {quote_ident(key)} from {self.good(m)}")
-            union = " union ".join(parts)
-            self.con.execute(f"create or replace temp table {known} as {union}")
             for m, column, parent in checks:
                 q = quote_ident(column)
                 rows = m.table if rnd == 0 else self.good(m)
+                # known: in the database or in a good row of a file of the parent table; each place
+                # is its own anti-join (a union of every key first cost a copy of millions of keys).
+                # Parent and key names come from the catalog's allowlist.
+                key = KEYS[parent][0]
+                known = [f"select 1 from {parent} as k where k.{key} = r.{q}"] + [
+                    f"select 1 from {self.good(f)} as k where k.{quote_ident(key)} = r.{q}"
+                    for f in self.mapped
+                    if f.target == parent and f.written(key)
+                ]
                 p = Params()
                 # each (row, column) is reported once, however many rounds it takes to settle
                 seen = (
@@ -588,8 +597,7 @@ class Run:
                 )
                 self._emit(
                     m,
-                    f"{q} is not null and not exists (select 1 from {known} as k where k.t = '{parent}' "
-                    f"and k.k = {q}) and {seen}",
+                    f"{q} is not null and " + " and ".join(f"not exists ({k})" for k in known) + f" and {seen}",
                     m.specs[column].label(),
                     q,
                     f"unknown {SINGULAR[parent]}: not in the files nor the database",
@@ -728,13 +736,17 @@ class Run:
             rows_skipped=sum(files_df["skipped"]) if len(files_df) else 0,
         )
 
-    def close(self) -> None:
-        for t in reversed(self.temp_tables):
+    def _drop(self, *names: str) -> None:
+        """Drop temp tables or views by name (whichever each is; absent ones are fine)."""
+        for t in names:
             for kind in ("view", "table"):
                 try:
                     self.con.execute(f"drop {kind} if exists {t}")
                 except duckdb.Error:
                     pass  # the other kind of object
+
+    def close(self) -> None:
+        self._drop(*reversed(self.temp_tables))
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -4,8 +4,7 @@ under a selectable definition; the same by campaign and by channel, with the
 cost per won deal where the campaign cost is known.
 
 The period selects deals by their creation date. The exact rules are stated in
-queries/pipeline_by_period.sql and queries/pipeline_by_campaign.sql; DEFINITIONS
-holds the wording the page shows.
+queries/pipeline_influence.sql; DEFINITIONS holds the wording the page shows.
 """
 
 from __future__ import annotations
@@ -50,6 +49,19 @@ SPLITS: dict[str, str] = {
     "sales_only": "Sales-only",
     "no_touchpoint": "No touchpoint",
 }
+
+
+# the columns of queries/pipeline_influence.sql's two kinds of rows; the union leaves the other
+# kind's columns null, which makes its counts floats: they are counts again here
+PERIOD_COLUMNS = ["period_start", "split", "deals", "pipeline_usd", "won_deals", "won_usd"]
+KEY_COLUMNS = ["key", "name", "deals_sourced", "sourced_pipeline_usd", "deals_influenced", "influenced_pipeline_usd",
+               "deals", "pipeline_usd", "won_deals", "won_usd", "cost_usd", "cost_per_won_deal_usd"]
+COUNTS = ("deals", "won_deals", "deals_sourced", "deals_influenced")
+
+
+def _rows(rows: pd.DataFrame, dimension: str, columns: list[str]) -> pd.DataFrame:
+    df = rows.loc[rows["dimension"] == dimension, columns].reset_index(drop=True)
+    return df.astype({c: "int64" for c in COUNTS if c in columns})
 
 
 @dataclass(frozen=True)
@@ -104,8 +116,11 @@ def pipeline(
     grain: str = "month",
 ) -> Pipeline:
     _check(definition, window_days, grain)
-    p = {**f.params(), "definition": definition, "window_days": int(window_days)}
-    long = db.run(con, "pipeline_by_period", **p, grain=grain)
+    p = {**f.params(), "definition": definition, "window_days": int(window_days), "grain": grain}
+    # the splits per period and the campaigns and channels: one query, one pass over the touches
+    rows = db.run(con, "pipeline_influence", **p)
+    long = _rows(rows, "period", PERIOD_COLUMNS)
+    by_key = {dim: _rows(rows, dim, KEY_COLUMNS) for dim in ("campaign", "channel")}
     long.insert(1, "period", [period_label(s, grain) for s in long["period_start"]])
     long.insert(3, "split_label", long["split"].map(SPLITS))
 
@@ -127,10 +142,6 @@ def pipeline(
     all_usd = totals["pipeline_usd"].sum()
     totals["share_of_pipeline"] = totals["pipeline_usd"] / all_usd if all_usd else 0.0
 
-    # campaigns and channels from one pass over the period's touches
-    keys = db.run(con, "pipeline_by_campaign", **p)
-    by_key = {dim: keys[keys["dimension"] == dim].drop(columns="dimension").reset_index(drop=True)
-              for dim in ("campaign", "channel")}
     return Pipeline(
         definition=definition,
         window_days=int(window_days),

@@ -28,9 +28,17 @@ def con(fixture_con):
 SPLITS = ["marketing_sourced", "marketing_influenced", "sales_only", "no_touchpoint"]
 
 
-def by_split(con, f: Filters, definition: str, window_days: int = 90, grain: str = "quarter") -> dict:
-    df = db.run(con, "pipeline_by_period", **f.params(), definition=definition, window_days=window_days,
+def rows(con, f: Filters, definition: str, window_days: int = 90, grain: str = "quarter",
+         dimension: str = "period") -> pd.DataFrame:
+    """One kind of pipeline_influence's rows: 'period', 'campaign' or 'channel'."""
+    df = db.run(con, "pipeline_influence", **f.params(), definition=definition, window_days=window_days,
                 grain=grain)
+    assert set(df["dimension"]) <= {"period", "campaign", "channel"}
+    return df[df["dimension"] == dimension].reset_index(drop=True)
+
+
+def by_split(con, f: Filters, definition: str, window_days: int = 90, grain: str = "quarter") -> dict:
+    df = rows(con, f, definition, window_days, grain)
     return df.groupby("split")["pipeline_usd"].sum().reindex(SPLITS, fill_value=0).to_dict()
 
 
@@ -67,8 +75,7 @@ def test_pipeline_by_period_lead_source(con):
 
 
 def test_pipeline_by_period_months_reconcile_to_the_crm(con):
-    df = db.run(con, "pipeline_by_period", **Filters(date(2025, 1, 1), date(2026, 12, 31)).params(),
-                definition="first_touch", window_days=90, grain="month")
+    df = rows(con, Filters(date(2025, 1, 1), date(2026, 12, 31)), "first_touch", grain="month")
     assert df["pipeline_usd"].sum() == 654_000 and df["deals"].sum() == 12
     jan = df[df["period_start"] == pd.Timestamp("2026-01-01")].set_index("split")
     assert jan["pipeline_usd"].to_dict() == {"marketing_sourced": 150_000, "no_touchpoint": 8_000}
@@ -87,10 +94,8 @@ def test_pipeline_by_period_filters_and_bad_choices(con):
 
 
 def campaigns(con, definition: str, by: str = "campaign", window_days: int = 90):
-    # one query holds both dimensions
-    df = db.run(con, "pipeline_by_campaign", **Q1.params(), definition=definition, window_days=window_days)
-    assert set(df["dimension"]) == {"campaign", "channel"}
-    return df[df["dimension"] == by].drop(columns="dimension").set_index("key")
+    # one query holds the periods, the campaigns and the channels
+    return rows(con, Q1, definition, window_days, dimension=by).set_index("key")
 
 
 def test_pipeline_by_campaign_first_touch(con):

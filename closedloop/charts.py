@@ -345,26 +345,13 @@ def journey_paths(paths: pd.DataFrame, top_n: int = 10) -> alt.Chart:
     return alt.layer(bars, rates, title=title).properties(height=alt.Step(26))
 
 
-MAX_DOTS = 1_000  # dots per outcome a journey_distribution draws
-
-
-def journey_distribution(stats: pd.DataFrame, field: str, axis_title: str, title: str,
-                         max_dots: int = MAX_DOTS) -> alt.LayerChart:
+def journey_distribution(boxes: pd.DataFrame, dots: pd.DataFrame, field: str, axis_title: str,
+                         title: str) -> alt.LayerChart:
     """Won vs lost: a box plot of one per-deal figure (touches, days), each deal a dot.
 
-    The boxes (min, quartiles, median, max) are computed here from every deal, so the chart
-    carries two rows of statistics instead of every deal; an outcome with more than `max_dots`
-    deals draws a seeded random sample of them as dots (130k dots made a 10 MB chart).
+    `boxes` holds each outcome's min, quartiles, median and max over every deal, `dots` the
+    deals to draw (closedloop.journeys.distribution), so the chart carries a bounded number of rows.
     """
-    s = stats.assign(outcome=stats["outcome"].str.capitalize()).dropna(subset=[field])
-    s = s.assign(**{field: pd.to_numeric(s[field])})
-    g = s.groupby("outcome")[field]
-    boxes = pd.DataFrame({
-        "lower": g.min(), "q1": g.quantile(0.25), "median": g.median(), "q3": g.quantile(0.75), "upper": g.max(),
-        "deals": g.size(),
-    }).reset_index()
-    dots = s.groupby("outcome", group_keys=False)[["outcome", "deal_name", field]].apply(
-        lambda d: d.sample(n=max_dots, random_state=0) if len(d) > max_dots else d)
     y = alt.Y("outcome:N", sort=["Won", "Lost"], title=None, axis=alt.Axis(labelFontWeight="bold"))
     x = alt.X(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=True))
     color = alt.Color("outcome:N", scale=WON_LOST_COLORS, legend=None)

@@ -24,6 +24,23 @@ STATS_COLUMNS = ["deal_id", "deal_name", "outcome", "touches", "marketing_touche
                  "days_first_touch_to_close", "days_to_close"]
 
 
+MAX_DOTS = 1_000  # deals per outcome a distribution draws as dots
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One per-deal figure, won vs lost, ready to draw: `boxes` has each outcome's (Won, Lost) deals,
+    min (lower), quartiles, median and max (upper) over every deal; `dots` at most MAX_DOTS deals per
+    outcome (a seeded random sample where there are more): outcome, deal_name and the figure."""
+    boxes: pd.DataFrame
+    dots: pd.DataFrame
+
+    @property
+    def sampled(self) -> bool:
+        """Whether some deals are not drawn as dots."""
+        return len(self.dots) < int(self.boxes["deals"].sum())
+
+
 @dataclass(frozen=True)
 class Journeys:
     # one row per closed deal: its path (whole, or its first / last steps), full_path, steps, touches
@@ -32,6 +49,8 @@ class Journeys:
     # one row per closed deal (won first): touches per team, days from first touch to close
     stats: pd.DataFrame
     summary: pd.DataFrame  # one row per outcome (won, lost): medians and means of stats
+    touches: Distribution  # touches per deal, won vs lost
+    days: Distribution  # days from first touch to close (deals with a touch)
     # the Markov chain of the same deals: from_state, to_state, transitions, probability
     transitions: pd.DataFrame
 
@@ -72,6 +91,22 @@ def stats_summary(stats: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def distribution(stats: pd.DataFrame, field: str, max_dots: int = MAX_DOTS) -> Distribution:
+    """`field` of `stats` won vs lost: the box of every deal and at most `max_dots` deals per outcome.
+
+    Computed once with the cached result instead of in the chart: 130k dots made a 10 MB chart."""
+    s = stats.assign(outcome=stats["outcome"].str.capitalize()).dropna(subset=[field])
+    s = s.assign(**{field: pd.to_numeric(s[field])})
+    g = s.groupby("outcome")[field]
+    boxes = pd.DataFrame({
+        "deals": g.size(), "lower": g.min(), "q1": g.quantile(0.25), "median": g.median(),
+        "q3": g.quantile(0.75), "upper": g.max(),
+    }).reset_index()
+    dots = s.groupby("outcome", group_keys=False)[["outcome", "deal_name", field]].apply(
+        lambda d: d.sample(n=max_dots, random_state=0) if len(d) > max_dots else d).reset_index(drop=True)
+    return Distribution(boxes=boxes, dots=dots)
+
+
 def transition_matrix(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1) -> pd.DataFrame:
     """The Markov attribution model's transition probabilities between channel states
     (order k: a state is the last k channels), with '(won)' and '(lost)' as the ends."""
@@ -109,5 +144,7 @@ def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1, path_st
         paths=path_summary(deals),
         stats=stats,
         summary=stats_summary(stats),
+        touches=distribution(stats, "touches"),
+        days=distribution(stats, "days_first_touch_to_close"),
         transitions=transition_matrix(con, f, order),
     )

@@ -143,3 +143,19 @@ def test_empty_period(fixture_con):
     j = journeys.journeys(fixture_con, Filters(date(2024, 1, 1), date(2024, 3, 31)))
     assert j.empty and j.paths.empty and j.transitions.empty
     assert j.summary["deals"].tolist() == [0, 0]
+
+
+def test_distribution_boxes_use_every_deal_and_dots_are_bounded():
+    stats = pd.DataFrame({
+        "deal_id": [f"D{i}" for i in range(30)], "deal_name": [f"Deal {i}" for i in range(30)],
+        "outcome": ["won"] * 20 + ["lost"] * 10, "touches": list(range(20)) + [5] * 10,
+    })
+    d = journeys.distribution(stats, "touches", max_dots=8)
+    boxes = d.boxes.set_index("outcome")
+    assert boxes.loc["Won", ["deals", "lower", "median", "upper"]].tolist() == [20, 0, 9.5, 19]
+    assert boxes.loc["Won", ["q1", "q3"]].tolist() == [4.75, 14.25]  # linear, like Vega's quartiles
+    assert boxes.loc["Lost", ["deals", "lower", "upper"]].tolist() == [10, 5, 5]
+    assert d.dots["outcome"].value_counts().to_dict() == {"Won": 8, "Lost": 8} and d.sampled
+    assert d.dots.equals(journeys.distribution(stats, "touches", max_dots=8).dots)  # seeded
+    small = journeys.distribution(stats, "touches")
+    assert len(small.dots) == 30 and not small.sampled

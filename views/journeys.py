@@ -98,19 +98,19 @@ common.download(j.deals, f"journey_paths_per_deal_{f.date_from}_{f.date_to}.csv"
 # --- length of the journeys -----------------------------------------------------------------------
 st.subheader("How long the journeys were, won vs lost")
 left, right = st.columns(2)
-left.altair_chart(charts.journey_distribution(j.stats, "touches", "Touches before the close (count)",
-                                              "Touches per deal"), width="stretch")
-if j.stats["days_first_touch_to_close"].notna().any():
+left.altair_chart(charts.journey_distribution(j.touches.boxes, j.touches.dots, "touches",
+                                              "Touches before the close (count)", "Touches per deal"),
+                  width="stretch")
+if not j.days.boxes.empty:
     right.altair_chart(charts.journey_distribution(
-        j.stats, "days_first_touch_to_close", "Days from first touch to close",
+        j.days.boxes, j.days.dots, "days_first_touch_to_close", "Days from first touch to close",
         "Days from first touch to close"), width="stretch")
 else:
     right.info("None of these deals had a touch, so there are no days from first touch to show.")
-per_outcome = j.summary["deals"].max()
 st.caption("Boxes span the middle half of the deals, the line is the median, whiskers reach the extremes; "
            "each dot is a deal (hover for its name"
-           + (f"; a random {charts.MAX_DOTS:,} of each outcome's deals, the boxes use all of them"
-              if per_outcome > charts.MAX_DOTS else "")
+           + (f"; a random {journeys.MAX_DOTS:,} of each outcome's deals, the boxes use all of them"
+              if j.touches.sampled else "")
            + "). Deals without a touch count as 0 touches and have no days from first touch.")
 st.dataframe(
     j.summary, hide_index=True, width="stretch",

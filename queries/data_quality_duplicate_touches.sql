@@ -4,6 +4,28 @@
 -- Parameters: $sample_size (groups returned; `total` counts the extra touches in all groups).
 with
 
+keyed as (
+    select
+        touchpoint_id,
+        account_id,
+        contact_id,
+        touchpoint_type,
+        campaign_id,
+        asset,
+        cast(occurred_at as date) as day,
+        hash(account_id, contact_id, touchpoint_type, campaign_id, asset, cast(occurred_at as date)) as h
+    from touchpoints
+),
+
+-- a group of equal touches shares one hash, so only touches whose hash repeats can be in one;
+-- grouping 64-bit hashes first spares grouping (and listing) every one of millions of touches
+repeated as (
+    select h
+    from keyed
+    group by h
+    having count(*) > 1
+),
+
 groups as (
     select
         account_id,
@@ -11,11 +33,12 @@ groups as (
         touchpoint_type,
         campaign_id,
         asset,
-        cast(occurred_at as date) as day,
+        day,
         count(*) as touches,
         string_agg(touchpoint_id, ', ' order by touchpoint_id) as touchpoint_ids
-    from touchpoints
-    group by all
+    from keyed
+    where h in (select h from repeated)
+    group by account_id, contact_id, touchpoint_type, campaign_id, asset, day
     having count(*) > 1
 ),
 

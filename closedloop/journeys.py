@@ -107,12 +107,15 @@ def distribution(stats: pd.DataFrame, field: str, max_dots: int = MAX_DOTS) -> D
     return Distribution(boxes=boxes, dots=dots)
 
 
+EMPTY_TRANSITIONS = pd.DataFrame(columns=["from_state", "to_state", "transitions", "probability"])
+
+
 def transition_matrix(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1) -> pd.DataFrame:
     """The Markov attribution model's transition probabilities between channel states
     (order k: a state is the last k channels), with '(won)' and '(lost)' as the ends."""
     counts = attribution.markov_transitions(con, by="channel", order=order, **f.params())
     if counts.empty:
-        return pd.DataFrame(columns=["from_state", "to_state", "transitions", "probability"])
+        return EMPTY_TRANSITIONS.copy()
     t = markov.transition_probabilities(counts).rename(columns={"from": "from_state", "to": "to_state"})
     t = t.replace({"to_state": {"(conversion)": WON, "(null)": LOST}})
     return t.sort_values(["from_state", "to_state"], key=lambda s: s.map(_state_order), ignore_index=True)
@@ -122,9 +125,12 @@ def _state_order(state: str) -> tuple[int, str]:
     return ({START: 0, WON: 2, LOST: 3}.get(state, 1), state)
 
 
-def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1, path_steps: int = 0,
+def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int | None = 1, path_steps: int = 0,
              path_end: str = "first") -> Journeys:
     """Paths, journey length and the transition matrix of the deals closed in the period.
+
+    order None leaves `transitions` empty: the page asks transition_matrix for them on its own,
+    so a new path view does not recompute the chain, nor a new order the paths.
 
     path_steps: how many channel steps a path keeps (0 = the whole journey), from
     its start (path_end 'first') or from its close ('last'): long B2B journeys are
@@ -146,5 +152,5 @@ def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1, path_st
         summary=stats_summary(stats),
         touches=distribution(stats, "touches"),
         days=distribution(stats, "days_first_touch_to_close"),
-        transitions=transition_matrix(con, f, order),
+        transitions=EMPTY_TRANSITIONS.copy() if order is None else transition_matrix(con, f, order),
     )

@@ -54,7 +54,8 @@ if order != 1:
     st.query_params["order"] = str(order)
 
 path_steps = 0 if path_view == "whole" else int(path_view[-1])
-j = common.call(journeys.journeys, f=f, order=order, path_steps=path_steps,
+# paths and the chain are cached apart: a new path view keeps the chain, a new order the paths
+j = common.call(journeys.journeys, f=f, order=None, path_steps=path_steps,
                 path_end="last" if path_view.startswith("last") else "first")
 st.caption(common.period_caption(f))
 
@@ -132,15 +133,16 @@ st.subheader("Where journeys go next: the Markov transition matrix")
 st.caption(f"The chain behind the Markov attribution model (order {order}): each row is where journeys are, "
            "each cell the share of them that move to the column's state next — another channel, a win or a "
            "loss. Repeats are kept here (sales > sales is a step); deals without a touch have no journey.")
-if j.transitions.empty:
+transitions = common.call(journeys.transition_matrix, f=f, order=order)
+if transitions.empty:
     st.info("None of these deals had a touch, so there is no journey to draw.")
 else:
-    st.altair_chart(charts.transition_heatmap(j.transitions), width="stretch")
+    st.altair_chart(charts.transition_heatmap(transitions), width="stretch")
     common.table(
-        j.transitions, "transitions",
+        transitions, "transitions",
         column_config={
             "from_state": "From", "to_state": "To", "transitions": "Transitions",
             "probability": st.column_config.NumberColumn("Probability", format="percent"),
         },
     )
-    common.download(j.transitions, f"journey_transitions_{f.date_from}_{f.date_to}.csv")
+    common.download(transitions, f"journey_transitions_{f.date_from}_{f.date_to}.csv")

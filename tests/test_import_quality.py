@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
+import pandas as pd
 
-from closedloop import db
+from closedloop import db, derived
 from closedloop.importer import data_quality
 
 
@@ -50,6 +51,25 @@ def test_deals_without_touchpoints_is_d06(fixture_con):
     df = db.run(fixture_con, "data_quality_deals_without_touchpoints", lookback_days=180, sample_size=10)
     assert list(df["deal_id"]) == ["D06"]
     assert data_quality(fixture_con)["deals_without_touchpoints"][0] == 1
+
+
+def test_deals_without_touchpoints_reads_the_derived_tables_when_current(fixture_db):
+    con = duckdb.connect(str(fixture_db))
+    live = data_quality(con, sample_size=50)
+    derived.refresh(con)
+    assert derived.usable(con)
+    fast = data_quality(con, sample_size=50)
+    for name, (count, sample) in live.items():
+        assert fast[name][0] == count, name
+        if name != "rows_per_table":  # the same counts; only the table list is read differently
+            pd.testing.assert_frame_equal(fast[name][1], sample, check_dtype=True)
+    assert list(fast["deals_without_touchpoints"][1]["deal_id"]) == ["D06"]
+    # another lookback than the tables were built for: computed from the source tables
+    count, sample = data_quality(con, lookback_days=30)["deals_without_touchpoints"]
+    df = db.run(con, "data_quality_deals_without_touchpoints", lookback_days=30, sample_size=20)
+    assert count == int(df["total"].iloc[0]) > 1
+    assert list(sample["deal_id"]) == list(df["deal_id"])
+    con.close()
 
 
 def test_deals_without_account_and_duplicates_are_none_in_the_fixture(fixture_con):

@@ -50,7 +50,14 @@ def at(fixture_db, monkeypatch) -> AppTest:
 def test_data_page_without_files(at):
     at.run()
     assert not at.exception
+    # the quality checks read every row: they run only when their tab is opened
+    assert not any("Rows in all tables" in e.label for e in at.expander)
+    at = AppTest.from_file(str(ROOT / "views" / "data.py"), default_timeout=60)
+    at.query_params["tab"] = "Data quality"
+    at.run()
+    assert not at.exception
     assert "Upload one or more files" in at.info[0].value
+    assert any("models read the source tables" in c.value for c in at.caption)  # the fixture has none
     labels = [e.label for e in at.expander]
     # 7 accounts, 8 contacts, 9 leads, 6 campaigns, 24 touchpoints, 12 deals, 13 deal contacts, 34 stage changes
     assert "Rows in all tables: **113**" in labels

@@ -30,16 +30,26 @@ where (p_segment is null or a.segment = p_segment)
 -- [created_at - lookback, closed_at], open deals up to now. Touches after the
 -- close never count. Scope 'account' takes every touch of the deal's account;
 -- 'contact_roles' only touches of the deal's contacts.
-create or replace temp macro deal_touches(p_lookback_days, p_scope) as table
-with candidates as (
+-- deal_touches_of: for a given set of deals only (p_deal_ids, a list of deal
+-- ids, e.g. (select list(deal_id) from closed)), with the deal's
+-- deal_created_at: the optimizer can't push a caller's "deal_id in (...)"
+-- through the union, so a quarter's deals would pay for joining every deal
+-- (11M rows at 1M deals).
+create or replace temp macro deal_touches_of(p_deal_ids, p_lookback_days, p_scope) as table
+with picked as (
+    select deal_id, account_id, created_at, closed_at
+    from deals
+    where deal_id in (select unnest(p_deal_ids))
+),
+candidates as (
     select d.deal_id, d.created_at, d.closed_at, t.*
-    from deals as d
+    from picked as d
     join touchpoints as t on t.account_id = d.account_id
     where p_scope = 'account'
     union all
     select d.deal_id, d.created_at, d.closed_at, t.*
     from deal_contacts as dc
-    join deals as d on d.deal_id = dc.deal_id
+    join picked as d on d.deal_id = dc.deal_id
     join touchpoints as t on t.contact_id = dc.contact_id
     where p_scope = 'contact_roles'
 )
@@ -53,7 +63,9 @@ select
     channel,
     touchpoint_type,
     campaign_id,
-    asset
+    asset,
+    -- the deal's creation, which callers would otherwise join the deals again for
+    created_at as deal_created_at
 from candidates
 -- the lookback is counted in whole days back from the deal's creation
 where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
@@ -61,6 +73,11 @@ where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
   -- TIMESTAMPTZ, which would cast every row through the session's time zone
   -- (slow, and hours off outside UTC)
   and occurred_at <= coalesce(closed_at, timezone('UTC', current_timestamp));
+
+-- deal_touches: every deal's touches.
+create or replace temp macro deal_touches(p_lookback_days, p_scope) as table
+select * exclude (deal_created_at)
+from deal_touches_of((select list(deal_id) from deals), p_lookback_days, p_scope);
 
 -- Attribution (closedloop/attribution, docs/attribution.md) -------------------
 -- Position-based credit works from per-deal counts of one window pass over a
@@ -266,48 +283,6 @@ from filtered_deals(p_segment, p_region, p_owner)
 where outcome in ('won', 'lost')
   and (cast(p_date_from as date) is null or closed_at >= cast(p_date_from as date))
   and (cast(p_date_to as date) is null or closed_at < cast(p_date_to as date) + interval 1 day);
-
--- Dashboard pages (issue 6) ----------------------------------------------------
--- deal_touches for a given set of deals only: p_deal_ids is a list of deal ids,
--- e.g. (select list(deal_id) from closed). Same rule and columns as
--- deal_touches, plus the deal's deal_created_at, but only these deals are
--- joined to the touchpoints: the optimizer can't push a caller's
--- "deal_id in (...)" through deal_touches' union, so a quarter's deals paid for
--- joining every deal (11M rows at 1M deals).
-create or replace temp macro deal_touches_of(p_deal_ids, p_lookback_days, p_scope) as table
-with picked as (
-    select deal_id, account_id, created_at, closed_at
-    from deals
-    where deal_id in (select unnest(p_deal_ids))
-),
-candidates as (
-    select d.deal_id, d.created_at, d.closed_at, t.*
-    from picked as d
-    join touchpoints as t on t.account_id = d.account_id
-    where p_scope = 'account'
-    union all
-    select d.deal_id, d.created_at, d.closed_at, t.*
-    from deal_contacts as dc
-    join picked as d on d.deal_id = dc.deal_id
-    join touchpoints as t on t.contact_id = dc.contact_id
-    where p_scope = 'contact_roles'
-)
-select
-    deal_id,
-    touchpoint_id,
-    occurred_at,
-    account_id,
-    contact_id,
-    team,
-    channel,
-    touchpoint_type,
-    campaign_id,
-    asset,
-    -- the deal's creation, which callers would otherwise join the deals again for
-    created_at as deal_created_at
-from candidates
-where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
-  and occurred_at <= coalesce(closed_at, timezone('UTC', current_timestamp));
 
 -- Derived tables (queries/derived_build.sql) ----------------------------------
 -- The period's closed deals from cl_deal, narrowed by the common filters:

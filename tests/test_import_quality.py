@@ -64,6 +64,8 @@ def test_deals_without_touchpoints_reads_the_derived_tables_when_current(fixture
         if name != "rows_per_table":  # the same counts; only the table list is read differently
             pd.testing.assert_frame_equal(fast[name][1], sample, check_dtype=True)
     assert list(fast["deals_without_touchpoints"][1]["deal_id"]) == ["D06"]
+    direct = db.run(con, "data_quality_deals_without_touchpoints_derived", sample_size=50)
+    assert list(direct["deal_id"]) == ["D06"] and int(direct["total"].iloc[0]) == 1
     # another lookback than the tables were built for: computed from the source tables
     count, sample = data_quality(con, lookback_days=30)["deals_without_touchpoints"]
     df = db.run(con, "data_quality_deals_without_touchpoints", lookback_days=30, sample_size=20)

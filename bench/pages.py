@@ -13,6 +13,7 @@ Issue 6's targets: first load <= 3 s, a filter change <= 300 ms once cached.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import sys
@@ -45,6 +46,10 @@ def _run(at) -> float:
     if at.exception:
         raise RuntimeError(f"{[e.value for e in at.exception]}")
     return elapsed
+
+
+def _cell(seconds: float) -> str:
+    return "—" if math.isnan(seconds) else f"{seconds:.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             at.selectbox(key="f_segment").set_value("All")
             back = _run(at)
         rows.append((spec.title, first, again, change, back))
+        if spec.url_path == "import-data":
+            # the quality checks run when their tab is opened (?tab=Data quality)
+            at = AppTest.from_file(str(ROOT / spec.path), default_timeout=600)
+            at.query_params["tab"] = "Data quality"
+            opened, cached = _run(at), _run(at)
+            rows.append(("Data: quality tab opened", opened, cached, float("nan"), float("nan")))
+            print(f"{'Data: quality tab':24s} first {opened:6.2f} s  cached {cached:5.2f} s", flush=True)
         print(f"{spec.title:24s} first {first:6.2f} s  cached {again:5.2f} s  "
               f"new filter {change:6.2f} s  back (cached) {back:5.2f} s", flush=True)
 
@@ -95,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         f"AppTest, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, Streamlit {st.__version__}.",
         "First load: empty caches. Filter change: segment All -> a segment not seen yet; back: to All again "
-        "(cached). Targets (issue 6): first load <= 3 s, a cached filter change <= 0.3 s.",
+        "(cached); — where a page has no segment filter. Targets (issue 6): first load <= 3 s, a cached filter "
+        "change <= 0.3 s. The Data page's quality checks run only when their tab is opened (its own row).",
         "",
         "| page | first load s | again (cached) s | new filter s | back to cached filter s |",
         "|---|---:|---:|---:|---:|",
-        *(f"| {t} | {a:.2f} | {b:.2f} | {c:.2f} | {d:.2f} |" for t, a, b, c, d in rows),
+        *("| " + " | ".join([t, *(_cell(x) for x in (a, b, c, d))]) + " |" for t, a, b, c, d in rows),
         "",
     ]
     if args.out:

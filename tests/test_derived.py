@@ -291,3 +291,29 @@ def test_refresh_if_stale_leaves_current_tables_alone(tmp_path, capsys):
     assert "Rebuilt" in capsys.readouterr().out
     assert cli.main(["refresh", "--db", str(path), "--if-stale"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_campaigns_sharing_a_name_are_one_key_both_ways(tmp_path, monkeypatch):
+    # attribution_key() names a campaign by its name: two campaigns called the same are one key,
+    # in roll-ups, Markov states and Shapley sets, whichever tables answer
+    path = fixture.build(tmp_path / "f.duckdb")
+    con = duckdb.connect(str(path))
+    con.execute("update campaigns set name = 'Paid ads' where campaign_id in ('C1', 'C5')")
+    derived.refresh(con)
+    con.close()
+    con = db.connect(path)
+    try:
+        assert derived.usable(con)
+        f = api._filters(None, None, None, None, None, 180, "account")
+        slow, fast, _, fast_q = source_and_derived(monkeypatch, lambda: api.rollups(con, by="campaign"))
+        assert "attribution_rollup_derived" in fast_q and "attribution_shapley_coalitions_derived" in fast_q
+        for model in slow:
+            assert_same(slow[model], fast[model])
+        assert "Paid ads" in set(fast["first_touch"]["key"]) and "Search - Brand" not in set(fast["first_touch"]["key"])
+        for order in (1, 2):
+            assert_same(db.run(con, "attribution_markov_transitions", by="campaign", order=order, **f),
+                        api._transitions(con, "campaign", order, f))
+        assert_same(db.run(con, "attribution_shapley_coalitions", by="campaign", **f),
+                    api._coalitions(con, "campaign", f))
+    finally:
+        con.close()

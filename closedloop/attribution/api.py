@@ -101,7 +101,13 @@ def _check_by(by: str) -> str:
 
 def _no_touchpoint_last(df: pd.DataFrame, sort_by: str) -> pd.DataFrame:
     last = df["key"] == NO_TOUCHPOINT
-    ordered = df[~last].sort_values([sort_by, "key"], ascending=[False, True], kind="stable")
+    # credit sums differ in the last bits with the order they were added in (parallel SQL): keys
+    # whose credit ties to 9 decimals are ordered by name, whichever tables answered
+    rounded = df[sort_by].round(9).rename("_sort")
+    ordered = (
+        df[~last].join(rounded).sort_values(["_sort", "key"], ascending=[False, True], kind="stable")
+        .drop(columns="_sort")
+    )
     return pd.concat([ordered, df[last]], ignore_index=True)
 
 

@@ -24,6 +24,7 @@ attributed_pipeline_usd. tests/test_bench_baseline.py checks that on the fixture
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -47,7 +48,10 @@ MODELS = (*POSITION_MODELS, "time_decay")
 def load(con, by: str = "channel") -> dict[str, pd.DataFrame]:
     """The columns the models need, read from a Closed Loop database into pandas."""
     return {
-        "touchpoints": con.sql(f"select touchpoint_id, occurred_at, account_id, {by} as key from touchpoints").df(),
+        # the key column by name through the relation API (an identifier can't be bound)
+        "touchpoints": con.table("touchpoints").select(
+            "touchpoint_id", "occurred_at", "account_id", duckdb.ColumnExpression(by).alias("key")
+        ).df(),
         "deals": con.sql(
             "select deal_id, account_id, created_at, closed_at, outcome, amount from deals"
         ).df(),

@@ -370,7 +370,7 @@ def prepare(scale: str, rebuild: bool) -> dict:
         con = duckdb.connect(str(dbp), read_only=True)
         try:
             tmp = DATA / f"touchpoints_{scale}.csv.tmp"
-            con.execute(f"copy (select * from touchpoints order by touchpoint_id) to '{tmp}' (header, format csv)")
+            con.table("touchpoints").order("touchpoint_id").write_csv(str(tmp), header=True)
             os.replace(tmp, csv)
         finally:
             con.close()

@@ -65,7 +65,7 @@ def read_preview(file: Any, mapping: Mapping | str | Path | None = None, limit: 
         if mapping is None:
             inp = collect_inputs([file], workdir)[0]
             staged = stage_file(con, inp, "_preview", limit=limit)[0]
-            df = con.execute(f"select * from {staged.table} order by {ROW} limit $limit", {"limit": int(limit)}).df()
+            df = con.table(staged.table).order(ROW).limit(int(limit)).df()
             return df.rename(columns={ROW: "row"})
         run = Run(con, [file], mapping, limit=limit)
         try:

@@ -146,6 +146,16 @@ def canonical_columns() -> dict[str, tuple[Column, ...]]:
         con.close()
 
 
+def row_count(con: duckdb.DuckDBPyConnection, table: str, where: str | None = None) -> int:
+    """Rows of a (staging) table by name, or of a parenthesized subquery of the validator (its
+    good rows), through the relation API: a name can't be bound as a parameter, and the relation
+    API takes it without formatting SQL. `where`: a fixed filter."""
+    rel = con.sql(table[1:-1]) if table.startswith("(") else con.table(table)
+    if where is not None:
+        rel = rel.filter(where)
+    return int(rel.aggregate("count(*)").fetchall()[0][0])
+
+
 def quote_ident(name: str) -> str:
     """A SQL identifier for a name read from a file header or the catalog."""
     return '"' + name.replace('"', '""') + '"'

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from closedloop import db, derived
-from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident
+from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident, row_count
 from closedloop.importer.errors import ImportFailed
 from closedloop.importer.mapping import Mapping, load_mapping
 from closedloop.importer.readers import ROW
@@ -220,7 +220,7 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     if select is not None:
         run.temp_tables.append(rows)
         con.execute(f"create or replace temp table {rows} as {select}")
-    n = con.execute(f"select count(*) from {rows}").fetchone()[0]
+    n = row_count(con, rows)
     updated = 0
     others = [c for c in cols if c not in keys]
     if m.source.mode == "upsert" and others:

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from closedloop.importer.catalog import quote_ident
+from closedloop.importer.catalog import quote_ident, row_count
 from closedloop.importer.errors import Problem, UnreadableFile
 
 ROW = "__row"
@@ -336,7 +336,7 @@ def _stage_csv(
     for line, kind, csv_line in bad:
         what, fix = _REJECT_TEXT.get(kind, (f"the row can't be read ({kind.lower()})", "Check the row."))
         problems.append(Problem("error", inp.name, int(line), None, _clip(csv_line), what, fix))
-    n = con.execute(f"select count(*) from {raw}").fetchone()[0]
+    n = row_count(con, raw)
     _number_rows(con, raw, table, columns, lines, n)
     return StagedTable(inp.name, inp, table, columns, n, "csv", encoding, delimiter, problems=problems)
 
@@ -436,7 +436,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, inp: InputFile, table: str, l
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise UnreadableFile(inp.name, f"the Parquet file can't be read ({first})", "Export it again.") from exc
-    n = con.execute(f"select count(*) from {table}").fetchone()[0]
+    n = row_count(con, table)
     return StagedTable(inp.name, inp, table, [d[0] for d in described], n, "parquet")
 
 
@@ -549,11 +549,8 @@ def _stage_sheet(
         if not buf[0]:
             return
         chunk = pa.Table.from_arrays([pa.array(col, t.type) for col, t in zip(buf, schema, strict=True)], schema=schema)
-        con.register("__xlsx_chunk", chunk)
-        try:
-            con.execute(f"insert into {table} select * from __xlsx_chunk")
-        finally:
-            con.unregister("__xlsx_chunk")
+        # the staging table by name through the relation API (a name can't be bound)
+        con.from_arrow(chunk).insert_into(table)
         for col in buf:
             col.clear()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from closedloop.importer.catalog import KEYS, Column, quote_ident
+from closedloop.importer.catalog import KEYS, Column, quote_ident, row_count
 from closedloop.importer.errors import Problem
 from closedloop.importer.mapping import ColumnSpec, Condition, Source
 from closedloop.importer.readers import ROW, StagedTable, header_text
@@ -216,7 +216,7 @@ def map_source(
     if source.mode == "insert_missing":
         # a stub without a key (a deal with no account …) is simply not needed
         con.execute(f"delete from {data} where " + " or ".join(f"{stored_key[k]} is null" for k in KEYS[source.table]))
-    out.rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    out.rows = row_count(con, table)
     if skip_cols:
         empties = con.execute(
             f"select count(*) filter (where not ({keep})), "

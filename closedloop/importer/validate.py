@@ -29,6 +29,7 @@ from closedloop.importer.catalog import (
     REFERENCES,
     SINGULAR,
     quote_ident,
+    row_count,
     table_columns,
 )
 from closedloop.importer.errors import Problem, UnreadableFile
@@ -466,7 +467,7 @@ class Run:
         if self.bad not in self.temp_tables:
             self.temp_tables.append(self.bad)
         self.bad_files = {
-            (r[0], r[1]) for r in self.con.execute(f"select distinct file_index, owner from {self.bad}").fetchall()
+            (r[0], r[1]) for r in self.con.table(self.bad).select("file_index", "owner").distinct().fetchall()
         }
 
     @staticmethod
@@ -527,7 +528,7 @@ class Run:
         )
         if ranked not in self.temp_tables:
             self.temp_tables.append(ranked)
-        self.dup_sources |= {r[0] for r in self.con.execute(f"select distinct source from {ranked}").fetchall()}
+        self.dup_sources |= {r[0] for r in self.con.table(ranked).select("source").distinct().fetchall()}
         key_text = " + ".join(keys)
         for m in sources:
             p = Params()
@@ -575,7 +576,7 @@ class Run:
         if not checks:
             return
         for rnd in range(10):
-            before = self.con.execute(f"select count(*) from {self.problems}").fetchone()[0]
+            before = row_count(self.con, self.problems)
             for m, column, parent in checks:
                 q = quote_ident(column)
                 rows = m.table if rnd == 0 else self.good(m)
@@ -606,7 +607,7 @@ class Run:
                     table_sql=f"{rows} as r",
                 )
             self._refresh_bad()
-            after = self.con.execute(f"select count(*) from {self.problems}").fetchone()[0]
+            after = row_count(self.con, self.problems)
             if after == before:
                 break
 
@@ -672,7 +673,7 @@ class Run:
     def report(self) -> ValidationReport:
         con = self.con
         file_rows = [p.as_tuple() for p in self.file_problems]
-        total = con.execute(f"select count(*) from {self.problems}").fetchone()[0]
+        total = row_count(con, self.problems)
         rows = con.execute(
             f"""
             select severity, file, row, column_name, value, problem, fix, target_table
@@ -685,11 +686,11 @@ class Run:
         problems["row"] = problems["row"].astype("Int64")
         errors = (
             sum(p.severity == "error" for p in self.file_problems)
-            + con.execute(f"select count(*) from {self.problems} where severity = 'error'").fetchone()[0]
+            + row_count(con, self.problems, where="severity = 'error'")
         )
         warnings = len(self.file_problems) + total - errors
         file_errors = sum(p.severity == "error" for p in self.file_problems)
-        bad_rows = con.execute(f"select count(*) from {self.bad}").fetchone()[0]
+        bad_rows = row_count(con, self.bad)
         files = []
         for fi, s in enumerate(self.staged):
             if s.file in self.ignored:
@@ -719,7 +720,7 @@ class Run:
             if not ms:
                 continue
             n = sum(m.rows for m in ms)
-            bad = n - sum(con.execute(f"select count(*) from {self.good(m)}").fetchone()[0] for m in ms)
+            bad = n - sum(row_count(con, self.good(m)) for m in ms)
             counts.append((table, n, bad, n - bad))
         counts_df = pd.DataFrame(counts, columns=["table", "rows", "rows_with_errors", "rows_to_write"])
         return ValidationReport(

@@ -17,7 +17,7 @@ and `sample` leave a database.
 | no_leads | no leads (and so no lead creation position) |
 | no_campaigns | no campaigns; no touch or lead names one |
 | case_keys | keys that differ only in case: channels `Google` / `google`, campaigns, assets, owners |
-| odd_keys | keys with spaces, emoji and 300-character names (channels, types, campaigns, assets, owners, deals, accounts) |
+| odd_keys | spaces, emoji and 300-character names (channels, types, campaigns, assets, owners, deals) |
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import copy
 from pathlib import Path
 
 import duckdb
-
 import fixture
+
 from closedloop import db, derived
 
 LONG = "L" + "o" * 298 + "g"  # 300 characters

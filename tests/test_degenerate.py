@@ -99,6 +99,9 @@ def _run(argv: list[str], capsys) -> tuple[int, str, str]:
     ["attribute", "--model", "markov", "--order", "2", *WHOLE],
     ["attribute", "--model", "shapley", *WHOLE, "--format", "json"],
     ["attribute", "--model", "linear", "--scope", "contact_roles", "--by", "touchpoint_type", *WHOLE],
+    ["lift", *WHOLE],
+    ["lift", "--by", "campaign", "--format", "json"],
+    ["lift", "--by", "asset", "--scope", "contact_roles", "--lookback-days", "0", *WHOLE],
     ["refresh", "--if-stale"],
     ["refresh"],
 ], ids=lambda a: "-".join(x.lstrip("-") for x in a[:3]))
@@ -110,6 +113,10 @@ def test_every_command_on_every_degenerate_database(variant_db, capsys, argv):
     assert out.strip() or err.strip(), "the command said nothing"
     if argv[0] == "attribute" and name in NOTHING_CLOSED:
         assert "No won deals" in err or "No won revenue" in err
+    if argv[0] == "lift" and name in NOTHING_CLOSED:
+        assert "No deals closed in this period" in err
+    if argv[0] == "lift" and name == "no_touchpoints":
+        assert "nothing to compare" in err
 
 
 @pytest.mark.parametrize("fmt", ["html", "pdf"])

@@ -27,7 +27,9 @@ def test_the_fixture_has_no_orphans_until_one_is_added(fixture_db):
     assert db.run(con, "data_quality_orphans", sample_size=5).empty
     con.execute("insert into deal_contacts values ('D01', 'K99', 'user')")
     con.execute(
-        "insert into touchpoints values ('T99', '2026-01-01', 'A9', null, 'sales', 'sales', 'sales_call', null, null)"
+        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) "
+        "values ('T99', '2026-01-01', 'A9', null, 'sales', 'sales', 'sales_call', null, null)"
     )
     count, sample = data_quality(con)["orphans"]
     assert count == 2
@@ -83,7 +85,8 @@ def test_duplicate_looking_touches_are_grouped(fixture_db):
     con = duckdb.connect(str(fixture_db))
     # T02 again under another id, later the same day: an ebook download logged by two tools
     con.execute(
-        "insert into touchpoints values ('HS-1', '2025-12-01 16:30', 'A1', 'K01', 'marketing', "
+        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) values ('HS-1', '2025-12-01 16:30', 'A1', 'K01', 'marketing', "
         "'content', 'ebook_download', 'C2', 'ROI Guide')"
     )
     count, sample = data_quality(con)["duplicate_touches"]

@@ -696,7 +696,8 @@ class Run:
             if s.file in self.ignored:
                 continue  # listed below
             src = self.matched.get(fi)
-            skipped = max((m.skipped for m in self.mapped if m.file_index == fi), default=0)
+            # the rows the source it matched left out (its companions' own are in counts)
+            skipped = sum(m.skipped for m in self.mapped if m.file_index == fi and m.source is src)
             files.append(
                 (
                     s.file,
@@ -721,8 +722,16 @@ class Run:
                 continue
             n = sum(m.rows for m in ms)
             bad = n - sum(row_count(con, self.good(m)) for m in ms)
-            counts.append((table, n, bad, n - bad))
-        counts_df = pd.DataFrame(counts, columns=["table", "rows", "rows_with_errors", "rows_to_write"])
+            skipped = sum(m.skipped for m in ms)
+            reasons: dict[str, int] = {}
+            for m in ms:
+                for r, k in m.skip_reasons:
+                    reasons[r] = reasons.get(r, 0) + k
+            why = "; ".join(f"{k:,} {r}" for r, k in reasons.items())
+            counts.append((table, n + skipped, skipped, bad, n - bad, why))
+        counts_df = pd.DataFrame(
+            counts, columns=["table", "rows", "rows_skipped", "rows_with_errors", "rows_to_write", "skipped_why"]
+        )
         return ValidationReport(
             mapping=self.mapping.name,
             files=files_df,
@@ -734,7 +743,7 @@ class Run:
             total_problems=len(file_rows) + total,
             rows_read=self.rows_read(),
             rows_rejected=bad_rows,
-            rows_skipped=sum(files_df["skipped"]) if len(files_df) else 0,
+            rows_skipped=int(counts_df["rows_skipped"].sum()) if len(counts_df) else 0,
         )
 
     def _drop(self, *names: str) -> None:

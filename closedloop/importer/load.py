@@ -65,7 +65,7 @@ class ImportResult:
             f"{self.rows_unchanged} unchanged",
         ]
         if self.rows_skipped:
-            parts.append(f"{self.rows_skipped} skipped by the mapping")
+            parts.append(f"{self.rows_skipped} skipped by the mapping ({r.skipped_why()})")
         if self.rows_rejected:
             parts.append(f"{self.rows_rejected} rejected into import_rejects")
         return f"{head}: {', '.join(parts)} (import #{self.import_id})."
@@ -151,8 +151,9 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         updated = sum(t[1] for t in totals.values())
         unchanged = sum(t[2] for t in totals.values())
         import_id = con.execute(
-            "insert into import_log (files, mapping, rows_read, rows_inserted, rows_updated, rows_rejected) "
-            "values ($files, $mapping, $read, $inserted, $updated, $rejected) returning import_id",
+            "insert into import_log (files, mapping, rows_read, rows_inserted, rows_updated, rows_rejected, "
+            "rows_skipped, skipped_why) values ($files, $mapping, $read, $inserted, $updated, $rejected, "
+            "$skipped, $skipped_why) returning import_id",
             {
                 "files": ", ".join(run.file_names),
                 "mapping": mapping.name,
@@ -160,6 +161,8 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
                 "inserted": inserted,
                 "updated": updated,
                 "rejected": report.rows_rejected,
+                "skipped": report.rows_skipped,
+                "skipped_why": report.skipped_why() or None,
             },
         ).fetchone()[0]
         con.execute(

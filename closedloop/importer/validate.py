@@ -75,6 +75,13 @@ class ValidationReport:
         """fail: only a clean input; quarantine: anything but a file that can't be used at all."""
         return self.errors == 0 if on_error == "fail" else self.file_errors == 0
 
+    def skipped_why(self) -> str:
+        """Every skipped row by table and reason: "touchpoints: 6,352 keep_if: not (…)"."""
+        if not len(self.counts) or "rows_skipped" not in self.counts:
+            return ""
+        rows = self.counts[self.counts["rows_skipped"] > 0]
+        return "; ".join(f"{r.table}: {r.skipped_why}" for r in rows.itertuples(index=False))
+
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """The problems as CSV (written to `path`, or returned as text)."""
         if path is None:

@@ -137,7 +137,11 @@ def _no_tables() -> pd.DataFrame:
 
 
 def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, mapping: Mapping) -> ImportResult:
-    order = sorted(run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", m.index))
+    # files that write the same keys are merged by writing them in merge order: the later one
+    # updates the columns it reads, as if the files were imported one after another
+    order = sorted(
+        run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", run.merge_rank(m))
+    )
     totals: dict[str, list[int]] = {}
     con.execute("begin transaction")
     try:

@@ -164,3 +164,12 @@ def test_a_close_before_the_mql_is_one_clear_error(tmp_path):
         "the deal closed before it was created: closed_at from row 2 of closed_deals.csv, "
         "created_at from row 3 of mqls.csv"
     )
+
+
+def test_every_mapping_key_is_documented():
+    from closedloop.importer import mapping
+
+    text = DOC.read_text(encoding="utf-8")
+    keys = mapping._MAPPING_KEYS | mapping._SOURCE_KEYS | mapping._SPEC_KEYS
+    missing = sorted(k for k in keys if not re.search(rf"`{k}\b|\b{k} =", text))
+    assert not missing, f"docs/import.md doesn't document: {missing}"

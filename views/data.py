@@ -101,6 +101,8 @@ with tab_quality:
             "deals_without_account": "Deals with no account",
             "duplicate_touches": "Duplicate-looking touches (same account, type and time)",
             "date_ranges": "Dates in the future or before 1990",
+            "closed_before_created": "Deals closed before they were created",
+            "won_before_first_touch": "Won deals closed before their account's first touch",
         }
         for key, title in titles.items():
             if key not in checks:

@@ -173,3 +173,26 @@ def test_every_mapping_key_is_documented():
     keys = mapping._MAPPING_KEYS | mapping._SOURCE_KEYS | mapping._SPEC_KEYS
     missing = sorted(k for k in keys if not re.search(rf"`{k}\b|\b{k} =|\[{k}\]|\.{k}\]", text))
     assert not missing, f"docs/import.md doesn't document: {missing}"
+
+
+def test_the_pages_say_the_dates_are_unknown(tmp_path, monkeypatch):
+    # before issue 11 the lead list showed "0 days to close" on the review page and the deal explorer
+    from streamlit.testing.v1 import AppTest
+
+    path = tmp_path / "leads.duckdb"
+    assert import_files(path, [LEADS / "leads.csv"], LEADS / "lead_list.toml").ok
+    monkeypatch.setenv("CLOSEDLOOP_DB", str(path))
+    at = AppTest.from_file(str(ROOT / "views" / "review.py"), default_timeout=60)
+    at.query_params["from"] = "2024-06-30"
+    at.query_params["to"] = "2024-06-30"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Deals won"], shown["Deals lost"], shown["Median days to close"]) == ("3", "3", "dates unknown")
+    assert any("6 of these deals were imported without dates" in c.value for c in at.caption)
+    at = AppTest.from_file(str(ROOT / "views" / "deal_explorer.py"), default_timeout=60)
+    at.query_params["deal"] = "p-01"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Days to close"] == "unknown"
+    assert any("imported without dates" in c.value for c in at.caption)

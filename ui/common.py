@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import threading
+import uuid
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -24,13 +26,29 @@ def db_path() -> str:
     return str(db.default_db_path())
 
 
-@st.cache_resource(show_spinner=False, on_release=lambda con: con.close())
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    # read-only: the app's few writes go through closedloop functions that open their own
-    return db.connect(path, read_only=True)
+@st.cache_resource(show_spinner=False, on_release=lambda con: db.close_shared(con.path))
+def _connection(path: str) -> _Shared:
+    # the process's one read-write connection, shared by every session; each query takes its own
+    # cursor (db.run), and writes are short transactions on a cursor (db.in_transaction)
+    return _Shared(path, db.open_shared(path))
 
 
-def connection() -> duckdb.DuckDBPyConnection:
+class _Shared:
+    """The shared connection and a write counter: a write bumps it, and `call`'s cache key holds it,
+    so every session reads again after a write (a cursor's transaction sees only committed data)."""
+
+    def __init__(self, path: str, con: duckdb.DuckDBPyConnection) -> None:
+        self.path = path
+        self.con = con
+        self.version = 0
+        self._lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.version += 1
+
+
+def _shared() -> _Shared:
     path = db_path()
     if not Path(path).exists():
         st.error(
@@ -38,39 +56,114 @@ def connection() -> duckdb.DuckDBPyConnection:
             f"`python -m closedloop sample --db {path}`), or point `CLOSEDLOOP_DB` at your database."
         )
         st.stop()
-    return _connection(path)
+    try:
+        return _connection(path)
+    except db.DatabaseBusy as exc:
+        st.error(str(exc))
+        st.stop()
+        raise
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """A new cursor of the app's shared connection, for this query (or this session's work) only."""
+    return db.cursor(_shared().path)
+
+
+def _version(path: str) -> tuple[float, float, int]:
+    """What a cached result depends on: the file (and its write-ahead log) as other programs left
+    it, and this process's writes."""
+    wal = Path(path + ".wal")
+    return (Path(path).stat().st_mtime, wal.stat().st_mtime if wal.exists() else 0.0, _connection(path).version)
 
 
 @st.cache_data(show_spinner="Crunching the numbers…", max_entries=512)
-def _call(qualname: str, path: str, mtime: float, kwargs: dict[str, Any]) -> Any:
+def _call(qualname: str, path: str, version: tuple[float, float, int], kwargs: dict[str, Any]) -> Any:
     module, name = qualname.rsplit(".", 1)
     func = getattr(importlib.import_module(module), name)
-    return func(_connection(path), **kwargs)
+    cur = db.cursor(path)
+    try:
+        return func(cur, **kwargs)
+    finally:
+        cur.close()
 
 
 def call(func: Callable[..., Any], **kwargs: Any) -> Any:
-    """Run a core function on the app's database, cached per arguments.
+    """Run a core function on the app's database (a cursor of its own), cached per arguments.
 
-    The database file's modification time is part of the key, so an import
-    through the CLI shows up without a restart.
+    The key holds the data's version (`_version`): a write from any session of the app, or a
+    change of the file by another program, shows up on the next run.
     """
-    connection()
-    path = db_path()
-    return _call(f"{func.__module__}.{func.__name__}", path, Path(path).stat().st_mtime, kwargs)
+    shared = _shared()
+    return _call(f"{func.__module__}.{func.__name__}", shared.path, _version(shared.path), kwargs)
 
 
 def write(fn: Callable[..., Any], **kwargs: Any) -> Any:
     """Run one of the core's writers, `fn(db_path, **kwargs)`, e.g. notes.add_note.
 
-    DuckDB can't open a file read-write while this process holds it read-only,
-    so the cached connection is closed first; cached results are dropped after,
-    so every page re-reads.
+    Inside the app the writer's connection is a cursor of the shared one (db.connect), so no
+    session's connection is ever closed; every session reads again afterwards, even when the
+    writer failed half-way (it rolled back, but reading again costs little).
     """
-    _connection.clear()  # on_release closes it
+    shared = _shared()
     try:
-        return fn(db_path(), **kwargs)
+        return fn(shared.path, **kwargs)
     finally:
-        st.cache_data.clear()
+        shared.bump()
+
+
+def submission_id(form_key: str) -> str:
+    """The idempotency key of the form `form_key` in this session: the same until the form was
+    saved (`saved`), so a retry of a save that failed half-way can never store it twice."""
+    key = f"_sid_{form_key}"
+    if key not in st.session_state:
+        st.session_state[key] = uuid.uuid4().hex
+    return st.session_state[key]
+
+
+def saved(form_key: str) -> None:
+    """The form's submission is stored: the next one gets a new key."""
+    st.session_state.pop(f"_sid_{form_key}", None)
+
+
+def data_version() -> tuple[float, float, int]:
+    return _version(_shared().path)
+
+
+def validated(files: list[Any], mapping: Any, mapping_text: str) -> Any:
+    """The Data page's validation report of `files`, computed once per upload, mapping and data
+    version (validating reads every row: it used to run again on every rerun of the page)."""
+    from closedloop import importer  # noqa: PLC0415 (only the Data page needs it)
+
+    ids = tuple((getattr(f, "file_id", None) or f.name, f.name, getattr(f, "size", None)) for f in files)
+    key = (ids, hash(mapping_text), data_version())
+    held = st.session_state.get("_validated")
+    if held is not None and held[0] == key:
+        return held[1]
+    cur = connection()  # validate stages temp tables on its own cursor
+    try:
+        report = importer.validate(cur, files, mapping)
+    finally:
+        cur.close()
+    st.session_state["_validated"] = (key, report)
+    return report
+
+
+def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str | None]:
+    """Save a form's note or verdict with `write(fn, submission_id=..., **kwargs)`, idempotently.
+
+    Returns (what fn returned, None) when it is saved, (None, why) when it is not: the page says
+    one or the other, never both. A retry of a failed save carries the same submission id, so a
+    note stored by a save that failed after its commit is found, not stored twice.
+    """
+    try:
+        result = write(fn, submission_id=submission_id(form_key), **kwargs)
+    except ValueError as exc:  # NoteError, ReviewError: the message says what to do
+        return None, str(exc)
+    except duckdb.Error as exc:
+        return None, (f"Not saved: the database refused the write ({str(exc).splitlines()[0]}). "
+                      "Nothing was stored; save again.")
+    saved(form_key)
+    return result, None
 
 
 def _seed(key: str, value: Any) -> None:

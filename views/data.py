@@ -1,5 +1,6 @@
 """Data: bring CRM and marketing exports in, see exactly what was rejected and why, check data quality."""
 
+import duckdb
 import streamlit as st
 
 from closedloop import data_status, derived, importer
@@ -57,8 +58,7 @@ with tab_import:
             format_func={"fail": "Import nothing (fix and retry)",
                          "quarantine": "Import the good rows, quarantine the bad ones"}.get,
         )
-        # validate stages temp tables: give it its own cursor on the shared read-only connection
-        report = importer.validate(common.connection().cursor(), files, mapping)
+        report = common.validated(files, mapping, text)
         c = st.columns(4)
         c[0].metric("Rows read", f"{report.rows_read:,}")
         c[1].metric("Errors", f"{report.errors:,}")
@@ -75,12 +75,14 @@ with tab_import:
         if st.button("Import", type="primary", disabled=not report.can_import(on_error), key="d_import"):
             bar = st.progress(0.0, text="Importing…")
             try:
+                # one transaction on a cursor of the shared connection: the other sessions keep
+                # reading the old data until it commits
                 result = common.write(
                     importer.import_files, files=files, mapping=mapping, on_error=on_error,
                     progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
                 )
-            except importer.ImportFailed as exc:
-                st.error(str(exc))
+            except (importer.ImportFailed, duckdb.Error) as exc:
+                st.error(f"Nothing was imported: {str(exc).splitlines()[0]}")
             else:
                 (st.success if result.ok else st.error)(result.summary())
                 st.dataframe(result.tables, hide_index=True, width="stretch")

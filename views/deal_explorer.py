@@ -152,11 +152,10 @@ with form_col, st.form("dx_note", clear_on_submit=True, border=True):
     text = st.text_area("Comment", key="dx_note_text", max_chars=notes.MAX_TEXT_CHARS,
                         placeholder="Why? What should we do more or less of?")
     if st.form_submit_button("Save note", type="primary", icon=":material/edit_note:"):
-        try:
-            note_id = common.write(notes.add_note, deal_id=deal_id, team=team, verdict=verdict, text=text,
-                                   touchpoint_id=about)
-        except notes.NoteError as e:
-            st.error(str(e))
+        note_id, problem = common.save(notes.add_note, f"dx_note_{deal_id}", deal_id=deal_id, team=team,
+                                       verdict=verdict, text=text, touchpoint_id=about)
+        if problem:
+            st.error(problem)
         else:
             st.session_state["dx_flash"] = (f"Saved the {team} team's verdict “{verdict}” on "
                                             f"{'the deal' if about is None else about} (note {note_id}).")

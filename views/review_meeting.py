@@ -4,6 +4,7 @@ spot, see where the teams agree with each other and with the model, and send the
 from functools import partial
 from urllib.parse import urlencode
 
+import duckdb
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
@@ -108,8 +109,8 @@ if picked == NEW:
         try:
             common.write(reviews.create_review, name=chosen_name, filters=f, selection=selection, model=model,
                          largest_n=largest_n, deal_ids=deal_ids)
-        except reviews.ReviewError as e:
-            st.error(str(e))
+        except (reviews.ReviewError, duckdb.Error) as e:
+            st.error(f"The review was not saved: {str(e).splitlines()[0]}")
         else:
             st.session_state["rm_open_next"] = chosen_name
             st.session_state["rm_flash"] = (f"Saved the review “{chosen_name}” with {len(agenda)} deals. "
@@ -277,11 +278,11 @@ if step <= total:
                 if verdict is None:
                     st.error("Pick a verdict first: critical, helpful or noise.")
                 else:
-                    try:
-                        common.write(reviews.record_verdict, review_id=info.review_id, deal_id=deal_id,
-                                     team=team, verdict=verdict, text=text, touchpoint_id=about)
-                    except (reviews.ReviewError, notes.NoteError) as e:
-                        st.error(str(e))
+                    _, problem = common.save(reviews.record_verdict, f"rm_form_{team}_{deal_id}",
+                                             review_id=info.review_id, deal_id=deal_id, team=team,
+                                             verdict=verdict, text=text, touchpoint_id=about)
+                    if problem:
+                        st.error(problem)
                     else:
                         what = "the deal" if about is None else touch_labels[about]
                         st.session_state["rm_flash"] = f"Saved the {team} verdict “{verdict}” on {what}."

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import math
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -15,10 +17,18 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from closedloop import db
-from closedloop.filters import Filters, from_query_params, quarter_bounds, to_query_params
+from closedloop import db, export
+from closedloop.filters import (
+    ALL_TIME,
+    Filters,
+    from_query_params,
+    quarter_bounds,
+    query_param_problems,
+    to_query_params,
+)
 
 ALL = "All"
+PERIOD_MODES = ["Quarter", "All time", "Custom dates"]
 FILTER_PARAMS = ("quarter", "from", "to", "segment", "region", "owner", "lookback", "scope")
 
 
@@ -166,23 +176,77 @@ def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str
     return result, None
 
 
+# What makes Markdown (and Streamlit's extensions) more than text: emphasis, code, links and images,
+# HTML and <autolinks>, tables, strikethrough, :colour[...] directives, LaTeX, headings. Any ASCII
+# punctuation mark can be backslash-escaped in CommonMark, and shows as itself.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$@])")
+# bare links GFM turns into <a>: http://…, www.… (an escaped ":" or "." breaks them)
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
+# a block marker at the start: "- item", "+ item", "1. item", "1) item"
+_LIST_START = re.compile(r"^(\s*)(\d*)([-+.)])")
+
+
+def md(value: Any) -> str:
+    """Text from the data or the URL, made safe to put inside Markdown (st.caption, st.info, …):
+    it shows as the same characters, never as a link, an image, a colour, a heading, a list or LaTeX.
+    Line breaks become spaces (a new line could start a block)."""
+    text = " ".join(("" if value is None else str(value)).splitlines())
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    return _LIST_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), text)
+
+
 def _seed(key: str, value: Any) -> None:
     """Widgets start from the URL on the first run of a session, then own their state."""
     if key not in st.session_state:
         st.session_state[key] = value
 
 
-def from_url(key: str, param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str) -> None:
-    """Seed a page's own widget `key` from the URL's `param` on the first run of a session;
-    unreadable or unknown values fall back to `default`."""
+def _expected(allowed: Any, cast: Callable[[str], Any], low: Any, high: Any) -> str:
+    if allowed is not None:
+        values = [str(v) for v in allowed]
+        return "one of " + ", ".join(values[:8]) + (" …" if len(values) > 8 else "")
+    kind = "a whole number" if cast is int else "a number" if cast is float else "a value"
+    if low is not None and high is not None:
+        return f"{kind} from {low:g} to {high:g}"
+    if low is not None:
+        return f"{kind} of at least {low:g}"
+    return kind
+
+
+def url_note(param: str, raw: str, expected: str, default: Any) -> None:
+    """Say that the link's `param` was not used, and what the page shows instead."""
+    shown = raw if len(raw) <= 60 else raw[:60] + "…"
+    st.warning(f"The link's {md(param)}={md(shown)} can't be used ({md(expected)}), so this page shows "
+               f"{md(default if default not in (None, '') else 'the default')} instead.", icon=":material/link_off:")
+
+
+def url_value(param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str,
+              low: Any = None, high: Any = None) -> Any:
+    """The URL's `param` read with `cast`, checked against `allowed` and [low, high]; `default` when
+    it is absent, and `default` with a visible note when it is unreadable or out of range."""
     raw = st.query_params.get(param)
+    if raw is None:
+        return default
     try:
-        value = default if raw is None else cast(raw)
-    except ValueError:
-        value = default
-    if allowed is not None and value not in allowed:
-        value = default
-    _seed(key, value)
+        value = cast(raw)
+        ok = not (isinstance(value, float) and not math.isfinite(value))
+        ok = ok and (allowed is None or value in allowed)
+        ok = ok and (low is None or value >= low) and (high is None or value <= high)
+    except (ValueError, TypeError, OverflowError):
+        ok = False
+    if ok:
+        return value
+    url_note(param, raw, _expected(allowed, cast, low, high), default)
+    return default
+
+
+def from_url(key: str, param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str,
+             low: Any = None, high: Any = None) -> None:
+    """Seed a page's own widget `key` from the URL's `param` on the first run of a session;
+    unreadable, unknown or out-of-range values fall back to `default` with a note (url_value)."""
+    if key not in st.session_state:
+        st.session_state[key] = url_value(param, default, allowed, cast, low, high)
 
 
 def to_url(**params: Any) -> None:
@@ -201,19 +265,29 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
     so a copied link reopens the same view. `period_label` says what the period
     selects on the page ("deals closed in", "deals created in", "leads created in").
     """
-    url_filters, url_quarter = from_query_params(st.query_params.to_dict(), options.default_quarter)
+    qp = st.query_params.to_dict()
+    url_filters, url_quarter = from_query_params(qp, options.default_quarter)
+    all_time = qp.get("quarter") == ALL_TIME
+    if "f_mode" not in st.session_state:  # the first run of the session: say what the link got wrong
+        for param, raw, expected in query_param_problems(qp, options.segments, options.regions, options.owners):
+            url_note(param, raw, expected, f"All ({param})" if param in ("segment", "region", "owner")
+                     else "the default")
     quarters = options.quarters if url_quarter is None or url_quarter in options.quarters else [
         url_quarter, *options.quarters]
     with st.sidebar:
         st.header("Filters")
-        _seed("f_mode", "Quarter" if url_quarter else "Custom dates")
-        mode = st.radio("Period", ["Quarter", "Custom dates"], key="f_mode", horizontal=True)
+        _seed("f_mode", "All time" if all_time else "Quarter" if url_quarter else "Custom dates")
+        mode = st.radio("Period", PERIOD_MODES, key="f_mode", horizontal=True,
+                        help="All time: every deal, from the first to the last quarter with data.")
         if mode == "Quarter":
             _seed("f_quarter", url_quarter or options.default_quarter)
             if st.session_state["f_quarter"] not in quarters:
                 st.session_state["f_quarter"] = options.default_quarter
             quarter = st.selectbox(f"Quarter ({period_label})", quarters, key="f_quarter")
             start, end = quarter_bounds(quarter)
+        elif mode == "All time":
+            quarter = ALL_TIME
+            start, end = all_time_bounds(options)
         else:
             quarter = None
             _seed("f_dates", (url_filters.date_from, url_filters.date_to))
@@ -254,11 +328,29 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
     return f
 
 
+def all_time_bounds(options: Any) -> tuple[date, date]:
+    """All time: from the first day of the oldest quarter with data to the last of the newest."""
+    quarters = options.quarters or [options.default_quarter]
+    return quarter_bounds(quarters[-1])[0], quarter_bounds(quarters[0])[1]
+
+
+def one_sided(won: int, lost: int) -> str | None:
+    """A sentence when the period's closed deals are all wins or all losses (a win rate of 100% or 0%
+    that says more about how the data dates its deals than about the period), else None."""
+    if won and not lost:
+        return (f"This period has {won:,} win{'s' if won != 1 else ''} and no losses — losses may be dated "
+                "differently (e.g. at first contact); try All time.")
+    if lost and not won:
+        return (f"This period has {lost:,} loss{'es' if lost != 1 else ''} and no wins — wins may be dated "
+                "differently; try All time.")
+    return None
+
+
 def period_caption(f: Filters, what: str = "Deals closed") -> str:
     parts = [f"{what} {f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
     for key in ("segment", "region", "owner"):
         if getattr(f, key):
-            parts.append(f"{key} {getattr(f, key)}")
+            parts.append(f"{key} {md(getattr(f, key))}")
     parts.append(f"touches up to {f.lookback_days} days before creation"
                  + (", deal contacts only" if f.scope == "contact_roles" else ""))
     return " · ".join(parts)
@@ -270,7 +362,8 @@ def fmt(value: Any, pattern: str) -> str:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+    """Every CSV download: formulas neutralised (closedloop.export)."""
+    return export.csv_bytes(df)
 
 
 def download(df: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:

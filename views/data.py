@@ -18,7 +18,7 @@ tab_import, tab_quality, tab_history = st.tabs(
 )
 
 with tab_import:
-    st.markdown(f"Database: `{common.db_path()}`")
+    st.markdown(f"Database: {common.md(common.db_path())}")
     common.from_url("d_mapping", "mapping", "canonical", allowed=presets)
     name = st.selectbox("Mapping", list(presets), key="d_mapping",
                         format_func=lambda n: f"{n} — {presets[n].description}")
@@ -33,7 +33,7 @@ with tab_import:
     try:
         mapping = importer.parse_mapping(text) if text != preset_text else importer.load_mapping(name)
     except importer.MappingError as exc:
-        st.error(f"The edited mapping can't be used: {exc}")
+        st.error(f"The edited mapping can't be used: {common.md(exc)}")
         st.stop()
 
     files = st.file_uploader(
@@ -45,12 +45,12 @@ with tab_import:
                 "file after its table (accounts.csv, deals.csv, touchpoints.csv …).")
     else:
         st.subheader("Preview")
-        for tab, f in zip(st.tabs([f.name for f in files]), files, strict=True):
+        for tab, f in zip(st.tabs([common.md(f.name) for f in files]), files, strict=True):
             with tab:
                 try:
                     st.dataframe(importer.read_preview(f, mapping, limit=20), hide_index=True, width="stretch")
                 except importer.ImportFailed as exc:
-                    st.error(str(exc))
+                    st.error(common.md(exc))
 
         st.subheader("Validate and import")
         on_error = st.radio(
@@ -82,9 +82,9 @@ with tab_import:
                     progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
                 )
             except (importer.ImportFailed, duckdb.Error) as exc:
-                st.error(f"Nothing was imported: {str(exc).splitlines()[0]}")
+                st.error(f"Nothing was imported: {common.md(str(exc).splitlines()[0])}")
             else:
-                (st.success if result.ok else st.error)(result.summary())
+                (st.success if result.ok else st.error)(common.md(result.summary()))
                 st.dataframe(result.tables, hide_index=True, width="stretch")
         elif not report.can_import(on_error):
             st.caption("Fix the errors above and upload again, or choose to quarantine the bad rows.")

@@ -183,7 +183,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$@])")
 # bare links GFM turns into <a>: http://…, www.… (an escaped ":" or "." breaks them)
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
 # a block marker at the start: "- item", "+ item", "1. item", "1) item"
-_LIST_START = re.compile(r"^(\s*)(\d*)([-+.)])")
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+(?=[.)]))")
 
 
 def md(value: Any) -> str:
@@ -193,7 +193,8 @@ def md(value: Any) -> str:
     text = " ".join(("" if value is None else str(value)).splitlines())
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
-    return _LIST_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), text)
+    return _LIST_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) in "-+" else m.group(2) + "\\"),
+                           text)
 
 
 def _seed(key: str, value: Any) -> None:

@@ -1,0 +1,172 @@
+"""Imports that used to store wrong values without a word (issue 12): encodings, NUL bytes, files
+that change while read, pathological lines, currencies, implausible dates, workbook formulas,
+merged cells and extra sheets. Each case is refused or reported on its row; nothing is stored wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from closedloop.importer import UnreadableFile, import_files
+from closedloop.importer.load import table_checksums
+from closedloop.importer.readers import InputFile, stage_file
+
+HEADER = "deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
+GOOD = "D20,A1,New deal,Alice,2026-04-01,2026-05-01,closed_won,won,1000\n"
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return p
+
+
+def refused(fixture_db: Path, files: list[Path], mapping="canonical"):
+    """Import, assert it was refused and changed nothing; return the problems."""
+    con = duckdb.connect(str(fixture_db))
+    before = table_checksums(con)
+    result = import_files(con, files, mapping)
+    after = table_checksums(con)
+    con.close()
+    assert not result.ok
+    assert before == after
+    return result.report.problems
+
+
+def errors(problems):
+    return problems[problems["severity"] == "error"].reset_index(drop=True)
+
+
+def one(fixture_db: Path, sql: str):
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+# --- encodings -----------------------------------------------------------------------------------
+
+
+def test_a_windows_1252_export_is_read_exactly(tmp_path, fixture_db):
+    # € – “ ” ’ live in 0x80-0x9F, where Latin-1 has control codes: DuckDB's Latin-1 reader refused them
+    name = "Société Générale – “Q1” deal € 5’s"
+    data = (HEADER + GOOD.replace("New deal", name)).encode("cp1252")
+    assert b"\x80" in data and b"\x96" in data and b"\x93" in data  # €, –, “ really are there
+    result = import_files(fixture_db, [write(tmp_path, "deals.csv", data)], "canonical")
+    assert result.ok, result.report.lines()
+    assert result.report.files["encoding"].tolist() == ["cp1252"]
+    assert "read as Windows-1252" in result.report.problems["problem"].iloc[0]
+    assert one(fixture_db, "select name from deals where deal_id = 'D20'") == [(name,)]
+
+
+def test_a_byte_windows_1252_has_no_character_for_is_named_on_its_row(tmp_path, fixture_db):
+    data = (HEADER + GOOD + "D21,A1,Caf").encode() + b"\xe9 \x81 \x9d,Alice,2026-04-01,2026-05-01,closed_won,won,5\n"
+    e = errors(refused(fixture_db, [write(tmp_path, "deals.csv", data)]))
+    assert len(e) == 1
+    assert (e.loc[0, "file"], e.loc[0, "row"], e.loc[0, "column"]) == ("deals.csv", 3, "name")
+    assert e.loc[0, "problem"] == "byte 0x81, 0x9D can't be read as Windows-1252 (it has no character there)"
+    assert "CSV UTF-8" in e.loc[0, "fix"]
+
+
+def test_a_stray_byte_in_a_utf8_file_is_named(tmp_path, fixture_db):
+    # the first 64 KB are UTF-8, so the file is; the stray byte after them is an error on its row
+    rows = "".join(f"D{i},A1,Deal é {i},Alice,2026-04-01,2026-05-01,closed_won,won,1000\n" for i in range(100, 1300))
+    data = (HEADER + rows).encode() + b"D21,A1,Bad \xff byte,Alice,2026-04-01,2026-05-01,closed_won,won,1\n"
+    offset = data.index(b"\xff")
+    assert offset > 65536
+    e = errors(refused(fixture_db, [write(tmp_path, "deals.csv", data)]))
+    assert e.loc[0, "row"] == 1202
+    assert e.loc[0, "problem"] == (
+        f"the row holds bytes that aren't valid UTF-8 (byte 0xFF at byte offset {offset:,})"
+    )
+
+
+# --- NUL bytes -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filler_rows", [0, 1500])  # the NUL before, then after, the first 64 KB
+def test_a_nul_byte_is_refused_on_its_row_wherever_it_is(tmp_path, fixture_db, filler_rows):
+    filler = "".join(
+        f"D{i},A1,Deal {i},Alice,2026-04-01,2026-05-01,closed_won,won,1000\n" for i in range(100, 100 + filler_rows)
+    )
+    data = (HEADER + filler + GOOD).encode() + b"D21,A1,Bad\x00name,Alice,2026-04-01,2026-05-01,closed_won,won,1\n"
+    assert (data.index(b"\x00") > 65536) == bool(filler_rows)
+    f = write(tmp_path, "deals.csv", data)
+    e = errors(refused(fixture_db, [f]))
+    assert len(e) == 1
+    assert (e.loc[0, "row"], e.loc[0, "column"], e.loc[0, "value"]) == (filler_rows + 3, "name", "Bad␀name")
+    assert "NUL byte" in e.loc[0, "problem"]
+    # quarantine imports the other rows and counts the bad one
+    result = import_files(fixture_db, [f], "canonical", on_error="quarantine")
+    assert result.ok and result.rows_rejected == 1 and result.rows_inserted == filler_rows + 1
+    assert one(fixture_db, "select count(*) from deals where deal_id = 'D21'") == [(0,)]
+    assert one(fixture_db, "select row_number, column_name from import_rejects") == [(filler_rows + 3, "name")]
+
+
+def test_a_file_of_binary_data_is_still_refused_whole(tmp_path, fixture_db):
+    e = errors(refused(fixture_db, [write(tmp_path, "deals.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")]))
+    assert e.loc[0, "problem"] == "the file holds binary data, not text"
+
+
+# --- a file that changes while it is read ---------------------------------------------------------
+
+
+def test_a_file_changed_while_read_is_refused(tmp_path):
+    f = write(tmp_path, "deals.csv", HEADER + GOOD)
+    con = duckdb.connect()
+
+    def rewrite(_fraction: float) -> None:  # called while DuckDB reads the file
+        with open(f, "a") as fh:
+            fh.write("D21,A1,Added meanwhile,Alice,2026-04-01,,open,open,1\n")
+
+    with pytest.raises(UnreadableFile) as exc:
+        stage_file(con, InputFile("deals.csv", f), "t", progress=rewrite)
+    assert exc.value.file == "deals.csv" and "changed while it was read" in exc.value.problem
+    assert con.execute("select count(*) from duckdb_tables() where table_name like 't%'").fetchone() == (0,)
+    con.close()
+
+
+def test_an_import_of_a_file_rewritten_meanwhile_changes_nothing(tmp_path, fixture_db):
+    f = write(tmp_path, "deals.csv", HEADER + GOOD)
+    calls = []
+
+    def progress(fraction: float, message: str) -> None:
+        calls.append(message)
+        if message.startswith("Reading") and len(calls) == 2:  # the first call comes before the read
+            f.write_text(HEADER + GOOD.replace("1000", "2000"))
+
+    con = duckdb.connect(str(fixture_db))
+    before = table_checksums(con)
+    result = import_files(con, [f], "canonical", progress=progress)
+    assert not result.ok and table_checksums(con) == before
+    con.close()
+    assert "changed while it was read" in result.report.problems["problem"].iloc[0]
+
+
+# --- pathological lines ----------------------------------------------------------------------------
+
+
+def test_a_line_of_100000_values_is_refused_before_it_is_split(tmp_path, fixture_db):
+    # 200 KB: DuckDB took 60 s and 3.3 GB to reject such a line (one reject per extra value)
+    f = write(tmp_path, "deals.csv", HEADER + GOOD + ",".join(["x"] * 100_000) + "\n" + GOOD.replace("D20", "D21"))
+    e = errors(refused(fixture_db, [f]))
+    assert len(e) == 1 and e.loc[0, "file"] == "deals.csv"
+    assert e.loc[0, "problem"].startswith("line 3 holds 100,000 values but the header names 9")
+    assert "text editor at that line" in e.loc[0, "fix"]
+
+
+def test_many_delimiters_inside_quotes_are_one_value(tmp_path, fixture_db):
+    notes = ",".join(["a"] * 1500)  # a quoted text with 1,499 commas is one value, not a broken line
+    f = write(tmp_path, "deals.csv", HEADER + GOOD.replace("New deal", f'"{notes}"'))
+    result = import_files(fixture_db, [f], "canonical")
+    assert result.ok, result.report.lines()
+    assert one(fixture_db, "select length(name) from deals where deal_id = 'D20'") == [(len(notes),)]
+
+
+def test_a_header_of_5000_columns_is_refused(tmp_path, fixture_db):
+    head = ",".join(f"c{i}" for i in range(5000)) + "\n"
+    e = errors(refused(fixture_db, [write(tmp_path, "deals.csv", head + ",".join("x" * 5000) + "\n")]))
+    assert e.loc[0, "problem"] == "the header has 5,000 columns; at most 4,096 are read"

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from closedloop.importer import UnreadableFile, import_files
+from closedloop.importer import UnreadableFile, import_files, parse_mapping
 from closedloop.importer.load import table_checksums
 from closedloop.importer.readers import InputFile, stage_file
 
@@ -79,9 +79,7 @@ def test_a_stray_byte_in_a_utf8_file_is_named(tmp_path, fixture_db):
     assert offset > 65536
     e = errors(refused(fixture_db, [write(tmp_path, "deals.csv", data)]))
     assert e.loc[0, "row"] == 1202
-    assert e.loc[0, "problem"] == (
-        f"the row holds bytes that aren't valid UTF-8 (byte 0xFF at byte offset {offset:,})"
-    )
+    assert e.loc[0, "problem"] == (f"the row holds bytes that aren't valid UTF-8 (byte 0xFF at byte offset {offset:,})")
 
 
 # --- NUL bytes -----------------------------------------------------------------------------------
@@ -170,3 +168,123 @@ def test_a_header_of_5000_columns_is_refused(tmp_path, fixture_db):
     head = ",".join(f"c{i}" for i in range(5000)) + "\n"
     e = errors(refused(fixture_db, [write(tmp_path, "deals.csv", head + ",".join("x" * 5000) + "\n")]))
     assert e.loc[0, "problem"] == "the header has 5,000 columns; at most 4,096 are read"
+
+
+# --- currencies ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "currency"),
+    [("EUR 1,000.00", "EUR"), ("£500", "GBP"), ("JPY 150,000", "JPY"), ("150,000 JPY", "JPY"), ("¥150000", "¥")],
+)
+def test_an_amount_in_another_currency_is_refused_on_its_row(tmp_path, fixture_db, written, currency):
+    f = write(tmp_path, "deals.csv", HEADER + GOOD + GOOD.replace("D20", "D21").replace(",1000", f',"{written}"'))
+    e = errors(refused(fixture_db, [f]))
+    assert len(e) == 1
+    assert (e.loc[0, "row"], e.loc[0, "column"], e.loc[0, "value"]) == (3, "amount", written)
+    assert e.loc[0, "problem"] == (
+        f"amount in {currency}, a currency other than the database's USD (the mapping gives no rate for {currency})"
+    )
+    assert "[currency] rates" in e.loc[0, "fix"]
+
+
+def test_a_decimal_comma_amount_in_euros_is_refused_too(tmp_path, fixture_db):
+    mapping = parse_mapping(
+        'decimal = ","\n[[sources]]\nname = "deals"\ntable = "deals"\nfiles = ["deals*"]\nauto_columns = true\n'
+    )
+    f = write(tmp_path, "deals.csv", (HEADER + GOOD).replace(",", ";").replace(";1000", ";1.000,00 €"))
+    e = errors(refused(fixture_db, [f], mapping))
+    assert (e.loc[0, "value"], e.loc[0, "problem"]) == (
+        "1.000,00 €",
+        "amount in EUR, a currency other than the database's USD (the mapping gives no rate for EUR)",
+    )
+
+
+def test_dollars_and_usd_are_the_database_currency(tmp_path, fixture_db):
+    rows = GOOD.replace(",1000", ',"$1,200.50"') + GOOD.replace("D20", "D21").replace(",1000", ',"1,300 USD"')
+    result = import_files(fixture_db, [write(tmp_path, "deals.csv", HEADER + rows)], "canonical")
+    assert result.ok, result.report.lines()
+    assert one(fixture_db, "select amount from deals where deal_id in ('D20', 'D21') order by deal_id") == [
+        (1200.5,),
+        (1300.0,),
+    ]
+
+
+def test_a_rate_table_in_the_mapping_converts_amounts(tmp_path, fixture_db):
+    mapping = parse_mapping(
+        "[currency]\nrates = { EUR = 1.08, GBP = 1.25 }\n"
+        '[[sources]]\nname = "deals"\ntable = "deals"\nfiles = ["deals*"]\nauto_columns = true\n'
+    )
+    rows = (
+        GOOD.replace(",1000", ',"EUR 1,000.00"')
+        + GOOD.replace("D20", "D21").replace(",1000", ",£500")
+        + GOOD.replace("D20", "D22").replace(",1000", ",700")
+        + GOOD.replace("D20", "D23").replace(",1000", ',"JPY 150,000"')
+    )
+    f = write(tmp_path, "deals.csv", HEADER + rows)
+    problems = refused(fixture_db, [f], mapping)  # JPY has no rate: its row is refused
+    e = errors(problems)
+    assert list(zip(e["row"], e["value"], strict=True)) == [(5, "JPY 150,000")]
+    result = import_files(fixture_db, [f], mapping, on_error="quarantine")
+    assert result.ok and result.rows_rejected == 1
+    # 1,000 EUR x 1.08 = 1,080 USD; 500 GBP x 1.25 = 625 USD; 700 (no currency) stays 700
+    assert one(
+        fixture_db, "select deal_id, amount from deals where deal_id in ('D20','D21','D22','D23') order by 1"
+    ) == [
+        ("D20", 1080.0),
+        ("D21", 625.0),
+        ("D22", 700.0),
+    ]
+    notes = result.report.problems
+    notes = notes[notes["problem"].str.contains("converted")]["problem"].tolist()
+    assert notes == [
+        "1 amount value(s) in EUR converted to USD at 1.08 (the mapping's [currency] rates), rounded to the cent",
+        "1 amount value(s) in GBP converted to USD at 1.25 (the mapping's [currency] rates), rounded to the cent",
+    ]
+
+
+# --- implausible dates -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("closed", "why"),
+    [
+        ("2099-05-01", "more than 365 day(s) after today"),
+        ("2999-05-01", "more than 365 day(s) after today"),
+        ("1850-05-01", "before 1970-01-01"),
+        ("0001-05-01", "before 1970-01-01"),
+    ],
+)
+def test_an_implausible_date_is_reported_on_its_row(tmp_path, fixture_db, closed, why):
+    created = closed[:5] + "04-01" if closed < "1970" else "2026-04-01"
+    f = write(tmp_path, "deals.csv", HEADER + GOOD.replace("2026-04-01", created).replace("2026-05-01", closed))
+    e = errors(refused(fixture_db, [f]))
+    by_col = dict(zip(e["column"], e["problem"], strict=True))
+    assert by_col["closed_at"].startswith(f"implausible closed_at: {why}")
+    assert e.loc[e["column"] == "closed_at", "value"].tolist() == [closed]
+    assert ("created_at" in by_col) == (created < "1970")
+    assert "[dates] earliest" in e.loc[0, "fix"]
+
+
+def test_the_plausible_range_is_set_in_the_mapping(tmp_path, fixture_db):
+    mapping = parse_mapping(
+        "[dates]\nearliest = 1800-01-01\ndays_ahead = 36500\n"
+        '[[sources]]\nname = "deals"\ntable = "deals"\nfiles = ["deals*"]\nauto_columns = true\n'
+    )
+    f = write(
+        tmp_path, "deals.csv", HEADER + GOOD.replace("2026-04-01", "1850-04-01").replace("2026-05-01", "2099-05-01")
+    )
+    result = import_files(fixture_db, [f], mapping)
+    assert result.ok, result.report.lines()
+    assert one(
+        fixture_db, "select created_at::date::varchar, closed_at::date::varchar from deals where deal_id = 'D20'"
+    ) == [("1850-04-01", "2099-05-01")]
+
+
+def test_implausible_dates_are_counted_in_quarantine(tmp_path, fixture_db):
+    f = write(tmp_path, "deals.csv", HEADER + GOOD + GOOD.replace("D20", "D21").replace("2026-05-01", "2999-05-01"))
+    result = import_files(fixture_db, [f], "canonical", on_error="quarantine")
+    assert result.ok and result.rows_inserted == 1 and result.rows_rejected == 1
+    assert one(fixture_db, "select row_number, column_name, value from import_rejects") == [
+        (3, "closed_at", "2999-05-01")
+    ]

@@ -4,9 +4,11 @@ merged cells and extra sheets. Each case is refused or reported on its row; noth
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from closedloop.importer import UnreadableFile, import_files, parse_mapping
@@ -288,3 +290,83 @@ def test_implausible_dates_are_counted_in_quarantine(tmp_path, fixture_db):
     assert one(fixture_db, "select row_number, column_name, value from import_rejects") == [
         (3, "closed_at", "2999-05-01")
     ]
+
+
+# --- workbooks ------------------------------------------------------------------------------------
+
+XLSX_HEADER = ["deal_id", "account_id", "name", "outcome", "created_at", "closed_at", "amount"]
+
+
+def workbook(tmp_path: Path, rows: list[list], name: str = "deals.xlsx", notes: bool = False, merge: str = "") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Deals"
+    ws.append(XLSX_HEADER)
+    for r in rows:
+        ws.append(r)
+    if merge:
+        ws.merge_cells(merge)
+    if notes:
+        wb.create_sheet("Notes").append(["Exported by hand; the Q1 figures are provisional."])
+    path = tmp_path / name
+    wb.save(path)  # openpyxl saves formulas without a cached value, as scripts and some exporters do
+    return path
+
+
+def row(deal: str, amount, name="Deal", account="A1") -> list:
+    return [deal, account, name, "won", datetime(2026, 4, 1), datetime(2026, 5, 1), amount]
+
+
+def test_a_formula_without_a_saved_value_is_reported_on_its_row(tmp_path, fixture_db):
+    f = workbook(tmp_path, [row("D20", 1000), row("D21", "=G2*2"), row("D22", 300, name="=UPPER(C2)")])
+    e = errors(refused(fixture_db, [f]))
+    assert list(zip(e["row"], e["column"], e["value"], strict=True)) == [
+        (3, "amount", "=G2*2"),
+        (4, "name", "=UPPER(C2)"),
+    ]
+    assert e.loc[0, "problem"].startswith("the cell holds a formula with no saved value")
+    assert "save it again" in e.loc[0, "fix"]
+    result = import_files(fixture_db, [f], "canonical", on_error="quarantine")
+    assert result.ok and result.rows_inserted == 1 and result.rows_rejected == 2
+    assert one(fixture_db, "select deal_id, amount from deals where deal_id like 'D2_'") == [("D20", 1000.0)]
+
+
+def test_an_excel_error_value_is_not_taken_as_text(tmp_path, fixture_db):
+    f = workbook(tmp_path, [row("D20", 1000, name="#REF!")])
+    e = errors(refused(fixture_db, [f]))
+    assert (e.loc[0, "row"], e.loc[0, "column"], e.loc[0, "problem"]) == (
+        2,
+        "name",
+        "the cell shows Excel's error #REF!, not a value",
+    )
+
+
+def test_cells_hidden_under_a_merged_range_are_reported_on_their_rows(tmp_path, fixture_db):
+    # the account merged over three deals: only D20 holds "A1"; D21 and D22 would get no account
+    f = workbook(tmp_path, [row("D20", 1), row("D21", 2, account=None), row("D22", 3, account=None)], merge="B2:B4")
+    e = errors(refused(fixture_db, [f]))
+    assert list(zip(e["row"], e["column"], strict=True)) == [(3, "account_id"), (4, "account_id")]
+    assert e.loc[0, "problem"].startswith("the cell is part of the merged cells B2:B4")
+    assert "Unmerge" in e.loc[0, "fix"]
+
+
+def test_a_free_text_sheet_is_skipped_with_a_note(tmp_path, fixture_db):
+    f = workbook(tmp_path, [row("D20", 1000)], notes=True)
+    result = import_files(fixture_db, [f], "canonical")
+    assert result.ok, result.report.lines()
+    assert result.rows_inserted == 1
+    notes = result.report.problems
+    assert notes["problem"].tolist() == [
+        "sheet 'Notes' skipped: it has none of the columns of deals "
+        "(its columns: Exported by hand; the Q1 figures are provisional.)"
+    ]
+    assert notes["file"].tolist() == ["deals.xlsx [Notes]"]
+
+
+def test_a_workbook_whose_only_sheet_does_not_fit_is_still_refused(tmp_path, fixture_db):
+    wb = openpyxl.Workbook()
+    wb.active.append(["Exported by hand"])
+    wb.create_sheet("More").append(["Nothing here either", "really"])
+    wb.save(tmp_path / "deals.xlsx")
+    e = errors(refused(fixture_db, [tmp_path / "deals.xlsx"]))
+    assert "missing column 'deal_id'" in e.loc[0, "problem"]

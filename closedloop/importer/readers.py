@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -522,14 +523,22 @@ def _stage_csv_text(
     _number_rows(con, raw, table, columns, lines, n)
     if scanned.nul_lines:
         problems += _rows_holding(
-            con, table, columns, "\x00", inp.name,
+            con,
+            table,
+            columns,
+            "\x00",
+            inp.name,
             lambda _k, _n: "the value holds a NUL byte (0x00), which no text export writes: the file is damaged",
             "Remove the NUL byte (shown as ␀) in a text editor, or export the file again.",
         )
     if undecodable:
         what = "Windows-1252" if encoding == "cp1252" else "UTF-16"
         problems += _rows_holding(
-            con, table, columns, "\ufffd", inp.name,
+            con,
+            table,
+            columns,
+            "\ufffd",
+            inp.name,
             lambda k, n: (
                 f"byte {', '.join(f'0x{b:02X}' for b in undecodable[k : k + n])} can't be read as {what} "
                 "(it has no character there)"
@@ -582,8 +591,7 @@ def _rows_holding(
     if not columns:
         return []
     parts = [
-        f"select {ROW} as r, {i} as c, {quote_ident(col)} as v from {table} "
-        f"where strpos({quote_ident(col)}, $ch) > 0"
+        f"select {ROW} as r, {i} as c, {quote_ident(col)} as v from {table} where strpos({quote_ident(col)}, $ch) > 0"
         for i, col in enumerate(columns)
     ]
     hits = con.execute(
@@ -592,9 +600,7 @@ def _rows_holding(
     out, k = [], 0
     for row, c, value in hits:
         n = value.count(char)
-        out.append(
-            Problem("error", file, int(row), columns[c], _clip(value.replace("\x00", "␀")), problem(k, n), fix)
-        )
+        out.append(Problem("error", file, int(row), columns[c], _clip(value.replace("\x00", "␀")), problem(k, n), fix))
         k += n
     return out
 
@@ -748,11 +754,18 @@ def _stage_xlsx(
             "Open it in Excel and save it again as .xlsx.",
         ) from exc
     out: list[StagedTable] = []
+    formulas_wb = None  # the workbook again, with formulas instead of values: opened if a sheet has any
     try:
         sheets = wb.worksheets
         for i, ws in enumerate(sheets):
             name = inp.name if len(sheets) == 1 else f"{inp.name} [{ws.title}]"
-            staged = _stage_sheet(con, inp, ws, name, f"{table}_s{i}", hints, progress, limit)
+            has_formulas, merged = _sheet_xml_facts(wb, ws)
+            formulas_ws = None
+            if has_formulas:
+                if formulas_wb is None:
+                    formulas_wb = openpyxl.load_workbook(inp.path, read_only=True, data_only=False)
+                formulas_ws = formulas_wb[ws.title]
+            staged = _stage_sheet(con, inp, ws, name, f"{table}_s{i}", hints, progress, limit, formulas_ws, merged)
             if staged is not None:
                 staged.sheet = ws.title
                 out.append(staged)
@@ -766,9 +779,42 @@ def _stage_xlsx(
         ) from exc
     finally:
         wb.close()
+        if formulas_wb is not None:
+            formulas_wb.close()
     if not out:
         raise UnreadableFile(inp.name, "the workbook has no data", "Put a header row and data rows on the first sheet.")
     return out
+
+
+FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+MERGE_TAG = re.compile(rb'<(?:\w+:)?mergeCell [^>]*ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"})
+
+
+def _sheet_xml_facts(wb: Any, ws: Any) -> tuple[bool, list[tuple[int, int, int, int, str]]]:
+    """Whether the sheet holds formulas, and its merged ranges (min_col, min_row, max_col, max_row,
+    ref), from one streamed pass over its XML: openpyxl's read-only mode keeps neither."""
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(ws, "_worksheet_path", None)
+    archive = getattr(wb, "_archive", None)
+    if path is None or archive is None:  # another openpyxl: assume formulas, know no merges
+        return True, []
+    formulas, refs, tail = False, [], b""
+    with archive.open(path) as src:
+        while chunk := src.read(SCAN_CHUNK):
+            data = tail + chunk
+            formulas = formulas or FORMULA_TAG.search(data) is not None
+            cut = data.rfind(b"<")
+            # a tag cut by the chunk's end is looked at again with the next chunk
+            done, tail = (data[:cut], data[cut:]) if cut > 0 and len(data) - cut < 512 else (data, b"")
+            refs += MERGE_TAG.findall(done)
+        refs += MERGE_TAG.findall(tail)
+    merged = []
+    for ref in dict.fromkeys(refs):
+        min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
+        merged.append((min_col, min_row, max_col, max_row, ref.decode()))
+    return formulas, merged
 
 
 def _stage_sheet(
@@ -780,13 +826,20 @@ def _stage_sheet(
     hints: list[set[str]],
     progress: Progress | None,
     limit: int | None,
+    formulas_ws: Any = None,
+    merged: list[tuple[int, int, int, int, str]] | None = None,
 ) -> StagedTable | None:
-    rows: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
-    first: list[tuple[Any, ...]] = []
-    for r in rows:
-        first.append(r)
-        if len(first) >= 30:
+    values: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
+    # the same rows with formulas in place of values, to tell a formula with no saved value from an
+    # empty cell (both read as None from the values)
+    formulas = formulas_ws.iter_rows(values_only=True) if formulas_ws is not None else itertools.repeat(None)
+    rows: Iterator[tuple[tuple[Any, ...], Any]] = zip(values, formulas)  # noqa: B905 (the same XML)
+    first_pairs: list[tuple[tuple[Any, ...], Any]] = []
+    for pair in rows:
+        first_pairs.append(pair)
+        if len(first_pairs) >= 30:
             break
+    first = [r for r, _ in first_pairs]
     h = _find_header(first, hints)
     if h is None:
         return None
@@ -812,14 +865,23 @@ def _stage_sheet(
         for col in buf:
             col.clear()
 
-    def body() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        yield from enumerate(first[h + 1 :], start=h + 2)
+    def body() -> Iterator[tuple[int, tuple[tuple[Any, ...], Any]]]:
+        yield from enumerate(first_pairs[h + 1 :], start=h + 2)
         yield from enumerate(rows, start=len(first) + 1)
 
-    for rownum, r in body():
+    # merged cells: every cell of a range but its top-left one reads as empty
+    hidden: dict[int, list[tuple[int, str]]] = {}
+    for min_col, min_row, max_col, max_row, ref in merged or []:
+        for row in range(max(min_row, h + 2), max_row + 1):
+            for col in range(min_col, min(max_col, width) + 1):
+                if (row, col) != (min_row, min_col):
+                    hidden.setdefault(row, []).append((col - 1, ref))
+
+    for rownum, (r, fr) in body():
         cells = [_cell_text(c) for c in r]
-        if not any(c is not None and str(c).strip() for c in cells):
+        if not any(c is not None and str(c).strip() for c in cells) and rownum not in hidden:
             continue
+        problems += _cell_problems(name, rownum, columns, cells, fr, hidden.get(rownum, ()))
         extra = [c for c in cells[width:] if c is not None and c.strip()]
         if extra:
             problems.append(
@@ -849,6 +911,67 @@ def _stage_sheet(
     if progress:
         progress(1.0)
     return StagedTable(name, inp, table, columns, n, "xlsx", problems=problems)
+
+
+def _cell_problems(
+    sheet: str,
+    rownum: int,
+    columns: list[str],
+    cells: list[str | None],
+    formula_row: tuple[Any, ...] | None,
+    hidden: Iterable[tuple[int, str]],
+) -> list[Problem]:
+    """Cells of one row that would be stored wrong: a formula without a saved value (read as
+    empty), an Excel error value (#REF! …), a cell hidden under a merged range."""
+    out = []
+    width = len(columns)
+    for i, text in enumerate(cells[:width]):
+        if text is None and formula_row is not None and i < len(formula_row):
+            f = formula_row[i]
+            formula = f if isinstance(f, str) else getattr(f, "text", None)
+            if isinstance(formula, str) and formula.startswith("="):
+                out.append(
+                    Problem(
+                        "error",
+                        sheet,
+                        rownum,
+                        columns[i],
+                        _clip(formula),
+                        "the cell holds a formula with no saved value (the program that wrote the workbook "
+                        "didn't calculate it), so it would be read as empty",
+                        "Open the workbook in Excel or LibreOffice and save it again (that saves every "
+                        "formula's value), or paste the values over the formulas.",
+                    )
+                )
+        elif text in EXCEL_ERRORS:
+            out.append(
+                Problem(
+                    "error",
+                    sheet,
+                    rownum,
+                    columns[i],
+                    text,
+                    f"the cell shows Excel's error {text}, not a value",
+                    "Fix the formula in the workbook (or type the value) and save it again.",
+                )
+            )
+    for i, ref in hidden:
+        if i < len(cells) and cells[i] is not None:
+            continue
+        out.append(
+            Problem(
+                "error",
+                sheet,
+                rownum,
+                columns[i],
+                None,
+                f"the cell is part of the merged cells {ref}; only the first of them holds the value, so "
+                "this row's would be empty",
+                "Unmerge the cells and write the value on every row (in Excel: select them, Merge & "
+                "Center off, Go To Special → Blanks, type = and the cell above, Ctrl+Enter).",
+            )
+        )
+    return out
 
 
 def _csv_quote(s: str) -> str:

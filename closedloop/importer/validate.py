@@ -143,6 +143,8 @@ class Run:
         self.dups = f"{self.prefix}_dups"
         self.dup_sources: set[int] = set()  # mapped tables with repeated keys (see _duplicates)
         self._files = files
+        # sheets of a workbook with none of the columns their source reads: (staged index, problems)
+        self.extra_sheets: list[tuple[int, list[Problem]]] = []
 
     def progress(self, fraction: float, message: str) -> None:
         """Report progress, never backwards (the per-file estimates overlap a little)."""
@@ -261,12 +263,54 @@ class Run:
                 # the mapped tables hold every value the checks and the write read: the text copy
                 # of the file goes now, not at close() (at 10M rows it is over a GB)
                 self._drop(staged.table, f"{staged.table}_raw")
+        self._settle_extra_sheets()
+
+    def _extra_sheet(self, staged: StagedTable, source: Source) -> bool:
+        """A sheet of a workbook with several sheets that has none of the columns `source` reads."""
+        if staged.sheet is None or len([s for s in self.staged if s.input == staged.input]) < 2:
+            return False
+        header = {c.strip().lower() for c in staged.columns}
+        reads = {c.strip().lower() for spec in source.columns for c in spec.columns_read()}
+        return not (header & reads)
+
+    def _settle_extra_sheets(self) -> None:
+        """Skip such a sheet with a note when another sheet of its workbook was imported; a workbook
+        none of whose sheets fit keeps its errors ("missing column …")."""
+        used = {self.staged[m.file_index].input for m in self.mapped}
+        for fi, problems in self.extra_sheets:
+            staged = self.staged[fi]
+            source = self.matched.pop(fi, None)
+            if staged.input not in used:
+                self.file_problems += problems
+                continue
+            self.ignored.append(staged.file)
+            self.file_problems.append(
+                Problem(
+                    "warning",
+                    staged.file,
+                    None,
+                    None,
+                    None,
+                    f"sheet '{staged.sheet}' skipped: it has none of the columns of "
+                    f"{source.label if source else 'the mapping'} (its columns: {', '.join(staged.columns[:6])})",
+                    "Nothing to do if the sheet holds notes; if it holds rows to import, give it the "
+                    "export's header row.",
+                    source.table if source else None,
+                )
+            )
 
     def _map_file(self, fi: int, staged: StagedTable) -> None:
         source = self._choose(staged)
         if source is None:
             return
         self.matched[fi] = source
+        if self._extra_sheet(staged, source):
+            # a free-text sheet ("Notes") of a workbook named like the table: skipped with a note if
+            # another sheet of the workbook is imported (_settle_extra_sheets), else these errors
+            m = map_source(self.con, source, staged, self.db_columns[source.table], "_unused", -1, fi)
+            if m.fatal:
+                self.extra_sheets.append((fi, m.problems))
+                return
         if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
             self.file_problems.append(
                 Problem(

@@ -12,23 +12,12 @@ st.caption("For the marketing leader: how much of the pipeline created did marke
 DEFS = list(pipeline.DEFINITIONS)
 
 
-def _url_int(name: str, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(st.query_params.get(name, default)), low), high)
-    except ValueError:
-        return default
-
-
 # the page's own settings live in the URL too; read them before the filter bar rewrites the query string
-if "p_definition" not in st.session_state:
-    url_def = st.query_params.get("definition", DEFS[0])
-    st.session_state["p_definition"] = url_def if url_def in DEFS else DEFS[0]
-    st.session_state["p_days"] = _url_int("days", pipeline.DEFAULT_WINDOW_DAYS, 0, 3650)
-    url_grain = st.query_params.get("grain", "month")
-    st.session_state["p_grain"] = url_grain if url_grain in pipeline.GRAINS else "month"
-    url_measure = st.query_params.get("measure")
-    # no measure in the URL: USD, or deal counts when the data has no amounts (decided below)
-    st.session_state["p_measure_url"] = url_measure if url_measure in pipeline.MEASURES else None
+common.from_url("p_definition", "definition", DEFS[0], allowed=DEFS)
+common.from_url("p_days", "days", pipeline.DEFAULT_WINDOW_DAYS, cast=int, low=0, high=3650)
+common.from_url("p_grain", "grain", "month", allowed=pipeline.GRAINS)
+# no measure in the URL: USD, or deal counts when the data has no amounts (decided below)
+common.from_url("p_measure_url", "measure", None, allowed=list(pipeline.MEASURES))
 
 options = common.call(pipeline.filter_options)
 f = common.filter_bar(options, period_label="deals created in")

@@ -84,7 +84,10 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     present = set(db.run(con, "derived_tables_present")["table_name"])
     if not set(TABLES) <= present:
         return {}
-    return dict(db.run(con, "derived_meta").itertuples(index=False, name=None))
+    # a key whose value is NULL (latest_touch_at of a database without touchpoints) is left out:
+    # pandas reads it as NaN, a float that can't be compared with the other values' strings
+    return {k: v for k, v in db.run(con, "derived_meta").itertuples(index=False, name=None)
+            if isinstance(v, str)}
 
 
 def usable(con: duckdb.DuckDBPyConnection, lookback_days: int = DEFAULT_LOOKBACK_DAYS,

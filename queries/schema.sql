@@ -112,6 +112,13 @@ create table if not exists retro_notes (
     review_id varchar
 );
 
+-- One row per note saved from a dashboard form: saving the same form again (a retry after an
+-- error, a double click) finds its note here instead of writing it twice.
+create table if not exists note_submissions (
+    submission_id varchar primary key,
+    note_id bigint not null
+);
+
 -- Named review-meeting agendas (written by the app).
 create table if not exists reviews (
     review_id varchar primary key,

@@ -167,7 +167,7 @@ def test_latin1_file_is_read_as_latin1(tmp_path, fixture_db):
     f = write(tmp_path, "deals.csv", (HEADER + GOOD.replace("New deal", "Café crème")).encode("latin-1"))
     result = import_files(fixture_db, [f], "canonical")
     assert result.ok
-    assert "read as Latin-1" in result.report.problems["problem"].iloc[0]
+    assert "read as Windows-1252" in result.report.problems["problem"].iloc[0]
     con = duckdb.connect(str(fixture_db), read_only=True)
     assert con.execute("select name from deals where deal_id = 'D20'").fetchone() == ("Café crème",)
     con.close()

@@ -36,6 +36,8 @@ row2[1].metric("Wins marketing touched", common.fmt(k["share_won_marketing_touch
                help="Share of won deals with at least one marketing touch in their window.")
 row2[2].metric("Wins sales touched", common.fmt(k["share_won_sales_touched"], "{:.0%}"),
                help="Share of won deals with at least one sales touch in their window.")
+if (one_sided := common.one_sided(k["deals_won"], k["deals_lost"])):
+    st.warning(one_sided, icon=":material/balance:")
 
 if r.touch_types.empty:
     st.info("None of these deals had a touchpoint in its window, so there is nothing to compare.")

@@ -9,8 +9,9 @@ from. The format is documented in docs/import.md; the presets live in mappings/.
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ _MAPPING_KEYS = {
     "enums",
     "ignore_files",
     "sources",
+    "currency",  # issue 12: amounts in other currencies (refused, or converted by these rates)
+    "dates",  # issue 12: the plausible range of dates
 }
 _SOURCE_KEYS = {
     "name",
@@ -121,6 +124,26 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class Currency:
+    """The database's currency and the rates (1 unit of a currency in `base`) a mapping supplies.
+
+    An amount written with another currency (`EUR 1,000.00`, `£500`, `150,000 JPY`) is converted
+    when its rate is given and refused on its row otherwise; it is never stored as `base`.
+    """
+
+    base: str = "USD"
+    rates: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class PlausibleDates:
+    """Dates outside [earliest, today + days_ahead] are reported on their row."""
+
+    earliest: date = date(1970, 1, 1)
+    days_ahead: int = 365
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     label: str
@@ -139,6 +162,7 @@ class Source:
     as_of: str | None = None  # an export without dates: its rows get this date and dates_unknown
     explode: tuple[str, str] | None = None  # (column, separator): one row per list item
     mode: str = "upsert"  # or "insert_missing": only adds keys the database lacks
+    currency: Currency = field(default_factory=lambda: Currency())
 
     def spec(self, target: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.target == target), None)
@@ -159,6 +183,7 @@ class Mapping:
     enums: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     path: Path | None = None
     text: str = ""
+    dates: PlausibleDates = field(default_factory=PlausibleDates)
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
@@ -225,6 +250,8 @@ def parse_mapping(text: str, name: str = "custom", path: Path | None = None) -> 
     if not isinstance(raw_sources, list) or not raw_sources:
         raise MappingError(f"{where} has no [[sources]]: add one per kind of file it reads.")
     sources = [_source(s, i, where, default_tz, default_formats, default_decimal) for i, s in enumerate(raw_sources)]
+    currency = _currency(doc.get("currency", {}), where)
+    sources = [replace(s, currency=currency) for s in sources]
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -250,6 +277,7 @@ def parse_mapping(text: str, name: str = "custom", path: Path | None = None) -> 
         enums=enums,
         path=path,
         text=text,
+        dates=_dates(doc.get("dates", {}), where),
     )
 
 
@@ -434,3 +462,47 @@ def _decimal(d: Any, where: str) -> str:
     if d not in (".", ","):
         raise MappingError(f"{where}: decimal must be '.' or ','; got {d!r}.")
     return str(d)
+
+
+def _currency(raw: Any, where: str) -> Currency:
+    """[currency] rates = { EUR = 1.08 }: 1 EUR is 1.08 USD. The database's currency is USD (its
+    amounts and the pages are in USD), so it isn't a setting: another one would relabel amounts."""
+    example = "[currency] rates = { EUR = 1.08, GBP = 1.27 } (1 EUR = 1.08 USD)"
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: currency must be a table like {example}.")
+    _no_unknown_keys(raw, {"rates"}, f"{where}: [currency]")
+    base = Currency.base
+    rates = raw.get("rates", {})
+    if not isinstance(rates, dict):
+        raise MappingError(f"{where}: [currency] rates must be a table like {example}.")
+    out = []
+    for code, rate in rates.items():
+        if not re.fullmatch(r"[A-Za-z]{3}", str(code)):
+            raise MappingError(f"{where}: [currency] rates: {code!r} is not an ISO 4217 code like EUR.")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0 or rate == float("inf"):
+            raise MappingError(
+                f"{where}: [currency] rates.{code} must be a positive number (1 {code} in {base}); got {rate!r}."
+            )
+        out.append((str(code).upper(), float(rate)))
+    return Currency(base, tuple(out))
+
+
+def _dates(raw: Any, where: str) -> PlausibleDates:
+    """[dates] earliest = 1970-01-01, days_ahead = 365."""
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: dates must be a table like [dates] earliest = 1970-01-01, days_ahead = 365.")
+    _no_unknown_keys(raw, {"earliest", "days_ahead"}, f"{where}: [dates]")
+    earliest = raw.get("earliest", PlausibleDates.earliest)
+    if isinstance(earliest, str):
+        try:
+            earliest = date.fromisoformat(earliest)
+        except ValueError:
+            earliest = None
+    if not isinstance(earliest, date):
+        raise MappingError(f"{where}: [dates] earliest must be a date like 1970-01-01; got {raw.get('earliest')!r}.")
+    if hasattr(earliest, "date"):  # a TOML date-time
+        earliest = earliest.date()
+    ahead = raw.get("days_ahead", PlausibleDates.days_ahead)
+    if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0:
+        raise MappingError(f"{where}: [dates] days_ahead must be a whole number of days, 0 or more; got {ahead!r}.")
+    return PlausibleDates(earliest, ahead)

@@ -21,6 +21,7 @@ from closedloop.importer.mapping import ColumnSpec, Condition, Source
 from closedloop.importer.readers import ROW, StagedTable, header_text
 
 EXPLODED = "__item"
+CURRENCY = "__cur"  # suffix of the column holding a number's currency (see currency_sql)
 # A time of day followed by a UTC offset or Z: the value names its own instant.
 OFFSET_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
 TIME_RE = r"\d:\d\d"
@@ -186,6 +187,9 @@ def map_source(
         else:
             typed.append(c_val)
             typed.append(f"{_typed_sql(c_val, target.kind, out.specs[name], source, p)} as {c}")
+            if target.kind in ("number", "integer"):
+                # the currency the value is written in, when it isn't the database's (validation)
+                typed.append(f"{currency_sql(c_val, source, p)} as {quote_ident(name + CURRENCY)}")
             stored_key[name] = c_val
         if not transformed:
             aliases.append(f"{c if target.kind == 'text' else c_val} as {c_src}")
@@ -380,6 +384,46 @@ def _value_sql(spec: ColumnSpec, col: Any, p: Params) -> tuple[str, str]:
     return src, val
 
 
+# A currency before or after an amount: an ISO code (EUR 1,000.00, 150,000 JPY) or a symbol ($1,200,
+# £500, 1.000,00 €; "US$", "C$", "A$" …). The digits are kept apart in group 2 of AMOUNT_RE.
+CURRENCY_TOKEN = r"[A-Za-z]{3}|[A-Za-z]{0,2}[$€£¥₹₩₽]"
+AMOUNT_RE = rf"^\s*(-?)\s*(?:({CURRENCY_TOKEN})\s*)?(.*?)\s*(?:({CURRENCY_TOKEN}))?\s*$"
+DIGITS_RE = r"^\d[\d.,\s\x{00a0}\x{202f}]*$"
+SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP"}  # ¥, C$, A$ … are ambiguous: named as written
+SPACES = "[\\s\u00a0\u202f]"  # thousands written with (no-break) spaces: 1 000 000
+
+
+def _currency_sql(v: str, source: Source, p: Params) -> str:
+    """The currency written with the amount in `v`, as an ISO code (a symbol as written when it
+    is ambiguous), or null when there is none or it is the database's own."""
+    token = (
+        f"upper(coalesce(nullif(regexp_extract({v}, {p(AMOUNT_RE)}, 2), ''), "
+        f"nullif(regexp_extract({v}, {p(AMOUNT_RE)}, 4), '')))"
+    )
+    symbols = " ".join(f"when {p(k)} then {p(c)}" for k, c in SYMBOLS.items())
+    code = f"(case {token} {symbols} else {token} end)"
+    return f"nullif({code}, {p(source.currency.base)})"
+
+
+def _number_sql(v: str, source: Source, p: Params) -> str:
+    """The amount in `v` as a double, whatever currency it is written with (see _currency_sql)."""
+    digits = f"regexp_replace(regexp_extract({v}, {p(AMOUNT_RE)}, 3), {p(SPACES)}, '', 'g')"
+    s = f"(regexp_extract({v}, {p(AMOUNT_RE)}, 1) || {digits})"
+    thousands = "," if source.decimal == "." else "."
+    # a thousands separator is followed by exactly three digits: "1,5" in a file that writes
+    # 1.5 is a decimal comma, not fifteen, so it is rejected rather than misread
+    misplaced = p(f"\\{thousands}(\\d{{0,2}}(\\D|$)|\\d{{4}})")
+    plain = f"replace({s}, ',', '')" if source.decimal == "." else f"replace(replace({s}, '.', ''), ',', '.')"
+    num = f"(case when not regexp_matches({s}, {misplaced}) then try_cast({plain} as double) end)"
+    return f"(case when isfinite({num}) then {num} end)"
+
+
+def currency_sql(v: str, source: Source, p: Params) -> str:
+    """The currency of the amount in `v` (null: the database's own), when `v` holds digits."""
+    digits = f"regexp_extract({v}, {p(AMOUNT_RE)}, 3)"
+    return f"(case when regexp_matches({digits}, {p(DIGITS_RE)}) then {_currency_sql(v, source, p)} end)"
+
+
 def _typed_sql(v: str, kind: str, spec: ColumnSpec, source: Source, p: Params) -> str:
     if kind in ("timestamp", "date"):
         formats = list(spec.formats or source.date_formats)
@@ -400,14 +444,12 @@ def _typed_sql(v: str, kind: str, spec: ColumnSpec, source: Source, p: Params) -
         )
         return f"cast({ts} as date)" if kind == "date" else ts
     if kind in ("number", "integer"):
-        s = f"regexp_replace(regexp_replace({v}, '^[A-Za-z]{{3}}\\s+', ''), '[\\s$€£¥]', '', 'g')"
-        thousands = "," if source.decimal == "." else "."
-        # a thousands separator is followed by exactly three digits: "1,5" in a file that writes
-        # 1.5 is a decimal comma, not fifteen, so it is rejected rather than misread
-        misplaced = p(f"\\{thousands}(\\d{{0,2}}(\\D|$)|\\d{{4}})")
-        plain = f"replace({s}, ',', '')" if source.decimal == "." else f"replace(replace({s}, '.', ''), ',', '.')"
-        num = f"(case when not regexp_matches({s}, {misplaced}) then try_cast({plain} as double) end)"
-        num = f"(case when isfinite({num}) then {num} end)"
+        num = _number_sql(v, source, p)
+        # an amount in another currency is converted by the mapping's rate table, else it is null
+        # (and validation says why): never stored as if it were in the database's currency
+        rates = " ".join(f"when {p(code)} then {p(rate)}" for code, rate in source.currency.rates)
+        factor = f"(case {_currency_sql(v, source, p)} {rates} end)" if rates else "null"
+        num = f"(case when {_currency_sql(v, source, p)} is null then {num} else round({num} * {factor}, 2) end)"
         if kind == "number":
             return num
         return f"(case when {num} = floor({num}) and abs({num}) < 2147483648 then cast({num} as bigint) end)"

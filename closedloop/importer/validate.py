@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from closedloop.importer.catalog import (
 from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.mapping import Mapping, Source, load_mapping
 from closedloop.importer.readers import ROW, InputFile, StagedTable, collect_inputs, stage_file
-from closedloop.importer.transform import Mapped, Params, map_source
+from closedloop.importer.transform import CURRENCY, Mapped, Params, map_source
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -151,6 +152,8 @@ class Run:
         self.merged_tables: set[str] = set()  # tables whose keys several files of the run write
         self.deal_state: str | None = None  # each deal of the run as it will be (_deal_state)
         self._files = files
+        # sheets of a workbook with none of the columns their source reads: (staged index, problems)
+        self.extra_sheets: list[tuple[int, list[Problem]]] = []
 
     def progress(self, fraction: float, message: str) -> None:
         """Report progress, never backwards (the per-file estimates overlap a little)."""
@@ -269,12 +272,54 @@ class Run:
                 # the mapped tables hold every value the checks and the write read: the text copy
                 # of the file goes now, not at close() (at 10M rows it is over a GB)
                 self._drop(staged.table, f"{staged.table}_raw")
+        self._settle_extra_sheets()
+
+    def _extra_sheet(self, staged: StagedTable, source: Source) -> bool:
+        """A sheet of a workbook with several sheets that has none of the columns `source` reads."""
+        if staged.sheet is None or len([s for s in self.staged if s.input == staged.input]) < 2:
+            return False
+        header = {c.strip().lower() for c in staged.columns}
+        reads = {c.strip().lower() for spec in source.columns for c in spec.columns_read()}
+        return not (header & reads)
+
+    def _settle_extra_sheets(self) -> None:
+        """Skip such a sheet with a note when another sheet of its workbook was imported; a workbook
+        none of whose sheets fit keeps its errors ("missing column …")."""
+        used = {self.staged[m.file_index].input for m in self.mapped}
+        for fi, problems in self.extra_sheets:
+            staged = self.staged[fi]
+            source = self.matched.pop(fi, None)
+            if staged.input not in used:
+                self.file_problems += problems
+                continue
+            self.ignored.append(staged.file)
+            self.file_problems.append(
+                Problem(
+                    "warning",
+                    staged.file,
+                    None,
+                    None,
+                    None,
+                    f"sheet '{staged.sheet}' skipped: it has none of the columns of "
+                    f"{source.label if source else 'the mapping'} (its columns: {', '.join(staged.columns[:6])})",
+                    "Nothing to do if the sheet holds notes; if it holds rows to import, give it the "
+                    "export's header row.",
+                    source.table if source else None,
+                )
+            )
 
     def _map_file(self, fi: int, staged: StagedTable) -> None:
         source = self._choose(staged)
         if source is None:
             return
         self.matched[fi] = source
+        if self._extra_sheet(staged, source):
+            # a free-text sheet ("Notes") of a workbook named like the table: skipped with a note if
+            # another sheet of the workbook is imported (_settle_extra_sheets), else these errors
+            m = map_source(self.con, source, staged, self.db_columns[source.table], "_unused", -1, fi)
+            if m.fatal:
+                self.extra_sheets.append((fi, m.problems))
+                return
         if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
             self.file_problems.append(
                 Problem(
@@ -402,11 +447,14 @@ class Run:
                     + (f", or in one of the mapping's formats ({', '.join(formats)})" if formats else "")
                     + "; or add the file's date format to date_formats in the mapping.",
                 )
+                self._implausible_dates(m, c.name, label)
             elif c.kind in ("number", "integer"):
                 whole = c.kind == "integer"
+                cur = quote_ident(c.name + CURRENCY)
+                self._currencies(m, c.name, label)
                 self._emit(
                     m,
-                    failed,
+                    f"{failed} and {cur} is null",
                     label,
                     f"coalesce({src}, {val})",
                     f"not a {'whole ' if whole else ''}number ({c.name})",
@@ -469,6 +517,76 @@ class Run:
                 "the deal closed before it was created",
                 "Check both dates: the close date must be on or after the created date.",
             )
+
+    def _currencies(self, m: Mapped, name: str, label: str) -> None:
+        """Amounts written in another currency than the database's: refused on their row unless the
+        mapping's [currency] rates convert them (then one note per file and currency)."""
+        cur = quote_ident(name + CURRENCY)
+        currency = m.source.currency
+        p = Params()
+        rates = dict(currency.rates)
+        self._emit(
+            m,
+            f"{cur} is not null and {quote_ident(name)} is null",
+            label,
+            f"coalesce({quote_ident(name + '__src')}, {quote_ident(name + '__val')})",
+            "",
+            f"Convert it to {currency.base} in the export, or give the rate in the mapping: [currency] "
+            f"rates = {{ CODE = rate }} (1 CODE in {currency.base}, e.g. EUR = 1.08); amounts with a rate "
+            "are converted. Write a symbol that several currencies use ($ aside) as its ISO code (JPY, CNY).",
+            params=p,
+            problem_sql=(
+                f"{p(name + ' in ')} || {cur} || {p(', a currency other than the database' + chr(39) + 's ')} "
+                f"|| {p(currency.base)} || ' (the mapping gives no rate for ' || {cur} || ')'"
+            ),
+        )
+        if not rates:
+            return
+        converted = self.con.execute(
+            f"select {cur}, count(*) from {m.table} where {cur} is not null and {quote_ident(name)} is not null "
+            f"group by 1 order by 1"
+        ).fetchall()
+        for code, n in converted:
+            self.file_problems.append(
+                Problem(
+                    "warning",
+                    m.file,
+                    None,
+                    label,
+                    None,
+                    f"{n} {name} value(s) in {code} converted to {currency.base} at {rates[code]:g} "
+                    "(the mapping's [currency] rates), rounded to the cent",
+                    "Nothing to do, if the rate is the one you want.",
+                    m.target,
+                )
+            )
+
+    def _implausible_dates(self, m: Mapped, name: str, label: str) -> None:
+        """Dates before the mapping's earliest (1970) or more than days_ahead (365) after today."""
+        dates = self.mapping.dates
+        try:
+            latest = date.today() + timedelta(days=dates.days_ahead)
+        except OverflowError:
+            latest = date.max
+        q = quote_ident(name)
+        p = Params()
+        self._emit(
+            m,
+            f"cast({q} as date) < {p(dates.earliest)} or cast({q} as date) > {p(latest)}",
+            label,
+            f"coalesce({quote_ident(name + '__src')}, {quote_ident(name + '__val')})",
+            "",
+            "Correct the date. If it is right, widen the range in the mapping: [dates] earliest = "
+            f"{dates.earliest.isoformat()} (the first date taken) or days_ahead = {dates.days_ahead} "
+            "(how far after today).",
+            params=p,
+            problem_sql=(
+                f"'implausible {name}: ' || case when cast({q} as date) < {p(dates.earliest)} "
+                f"then 'before ' || {p(dates.earliest.isoformat())} "
+                f"else 'more than ' || {p(dates.days_ahead)} || ' day(s) after today (' || "
+                f"{p(date.today().isoformat())} || ')' end"
+            ),
+        )
 
     def _refresh_bad(self) -> None:
         self.con.execute(

@@ -190,21 +190,32 @@ def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str
 # HTML and <autolinks>, tables, strikethrough, :colour[...] directives, LaTeX, headings. Any ASCII
 # punctuation mark can be backslash-escaped in CommonMark, and shows as itself.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$@])")
-# bare links GFM turns into <a>: http://…, www.… (an escaped ":" or "." breaks them)
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
+# bare links GFM turns into <a> whatever is escaped (http://…, www.…, name@host.tld): shown as code
+_BARE_LINK = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # a block marker at the start: "- item", "+ item", "1. item", "1) item"
 _LIST_START = re.compile(r"^(\s*)([-+]|\d+(?=[.)]))")
 
 
+def _code(text: str) -> str:
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def md(value: Any) -> str:
     """Text from the data or the URL, made safe to put inside Markdown (st.caption, st.info, …):
-    it shows as the same characters, never as a link, an image, a colour, a heading, a list or LaTeX.
-    Line breaks become spaces (a new line could start a block)."""
+    it shows as the same characters, never as a link, an image, a colour, a heading, a list or LaTeX
+    (a web or mail address shows as code, not as a link). Line breaks become spaces (a new line could
+    start a block)."""
     text = " ".join(("" if value is None else str(value)).splitlines())
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    out, at = [], 0
+    for m in _BARE_LINK.finditer(text):
+        out += [_MARKDOWN.sub(r"\\\1", text[at:m.start()]), _code(m.group())]
+        at = m.end()
+    out.append(_MARKDOWN.sub(r"\\\1", text[at:]))
+    escaped = "".join(out)
     return _LIST_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) in "-+" else m.group(2) + "\\"),
-                           text)
+                           escaped)
 
 
 def _seed(key: str, value: Any) -> None:

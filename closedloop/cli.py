@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "closedloop.attribution.cli",
     "closedloop.importer.cli",
     "closedloop.report_cli",
+    "closedloop.lift_cli",
     "closedloop.derived",
 ]
 

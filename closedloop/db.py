@@ -22,7 +22,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
 DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
-SCHEMA_VERSION = "1"
+# 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
+# import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
+SCHEMA_VERSION = "2"
 
 # `$name` placeholders; `$$` never appears in our SQL.
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -164,8 +166,21 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
         pass  # the failed commit already ended the transaction
 
 
+def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The version recorded in schema_info, or None for a database without Closed Loop's tables."""
+    try:
+        row = con.execute("select value from schema_info where key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table of the data model (idempotent) and record the schema version."""
+    """Create every table of the data model and record the schema version.
+
+    Idempotent, and it upgrades a database built by an older version (schema.sql adds the
+    newer columns with `add column if not exists`): `import`, `sample` and `refresh` call it.
+    """
     con.execute(sql_text("schema"))
     con.execute(
         "insert or replace into schema_info values ('schema_version', $v)",

@@ -59,11 +59,13 @@ with tab_import:
                          "quarantine": "Import the good rows, quarantine the bad ones"}.get,
         )
         report = common.validated(files, mapping, text)
-        c = st.columns(4)
+        c = st.columns(5)
         c[0].metric("Rows read", f"{report.rows_read:,}")
         c[1].metric("Errors", f"{report.errors:,}")
         c[2].metric("Warnings", f"{report.warnings:,}")
         c[3].metric("Rows that would be rejected", f"{report.rows_rejected:,}")
+        c[4].metric("Rows skipped by the mapping", f"{report.rows_skipped:,}",
+                    help="Counted per table, each with its reason in the table below (skipped_why).")
         st.dataframe(report.counts, hide_index=True, width="stretch")
         if report.total_problems:
             st.warning(f"{report.total_problems:,} problem(s) found. Each names the file, row (the header is row 1), "
@@ -101,6 +103,8 @@ with tab_quality:
             "deals_without_account": "Deals with no account",
             "duplicate_touches": "Duplicate-looking touches (same account, type and time)",
             "date_ranges": "Dates in the future or before 1990",
+            "closed_before_created": "Deals closed before they were created",
+            "won_before_first_touch": "Won deals closed before their account's first touch",
         }
         for key, title in titles.items():
             if key not in checks:

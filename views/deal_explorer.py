@@ -99,8 +99,11 @@ cols[0].metric("Amount", common.fmt(d["amount_usd"], "${:,.0f}"))
 cols[1].metric("Outcome", d["outcome"].capitalize())
 cols[2].metric("Created", common.fmt(d["created_on"], "{:%d %b %Y}"))
 cols[3].metric("Closed", common.fmt(d["closed_on"], "{:%d %b %Y}") if d["outcome"] != "open" else "Open")
-cols[4].metric("Days to close", common.fmt(d["days_to_close"], "{:,} days"),
+cols[4].metric("Days to close", "unknown" if d["dates_unknown"] else common.fmt(d["days_to_close"], "{:,} days"),
                help="From the deal's creation to its close.")
+if d["dates_unknown"]:
+    st.caption("This deal was imported without dates: its created and closed dates are the import's stand-in "
+               "(the mapping's `as_of` date), so its days to close are unknown.")
 
 # --- timeline -------------------------------------------------------------------------------------
 window = (f"touches from {lookback} days before the deal was created up to its "

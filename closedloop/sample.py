@@ -588,7 +588,7 @@ def _build(
         "deals",
         f"select {_id('D', 7, 'd.i')}, {_id('A', 7, 'd.account')}, "
         "a.name || ' – ' || cast(d.product as varchar), d.owner, "
-        "d.created_at, d.closed_at, d.stage, d.outcome, d.amount "
+        "d.created_at, d.closed_at, d.stage, d.outcome, d.amount, false "
         f"from src as d join accounts as a on a.account_id = {_id('A', 7, 'd.account')}",
         pd.DataFrame({
             "i": np.arange(n),
@@ -707,7 +707,7 @@ def _build(
         "leads",
         f"select {_id('L', 8, 'i')}, {_id('K', 8, 'contact')}, {_id('A', 7, 'account')}, source_channel, "
         "created_at, mql_at, assigned_at, owner, first_follow_up_at, accepted_at, disqualified_at, "
-        f"disqualify_reason, {_opt_id('C', 3, 'campaign')} from src",
+        f"disqualify_reason, {_opt_id('C', 3, 'campaign')}, false from src",
         pd.DataFrame({
             "i": np.arange(n_leads),
             "contact": l_contact,
@@ -995,7 +995,7 @@ def _insert_touches(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
         con,
         "touchpoints",
         f"select {_id('T', 9, 'i')}, occurred_at, {_id('A', 7, 'account')}, {_opt_id('K', 8, 'contact')}, "
-        "team, channel, touchpoint_type, campaign_id, asset from src",
+        "team, channel, touchpoint_type, campaign_id, asset, false from src",
         src,
     )
 

@@ -102,6 +102,7 @@ def test_a_nul_byte_is_refused_on_its_row_wherever_it_is(tmp_path, fixture_db, f
     # quarantine imports the other rows and counts the bad one
     result = import_files(fixture_db, [f], "canonical", on_error="quarantine")
     assert result.ok and result.rows_rejected == 1 and result.rows_inserted == filler_rows + 1
+    assert result.rows_read == filler_rows + 2
     assert one(fixture_db, "select count(*) from deals where deal_id = 'D21'") == [(0,)]
     assert one(fixture_db, "select row_number, column_name from import_rejects") == [(filler_rows + 3, "name")]
 

@@ -68,6 +68,7 @@ class StagedTable:
     delimiter: str | None = None
     sheet: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    dropped: int = 0  # rows read but not staged (a broken CSV line …): each has an error
 
 
 def collect_inputs(files: Iterable[Any], workdir: Path) -> list[InputFile]:
@@ -558,7 +559,9 @@ def _stage_csv_text(
             "The file is in another encoding or damaged: save it as 'CSV UTF-8' and import that, "
             "or fix the character (shown as �) on this row.",
         )
-    return StagedTable(inp.name, inp, table, columns, n, "csv", encoding, delimiter, problems=problems)
+    return StagedTable(
+        inp.name, inp, table, columns, n, "csv", encoding, delimiter, problems=problems, dropped=len(lines)
+    )
 
 
 def _byte_at(path: Path, line_start: int) -> str:
@@ -887,6 +890,7 @@ def _stage_sheet(
                 if (row, col) != (min_row, min_col):
                     hidden.setdefault(row, []).append((col - 1, ref))
 
+    dropped = 0
     for rownum, (r, fr) in body():
         cells = [_cell_text(c) for c in r]
         if not any(c is not None and str(c).strip() for c in cells) and rownum not in hidden:
@@ -906,6 +910,7 @@ def _stage_sheet(
                     "Give that column a header, or delete the stray values.",
                 )
             )
+            dropped += 1
             continue
         cells += [None] * (width - len(cells))
         buf[0].append(rownum)
@@ -921,7 +926,7 @@ def _stage_sheet(
     flush()
     if progress:
         progress(1.0)
-    return StagedTable(name, inp, table, columns, n, "xlsx", problems=problems)
+    return StagedTable(name, inp, table, columns, n, "xlsx", problems=problems, dropped=dropped)
 
 
 def _cell_problems(

@@ -785,8 +785,9 @@ class Run:
     # --- results ---------------------------------------------------------------------------------
 
     def rows_read(self) -> int:
-        structural = {(fi, p.row) for fi, p in self.row_problems if p.severity == "error"}
-        return sum(s.rows for s in self.staged) + len(structural)
+        # rows the readers couldn't stage (a broken line) count as read; rows staged with an error
+        # (a NUL byte, a formula without a value) are already among s.rows
+        return sum(s.rows + s.dropped for s in self.staged)
 
     def report(self) -> ValidationReport:
         con = self.con

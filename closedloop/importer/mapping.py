@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from closedloop.importer.catalog import ENUMS, IMPORT_TABLES, KEYS, canonical_columns
+from closedloop.importer.catalog import DATED_COLUMNS, ENUMS, IMPORT_TABLES, KEYS, canonical_columns
 from closedloop.importer.errors import MappingError
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent.parent / "mappings"
@@ -46,6 +46,9 @@ _SOURCE_KEYS = {
     "date_formats",
     "decimal",
     "skip_if_empty",
+    "keep_if",
+    "skip_if",
+    "as_of",
     "explode",
     "mode",
     "auto_columns",
@@ -154,6 +157,9 @@ class Source:
     date_formats: tuple[str, ...] = ()
     decimal: str = "."
     skip_if_empty: tuple[str, ...] = ()
+    keep_if: tuple[Condition, ...] = ()  # only rows where all of these hold are imported
+    skip_if: tuple[Condition, ...] = ()  # rows where all of these hold are skipped
+    as_of: str | None = None  # an export without dates: its rows get this date and dates_unknown
     explode: tuple[str, str] | None = None  # (column, separator): one row per list item
     mode: str = "upsert"  # or "insert_missing": only adds keys the database lacks
     currency: Currency = field(default_factory=lambda: Currency())
@@ -300,6 +306,17 @@ def _source(
         if target not in catalog:
             raise MappingError(f"{here}: {table} has no column {target!r}; its columns are {', '.join(catalog)}.")
         specs[target] = _spec(target, spec, f"{here}, column {target!r}")
+    if raw.get("auto_columns") and "dates_unknown" not in (raw.get("columns") or {}):
+        specs.pop("dates_unknown", None)  # set below from the dates the source reads
+    as_of = _as_of(raw.get("as_of"), table, specs, here)
+    if as_of is not None:
+        # an export without dates: every date of the row is the stand-in, and the row says so
+        for col in DATED_COLUMNS[table]:
+            specs[col] = ColumnSpec(target=col, const=as_of)
+        specs["dates_unknown"] = ColumnSpec(target="dates_unknown", const="true")
+    elif table in DATED_COLUMNS and "dates_unknown" not in specs and any(c in specs for c in DATED_COLUMNS[table]):
+        # real dates: a row an earlier as_of import marked undated is dated now
+        specs["dates_unknown"] = ColumnSpec(target="dates_unknown", const="false")
     missing = [c.name for c in catalog.values() if c.required and c.name not in specs]
     if missing:
         raise MappingError(f"{here}: {table} needs {', '.join(missing)}; say where each comes from in [columns].")
@@ -326,6 +343,9 @@ def _source(
         date_formats=tuple(_strings(raw.get("date_formats", default_formats), f"{here}: date_formats")),
         decimal=_decimal(raw.get("decimal", default_decimal), here),
         skip_if_empty=tuple(_strings(raw.get("skip_if_empty", []), f"{here}: skip_if_empty")),
+        keep_if=_conditions(raw.get("keep_if", {}), f"{here}: keep_if"),
+        skip_if=_conditions(raw.get("skip_if", {}), f"{here}: skip_if"),
+        as_of=as_of,
         explode=explode,
         mode=mode,
     )
@@ -368,6 +388,27 @@ def _spec(target: str, raw: Any, where: str) -> ColumnSpec:
         optional=bool(raw.get("optional", False)),
         only_if=_conditions(raw.get("only_if", {}), f"{where}: only_if"),
     )
+
+
+def _as_of(raw: Any, table: str, specs: dict[str, ColumnSpec], where: str) -> str | None:
+    """The stand-in date of a source whose export has no dates (checked; None when not given)."""
+    if raw is None:
+        return None
+    if table not in DATED_COLUMNS:
+        tables = ", ".join(DATED_COLUMNS)
+        raise MappingError(f"{where}: as_of is for the tables whose rows carry dates ({tables}), not {table}.")
+    text = raw.isoformat() if hasattr(raw, "isoformat") else str(raw)
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise MappingError(f'{where}: as_of must be a date like "2024-06-30"; got {raw!r}.') from exc
+    mapped = [c for c in DATED_COLUMNS[table] if c in specs]
+    if mapped:
+        raise MappingError(
+            f"{where}: as_of gives every row the same stand-in date, so it can't be used with "
+            f"{', '.join(mapped)} read from the file; remove as_of or those columns."
+        )
+    return text[:10]
 
 
 def _conditions(raw: Any, where: str) -> tuple[Condition, ...]:

@@ -371,3 +371,14 @@ def test_a_workbook_whose_only_sheet_does_not_fit_is_still_refused(tmp_path, fix
     wb.save(tmp_path / "deals.xlsx")
     e = errors(refused(fixture_db, [tmp_path / "deals.xlsx"]))
     assert "missing column 'deal_id'" in e.loc[0, "problem"]
+
+
+def test_a_count_with_a_currency_or_unit_is_not_a_number(tmp_path, fixture_db):
+    f = write(
+        tmp_path, "accounts.csv", 'account_id,name,employees\nA90,Acme,"$1,200"\nA91,Beta,120 FTE\nA92,Gamma,"1,300"\n'
+    )
+    e = errors(refused(fixture_db, [f]))
+    assert list(zip(e["row"], e["value"], e["problem"], strict=True)) == [
+        (2, "$1,200", "not a whole number (employees)"),
+        (3, "120 FTE", "not a whole number (employees)"),
+    ]

@@ -450,11 +450,11 @@ class Run:
                 self._implausible_dates(m, c.name, label)
             elif c.kind in ("number", "integer"):
                 whole = c.kind == "integer"
-                cur = quote_ident(c.name + CURRENCY)
-                self._currencies(m, c.name, label)
+                if not whole:  # amounts; counts (integers) carry no currency
+                    self._currencies(m, c.name, label)
                 self._emit(
                     m,
-                    f"{failed} and {cur} is null",
+                    failed if whole else f"{failed} and {quote_ident(c.name + CURRENCY)} is null",
                     label,
                     f"coalesce({src}, {val})",
                     f"not a {'whole ' if whole else ''}number ({c.name})",

@@ -382,3 +382,10 @@ def test_a_count_with_a_currency_or_unit_is_not_a_number(tmp_path, fixture_db):
         (2, "$1,200", "not a whole number (employees)"),
         (3, "120 FTE", "not a whole number (employees)"),
     ]
+
+
+def test_merged_blank_rows_below_the_table_are_not_rows(tmp_path, fixture_db):
+    f = workbook(tmp_path, [row("D20", 1), [None] * 7, [None] * 7], merge="A3:C4")
+    result = import_files(fixture_db, [f], "canonical")
+    assert result.ok, result.report.lines()
+    assert result.rows_read == 1 and result.rows_inserted == 1

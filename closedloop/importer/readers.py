@@ -893,7 +893,7 @@ def _stage_sheet(
     dropped = 0
     for rownum, (r, fr) in body():
         cells = [_cell_text(c) for c in r]
-        if not any(c is not None and str(c).strip() for c in cells) and rownum not in hidden:
+        if not any(c is not None and str(c).strip() for c in cells):  # a blank row, merged or not
             continue
         if fr is not None or rownum in hidden or not EXCEL_ERRORS.isdisjoint(cells):
             problems += _cell_problems(name, rownum, columns, cells, fr, hidden.get(rownum, ()))

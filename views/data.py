@@ -1,9 +1,8 @@
 """Data: bring CRM and marketing exports in, see exactly what was rejected and why, check data quality."""
 
-import duckdb
 import streamlit as st
 
-from closedloop import data_status, derived, importer
+from closedloop import data_status, db, derived, importer
 from ui import common
 
 st.title("Data")
@@ -83,7 +82,7 @@ with tab_import:
                     importer.import_files, files=files, mapping=mapping, on_error=on_error,
                     progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
                 )
-            except (importer.ImportFailed, duckdb.Error) as exc:
+            except (importer.ImportFailed, db.Error) as exc:
                 st.error(f"Nothing was imported: {common.md(str(exc).splitlines()[0])}")
             else:
                 (st.success if result.ok else st.error)(common.md(result.summary()))

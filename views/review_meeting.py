@@ -5,11 +5,10 @@ import shlex
 from functools import partial
 from urllib.parse import urlencode
 
-import duckdb
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from closedloop import attribution, charts, notes, report, review, reviews
+from closedloop import attribution, charts, db, notes, report, review, reviews
 from ui import common
 
 st.title("Review meeting")
@@ -110,7 +109,7 @@ if picked == NEW:
         try:
             common.write(reviews.create_review, name=chosen_name, filters=f, selection=selection, model=model,
                          largest_n=largest_n, deal_ids=deal_ids)
-        except (reviews.ReviewError, duckdb.Error) as e:
+        except (reviews.ReviewError, db.Error) as e:
             st.error(f"The review was not saved: {common.md(str(e).splitlines()[0])}")
         else:
             st.session_state["rm_open_next"] = chosen_name

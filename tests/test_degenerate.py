@@ -123,7 +123,7 @@ def test_every_command_on_every_degenerate_database(variant_db, capsys, argv):
 def test_report_on_every_degenerate_database(variant_db, capsys, tmp_path, fmt):
     name, path = variant_db
     if fmt == "pdf":
-        pytest.importorskip("weasyprint")
+        pytest.importorskip("reportlab")
     out_file = tmp_path / f"pack.{fmt}"
     rc, out, err = _run(["report", "--db", str(path), *WHOLE, "--out", str(out_file),
                          "--notes-csv", str(tmp_path / "notes.csv")], capsys)

@@ -101,11 +101,14 @@ class DuckDBEngine:
         return db.run(self.con, query, **params)
 
 
-def open_engine(settings: EngineSettings, local: duckdb.DuckDBPyConnection) -> Engine:
+def open_engine(
+    settings: EngineSettings, local: duckdb.DuckDBPyConnection, conf: tuple[tuple[str, str], ...] = ()
+) -> Engine:
     """The engine the settings ask for. `local`: the app's DuckDB file (CLOSEDLOOP_DB), which
-    answers everything on duckdb and holds the app-written tables on spark."""
+    answers everything on duckdb and holds the app-written tables on spark. `conf`: more Spark
+    settings for a session this starts."""
     if settings.engine == "duckdb":
         return DuckDBEngine(local)
     from closedloop.engine.spark import SparkEngine, spark_session
 
-    return SparkEngine(spark_session(settings.spark_remote), settings.spark_source, local=local)
+    return SparkEngine(spark_session(settings.spark_remote, conf), settings.spark_source, local=local)

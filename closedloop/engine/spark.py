@@ -45,9 +45,10 @@ class SparkUnavailable(RuntimeError):
 
 
 @cache
-def spark_session(remote: str | None = None):
+def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] = ()):
     """The process's Spark session: local mode (remote None), a local Spark Connect server
-    (remote `local[N]`) or a Spark Connect URL (`sc://host:port`, the Databricks / cluster way)."""
+    (remote `local[N]`) or a Spark Connect URL (`sc://host:port`, the Databricks / cluster way).
+    `conf`: more settings for a session this call starts (the tests' quick-start settings)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -63,7 +64,7 @@ def spark_session(remote: str | None = None):
     if is_local:
         for key, value in LOCAL_CONF.items():
             builder = builder.config(key, value)
-    for key, value in SESSION_CONF.items():
+    for key, value in (*SESSION_CONF.items(), *conf):
         builder = builder.config(key, value)
     with _lock:
         spark = builder.getOrCreate()
@@ -96,6 +97,8 @@ class SparkEngine:
 
     def __init__(self, spark: Any, source: str, local: duckdb.DuckDBPyConnection | None = None) -> None:
         self.spark = spark
+        for key, value in SESSION_CONF.items():  # a new session of the same context starts without them
+            spark.conf.set(key, value)
         self.source = source
         self.local = local
         self.schema: str | None = None

@@ -41,12 +41,13 @@ NOT_YET_ON_SPARK: dict[str, str] = {
     "touchpoint_lift_derived": "reads the derived tables (cl_*), being replaced by issue 15",
     "data_quality_deals_without_touchpoints_derived": "reads the derived tables (cl_*), being replaced by issue 15",
     "derived_counts": "maintains DuckDB's derived tables",
-    "derived_fingerprint": "maintains DuckDB's derived tables",
     "derived_keys": "maintains DuckDB's derived tables",
     "derived_meta": "maintains DuckDB's derived tables",
-    "derived_tables_present": "reads DuckDB's information_schema",
+    "derived_tables_present": "reads DuckDB's catalog (duckdb_tables())",
     "attribution_markov_transitions": "ordered list() of a journey's channels: Spark's COLLECT_LIST drops the order",
     "journey_paths": "ordered list() of a journey's channels: Spark's COLLECT_LIST drops the order",
+    "attribution_shapley_coalitions": "ordered array_agg() of a deal's channel set: COLLECT_LIST drops the order",
+    "pipeline_influence": "first(team order by ...): Spark's FIRST takes no order (arg_min over a struct would do)",
     "attribution_touch_credit": "epoch() keeps fractions of a second in DuckDB, not in Spark's UNIX_TIMESTAMP",
     "attribution_receipt": "epoch() keeps fractions of a second in DuckDB, not in Spark's UNIX_TIMESTAMP",
     "attribution_rollup": "epoch() keeps fractions of a second in DuckDB, not in Spark's UNIX_TIMESTAMP",
@@ -84,7 +85,8 @@ def _substitute(body: exp.Expression, params: list[str], args: list[exp.Expressi
         if isinstance(node, exp.Column) and not node.table and node.name.lower() in by_name:
             arg = by_name[node.name.lower()].copy()
             # keep precedence: an argument like `a + b` must stay one operand
-            return arg if isinstance(arg, exp.Column | exp.Literal | exp.Placeholder | exp.Null) else exp.Paren(
+            keep = exp.Column | exp.Literal | exp.Placeholder | exp.Null | exp.Subquery | exp.Array
+            return arg if isinstance(arg, keep) else exp.Paren(
                 this=arg)
         return node
 
@@ -142,6 +144,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                 node.set(key, exp.TimestampTrunc(this=node.args[key], unit=exp.var("second")))
             return node
         raise NotOnSpark(f"date_diff('{unit}', ...) counts boundaries in DuckDB and whole units in Spark")
+    # A literal such as 3600.0 is a DECIMAL in both, but DuckDB divides decimals into a DOUBLE while
+    # Spark keeps a DECIMAL rounded to 6 places (0.816667 for 0.8166666...): make it a DOUBLE.
+    if isinstance(node, exp.Literal) and not node.is_string and re.search(r"[.eE]", node.this):
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("double"))
     # DuckDB's to_days(n) is an interval of n days; Spark's is make_dt_interval(n)
     if isinstance(node, exp.ToDays):
         return exp.Anonymous(this="MAKE_DT_INTERVAL", expressions=[node.this.copy()])
@@ -154,16 +160,19 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
             return exp.Anonymous(this="LOCALTIMESTAMP", expressions=[])
         raise NotOnSpark(f"timezone() other than timezone('UTC', current_timestamp): {node.sql('duckdb')!r}")
     # `x in (select unnest((select list(c) from r)))`, DuckDB's way of pushing a set of ids
-    # into a macro, is `x in (select c from r)`
-    if isinstance(node, exp.Unnest) and len(node.expressions) == 1:
-        inner = node.expressions[0]
+    # into a macro, is `x in (select c from r)`: on Spark a semi-join, where the list would be
+    # one row holding every id, built by one task
+    if isinstance(node, exp.Select) and len(node.expressions) == 1 and not node.args.get("from_"):
+        fn = node.expressions[0]
+        inner = fn.this if isinstance(fn, exp.Explode) else (
+            fn.expressions[0] if isinstance(fn, exp.Unnest) and len(fn.expressions) == 1 else None)
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
         if isinstance(inner, exp.Subquery) and isinstance(inner.this, exp.Select):
             sel = inner.this
-            if len(sel.expressions) == 1 and isinstance(sel.expressions[0], exp.ArrayAgg) and not sel.args.get(
-                    "group"):
-                agg = sel.expressions[0]
-                if not isinstance(agg.this, exp.Order):
-                    return exp.Subquery(this=sel.copy().select(agg.this.copy(), append=False))
+            agg = sel.expressions[0] if len(sel.expressions) == 1 else None
+            if isinstance(agg, exp.ArrayAgg) and not isinstance(agg.this, exp.Order) and not sel.args.get("group"):
+                return sel.copy().select(agg.this.copy(), append=False)
     return node
 
 
@@ -190,6 +199,8 @@ def _guard(tree: exp.Expression, name: str) -> None:
             raise NotOnSpark(f"{name}: reads the DuckDB-only derived table {node.name}")
         if isinstance(node, exp.Table) and node.db.lower() == "information_schema":
             raise NotOnSpark(f"{name}: reads DuckDB's information_schema")
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
+            raise NotOnSpark(f"{name}: calls DuckDB's table function {node.this.name}()")
 
 
 def _cte_names(tree: exp.Expression) -> set[str]:
@@ -234,4 +245,5 @@ def to_spark(name: str, schema: str | None = None) -> str:
                 table.set("db", exp.to_identifier(parts[-1]))
                 if len(parts) == 2:
                     table.set("catalog", exp.to_identifier(parts[0]))
-    return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+    # comments dropped: they would carry `$name` and text from the file into every request
+    return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE, comments=False)

@@ -164,6 +164,7 @@ sys.path[:0] = [{tests!r}, {root!r}]
 from spark_support import TEST_CONF, assert_same
 from test_spark import Q1, WINDOW
 from closedloop import db
+from closedloop.engine import EngineSettings, open_engine
 settings = EngineSettings.from_env({{"CLOSEDLOOP_ENGINE": "spark", "CLOSEDLOOP_SPARK_REMOTE": "local[2]",
                                     "CLOSEDLOOP_SPARK_SOURCE": {parquet!r}}})
 con = db.connect({db!r})

@@ -61,10 +61,13 @@ def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] =
         builder = builder.remote(remote)
     else:
         builder = builder.master(LOCAL_MASTER)
+    settings = [*SESSION_CONF.items(), *conf]
     if is_local:
-        for key, value in LOCAL_CONF.items():
-            builder = builder.config(key, value)
-    for key, value in (*SESSION_CONF.items(), *conf):
+        settings = [*LOCAL_CONF.items(), *settings]
+    if remote:
+        # a Connect session takes only runtime SQL settings; the rest belong to the server
+        settings = [(k, v) for k, v in settings if k.startswith("spark.sql.")]
+    for key, value in settings:
         builder = builder.config(key, value)
     with _lock:
         spark = builder.getOrCreate()
@@ -134,7 +137,12 @@ class SparkEngine:
                 cur.close()
             if hasattr(rows, "read_all"):
                 rows = rows.read_all()
-            self.spark.createDataFrame(rows).createOrReplaceTempView(table)
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            # the schema given, not inferred: Spark Connect cannot infer one from no rows, and naive
+            # timestamps must stay TIMESTAMP_NTZ like the Parquet tables'
+            schema = from_arrow_schema(rows.schema, prefer_timestamp_ntz=True)
+            self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(table)
 
     def sql(self, query: str) -> str:
         """The Spark SQL text queries/<query>.sql runs as here."""

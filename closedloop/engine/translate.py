@@ -137,6 +137,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                 if not (isinstance(arg, exp.Cast) and arg.to.this == exp.DataType.Type.DATE):
                     node.set(key, exp.Cast(this=arg, to=exp.DataType.build("date")))
             return node
+        if unit in ("microsecond", "microseconds"):
+            return node  # exact in both: timestamps hold microseconds
         if unit == "second":
             # boundaries of seconds crossed = whole seconds between the truncated times
             node = node.copy()

@@ -70,6 +70,13 @@ def test_list_index_by_expression_is_refused():
     translate._guard(sqlglot.parse_one("select w[1] from t", read="duckdb"), "q")
 
 
+def test_parallel_unnest_is_refused():
+    """DuckDB zips `select unnest(a), unnest(b)`; Spark's two EXPLODEs give the cross product."""
+    with pytest.raises(NotOnSpark, match="several unnest"):
+        translate._guard(sqlglot.parse_one("select unnest([1, 2]) as k, unnest([3, 4]) as v", read="duckdb"), "q")
+    translate._guard(sqlglot.parse_one("select unnest([1, 2]) as k", read="duckdb"), "q")
+
+
 def test_epoch_is_refused():
     with pytest.raises(NotOnSpark, match="epoch"):
         translate._guard(sqlglot.parse_one("select epoch(occurred_at) from t", read="duckdb"), "q")

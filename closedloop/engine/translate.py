@@ -33,6 +33,7 @@ APP_TABLES = ("retro_notes", "reviews", "review_deals", "review_settings", "impo
 # Queries that do not run on Spark yet, and why (tests/test_spark_translate.py holds every
 # other queries/*.sql to translating). Issue 15 is rewriting the attribution engine; its
 # queries are checked again when it merges.
+_EPOCH_AND_UNNEST = "epoch() (fractions of a second lost in Spark) and a parallel unnest (a cross product in Spark)"
 NOT_YET_ON_SPARK: dict[str, str] = {
     "attribution_closed_totals_derived": "reads the DuckDB-only derived tables (cl_*), being replaced by issue 15",
     "attribution_markov_transitions_derived": "reads the derived tables (cl_*), being replaced by issue 15",
@@ -48,9 +49,9 @@ NOT_YET_ON_SPARK: dict[str, str] = {
     "journey_paths": "ordered list() of a journey's channels: Spark's COLLECT_LIST drops the order",
     "attribution_shapley_coalitions": "ordered array_agg() of a deal's channel set: COLLECT_LIST drops the order",
     "pipeline_influence": "first(team order by ...): Spark's FIRST takes no order (arg_min over a struct would do)",
-    "attribution_touch_credit": "epoch() keeps fractions of a second in DuckDB, not in Spark's UNIX_TIMESTAMP",
-    "attribution_receipt": "epoch() keeps fractions of a second in DuckDB, not in Spark's UNIX_TIMESTAMP",
-    "attribution_rollup": "epoch() keeps fractions of a second in DuckDB, not in Spark's UNIX_TIMESTAMP",
+    "attribution_touch_credit": _EPOCH_AND_UNNEST,
+    "attribution_receipt": _EPOCH_AND_UNNEST,
+    "attribution_rollup": _EPOCH_AND_UNNEST,
 }
 
 
@@ -196,6 +197,12 @@ def _guard(tree: exp.Expression, name: str) -> None:
             raise NotOnSpark(
                 f"{name}: {node.sql('duckdb')!r} indexes a list by an expression: DuckDB counts from 1, Spark "
                 f"from 0, and SQLGlot shifts only literal indexes"
+            )
+        if isinstance(node, exp.Select) and sum(
+                isinstance(e.unalias(), exp.Explode | exp.Unnest) for e in node.expressions) > 1:
+            raise NotOnSpark(
+                f"{name}: several unnest() in one select — DuckDB zips the lists, Spark's EXPLODEs multiply "
+                f"them; unnest one list of structs instead (docs/scale-out.md)"
             )
         if isinstance(node, exp.Table) and node.name.lower().startswith("cl_"):
             raise NotOnSpark(f"{name}: reads the DuckDB-only derived table {node.name}")

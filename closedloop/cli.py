@@ -10,14 +10,17 @@ import argparse
 import importlib
 import sys
 
+from closedloop import db
+
 # Modules that add a command, in the order `--help` lists them.
 COMMAND_MODULES = [
     "closedloop.sample",
     "closedloop.attribution.cli",
     "closedloop.importer.cli",
     "closedloop.report_cli",
+    "closedloop.lift_cli",
     "closedloop.derived",
-    "closedloop.export",
+    "closedloop.parquet_export",
 ]
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in READING_COMMANDS:
             _check_engine(args)
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, db.DatabaseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

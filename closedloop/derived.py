@@ -84,7 +84,10 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     present = set(db.run(con, "derived_tables_present")["table_name"])
     if not set(TABLES) <= present:
         return {}
-    return dict(db.run(con, "derived_meta").itertuples(index=False, name=None))
+    # a key whose value is NULL (latest_touch_at of a database without touchpoints) is left out:
+    # pandas reads it as NaN, a float that can't be compared with the other values' strings
+    return {k: v for k, v in db.run(con, "derived_meta").itertuples(index=False, name=None)
+            if isinstance(v, str)}
 
 
 def usable(con: duckdb.DuckDBPyConnection, lookback_days: int = DEFAULT_LOOKBACK_DAYS,
@@ -144,6 +147,11 @@ def _main(args: argparse.Namespace) -> int:
     started = time.monotonic()
     con = db.connect(path, read_only=False)
     try:
+        # an older database gains the columns of the current schema first (issue 11: dates_unknown)
+        before = db.schema_version(con)
+        if before != db.SCHEMA_VERSION:
+            db.create_schema(con)
+            print(f"Upgraded the schema of {path} from version {before} to {db.SCHEMA_VERSION}.")
         if args.if_stale and usable(con):
             print(f"The derived tables of {path} are up to date.")
             return 0

@@ -188,7 +188,8 @@ def test_a_write_that_bypasses_refresh_stops_their_use(tmp_path):
     derived.refresh(con)
     assert derived.usable(con)
     con.execute(
-        "insert into touchpoints values ('T-new', timestamp '2026-01-05 10:00:00', 'A1', null, "
+        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) values ('T-new', timestamp '2026-01-05 10:00:00', 'A1', null, "
         "'marketing', 'email', 'email_open', null, null)"
     )
     assert not derived.usable(con)

@@ -18,7 +18,7 @@ import fixture
 import pytest
 from spark_support import TEST_CONF, assert_same, require_spark
 
-from closedloop import db, export, sample
+from closedloop import db, parquet_export, sample
 
 pytestmark = pytest.mark.spark
 
@@ -60,7 +60,7 @@ def spark():
 def _exported(tmp: Path, db_path: Path) -> Path:
     con = db.connect(db_path)
     try:
-        export.export(con, tmp / "parquet")
+        parquet_export.export(con, tmp / "parquet")
     finally:
         con.close()
     return tmp / "parquet"

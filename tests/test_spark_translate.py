@@ -16,7 +16,7 @@ import fixture
 import pytest
 import sqlglot
 
-from closedloop import cli, db, export
+from closedloop import cli, db, parquet_export
 from closedloop.engine import EngineSettings, translate
 from closedloop.engine.translate import NOT_YET_ON_SPARK, NotOnSpark
 
@@ -169,7 +169,7 @@ def test_export_writes_every_canonical_table_and_nothing_else(tmp_path):
     path = fixture.build(tmp_path / "fx.duckdb")
     con = db.connect(path)
     try:
-        counts = export.export(con, tmp_path / "out")
+        counts = parquet_export.export(con, tmp_path / "out")
         assert set(counts) == set(translate.CANONICAL_TABLES)
         assert counts["touchpoints"] == 24 and counts["deals"] == 12
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(translate.CANONICAL_TABLES)
@@ -180,8 +180,8 @@ def test_export_writes_every_canonical_table_and_nothing_else(tmp_path):
             orig = con.table(table).order(", ".join(f"#{i}" for i in range(1, 4))).df()
             assert back.equals(orig), table
         with pytest.raises(ValueError, match="--force"):
-            export.export(con, tmp_path / "out")
-        export.export(con, tmp_path / "out", force=True)
+            parquet_export.export(con, tmp_path / "out")
+        parquet_export.export(con, tmp_path / "out", force=True)
     finally:
         con.close()
 
@@ -190,13 +190,13 @@ def test_export_partitions_where_asked(tmp_path):
     path = fixture.build(tmp_path / "fx.duckdb")
     con = db.connect(path)
     try:
-        export.export(con, tmp_path / "out", {"touchpoints": "team"})
+        parquet_export.export(con, tmp_path / "out", {"touchpoints": "team"})
         assert sorted(p.name for p in (tmp_path / "out" / "touchpoints").iterdir()) == ["team=marketing",
                                                                                         "team=sales"]
         with pytest.raises(ValueError, match="no column"):
-            export.export(con, tmp_path / "o2", {"touchpoints": "occurred_at; drop"})
+            parquet_export.export(con, tmp_path / "o2", {"touchpoints": "occurred_at; drop"})
         with pytest.raises(ValueError, match="not a canonical table"):
-            export.export(con, tmp_path / "o3", {"retro_notes": "team"})
+            parquet_export.export(con, tmp_path / "o3", {"retro_notes": "team"})
     finally:
         con.close()
 

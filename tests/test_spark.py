@@ -170,8 +170,9 @@ settings = EngineSettings.from_env({{"CLOSEDLOOP_ENGINE": "spark", "CLOSEDLOOP_S
 con = db.connect({db!r})
 engine = open_engine(settings, con, TEST_CONF)
 assert type(engine.spark).__module__.startswith("pyspark.sql.connect"), type(engine.spark)
-for query, params in [("review_kpis", dict(Q1, **WINDOW)), ("deal_timeline", dict(deal_id="D07", **WINDOW))]:
-    assert_same(engine.run(query, **params), db.run(con, query, **params))
+# the richest question: macros expanded, an ordered string_agg, the notes shipped from the DuckDB file
+params = dict(deal_id="D07", **WINDOW)
+assert_same(engine.run("deal_timeline", **params), db.run(con, "deal_timeline", **params))
 print("same through Spark Connect")
 """
 

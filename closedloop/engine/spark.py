@@ -64,8 +64,9 @@ def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] =
     settings = [*SESSION_CONF.items(), *conf]
     if is_local:
         settings = [*LOCAL_CONF.items(), *settings]
-    if remote:
-        # a Connect session takes only runtime SQL settings; the rest belong to the server
+    if remote and not is_local:
+        # a remote Connect session takes only runtime SQL settings; the rest belong to the server
+        # (a local[N] Connect server is started with them all)
         settings = [(k, v) for k, v in settings if k.startswith("spark.sql.")]
     for key, value in settings:
         builder = builder.config(key, value)

@@ -344,7 +344,8 @@ def _pick(rng: np.random.Generator, p: list[float] | np.ndarray, n: int) -> np.n
 def _insert(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, df: pd.DataFrame) -> None:
     con.register("src", df)
     try:
-        # select_sql is fixed text of this module; the relation API names the table
+        # select_sql is fixed text of this module; the relation API names the table. It inserts by
+        # position: every column of the table, dates_unknown (false: the sample has real dates) last
         con.sql(select_sql).insert_into(table)
     finally:
         con.unregister("src")

@@ -31,6 +31,10 @@ _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
 
+# The database's own errors, for the pages to catch without importing duckdb (views hold no SQL).
+Error = duckdb.Error
+
+
 class QueryError(ValueError):
     """A named query was asked for wrongly: unknown name, missing or extra parameters."""
 

@@ -98,19 +98,22 @@ def _rule_params(half_life_days: float, weights: CustomWeights | None) -> dict[s
     return {"half_life_days": float(half_life_days), **catalogue_params(weights)}
 
 
-def catalogue_params(weights: CustomWeights | None = None) -> dict[str, Any]:
+def catalogue_params(weights: CustomWeights | None = None, names: Sequence[str] | None = None) -> dict[str, Any]:
     """$model_names, $model_weights and the multipliers of queries/attribution_rollup.sql (and the
-    receipt and touch-credit queries): each position-based model of the catalogue, then custom."""
+    receipt and touch-credit queries): each position-based model of the catalogue (built-in,
+    then the team's), then custom; or only `names`."""
     custom = weights or PLACEHOLDER_WEIGHTS
-    names = [m.name for m in MODELS.values() if m.slots is not None]
-    slots = [[float(w) for w in MODELS[n].slots] for n in names]
-    types = sorted(custom.multipliers)
+    if names is None:
+        names = [m.name for m in MODELS.values() if m.slots is not None] + ["custom"]
+    slots = {n: (custom.slots() if n == "custom" else MODELS[n].slots) for n in names}
+    multipliers = {n: (custom.multipliers if n == "custom" else MODELS[n].multipliers) for n in names}
+    pairs = [(n, t, float(v)) for n in names for t, v in sorted(multipliers[n].items())]
     return {
-        "model_names": [*names, "custom"],
-        "model_weights": [*slots, list(custom.slots())],
-        "multiplier_models": ["custom"] * len(types),
-        "multiplier_types": types,
-        "multiplier_values": [float(custom.multipliers[t]) for t in types],
+        "model_names": list(names),
+        "model_weights": [[float(w) for w in slots[n]] for n in names],
+        "multiplier_models": [p[0] for p in pairs],
+        "multiplier_types": [p[1] for p in pairs],
+        "multiplier_values": [p[2] for p in pairs],
     }
 
 
@@ -260,6 +263,17 @@ def _rollups(
     out: dict[str, pd.DataFrame] = {}
     if "rule" in kinds:
         rules = _rule_rollup(con, by, f, half_life_days, weights)
+        # a team's model with its own lookback: one more pass over the journeys at that lookback
+        own = {MODELS[n].lookback_days for n in models if MODELS[n].lookback_days is not None}
+        for lookback in sorted(own):
+            names = [n for n in models if MODELS[n].lookback_days == lookback]
+            other = db.run(
+                con, "attribution_rollup", by=by, **{**f, "lookback_days": lookback},
+                half_life_days=_rule_params(half_life_days, weights)["half_life_days"],
+                **catalogue_params(weights, names),
+            )
+            rules = pd.concat([rules[~rules["model"].isin(names)], other[other["model"].isin(names)]],
+                              ignore_index=True)
         for name in models:
             if MODELS[name].kind == "rule":
                 one = rules[rules["model"] == name][ROLLUP_COLUMNS].reset_index(drop=True)

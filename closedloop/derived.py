@@ -180,8 +180,9 @@ def attach(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection) -> No
         cur.execute(view)
 
 
-def usable(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the stored journey tables are current (else queries compute them as they go)."""
+def usable(con: duckdb.DuckDBPyConnection, *_: object, **__: object) -> bool:
+    """Whether the stored journey tables are current (else queries compute them as they go); they
+    serve every lookback and scope, so any given are ignored."""
     return current(con)
 
 

@@ -182,9 +182,12 @@ untouched as (
         sum(d.won) as attributed_wins,
         sum(d.won * d.amount_usd) as attributed_revenue_usd,
         sum(d.created * d.amount_usd) as attributed_pipeline_usd
-    from deal_info as d
+    from (
+        select d.*
+        from deal_info as d
+        anti join journey_touched($lookback_days, $scope) as t on t.deal_idx = d.deal_idx
+    ) as d
     cross join (select model from models union all select 'time_decay') as m
-    where d.deal_idx not in (select deal_idx from journey_touched($lookback_days, $scope))
     group by m.model
 ),
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -9,21 +11,53 @@ WON_LOST_COLORS = alt.Scale(domain=["Won", "Lost"], range=["#2e7d32", "#c62828"]
 TEAM_COLORS = alt.Scale(domain=["marketing", "sales"], range=["#1f77b4", "#ff7f0e"])
 
 
+# The channels the product defines (the sample's, and the canonical import's lead sources).
+CANONICAL_CHANNELS = [
+    "paid_search", "paid_social", "display", "email", "webinar", "event", "content",
+    "syndication", "organic_search", "website", "sales",
+]
+
+
+def _canonical() -> frozenset[str]:
+    return frozenset([*TOUCH_TYPES, *CANONICAL_CHANNELS, "marketing", "sales"])
+
+
 def label(code: str | None) -> str:
-    """'webinar_attended' -> 'Webinar attended' for axis labels."""
+    """An axis label for a key. Only the product's own canonical values are prettified
+    ('webinar_attended' -> 'Webinar attended', 'paid_search' -> 'Paid search'); every other key
+    is shown exactly as it is in the data: 'NC_EDM' stays 'NC_EDM', 'google' stays 'google'."""
     if code is None or (isinstance(code, float) and pd.isna(code)):
         return "(none)"
-    return str(code).replace("_", " ").capitalize()
+    text = str(code)
+    return text.replace("_", " ").capitalize() if text in _canonical() else text
+
+
+def label_map(codes: Any, how: Any = None) -> dict[Any, str]:
+    """label() (or `how`) of each distinct key, never merging two keys: when two keys would get the
+    same label (a canonical 'ebook_download' and a key spelt 'Ebook download'), both are shown as
+    they are."""
+    keys = list(dict.fromkeys(codes))
+    labels = {k: (how or label)(k) for k in keys}
+    seen: dict[str, int] = {}
+    for v in labels.values():
+        seen[v] = seen.get(v, 0) + 1
+    return {k: (v if seen[v] == 1 else ("(none)" if k is None else str(k))) for k, v in labels.items()}
+
+
+def labels(codes: pd.Series) -> pd.Series:
+    """label_map() applied to a column of keys."""
+    return codes.map(label_map(codes))
 
 
 def touch_type_shares(df: pd.DataFrame) -> alt.Chart:
     """Share of won vs lost deals each touchpoint type preceded, sorted by the difference."""
-    order = [label(t) for t in df.sort_values("share_difference", ascending=False)["touchpoint_type"]]
+    names = label_map(df["touchpoint_type"])
+    order = [names[t] for t in df.sort_values("share_difference", ascending=False)["touchpoint_type"]]
     long = pd.concat(
         [
             pd.DataFrame(
                 {
-                    "type": df["touchpoint_type"].map(label),
+                    "type": df["touchpoint_type"].map(names),
                     "team": df["team"],
                     "outcome": outcome,
                     "share": df[f"share_{key}_touched"],
@@ -101,8 +135,7 @@ FUNNEL_COLORS = alt.Scale(domain=FUNNEL_STAGES, range=["#90caf9", "#42a5f5", "#1
 def lead_funnel(df: pd.DataFrame, group_title: str, codes: bool = True) -> alt.Chart:
     """Leads reaching each funnel stage (MQL -> accepted -> opportunity -> won) per group,
     groups sorted by MQLs. `codes`: the group keys are codes like paid_social (not names)."""
-    name = label if codes else str
-    df = df.assign(group_key=df["group_key"].map(name))
+    df = df.assign(group_key=labels(df["group_key"]) if codes else df["group_key"].astype(str))
     order = df.sort_values(["mqls", "won"], ascending=False)["group_key"].tolist()
     long = pd.concat(
         [
@@ -204,7 +237,7 @@ def deal_timeline(touches: pd.DataFrame, markers: pd.DataFrame, title: str) -> a
     lanes = {"marketing": n_rows + 1.0, "sales": n_rows + 2.6}
     t = touches.assign(
         lane_y=touches["team"].map(lanes),
-        type_label=touches["touchpoint_type"].map(label),
+        type_label=touches["touchpoint_type"].map(label_map(touches["touchpoint_type"])),
         day=touches["occurred_at"].dt.strftime("%d %b %Y"),
         **{c: touches[c].map(_text) for c in
            ("campaign_name", "asset", "contact_title", "note_verdicts", "positions", "channel")},
@@ -384,12 +417,13 @@ def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.L
     def order(col: str) -> list[str]:
         return sorted(kept[col].drop_duplicates(), key=lambda s: (ends.get(s, 1), s))
 
+    names = label_map([*kept["from_state"], *kept["to_state"]], _state_label)
     t = kept.assign(
-        from_label=kept["from_state"].map(_state_label),
-        to_label=kept["to_state"].map(_state_label),
+        from_label=kept["from_state"].map(names),
+        to_label=kept["to_state"].map(names),
     )
-    from_order = [_state_label(s) for s in order("from_state")]
-    to_order = [_state_label(s) for s in order("to_state")]
+    from_order = [names[s] for s in order("from_state")]
+    to_order = [names[s] for s in order("to_state")]
     base = alt.Chart(t).encode(
         x=alt.X("to_label:N", sort=to_order, title="Next state",
                 axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False,
@@ -437,7 +471,7 @@ def _measure_axis(column: str) -> alt.Axis:
 def attribution_bars(rollup: pd.DataFrame, column: str, title: str) -> alt.Chart:
     """The chosen model's credit per key, sorted; "No touchpoint" in grey at the bottom."""
     df = rollup[["key", column]].copy()
-    df["key_label"] = df["key"].map(label)
+    df["key_label"] = labels(df["key"])
     df["kind"] = df["key"].eq("No touchpoint").map({True: "No touchpoint", False: "Credited"})
     order = df.sort_values(column, ascending=False, kind="stable")
     order = pd.concat([order[order["kind"] == "Credited"], order[order["kind"] != "Credited"]])
@@ -463,10 +497,11 @@ def model_rank_heatmap(comparison: pd.DataFrame, labels: dict[str, str], column:
     models = [m for m in labels if m in comparison.columns]
     df = comparison[comparison["key"] != "No touchpoint"]
     fmt = "$,.0f" if column.endswith("_usd") else ",.1f"
+    key_labels = df["key"].map(label_map(df["key"]))
     long = pd.concat(
         [
             pd.DataFrame({
-                "key_label": df["key"].map(label),
+                "key_label": key_labels,
                 "model": labels[m],
                 "rank": df[f"rank_{m}"].astype(float),
                 "credit": df[m].astype(float),
@@ -479,7 +514,7 @@ def model_rank_heatmap(comparison: pd.DataFrame, labels: dict[str, str], column:
     base = alt.Chart(long, title="Rank of each key under every model (1 = most credit)").encode(
         x=alt.X("model:N", sort=[labels[m] for m in models], title=None,
                 axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False)),
-        y=alt.Y("key_label:N", sort=df["key"].map(label).tolist(), title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("key_label:N", sort=key_labels.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
@@ -523,16 +558,23 @@ PIPELINE_SPLITS = ["Marketing-sourced", "Marketing-influenced", "Sales-only", "N
 PIPELINE_COLORS = alt.Scale(domain=PIPELINE_SPLITS, range=["#1565c0", "#64b5f6", "#ef6c00", "#bdbdbd"])
 
 
-def pipeline_over_time(long: pd.DataFrame, grain: str) -> alt.Chart:
-    """Pipeline created per period (USD), stacked by split, marketing-sourced at the bottom."""
+def pipeline_over_time(long: pd.DataFrame, grain: str, measure: str = "usd") -> alt.Chart:
+    """Pipeline created per period (USD, or deals with measure="deals"), stacked by split,
+    marketing-sourced at the bottom."""
     data = long.assign(stack_order=long["split_label"].map(PIPELINE_SPLITS.index))
+    if measure == "deals":
+        y = alt.Y("sum(deals):Q", title="Deals created", axis=alt.Axis(tickMinStep=1, format=",d"))
+        unit = "deals"
+    else:
+        y = alt.Y("sum(pipeline_usd):Q", title="Pipeline created (USD)", axis=alt.Axis(format="$,.2~s"))
+        unit = "USD"
     return (
-        alt.Chart(data, title=f"Pipeline created per {grain}, by how marketing took part (USD)")
+        alt.Chart(data, title=f"Pipeline created per {grain}, by how marketing took part ({unit})")
         .mark_bar()
         .encode(
             x=alt.X("period:O", title=f"{grain.capitalize()} the deal was created",
                     axis=alt.Axis(labelAngle=0, labelLimit=120)),
-            y=alt.Y("sum(pipeline_usd):Q", title="Pipeline created (USD)", axis=alt.Axis(format="$,.2~s")),
+            y=y,
             color=alt.Color("split_label:N", scale=PIPELINE_COLORS, sort=PIPELINE_SPLITS, title=None,
                             legend=alt.Legend(orient="top")),
             order=alt.Order("stack_order:Q", sort="ascending"),
@@ -548,14 +590,19 @@ def pipeline_over_time(long: pd.DataFrame, grain: str) -> alt.Chart:
     )
 
 
-def pipeline_by_key(df: pd.DataFrame, key_title: str, codes: bool = False, top_n: int = 25) -> alt.Chart:
-    """Pipeline each campaign / channel sourced and influenced (USD), sorted by the total."""
-    top = df.sort_values(["pipeline_usd", "key"], ascending=[False, True]).head(top_n)
-    names = top["name"].map(label) if codes else top["name"].astype(str)
+def pipeline_by_key(df: pd.DataFrame, key_title: str, codes: bool = False, top_n: int = 25,
+                    measure: str = "usd") -> alt.Chart:
+    """Pipeline each campaign / channel sourced and influenced (USD, or deals with measure="deals"),
+    sorted by the total."""
+    by_deals = measure == "deals"
+    total = "deals" if by_deals else "pipeline_usd"
+    top = df.sort_values([total, "key"], ascending=[False, True]).head(top_n)
+    names = labels(top["name"]) if codes else top["name"].astype(str)
     long = pd.concat(
         [
             pd.DataFrame({
                 "name": names, "role": role, "usd": top[col], "deals": top[deals],
+                "value": top[deals if by_deals else col], "total_deals": top["deals"],
                 "total_usd": top["pipeline_usd"], "won_deals": top["won_deals"],
                 "cost_per_won_deal_usd": top["cost_per_won_deal_usd"],
             })
@@ -566,12 +613,14 @@ def pipeline_by_key(df: pd.DataFrame, key_title: str, codes: bool = False, top_n
     )
     shown = f"top {top_n} " if len(df) > top_n else ""
     return (
-        alt.Chart(long, title=f"Pipeline each {key_title} sourced and influenced ({shown}by total, USD)")
+        alt.Chart(long, title=f"Pipeline each {key_title} sourced and influenced ({shown}by total, "
+                              f"{'deals' if by_deals else 'USD'})")
         .mark_bar()
         .encode(
             y=alt.Y("name:N", sort=names.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X("usd:Q", stack="zero", title="Pipeline of the deals it touched (USD)",
-                    axis=alt.Axis(format="$,.2~s")),
+            x=alt.X("value:Q", stack="zero",
+                    title="Deals it touched" if by_deals else "Pipeline of the deals it touched (USD)",
+                    axis=alt.Axis(tickMinStep=1, format=",d") if by_deals else alt.Axis(format="$,.2~s")),
             color=alt.Color("role:N", scale=alt.Scale(domain=["Sourced", "Influenced"],
                                                       range=["#1565c0", "#64b5f6"]),
                             title=None, legend=alt.Legend(orient="top")),
@@ -596,7 +645,7 @@ def pipeline_by_key(df: pd.DataFrame, key_title: str, codes: bool = False, top_n
 def win_rate_lift(df: pd.DataFrame, dimension_title: str, small_sample_deals: int, codes: bool = True) -> alt.Chart:
     """Difference in win rate (touched minus not touched, percentage points) per key, sorted, with its
     95% interval as a rule; keys with few closed deals on a side drawn faint and named in the legend."""
-    names = df["label"].map(label) if codes else df["label"].astype(str)
+    names = labels(df["label"]) if codes else df["label"].astype(str)
     small = f"Fewer than {small_sample_deals} closed deals on a side"
     enough = f"{small_sample_deals} or more closed deals on each side"
     data = df.assign(
@@ -696,19 +745,20 @@ def review_agreement(by_type: pd.DataFrame, model_label: str) -> alt.LayerChart:
     """Per touchpoint type: the share of each team's verdicts that called it critical, next to the
     share of the discussed deals' credit the model gave it; types sorted by the model's share.
     Each bar is labelled (a team's "0 of 2" shows where a bar of 0% would be invisible)."""
-    order = [label(t) for t in by_type["touchpoint_type"]]
+    names = label_map(by_type["touchpoint_type"])
+    order = [names[t] for t in by_type["touchpoint_type"]]
     series = []
     for team, name in (("marketing", AGREEMENT_SERIES[0]), ("sales", AGREEMENT_SERIES[1])):
         judged = by_type[by_type[f"{team}_verdicts"] > 0]
         series.append(pd.DataFrame({
-            "type": judged["touchpoint_type"].map(label),
+            "type": judged["touchpoint_type"].map(names),
             "series": name,
             "share": judged[f"{team}_critical_share"].astype(float),
             "text": [f"{c / v:.0%} ({c} of {v})" for c, v in
                      zip(judged[f"{team}_critical"], judged[f"{team}_verdicts"], strict=True)],
         }))
     series.append(pd.DataFrame({
-        "type": by_type["touchpoint_type"].map(label),
+        "type": by_type["touchpoint_type"].map(names),
         "series": AGREEMENT_SERIES[2],
         "share": by_type["model_credit_share"].astype(float),
         "text": [f"{v:.1%}" for v in by_type["model_credit_share"]],

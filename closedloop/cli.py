@@ -10,12 +10,15 @@ import argparse
 import importlib
 import sys
 
+from closedloop import db
+
 # Modules that add a command, in the order `--help` lists them.
 COMMAND_MODULES = [
     "closedloop.sample",
     "closedloop.attribution.cli",
     "closedloop.importer.cli",
     "closedloop.report_cli",
+    "closedloop.lift_cli",
     "closedloop.derived",
 ]
 
@@ -35,6 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, db.DatabaseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -7,10 +7,14 @@ bound as `$name` parameters, never formatted into SQL text.
 from __future__ import annotations
 
 import os
+import random
 import re
+import threading
+import time
+from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -18,7 +22,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
 DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
-SCHEMA_VERSION = "1"
+# 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
+# import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
+SCHEMA_VERSION = "2"
 
 # `$name` placeholders; `$$` never appears in our SQL.
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -34,8 +40,39 @@ def default_db_path() -> Path:
     return Path(os.environ.get("CLOSEDLOOP_DB") or DEFAULT_DB)
 
 
+class DatabaseBusy(duckdb.IOException):
+    """Another program holds the database file (DuckDB lets one process write, or many read)."""
+
+
+# One read-write connection per process and database file, shared by every thread of the process
+# (the dashboard's sessions): `connect` hands out cursors of it, so code that opens the file by
+# path inside the dashboard never meets DuckDB's "different configuration" error, and closing
+# what `connect` returned closes a cursor, never the shared connection.
+_shared: dict[str, duckdb.DuckDBPyConnection] = {}
+_shared_lock = threading.Lock()
+
+
+def _key(path: str | Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _busy(path: Path, exc: duckdb.Error) -> DatabaseBusy:
+    holder = re.search(r"held in (.+?) \(PID (\d+)\)", str(exc))
+    who = f" ({holder.group(1).rsplit('/', 1)[-1]}, PID {holder.group(2)})" if holder else ""
+    return DatabaseBusy(
+        f"The database {path} is in use by another program{who}: DuckDB lets one program write to a "
+        "file, or several read it. If that is the dashboard, import from its Data page (or stop it) "
+        "and run this command again."
+    )
+
+
 def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open a Closed Loop database. The app opens read-only; writers pass read_only=False."""
+    """Open a Closed Loop database. The app opens read-only; writers pass read_only=False.
+
+    Inside a process that shares the database (`open_shared`, the dashboard), this is a new cursor
+    of the shared read-write connection whatever `read_only` says. Raises DatabaseBusy when
+    another program holds the file.
+    """
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(
@@ -43,11 +80,107 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
             f"`python -m closedloop sample --db {path}` or import your data with "
             f"`python -m closedloop import --db {path} ...`."
         )
-    return duckdb.connect(str(path), read_only=read_only)
+    with _shared_lock:
+        shared = _shared.get(_key(path))
+        if shared is not None:
+            return shared.cursor()
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise _busy(path, exc) from exc
+        raise
+
+
+def open_shared(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """The process's one read-write connection to `path` (opened, and its schema brought up to
+    date, on the first call). Use a cursor per query and per thread: `cursor(path)`."""
+    key = _key(path)
+    with _shared_lock:
+        con = _shared.get(key)
+        if con is None:
+            try:
+                con = duckdb.connect(key, read_only=False)
+            except duckdb.IOException as exc:
+                if "lock" in str(exc).lower():
+                    raise _busy(Path(path), exc) from exc
+                raise
+            create_schema(con)
+            _shared[key] = con
+        return con
+
+
+def cursor(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A new cursor of the shared connection to `path` (opened if needed); close it when done."""
+    con = open_shared(path)
+    with _shared_lock:
+        return con.cursor()
+
+
+def close_shared(path: str | Path) -> None:
+    """Close the process's shared connection to `path` (cursors of it stop working)."""
+    with _shared_lock:
+        con = _shared.pop(_key(path), None)
+    if con is not None:
+        con.close()
+
+
+T = TypeVar("T")
+RETRIES = 8
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T],
+                   retries: int = RETRIES) -> T:
+    """Run `work(con)` in one short transaction, committed; rolled back on any error.
+
+    DuckDB's transactions are optimistic: two sessions writing at once can meet a transaction
+    conflict (at a statement or at the commit). Those are retried with a short random pause, at
+    most `retries` times; every other error is raised at once.
+    """
+    for attempt in range(retries + 1):
+        con.begin()
+        try:
+            result = work(con)
+            con.commit()
+            return result
+        except duckdb.TransactionException:
+            _rollback(con)
+            if attempt == retries:
+                raise
+        except duckdb.ConstraintException as exc:
+            # a key another session's uncommitted (now maybe committed) transaction just wrote
+            _rollback(con)
+            if attempt == retries or "duplicate key" not in str(exc).lower():
+                raise
+        except BaseException:
+            _rollback(con)
+            raise
+        time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.rollback()
+    except duckdb.Error:
+        pass  # the failed commit already ended the transaction
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The version recorded in schema_info, or None for a database without Closed Loop's tables."""
+    try:
+        row = con.execute("select value from schema_info where key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table of the data model (idempotent) and record the schema version."""
+    """Create every table of the data model and record the schema version.
+
+    Idempotent, and it upgrades a database built by an older version (schema.sql adds the
+    newer columns with `add column if not exists`): `import`, `sample` and `refresh` call it.
+    """
     con.execute(sql_text("schema"))
     con.execute(
         "insert or replace into schema_info values ('schema_version', $v)",

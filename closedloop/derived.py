@@ -213,6 +213,11 @@ def _main(args: argparse.Namespace) -> int:
     started = time.monotonic()
     con = db.connect(path, read_only=False)
     try:
+        # an older database gains the columns of the current schema first (issue 11: dates_unknown)
+        before = db.schema_version(con)
+        if before != db.SCHEMA_VERSION:
+            db.create_schema(con)
+            print(f"Upgraded the schema of {path} from version {before} to {db.SCHEMA_VERSION}.")
         if args.if_stale and current(con):
             print(f"The derived tables of {path} are up to date.")
             return 0

@@ -13,6 +13,11 @@ from typing import Any
 
 SCOPES = ("account", "contact_roles")
 DEFAULT_LOOKBACK_DAYS = 180
+MAX_LOOKBACK_DAYS = 3650
+# the dates a link may ask for: anything else is a typo or a probe, not a period to report on
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+ALL_TIME = "all"  # ?quarter=all: every closed deal
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -51,13 +56,15 @@ def quarter_bounds(label: str) -> tuple[date, date]:
     if not m:
         raise ValueError(f"A quarter looks like 2026Q1, got {label!r}.")
     year, q = int(m.group(1)), int(m.group(2))
+    if year < 1:
+        raise ValueError(f"A quarter's year is 1 or later, got {label!r}.")
     start = date(year, 3 * q - 2, 1)
-    end = date(year + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1)
+    end = date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
     return start, end
 
 
 def quarter_of(d: date) -> str:
-    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+    return f"{d.year:04d}Q{(d.month - 1) // 3 + 1}"
 
 
 def quarters_between(first: date, last: date) -> list[str]:
@@ -105,12 +112,16 @@ def from_query_params(qp: Mapping[str, str], default_quarter: str) -> tuple[Filt
             quarter = None
         else:
             raise ValueError
+        if not (EARLIEST <= start <= LATEST and EARLIEST <= end <= LATEST):
+            raise ValueError
     except ValueError:
         quarter = default_quarter
         start, end = quarter_bounds(quarter)
     try:
         lookback = int(qp.get("lookback", DEFAULT_LOOKBACK_DAYS))
     except ValueError:
+        lookback = DEFAULT_LOOKBACK_DAYS
+    if not 0 <= lookback <= MAX_LOOKBACK_DAYS:
         lookback = DEFAULT_LOOKBACK_DAYS
     scope = qp.get("scope", "account")
     try:
@@ -127,3 +138,48 @@ def from_query_params(qp: Mapping[str, str], default_quarter: str) -> tuple[Filt
         quarter = default_quarter
         f = Filters(*quarter_bounds(default_quarter))
     return f, quarter
+
+
+def query_param_problems(qp: Mapping[str, str], segments: Any = (), regions: Any = (),
+                         owners: Any = ()) -> list[tuple[str, str, str]]:
+    """What `from_query_params` would ignore in a link: (parameter, value, what it should be), so the
+    page can say so instead of silently showing something else."""
+    out: list[tuple[str, str, str]] = []
+    quarter = qp.get("quarter")
+    if quarter is not None:
+        if quarter != ALL_TIME:
+            try:
+                start, end = quarter_bounds(quarter)
+                if not (EARLIEST <= start and end <= LATEST):
+                    raise ValueError
+            except ValueError:
+                out.append(("quarter", quarter, f"a quarter such as 2026Q1 from {EARLIEST.year} to "
+                                                f"{LATEST.year}, or {ALL_TIME}"))
+    elif "from" in qp or "to" in qp:
+        days: dict[str, date] = {}
+        for name in ("from", "to"):
+            raw = qp.get(name)
+            try:
+                days[name] = date.fromisoformat(raw or "")
+                if not EARLIEST <= days[name] <= LATEST:
+                    raise ValueError
+            except ValueError:
+                out.append((name, raw or "", f"a date such as 2026-01-31 from {EARLIEST} to {LATEST}, with "
+                                             "both from and to"))
+        if len(days) == 2 and days["from"] > days["to"]:
+            out.append(("from", qp["from"], f"a date on or before to={qp['to']}"))
+    raw = qp.get("lookback")
+    if raw is not None:
+        try:
+            ok = 0 <= int(raw) <= MAX_LOOKBACK_DAYS
+        except ValueError:
+            ok = False
+        if not ok:
+            out.append(("lookback", raw, f"a whole number of days from 0 to {MAX_LOOKBACK_DAYS}"))
+    if qp.get("scope") is not None and qp["scope"] not in SCOPES:
+        out.append(("scope", qp["scope"], f"one of {', '.join(SCOPES)}"))
+    for key, values in (("segment", segments), ("region", regions), ("owner", owners)):
+        raw = qp.get(key)
+        if raw and raw not in values:
+            out.append((key, raw, f"a {key} of this database"))
+    return out

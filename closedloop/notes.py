@@ -1,8 +1,13 @@
 """Retrospective notes: what each team says mattered on a closed deal.
 
-`add_note` is the app's only write to the deals data. It opens its own
-read-write connection (the dashboard's own connection is read-only), checks
-everything first, writes one row in a transaction and closes.
+`add_note` is the app's only write to the deals data. It checks everything and
+writes one row in one short transaction (retried on a transaction conflict with
+another session). Inside the dashboard the connection is a cursor of the process's
+shared read-write connection (db.open_shared); from the CLI it opens the file.
+
+A `submission_id` (one per form the dashboard shows) makes a save idempotent: a
+second save with the same id (a retry after an error, a double click) returns the
+first note's id and writes nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +36,12 @@ def add_note(
     text: str | None,
     touchpoint_id: str | None = None,
     review_id: str | None = None,
+    submission_id: str | None = None,
 ) -> int:
     """Save one retrospective note on a deal (or on one of its touches) and return its note_id.
+
+    With a `submission_id`, saving the same submission again returns the note it saved and
+    writes nothing.
 
     A touch belongs to the deal when it is a touch of the deal's account or of
     one of the deal's contacts. The comment is optional; the verdict is not.
@@ -48,24 +57,40 @@ def add_note(
     if not path.exists():
         raise NoteError(f"No database at {path}.")
 
+    if submission_id is not None and not (0 < len(submission_id) <= 100):
+        raise NoteError("A submission id holds 1 to 100 characters.")
     try:
         con = db.connect(path, read_only=False)
     except duckdb.Error as e:
-        # DuckDB lets one process write, or many read: another program (or a dashboard
-        # holding the file read-only) has it open
+        # DuckDB lets one process write, or many read: another program has the file open
         raise NoteError(f"The database {path.name} is open elsewhere, so the note couldn't be saved; "
-                        f"try again in a moment. ({e})") from e
+                        f"try again in a moment. ({str(e).splitlines()[0]})") from e
     try:
-        con.begin()
-        try:
-            note_id = _insert(con, deal_id, team, verdict, text, touchpoint_id, review_id)
-        except BaseException:
-            con.rollback()
-            raise
-        con.commit()
-        return note_id
+        if submission_id is not None:
+            _ensure_submissions(con)
+
+        def work(c: duckdb.DuckDBPyConnection) -> int:
+            if submission_id is not None:
+                done = c.execute("select note_id from note_submissions where submission_id = $s",
+                                 {"s": submission_id}).fetchone()
+                if done is not None:
+                    return int(done[0])
+            note_id = _insert(c, deal_id, team, verdict, text, touchpoint_id, review_id)
+            if submission_id is not None:
+                c.execute("insert into note_submissions values ($s, $n)", {"s": submission_id, "n": note_id})
+            return note_id
+
+        return db.in_transaction(con, work)
     finally:
         con.close()
+
+
+def _ensure_submissions(con: duckdb.DuckDBPyConnection) -> None:
+    """Databases built before note_submissions existed get it (the dashboard's shared connection
+    creates it when it opens)."""
+    found = con.execute("select count(*) from duckdb_tables() where table_name = 'note_submissions'").fetchone()
+    if not found[0]:
+        con.execute(db.sql_text("schema"))
 
 
 def _insert(

@@ -43,6 +43,10 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
 }
 NON_MARKETING_LEAD_SOURCES = ("sales", "outbound")  # as in the queries
 
+# What the page measures pipeline in: the deals' amounts, or the number of deals (for CRMs
+# that export no amounts, and for teams that count opportunities). `measure=` in the URL.
+MEASURES: dict[str, str] = {"usd": "Amount (USD)", "deals": "Number of deals"}
+
 SPLITS: dict[str, str] = {
     "marketing_sourced": "Marketing-sourced",
     "marketing_influenced": "Marketing-influenced",
@@ -70,7 +74,8 @@ class Pipeline:
     window_days: int
     grain: str
     by_period: pd.DataFrame  # long: period, split, deals, pipeline_usd, won_deals, won_usd
-    table: pd.DataFrame  # wide: one row per period, a column per split, the total
+    table: pd.DataFrame  # wide: one row per period, a column per split (USD), the total
+    table_deals: pd.DataFrame  # the same in deal counts: a `{split}_deals` column per split, `deals`
     totals: pd.DataFrame  # one row per split with its share of the pipeline
     by_campaign: pd.DataFrame
     by_channel: pd.DataFrame
@@ -82,6 +87,15 @@ class Pipeline:
     @property
     def total_usd(self) -> float:
         return float(self.by_period["pipeline_usd"].sum())
+
+    @property
+    def total_deals(self) -> int:
+        return int(self.by_period["deals"].sum())
+
+    @property
+    def amounts_missing(self) -> bool:
+        """Deals were created, but none has an amount above 0 (all null or 0): USD figures say nothing."""
+        return self.total_deals > 0 and not self.total_usd > 0
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> review.FilterOptions:
@@ -132,6 +146,14 @@ def pipeline(
     table["pipeline_usd"] = table.sum(axis=1)
     table["deals"] = long.groupby("period")["deals"].sum()
     table = table.rename_axis(columns=None).reset_index()
+    table_deals = (
+        long.pivot_table(index="period", columns="split", values="deals", aggfunc="sum", fill_value=0)
+        .reindex(columns=list(SPLITS), fill_value=0)
+        .rename(columns={k: f"{k}_deals" for k in SPLITS})
+        .astype("int64")
+    )
+    table_deals["deals"] = table_deals.sum(axis=1)
+    table_deals = table_deals.rename_axis(columns=None).reset_index()
 
     totals = (
         long.groupby("split", sort=False)[["deals", "pipeline_usd", "won_deals", "won_usd"]].sum()
@@ -141,6 +163,8 @@ def pipeline(
     totals.insert(1, "split_label", totals["split"].map(SPLITS))
     all_usd = totals["pipeline_usd"].sum()
     totals["share_of_pipeline"] = totals["pipeline_usd"] / all_usd if all_usd else 0.0
+    all_deals = totals["deals"].sum()
+    totals["share_of_deals"] = totals["deals"] / all_deals if all_deals else 0.0
 
     return Pipeline(
         definition=definition,
@@ -148,6 +172,7 @@ def pipeline(
         grain=grain,
         by_period=long,
         table=table,
+        table_deals=table_deals,
         totals=totals,
         by_campaign=by_key["campaign"],
         by_channel=by_key["channel"],

@@ -23,7 +23,7 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from closedloop import attribution, charts, db, lift_view, review, reviews
+from closedloop import attribution, charts, db, export, lift_view, review, reviews
 from closedloop.filters import Filters
 
 FORMATS = ("html", "pdf")
@@ -295,8 +295,8 @@ def build_pack(
 
 
 def notes_csv(pack: MeetingPack) -> bytes:
-    """Every note and verdict of the review, one row each, as CSV."""
-    return pack.notes.to_csv(index=False).encode("utf-8")
+    """Every note and verdict of the review, one row each, as CSV (formulas neutralised)."""
+    return export.csv_bytes(pack.notes)
 
 
 # --- rendering the charts -------------------------------------------------------------------------

@@ -67,6 +67,7 @@ def kpis_of(deals: pd.DataFrame) -> dict[str, float | int | None]:
         "win_rate": n_won / n if n else None,
         "revenue_won_usd": float(deals.loc[won, "amount_usd"].sum()),
         "median_days_to_close": float(days.median()) if len(days) else None,
+        "won_dates_unknown": int((won & deals["dates_unknown"].fillna(False).astype(bool)).sum()),
         "share_won_marketing_touched": share_won("marketing_touches"),
         "share_won_sales_touched": share_won("sales_touches"),
     }

@@ -223,8 +223,8 @@ def create_review(
 ) -> str:
     """Save a named review: its agenda (the chosen deals, in meeting order) and its settings.
 
-    Opens its own read-write connection (the dashboard's is read-only), checks
-    everything first and writes in one transaction. Returns the review_id.
+    Checks everything and writes in one short transaction (retried on a conflict with another
+    session). Returns the review_id.
     """
     name = " ".join((name or "").split())
     if not name:
@@ -240,31 +240,33 @@ def create_review(
 
     con = db.connect(path, read_only=False)
     try:
-        # databases built before review_settings existed get it now (every statement is idempotent)
-        con.execute(db.sql_text("schema"))
-        chosen = select_deals(candidate_deals(con, filters), selection, largest_n, deal_ids)
-        if chosen.empty:
-            raise ReviewError(
-                f"No closed deal matches “{selection_label(selection, largest_n)}” in "
-                f"{filters.date_from:%d %b %Y} – {filters.date_to:%d %b %Y} with these filters: "
-                "pick another period or clear a filter."
-            )
-        taken = con.execute("select review_id, name from reviews").fetchall()
-        if any(n.lower() == name.lower() for _, n in taken):
-            raise ReviewError(f"A review named “{name}” already exists: reopen it, or choose another name.")
-        ids = {r for r, _ in taken}
-        review_id = _slug(name)
-        while review_id in ids:
-            review_id = f"{_slug(name)}-{secrets.token_hex(3)}"
-        con.begin()
-        try:
-            con.execute(
+        if not _has_review_tables(con):
+            # databases built before review_settings existed get it now (every statement is idempotent)
+            con.execute(db.sql_text("schema"))
+
+        def work(c: duckdb.DuckDBPyConnection) -> str:
+            # checked inside the transaction: another session may be saving a review at the same time
+            chosen = select_deals(candidate_deals(c, filters), selection, largest_n, deal_ids)
+            if chosen.empty:
+                raise ReviewError(
+                    f"No closed deal matches “{selection_label(selection, largest_n)}” in "
+                    f"{filters.date_from:%d %b %Y} – {filters.date_to:%d %b %Y} with these filters: "
+                    "pick another period or clear a filter."
+                )
+            taken = c.execute("select review_id, name from reviews").fetchall()
+            if any(n.lower() == name.lower() for _, n in taken):
+                raise ReviewError(f"A review named “{name}” already exists: reopen it, or choose another name.")
+            ids = {r for r, _ in taken}
+            review_id = _slug(name)
+            while review_id in ids:
+                review_id = f"{_slug(name)}-{secrets.token_hex(3)}"
+            c.execute(
                 "insert into reviews (review_id, name, period_from, period_to, model) "
                 "values ($review_id, $name, $period_from, $period_to, $model)",
                 {"review_id": review_id, "name": name, "period_from": filters.date_from,
                  "period_to": filters.date_to, "model": model},
             )
-            con.execute(
+            c.execute(
                 "insert into review_settings values ($review_id, $selection, $largest_n, $segment, "
                 "$region, $owner, $lookback_days, $scope)",
                 {"review_id": review_id, "selection": selection,
@@ -272,15 +274,13 @@ def create_review(
                  "segment": filters.segment, "region": filters.region, "owner": filters.owner,
                  "lookback_days": filters.lookback_days, "scope": filters.scope},
             )
-            con.executemany(
+            c.executemany(
                 "insert into review_deals (review_id, deal_id, position) values (?, ?, ?)",
                 [(review_id, d, int(p)) for d, p in zip(chosen["deal_id"], chosen["position"], strict=True)],
             )
-        except BaseException:
-            con.rollback()
-            raise
-        con.commit()
-        return review_id
+            return review_id
+
+        return db.in_transaction(con, work)
     finally:
         con.close()
 
@@ -375,9 +375,11 @@ def record_verdict(
     verdict: str,
     text: str | None = None,
     touchpoint_id: str | None = None,
+    submission_id: str | None = None,
 ) -> int:
     """Save one team's verdict (and comment) on a deal of the review, or on one of its touches,
-    as a retro note carrying the review's id. Returns the note_id."""
+    as a retro note carrying the review's id. Returns the note_id. With a `submission_id`, saving
+    the same submission again returns the first note and writes nothing (notes.add_note)."""
     con = db.connect(db_path, read_only=True)
     try:
         on_agenda = con.execute(
@@ -389,7 +391,7 @@ def record_verdict(
     if not on_agenda:
         raise ReviewError(f"Deal {deal_id!r} is not on the agenda of review {review_id!r}.")
     return notes.add_note(db_path, deal_id=deal_id, team=team, verdict=verdict, text=text,
-                          touchpoint_id=touchpoint_id, review_id=review_id)
+                          touchpoint_id=touchpoint_id, review_id=review_id, submission_id=submission_id)
 
 
 def review_notes(con: duckdb.DuckDBPyConnection, review_id: str | None, deal_ids: list[str]) -> pd.DataFrame:

@@ -37,6 +37,7 @@ final as (
         cast(created_at as date) as created_on,
         cast(closed_at as date) as closed_on,
         days_to_close,
+        dates_unknown,
         -- open deals sort by their creation
         coalesce(closed_at, created_at) as last_activity_at
     from matches

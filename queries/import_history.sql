@@ -1,5 +1,5 @@
 -- Question: which imports have run on this database, newest first, and what did
--- each one read, write and reject?
+-- each one read, write, reject and skip (and why it skipped rows)?
 -- Parameters: $limit (how many imports to list).
 with
 
@@ -16,7 +16,9 @@ final as (
         rows_read,
         rows_inserted,
         rows_updated,
-        rows_rejected
+        rows_rejected,
+        rows_skipped,
+        skipped_why
     from imports
 )
 

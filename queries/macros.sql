@@ -19,7 +19,10 @@ select
     a.industry,
     a.segment,
     a.region,
-    date_diff('day', d.created_at, d.closed_at) as days_to_close
+    coalesce(d.dates_unknown, false) as dates_unknown,
+    -- unknown for a deal imported without dates (its dates are the mapping's as_of stand-in)
+    case when not coalesce(d.dates_unknown, false)
+        then date_diff('day', d.created_at, d.closed_at) end as days_to_close
 from deals as d
 left join accounts as a on a.account_id = d.account_id
 where (p_segment is null or a.segment = p_segment)

@@ -29,7 +29,9 @@ final as (
         d.outcome,
         d.amount as amount_usd,
         cast(d.closed_at as date) as closed_on,
-        date_diff('day', d.created_at, d.closed_at) as days_to_close,
+        -- unknown for a deal imported without dates (docs/import.md, as_of)
+        case when not coalesce(d.dates_unknown, false)
+            then date_diff('day', d.created_at, d.closed_at) end as days_to_close,
         coalesce(v.marketing_notes, 0) as marketing_notes,
         coalesce(v.sales_notes, 0) as sales_notes,
         coalesce(v.marketing_notes, 0) + coalesce(v.sales_notes, 0) > 0 as has_verdict

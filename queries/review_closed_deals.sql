@@ -31,6 +31,7 @@ final as (
         c.amount as amount_usd,
         cast(c.closed_at as date) as closed_on,
         c.days_to_close,
+        c.dates_unknown,
         coalesce(t.marketing_touches, 0) as marketing_touches,
         coalesce(t.sales_touches, 0) as sales_touches
     from closed as c

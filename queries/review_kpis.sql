@@ -5,7 +5,7 @@
 with
 
 closed as (
-    select deal_id, outcome, amount, days_to_close
+    select deal_id, outcome, amount, days_to_close, dates_unknown
     from filtered_deals($segment, $region, $owner)
     where outcome in ('won', 'lost')
       and closed_at >= $date_from
@@ -34,6 +34,8 @@ final as (
         count(*) filter (where c.outcome = 'won') / nullif(count(*), 0) as win_rate,
         coalesce(sum(c.amount) filter (where c.outcome = 'won'), 0) as revenue_won_usd,
         median(c.days_to_close) filter (where c.outcome = 'won') as median_days_to_close,
+        -- won deals imported without dates: no days to close (docs/import.md, as_of)
+        count(*) filter (where c.outcome = 'won' and c.dates_unknown) as won_dates_unknown,
         count(*) filter (where c.outcome = 'won' and t.marketing_touched)
             / nullif(count(*) filter (where c.outcome = 'won'), 0) as share_won_marketing_touched,
         count(*) filter (where c.outcome = 'won' and t.sales_touched)

@@ -1,6 +1,8 @@
 -- The canonical Closed Loop data model (see README "Data model").
 -- Every import maps into these tables; the app writes only retro_notes and reviews.
 -- Timestamps are naive UTC. Money is in US dollars.
+-- dates_unknown (leads, deals, touchpoints): the export had no dates; the row's dates
+-- are the mapping's `as_of` date, a stand-in, so no duration is computed from them (docs/import.md).
 -- Idempotent: safe to run on an existing database.
 
 create table if not exists schema_info (
@@ -40,7 +42,8 @@ create table if not exists leads (
     accepted_at timestamp,
     disqualified_at timestamp,
     disqualify_reason varchar,
-    campaign_id varchar
+    campaign_id varchar,
+    dates_unknown boolean default false
 );
 
 create table if not exists campaigns (
@@ -62,7 +65,8 @@ create table if not exists touchpoints (
     channel varchar not null,
     touchpoint_type varchar not null,
     campaign_id varchar,
-    asset varchar
+    asset varchar,
+    dates_unknown boolean default false
 );
 
 -- closed_at is null for open deals; account_id and created_at may be null in
@@ -77,6 +81,7 @@ create table if not exists deals (
     stage varchar,
     outcome varchar not null check (outcome in ('won', 'lost', 'open')),
     amount double check (amount is null or amount >= 0),
+    dates_unknown boolean default false,
     check (outcome = 'open' or closed_at is not null)
 );
 
@@ -105,6 +110,13 @@ create table if not exists retro_notes (
     text varchar,
     created_at timestamp not null default current_timestamp,
     review_id varchar
+);
+
+-- One row per note saved from a dashboard form: saving the same form again (a retry after an
+-- error, a double click) finds its note here instead of writing it twice.
+create table if not exists note_submissions (
+    submission_id varchar primary key,
+    note_id bigint not null
 );
 
 -- Named review-meeting agendas (written by the app).
@@ -149,7 +161,9 @@ create table if not exists import_log (
     rows_read bigint not null,
     rows_inserted bigint not null,
     rows_updated bigint not null,
-    rows_rejected bigint not null
+    rows_rejected bigint not null,
+    rows_skipped bigint default 0,
+    skipped_why varchar
 );
 
 create table if not exists import_rejects (
@@ -162,3 +176,10 @@ create table if not exists import_rejects (
     problem varchar not null,
     fix varchar
 );
+
+-- Schema version 2 (issue 11): databases built by version 1 gain the new columns.
+alter table leads add column if not exists dates_unknown boolean default false;
+alter table deals add column if not exists dates_unknown boolean default false;
+alter table touchpoints add column if not exists dates_unknown boolean default false;
+alter table import_log add column if not exists rows_skipped bigint default 0;
+alter table import_log add column if not exists skipped_why varchar;

@@ -153,11 +153,11 @@ def build(path: str | Path) -> Path:
     con.executemany("insert into contacts values (?, ?, ?, ?, ?)", CONTACTS)
     con.executemany("insert into campaigns values (?, ?, ?, ?, ?, ?, ?)", CAMPAIGNS)
     con.executemany(
-        "insert into leads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into leads (lead_id, contact_id, account_id, source_channel, created_at, mql_at, assigned_at, owner, first_follow_up_at, accepted_at, disqualified_at, disqualify_reason, campaign_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(*r[:4], ts(r[4]), *map(_opt, r[5:7]), r[7], *map(_opt, r[8:11]), r[11], r[12]) for r in LEADS],
     )
     con.executemany(
-        "insert into touchpoints values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(r[0], ts(r[1]), *r[2:]) for r in TOUCHPOINTS],
     )
     deals, stages = [], []

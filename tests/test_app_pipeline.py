@@ -67,3 +67,34 @@ def test_pipeline_page_empty_period(app_db):
     assert not at.exception
     assert "No deals were created" in at.info[0].value
     assert not at.metric
+
+
+def test_pipeline_page_counts_deals_from_the_url(app_db):
+    at = page(measure="deals")
+    assert not at.exception, [e.value for e in at.exception]
+    # Q1 2026 under first touch: sourced D01 D02 D03 D05 D07 D08 D11; sales-only D10; no touchpoint D06
+    assert metrics(at) == {
+        "Deals created": "9",
+        "Marketing-sourced": "7 deals",
+        "Marketing-influenced": "0 deals",
+        "Sales-only": "1 deal",
+        "No touchpoint": "1 deal",
+    }
+    table = at.dataframe[0].value.set_index("period")
+    assert table["deals"].to_dict() == {"2026-01": 4, "2026-02": 3, "2026-03": 2}  # D01 D02 D03 D06 | D05 D07 D08
+    assert table.loc["2026-03", "sales_only_deals"] == 1  # D10
+    assert not at.warning  # the fixture has amounts
+    at.radio(key="p_measure").set_value("usd").run()
+    assert at.query_params["measure"] == "usd" and metrics(at)["Pipeline created"] == "$420,000"
+
+
+def test_pipeline_page_without_amounts_says_so_and_counts_deals(tmp_path, monkeypatch):
+    import degenerate
+
+    for variant in ("null_amounts", "zero_amounts"):
+        monkeypatch.setenv("CLOSEDLOOP_DB", str(degenerate.build(tmp_path / f"{variant}.duckdb", variant)))
+        at = page()
+        assert not at.exception, [e.value for e in at.exception]
+        assert "None of the 9 deals created in this period has an amount" in at.warning[0].value
+        assert at.query_params["measure"] == "deals"
+        assert metrics(at)["Deals created"] == "9" and metrics(at)["Marketing-sourced"] == "7 deals"

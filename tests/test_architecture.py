@@ -59,3 +59,9 @@ def test_pages_hold_no_sql():
         text = p.read_text()
         assert "duckdb" not in text and ".execute(" not in text, p.name
         assert not re.search(r"\bselect\b.+\bfrom\b", text, re.I), p.name
+
+
+def test_every_cli_command_has_a_row_in_the_readme_command_table():
+    readme = (ROOT / "README.md").read_text()
+    rows = {m.group(1) for m in re.finditer(r"^\| `python -m closedloop ([\w-]+)` \|", readme, re.M)}
+    assert rows == set(_subcommands()), "README.md's command table and `python -m closedloop --help` differ"

@@ -51,7 +51,8 @@ def build_db(
     for acct in sorted({d[1] for d in deals if d[1]}):
         con.execute("insert into accounts values (?, ?, 'Software', 'SMB', 'NA', 10)", [acct, acct])
     stage = {"won": "closed_won", "lost": "closed_lost", "open": "proposal"}
-    _insert(con, "insert into deals values (?, ?, ?, 'Alice', ?, ?, ?, ?, ?)", [
+    _insert(con, "insert into deals (deal_id, account_id, name, owner, created_at, closed_at, "
+        "stage, outcome, amount) values (?, ?, ?, 'Alice', ?, ?, ?, ?, ?)", [
         [d_id, acct, d_id, created, closed, stage[outcome], outcome, amount]
         for d_id, acct, created, closed, outcome, amount in deals
     ])
@@ -60,7 +61,8 @@ def build_db(
         t_id, occurred, acct, channel, t_type, contact, team, campaign = list(t) + [None] * (8 - len(t))
         rows.append([t_id, occurred, acct, contact, team or "marketing", channel, t_type or f"{channel}_touch",
                      campaign])
-    _insert(con, "insert into touchpoints values (?, ?, ?, ?, ?, ?, ?, ?, null)", rows)
+    _insert(con, "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, null)", rows)
     for c in contacts:
         con.execute("insert into contacts values (?, ?, 'x', 'x', ?)", list(c))
     for lead in leads:

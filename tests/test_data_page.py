@@ -62,6 +62,9 @@ def test_data_page_without_files(at):
     # 7 accounts, 8 contacts, 9 leads, 6 campaigns, 24 touchpoints, 12 deals, 13 deal contacts, 34 stage changes
     assert "Rows in all tables: **113**" in labels
     assert "Deals with no touchpoint in their window: **1**" in labels  # D06
+    # issue 11's two checks, none in the fixture
+    assert "Deals closed before they were created: **0**" in labels
+    assert "Won deals closed before their account's first touch: **0**" in labels
     assert "No import has run" in at.info[1].value
 
 
@@ -71,6 +74,7 @@ def test_data_page_shows_past_imports(fixture_db, tmp_path, at):
     assert not at.exception
     history = at.dataframe[-2].value
     assert history["rows_rejected"].tolist() == [1]
+    assert history["rows_skipped"].tolist() == [0]
     assert at.dataframe[-1].value["problem"].str.contains("outcome|maybe", case=False).all()
 
 

@@ -53,7 +53,8 @@ def test_schema_records_its_version_and_checks_enumerations(tmp_path):
         con.execute("insert into deals (deal_id, outcome) values ('X', 'maybe')")
     with pytest.raises(duckdb.ConstraintException):
         con.execute(
-            "insert into touchpoints values ('T', now(), 'A', null, 'finance', 'c', 't', null, null)"
+            "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) values ('T', now(), 'A', null, 'finance', 'c', 't', null, null)"
         )
     with pytest.raises(duckdb.ConstraintException):
         con.execute("insert into retro_notes (deal_id, team, verdict) values ('D', 'sales', 'meh')")

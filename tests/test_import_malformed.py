@@ -116,11 +116,25 @@ def test_exact_duplicates_are_imported_once_with_a_warning(tmp_path, fixture_db)
     assert (w["severity"], w["row"]) == ("warning", 3) and "exact repeat of row 2" in w["problem"]
 
 
-def test_duplicate_id_in_an_earlier_file(tmp_path, fixture_db):
+def test_the_same_key_in_two_files_is_merged_in_file_order(tmp_path, fixture_db):
+    # issue 11: two files of one run with the same deal are merged (the later one wins), with one
+    # warning that says so; before, this was refused as a duplicate
     a = write(tmp_path, "deals.csv", HEADER + GOOD)
     b = write(tmp_path, "deals_more.csv", HEADER + GOOD.replace("New deal", "Other deal"))
-    e = only_error(refused(fixture_db, [a, b]))
-    assert (e["file"], e["row"]) == ("deals_more.csv", 2) and "row 2 of deals.csv" in e["problem"]
+    result = import_files(fixture_db, [a, b], "canonical")
+    assert result.ok and result.report.errors == 0
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    assert con.execute("select name from deals where deal_id = 'D20'").fetchall() == [("Other deal",)]
+    con.close()
+    w = result.report.problems
+    w = w[w["problem"].str.contains("merged")].iloc[0]
+    assert (w["severity"], w["file"]) == ("warning", "deals_more.csv")
+    assert w["problem"].startswith("1 deal_id(s) of this file are also in deals.csv: merged")
+    # given the other way round, the other file wins: the order is the order the files are given in
+    result = import_files(fixture_db, [b, a], "canonical")
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    assert con.execute("select name from deals where deal_id = 'D20'").fetchall() == [("New deal",)]
+    con.close()
 
 
 def test_empty_file(tmp_path, fixture_db):
@@ -153,7 +167,7 @@ def test_latin1_file_is_read_as_latin1(tmp_path, fixture_db):
     f = write(tmp_path, "deals.csv", (HEADER + GOOD.replace("New deal", "Café crème")).encode("latin-1"))
     result = import_files(fixture_db, [f], "canonical")
     assert result.ok
-    assert "read as Latin-1" in result.report.problems["problem"].iloc[0]
+    assert "read as Windows-1252" in result.report.problems["problem"].iloc[0]
     con = duckdb.connect(str(fixture_db), read_only=True)
     assert con.execute("select name from deals where deal_id = 'D20'").fetchone() == ("Café crème",)
     con.close()

@@ -19,6 +19,9 @@ name = "crm_de"
 date_formats = ["%d.%m.%Y %H:%M", "%d.%m.%Y"]
 decimal = ","
 
+[currency]
+rates = { EUR = 1.1 }   # 1 EUR = 1.10 USD
+
 [[sources]]
 name = "deals"
 table = "deals"
@@ -62,8 +65,9 @@ def test_the_mapping_language_end_to_end(tmp_path, fixture_db):
     assert rows == [
         # "A1/A2" split on "/"; "GEWONNEN" matched case-insensitively; 1.234,50 with decimal ","
         ("X-1", "A1", "Großauftrag", "Team DACH", "won", datetime(2026, 1, 5, 9, 30), datetime(2026, 2, 10), 1234.5),
-        # Kunde empty -> Firma; no title -> default; the rule (Storniert = ja) wins over the map
-        ("X-2", "A3", "(ohne Titel)", "Team DACH", "lost", datetime(2026, 1, 6), datetime(2026, 2, 12), 99.0),
+        # Kunde empty -> Firma; no title -> default; the rule (Storniert = ja) wins over the map;
+        # € 99,00 converted by the mapping's rate: 99 x 1.1 = 108.90 USD
+        ("X-2", "A3", "(ohne Titel)", "Team DACH", "lost", datetime(2026, 1, 6), datetime(2026, 2, 12), 108.9),
         # "Angebot" isn't in the map -> otherwise "open"; an open deal's close date isn't stored
         ("X-3", "A1", "Pilot", "Team DACH", "open", datetime(2026, 1, 7), None, 0.0),
     ]

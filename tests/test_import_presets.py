@@ -145,7 +145,12 @@ def test_salesforce_reports_import_with_their_figures(tmp_path):
         ("sales_meeting", 1),
     ]
     assert one(con, "select occurred_at from touchpoints where asset = 'Onsite demo'") == datetime(2026, 2, 12, 14, 30)
-    assert result.rows_skipped == 3
+    # skipped rows are counted per table: touchpoints 3 (a member who never responded, a member
+    # lead without account, a task without account); contacts 6 (the stubs of those 3 rows; 2 leads
+    # not converted to a contact; a task without a contact); accounts 2 (leads not converted)
+    assert result.rows_skipped == 11
+    skipped = result.report.counts.set_index("table")["rows_skipped"].to_dict()
+    assert (skipped["touchpoints"], skipped["contacts"], skipped["accounts"], skipped["deals"]) == (3, 6, 2, 0)
     # the call on 3/20 came after Cobalt's only deal closed on 2/20: kept, with a warning on its row
     late = result.report.problems[result.report.problems["problem"].str.startswith("after the last deal")]
     assert list(zip(late["file"], late["row"], strict=True)) == [("tasks_and_events.csv", 6)]
@@ -245,7 +250,8 @@ def test_hubspot_exports_import_with_their_figures(tmp_path):
         ("website", "website_visit"),
         ("email", "email_open"),
     ]
-    assert result.rows_skipped == 1
+    # the page view without a company: skipped for touchpoints and for the contact stubs
+    assert result.rows_skipped == 2
     late = result.report.problems[result.report.problems["problem"].str.startswith("after the last deal")]
     assert list(late["row"]) == [8]  # the March newsletter, after Borealis closed lost on 3/1
     con.close()

@@ -27,7 +27,9 @@ def test_the_fixture_has_no_orphans_until_one_is_added(fixture_db):
     assert db.run(con, "data_quality_orphans", sample_size=5).empty
     con.execute("insert into deal_contacts values ('D01', 'K99', 'user')")
     con.execute(
-        "insert into touchpoints values ('T99', '2026-01-01', 'A9', null, 'sales', 'sales', 'sales_call', null, null)"
+        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) "
+        "values ('T99', '2026-01-01', 'A9', null, 'sales', 'sales', 'sales_call', null, null)"
     )
     count, sample = data_quality(con)["orphans"]
     assert count == 2
@@ -83,7 +85,8 @@ def test_duplicate_looking_touches_are_grouped(fixture_db):
     con = duckdb.connect(str(fixture_db))
     # T02 again under another id, later the same day: an ebook download logged by two tools
     con.execute(
-        "insert into touchpoints values ('HS-1', '2025-12-01 16:30', 'A1', 'K01', 'marketing', "
+        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) values ('HS-1', '2025-12-01 16:30', 'A1', 'K01', 'marketing', "
         "'content', 'ebook_download', 'C2', 'ROI Guide')"
     )
     count, sample = data_quality(con)["duplicate_touches"]
@@ -101,3 +104,25 @@ def test_date_ranges_flag_dates_after_as_of(fixture_con):
     assert closed["empty"] == 2 and closed["filled"] == 10  # D10 and D11 are open
     assert data_quality(fixture_con, as_of=datetime(2026, 3, 31))["date_ranges"][0] == 1
     assert data_quality(fixture_con, as_of=datetime(2030, 1, 1))["date_ranges"][0] == 0
+
+
+def test_closed_before_created_and_won_before_first_touch(fixture_db):
+    # issue 11: two checks the tab lacked. The fixture has neither …
+    con = duckdb.connect(str(fixture_db))
+    assert db.run(con, "data_quality_closed_before_created", sample_size=5).empty
+    assert db.run(con, "data_quality_won_before_first_touch", sample_size=5).empty
+    # … until D30 closes 31 days before its creation, and D31, won on Cobalt Credit (A3) on
+    # 2025-12-20, closes 13 days before A3's first touch (T11, 2026-01-02 10:00)
+    con.execute(
+        "insert into deals (deal_id, account_id, name, created_at, closed_at, outcome) values "
+        "('D30', 'A1', 'Backwards', '2026-02-01', '2026-01-01', 'lost'), "
+        "('D31', 'A3', 'Early win', '2025-12-01', '2025-12-20', 'won')"
+    )
+    checks = data_quality(con)
+    count, sample = checks["closed_before_created"]
+    assert count == 1 and list(sample["deal_id"]) == ["D30"] and sample["days_before_created"][0] == 31
+    count, sample = checks["won_before_first_touch"]
+    assert count == 1 and list(sample["deal_id"]) == ["D31"]
+    assert sample["first_touch_at"][0] == datetime(2026, 1, 2, 10) and sample["days_before_first_touch"][0] == 13
+    assert sample["account_touches"][0] == 3  # T11, T12, T13
+    con.close()

@@ -155,3 +155,21 @@ def test_pipeline_core(con):
     with pytest.raises(ValueError, match="Definition"):
         pipeline.pipeline(con, Q1, definition="nope")
     assert pipeline.pipeline(con, Filters(date(2024, 1, 1), date(2024, 3, 31))).empty
+
+
+def test_pipeline_deal_counts_and_missing_amounts(con):
+    r = pipeline.pipeline(con, Q1)
+    assert (r.total_deals, r.amounts_missing) == (9, False)
+    assert r.table_deals.set_index("period")["deals"].to_dict() == {"2026-01": 4, "2026-02": 3, "2026-03": 2}
+    assert r.totals.set_index("split")["deals"].to_dict() == {
+        "marketing_sourced": 7, "marketing_influenced": 0, "sales_only": 1, "no_touchpoint": 1}
+
+
+def test_pipeline_says_when_amounts_are_missing(tmp_path):
+    import degenerate
+
+    for variant in ("null_amounts", "zero_amounts"):
+        c = db.connect(degenerate.build(tmp_path / f"{variant}.duckdb", variant))
+        r = pipeline.pipeline(c, Q1)
+        assert (r.total_deals, r.total_usd, r.amounts_missing) == (9, 0.0, True)
+        c.close()

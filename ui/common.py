@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import math
+import re
+import threading
+import uuid
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -13,10 +17,18 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from closedloop import db
-from closedloop.filters import Filters, from_query_params, quarter_bounds, to_query_params
+from closedloop import db, export
+from closedloop.filters import (
+    ALL_TIME,
+    Filters,
+    from_query_params,
+    quarter_bounds,
+    query_param_problems,
+    to_query_params,
+)
 
 ALL = "All"
+PERIOD_MODES = ["Quarter", "All time", "Custom dates"]
 FILTER_PARAMS = ("quarter", "from", "to", "segment", "region", "owner", "lookback", "scope")
 
 
@@ -24,13 +36,29 @@ def db_path() -> str:
     return str(db.default_db_path())
 
 
-@st.cache_resource(show_spinner=False, on_release=lambda con: con.close())
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    # read-only: the app's few writes go through closedloop functions that open their own
-    return db.connect(path, read_only=True)
+@st.cache_resource(show_spinner=False, on_release=lambda con: db.close_shared(con.path))
+def _connection(path: str) -> _Shared:
+    # the process's one read-write connection, shared by every session; each query takes its own
+    # cursor (db.run), and writes are short transactions on a cursor (db.in_transaction)
+    return _Shared(path, db.open_shared(path))
 
 
-def connection() -> duckdb.DuckDBPyConnection:
+class _Shared:
+    """The shared connection and a write counter: a write bumps it, and `call`'s cache key holds it,
+    so every session reads again after a write (a cursor's transaction sees only committed data)."""
+
+    def __init__(self, path: str, con: duckdb.DuckDBPyConnection) -> None:
+        self.path = path
+        self.con = con
+        self.version = 0
+        self._lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self._lock:
+            self.version += 1
+
+
+def _shared() -> _Shared:
     path = db_path()
     if not Path(path).exists():
         st.error(
@@ -38,39 +66,135 @@ def connection() -> duckdb.DuckDBPyConnection:
             f"`python -m closedloop sample --db {path}`), or point `CLOSEDLOOP_DB` at your database."
         )
         st.stop()
-    return _connection(path)
+    try:
+        return _connection(path)
+    except db.DatabaseBusy as exc:
+        st.error(str(exc))
+        st.stop()
+        raise
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """A new cursor of the app's shared connection, for this query (or this session's work) only."""
+    return db.cursor(_shared().path)
+
+
+def _version(path: str) -> tuple[float, float, int]:
+    """What a cached result depends on: the file (and its write-ahead log) as other programs left
+    it, and this process's writes."""
+    wal = Path(path + ".wal")
+    return (Path(path).stat().st_mtime, wal.stat().st_mtime if wal.exists() else 0.0, _connection(path).version)
 
 
 @st.cache_data(show_spinner="Crunching the numbers…", max_entries=512)
-def _call(qualname: str, path: str, mtime: float, kwargs: dict[str, Any]) -> Any:
+def _call(qualname: str, path: str, version: tuple[float, float, int], kwargs: dict[str, Any]) -> Any:
     module, name = qualname.rsplit(".", 1)
     func = getattr(importlib.import_module(module), name)
-    return func(_connection(path), **kwargs)
+    cur = db.cursor(path)
+    try:
+        return func(cur, **kwargs)
+    finally:
+        cur.close()
 
 
 def call(func: Callable[..., Any], **kwargs: Any) -> Any:
-    """Run a core function on the app's database, cached per arguments.
+    """Run a core function on the app's database (a cursor of its own), cached per arguments.
 
-    The database file's modification time is part of the key, so an import
-    through the CLI shows up without a restart.
+    The key holds the data's version (`_version`): a write from any session of the app, or a
+    change of the file by another program, shows up on the next run.
     """
-    connection()
-    path = db_path()
-    return _call(f"{func.__module__}.{func.__name__}", path, Path(path).stat().st_mtime, kwargs)
+    shared = _shared()
+    return _call(f"{func.__module__}.{func.__name__}", shared.path, _version(shared.path), kwargs)
 
 
 def write(fn: Callable[..., Any], **kwargs: Any) -> Any:
     """Run one of the core's writers, `fn(db_path, **kwargs)`, e.g. notes.add_note.
 
-    DuckDB can't open a file read-write while this process holds it read-only,
-    so the cached connection is closed first; cached results are dropped after,
-    so every page re-reads.
+    Inside the app the writer's connection is a cursor of the shared one (db.connect), so no
+    session's connection is ever closed; every session reads again afterwards, even when the
+    writer failed half-way (it rolled back, but reading again costs little).
     """
-    _connection.clear()  # on_release closes it
+    shared = _shared()
     try:
-        return fn(db_path(), **kwargs)
+        return fn(shared.path, **kwargs)
     finally:
-        st.cache_data.clear()
+        shared.bump()
+
+
+def submission_id(form_key: str) -> str:
+    """The idempotency key of the form `form_key` in this session: the same until the form was
+    saved (`saved`), so a retry of a save that failed half-way can never store it twice."""
+    key = f"_sid_{form_key}"
+    if key not in st.session_state:
+        st.session_state[key] = uuid.uuid4().hex
+    return st.session_state[key]
+
+
+def saved(form_key: str) -> None:
+    """The form's submission is stored: the next one gets a new key."""
+    st.session_state.pop(f"_sid_{form_key}", None)
+
+
+def data_version() -> tuple[float, float, int]:
+    return _version(_shared().path)
+
+
+def validated(files: list[Any], mapping: Any, mapping_text: str) -> Any:
+    """The Data page's validation report of `files`, computed once per upload, mapping and data
+    version (validating reads every row: it used to run again on every rerun of the page)."""
+    from closedloop import importer  # noqa: PLC0415 (only the Data page needs it)
+
+    ids = tuple((getattr(f, "file_id", None) or f.name, f.name, getattr(f, "size", None)) for f in files)
+    key = (ids, hash(mapping_text), data_version())
+    held = st.session_state.get("_validated")
+    if held is not None and held[0] == key:
+        return held[1]
+    cur = connection()  # validate stages temp tables on its own cursor
+    try:
+        report = importer.validate(cur, files, mapping)
+    finally:
+        cur.close()
+    st.session_state["_validated"] = (key, report)
+    return report
+
+
+def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str | None]:
+    """Save a form's note or verdict with `write(fn, submission_id=..., **kwargs)`, idempotently.
+
+    Returns (what fn returned, None) when it is saved, (None, why) when it is not: the page says
+    one or the other, never both. A retry of a failed save carries the same submission id, so a
+    note stored by a save that failed after its commit is found, not stored twice.
+    """
+    try:
+        result = write(fn, submission_id=submission_id(form_key), **kwargs)
+    except ValueError as exc:  # NoteError, ReviewError: the message says what to do
+        return None, str(exc)
+    except duckdb.Error as exc:
+        return None, (f"Not saved: the database refused the write ({str(exc).splitlines()[0]}). "
+                      "Nothing was stored; save again.")
+    saved(form_key)
+    return result, None
+
+
+# What makes Markdown (and Streamlit's extensions) more than text: emphasis, code, links and images,
+# HTML and <autolinks>, tables, strikethrough, :colour[...] directives, LaTeX, headings. Any ASCII
+# punctuation mark can be backslash-escaped in CommonMark, and shows as itself.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$@])")
+# bare links GFM turns into <a>: http://…, www.… (an escaped ":" or "." breaks them)
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
+# a block marker at the start: "- item", "+ item", "1. item", "1) item"
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+(?=[.)]))")
+
+
+def md(value: Any) -> str:
+    """Text from the data or the URL, made safe to put inside Markdown (st.caption, st.info, …):
+    it shows as the same characters, never as a link, an image, a colour, a heading, a list or LaTeX.
+    Line breaks become spaces (a new line could start a block)."""
+    text = " ".join(("" if value is None else str(value)).splitlines())
+    text = _MARKDOWN.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    return _LIST_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) in "-+" else m.group(2) + "\\"),
+                           text)
 
 
 def _seed(key: str, value: Any) -> None:
@@ -79,17 +203,51 @@ def _seed(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-def from_url(key: str, param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str) -> None:
-    """Seed a page's own widget `key` from the URL's `param` on the first run of a session;
-    unreadable or unknown values fall back to `default`."""
+def _expected(allowed: Any, cast: Callable[[str], Any], low: Any, high: Any) -> str:
+    if allowed is not None:
+        values = [str(v) for v in allowed]
+        return "one of " + ", ".join(values[:8]) + (" …" if len(values) > 8 else "")
+    kind = "a whole number" if cast is int else "a number" if cast is float else "a value"
+    if low is not None and high is not None:
+        return f"{kind} from {low:g} to {high:g}"
+    if low is not None:
+        return f"{kind} of at least {low:g}"
+    return kind
+
+
+def url_note(param: str, raw: str, expected: str, default: Any) -> None:
+    """Say that the link's `param` was not used, and what the page shows instead."""
+    shown = raw if len(raw) <= 60 else raw[:60] + "…"
+    st.warning(f"The link's {md(param)}={md(shown)} can't be used ({md(expected)}), so this page shows "
+               f"{md(default if default not in (None, '') else 'the default')} instead.", icon=":material/link_off:")
+
+
+def url_value(param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str,
+              low: Any = None, high: Any = None) -> Any:
+    """The URL's `param` read with `cast`, checked against `allowed` and [low, high]; `default` when
+    it is absent, and `default` with a visible note when it is unreadable or out of range."""
     raw = st.query_params.get(param)
+    if raw is None:
+        return default
     try:
-        value = default if raw is None else cast(raw)
-    except ValueError:
-        value = default
-    if allowed is not None and value not in allowed:
-        value = default
-    _seed(key, value)
+        value = cast(raw)
+        ok = not (isinstance(value, float) and not math.isfinite(value))
+        ok = ok and (allowed is None or value in allowed)
+        ok = ok and (low is None or value >= low) and (high is None or value <= high)
+    except (ValueError, TypeError, OverflowError):
+        ok = False
+    if ok:
+        return value
+    url_note(param, raw, _expected(allowed, cast, low, high), default)
+    return default
+
+
+def from_url(key: str, param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str,
+             low: Any = None, high: Any = None) -> None:
+    """Seed a page's own widget `key` from the URL's `param` on the first run of a session;
+    unreadable, unknown or out-of-range values fall back to `default` with a note (url_value)."""
+    if key not in st.session_state:
+        st.session_state[key] = url_value(param, default, allowed, cast, low, high)
 
 
 def to_url(**params: Any) -> None:
@@ -108,19 +266,29 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
     so a copied link reopens the same view. `period_label` says what the period
     selects on the page ("deals closed in", "deals created in", "leads created in").
     """
-    url_filters, url_quarter = from_query_params(st.query_params.to_dict(), options.default_quarter)
+    qp = st.query_params.to_dict()
+    url_filters, url_quarter = from_query_params(qp, options.default_quarter)
+    all_time = qp.get("quarter") == ALL_TIME
+    if "f_mode" not in st.session_state:  # the first run of the session: say what the link got wrong
+        for param, raw, expected in query_param_problems(qp, options.segments, options.regions, options.owners):
+            url_note(param, raw, expected, f"All ({param})" if param in ("segment", "region", "owner")
+                     else "the default")
     quarters = options.quarters if url_quarter is None or url_quarter in options.quarters else [
         url_quarter, *options.quarters]
     with st.sidebar:
         st.header("Filters")
-        _seed("f_mode", "Quarter" if url_quarter else "Custom dates")
-        mode = st.radio("Period", ["Quarter", "Custom dates"], key="f_mode", horizontal=True)
+        _seed("f_mode", "All time" if all_time else "Quarter" if url_quarter else "Custom dates")
+        mode = st.radio("Period", PERIOD_MODES, key="f_mode", horizontal=True,
+                        help="All time: every deal, from the first to the last quarter with data.")
         if mode == "Quarter":
             _seed("f_quarter", url_quarter or options.default_quarter)
             if st.session_state["f_quarter"] not in quarters:
                 st.session_state["f_quarter"] = options.default_quarter
             quarter = st.selectbox(f"Quarter ({period_label})", quarters, key="f_quarter")
             start, end = quarter_bounds(quarter)
+        elif mode == "All time":
+            quarter = ALL_TIME
+            start, end = all_time_bounds(options)
         else:
             quarter = None
             _seed("f_dates", (url_filters.date_from, url_filters.date_to))
@@ -161,11 +329,29 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
     return f
 
 
+def all_time_bounds(options: Any) -> tuple[date, date]:
+    """All time: from the first day of the oldest quarter with data to the last of the newest."""
+    quarters = options.quarters or [options.default_quarter]
+    return quarter_bounds(quarters[-1])[0], quarter_bounds(quarters[0])[1]
+
+
+def one_sided(won: int, lost: int) -> str | None:
+    """A sentence when the period's closed deals are all wins or all losses (a win rate of 100% or 0%
+    that says more about how the data dates its deals than about the period), else None."""
+    if won and not lost:
+        return (f"This period has {won:,} win{'s' if won != 1 else ''} and no losses — losses may be dated "
+                "differently (e.g. at first contact); try All time.")
+    if lost and not won:
+        return (f"This period has {lost:,} loss{'es' if lost != 1 else ''} and no wins — wins may be dated "
+                "differently; try All time.")
+    return None
+
+
 def period_caption(f: Filters, what: str = "Deals closed") -> str:
     parts = [f"{what} {f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
     for key in ("segment", "region", "owner"):
         if getattr(f, key):
-            parts.append(f"{key} {getattr(f, key)}")
+            parts.append(f"{key} {md(getattr(f, key))}")
     parts.append(f"touches up to {f.lookback_days} days before creation"
                  + (", deal contacts only" if f.scope == "contact_roles" else ""))
     return " · ".join(parts)
@@ -177,7 +363,8 @@ def fmt(value: Any, pattern: str) -> str:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8")
+    """Every CSV download: formulas neutralised (closedloop.export)."""
+    return export.csv_bytes(df)
 
 
 def download(df: pd.DataFrame, filename: str, label: str = "Download CSV") -> None:

@@ -23,7 +23,7 @@ MEASURE_LABELS = {"wins": "Attributed wins", "revenue": "Won revenue (USD)", "pi
 common.from_url("a_model", "model", "w_shaped", allowed=labels)
 common.from_url("a_by", "by", "channel", allowed=BY_LABELS)
 common.from_url("a_measure", "measure", "wins", allowed=MEASURE_LABELS)
-common.from_url("a_half_life", "half_life", float(attr.DEFAULT_HALF_LIFE_DAYS), cast=float)
+common.from_url("a_half_life", "half_life", float(attr.DEFAULT_HALF_LIFE_DAYS), cast=float, low=0.5, high=365.0)
 common.from_url("a_order", "order", attr.DEFAULT_ORDER, allowed=range(1, attr.MAX_ORDER + 1), cast=int)
 
 left, mid, right = st.columns([3, 1.2, 1.6])
@@ -58,18 +58,18 @@ try:
     v = common.call(attribution_view, f=f, model=model, by=by, measure=measure, half_life_days=half_life,
                     order=order, weights=weights)
 except ValueError as exc:
-    st.error(str(exc))
+    st.error(common.md(exc))
     st.stop()
 
 st.caption(common.period_caption(f) + " · pipeline = amount of deals created in the period")
 if v.note:
-    st.warning(v.note)
+    st.warning(common.md(v.note))
 if v.empty:
     st.info("Nothing to credit in this period with these filters: no deal was won (or created, for "
             "pipeline). Pick another quarter or clear a filter.")
     st.stop()
 
-st.markdown(f"**{v.label}** — {v.weights}")
+st.markdown(f"**{common.md(v.label)}** — {common.md(v.weights)}")
 chart_col, team_col = st.columns([3, 2])
 chart_col.altair_chart(
     charts.attribution_bars(v.rollup, v.column, f"{MEASURE_LABELS[v.measure]} by {BY_LABELS[by].lower()} — "

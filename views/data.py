@@ -1,5 +1,6 @@
 """Data: bring CRM and marketing exports in, see exactly what was rejected and why, check data quality."""
 
+import duckdb
 import streamlit as st
 
 from closedloop import data_status, derived, importer
@@ -17,7 +18,7 @@ tab_import, tab_quality, tab_history = st.tabs(
 )
 
 with tab_import:
-    st.markdown(f"Database: `{common.db_path()}`")
+    st.markdown(f"Database: {common.md(common.db_path())}")
     common.from_url("d_mapping", "mapping", "canonical", allowed=presets)
     name = st.selectbox("Mapping", list(presets), key="d_mapping",
                         format_func=lambda n: f"{n} — {presets[n].description}")
@@ -32,7 +33,7 @@ with tab_import:
     try:
         mapping = importer.parse_mapping(text) if text != preset_text else importer.load_mapping(name)
     except importer.MappingError as exc:
-        st.error(f"The edited mapping can't be used: {exc}")
+        st.error(f"The edited mapping can't be used: {common.md(exc)}")
         st.stop()
 
     files = st.file_uploader(
@@ -44,12 +45,12 @@ with tab_import:
                 "file after its table (accounts.csv, deals.csv, touchpoints.csv …).")
     else:
         st.subheader("Preview")
-        for tab, f in zip(st.tabs([f.name for f in files]), files, strict=True):
+        for tab, f in zip(st.tabs([common.md(f.name) for f in files]), files, strict=True):
             with tab:
                 try:
                     st.dataframe(importer.read_preview(f, mapping, limit=20), hide_index=True, width="stretch")
                 except importer.ImportFailed as exc:
-                    st.error(str(exc))
+                    st.error(common.md(exc))
 
         st.subheader("Validate and import")
         on_error = st.radio(
@@ -57,13 +58,14 @@ with tab_import:
             format_func={"fail": "Import nothing (fix and retry)",
                          "quarantine": "Import the good rows, quarantine the bad ones"}.get,
         )
-        # validate stages temp tables: give it its own cursor on the shared read-only connection
-        report = importer.validate(common.connection().cursor(), files, mapping)
-        c = st.columns(4)
+        report = common.validated(files, mapping, text)
+        c = st.columns(5)
         c[0].metric("Rows read", f"{report.rows_read:,}")
         c[1].metric("Errors", f"{report.errors:,}")
         c[2].metric("Warnings", f"{report.warnings:,}")
         c[3].metric("Rows that would be rejected", f"{report.rows_rejected:,}")
+        c[4].metric("Rows skipped by the mapping", f"{report.rows_skipped:,}",
+                    help="Counted per table, each with its reason in the table below (skipped_why).")
         st.dataframe(report.counts, hide_index=True, width="stretch")
         if report.total_problems:
             st.warning(f"{report.total_problems:,} problem(s) found. Each names the file, row (the header is row 1), "
@@ -75,14 +77,16 @@ with tab_import:
         if st.button("Import", type="primary", disabled=not report.can_import(on_error), key="d_import"):
             bar = st.progress(0.0, text="Importing…")
             try:
+                # one transaction on a cursor of the shared connection: the other sessions keep
+                # reading the old data until it commits
                 result = common.write(
                     importer.import_files, files=files, mapping=mapping, on_error=on_error,
                     progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
                 )
-            except importer.ImportFailed as exc:
-                st.error(str(exc))
+            except (importer.ImportFailed, duckdb.Error) as exc:
+                st.error(f"Nothing was imported: {common.md(str(exc).splitlines()[0])}")
             else:
-                (st.success if result.ok else st.error)(result.summary())
+                (st.success if result.ok else st.error)(common.md(result.summary()))
                 st.dataframe(result.tables, hide_index=True, width="stretch")
         elif not report.can_import(on_error):
             st.caption("Fix the errors above and upload again, or choose to quarantine the bad rows.")
@@ -99,6 +103,8 @@ with tab_quality:
             "deals_without_account": "Deals with no account",
             "duplicate_touches": "Duplicate-looking touches (same account, type and time)",
             "date_ranges": "Dates in the future or before 1990",
+            "closed_before_created": "Deals closed before they were created",
+            "won_before_first_touch": "Won deals closed before their account's first touch",
         }
         for key, title in titles.items():
             if key not in checks:

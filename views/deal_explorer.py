@@ -3,7 +3,7 @@
 import streamlit as st
 
 from closedloop import charts, deals, notes
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, SCOPES
 from ui import common
 
 st.title("Deal explorer")
@@ -13,40 +13,32 @@ st.caption("For the sales leader and the review meeting: every marketing and sal
 qp = st.query_params
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return max(0, int(value)) if value is not None else default
-    except ValueError:
-        return default
-
-
-def _float(value: str | None, default: float) -> float:
-    try:
-        return float(value) if value is not None and float(value) > 0 else default
-    except ValueError:
-        return default
+def _search(text: str) -> str:
+    if len(text) > 200:
+        raise ValueError("a search of at most 200 characters")
+    return text
 
 
 # --- which touches belong to the deal (sidebar, in the URL) ---------------------------------------
 with st.sidebar:
     st.header("Touchpoint matching")
-    common._seed("dx_lookback", _int(qp.get("lookback"), DEFAULT_LOOKBACK_DAYS))
+    common.from_url("dx_lookback", "lookback", DEFAULT_LOOKBACK_DAYS, cast=int, low=0, high=MAX_LOOKBACK_DAYS)
     lookback = int(st.number_input(
         "Lookback before deal creation (days)", min_value=0, max_value=3650, step=30, key="dx_lookback",
         help="Touches of the deal's account from this many days before the deal was created up to its "
              "close belong to the deal.",
     ))
-    common._seed("dx_scope", qp.get("scope") if qp.get("scope") in SCOPES else "account")
+    common.from_url("dx_scope", "scope", "account", allowed=SCOPES)
     scope = st.radio("Which touches belong to a deal", list(SCOPES), key="dx_scope",
                      format_func={"account": "Every touch of the account",
                                   "contact_roles": "Only touches of the deal's contacts"}.get)
-    common._seed("dx_half_life", _float(qp.get("half_life"), 7.0))
+    common.from_url("dx_half_life", "half_life", 7.0, cast=float, low=0.5, high=365.0)
     half_life = float(st.number_input("Time-decay half-life (days)", min_value=0.5, max_value=365.0,
                                       step=1.0, key="dx_half_life",
                                       help="Used by the time-decay model of the credit receipt."))
 
 # --- find a deal ----------------------------------------------------------------------------------
-common._seed("dx_q", qp.get("q", ""))
+common.from_url("dx_q", "q", "", cast=_search)
 search = st.text_input("Find a deal", key="dx_q", placeholder="Part of a deal name, an account or an owner",
                        help="Matches anywhere in the deal's name, its account's name, its owner or its ID.")
 matches = common.call(deals.find_deals, search=search)
@@ -70,11 +62,11 @@ if chosen and chosen not in labels:
         labels = {chosen: f"{header['deal_name']} — {header['account_name']} · {header['owner']}", **labels}
         options = list(labels)
     else:
-        st.warning(f"There is no deal {chosen!r} in this database; showing the most recent match instead.")
+        st.warning(f"There is no deal '{common.md(chosen)}' in this database; showing the most recent match instead.")
         st.session_state["dx_deal"] = options[0] if options else None
 if not options:
     st.query_params.from_dict({"q": search} if search else {})
-    st.info(f"No deal matches “{search}”. Try part of a deal name, an account or an owner."
+    st.info(f"No deal matches “{common.md(search)}”. Try part of a deal name, an account or an owner."
             if search else "This database has no deals yet. Import your CRM data or build the sample.")
     st.stop()
 
@@ -94,21 +86,24 @@ st.query_params.from_dict(url)
 v = common.call(deals.deal_view, deal_id=deal_id, lookback_days=lookback, scope=scope,
                 half_life_days=half_life)
 if v is None:
-    st.info(f"Deal {deal_id} is no longer in the database.")
+    st.info(f"Deal {common.md(deal_id)} is no longer in the database.")
     st.stop()
 d = v.deal
 
 # --- header ---------------------------------------------------------------------------------------
-st.subheader(d["deal_name"])
-st.caption(f"{d['account_name'] or 'No account'} · owner {d['owner'] or '–'} · stage {d['stage'] or '–'} · "
-           f"deal ID {d['deal_id']}")
+st.subheader(common.md(d["deal_name"] or d["deal_id"]))
+st.caption(f"{common.md(d['account_name'] or 'No account')} · owner {common.md(d['owner'] or '–')} · "
+           f"stage {common.md(d['stage'] or '–')} · deal ID {common.md(d['deal_id'])}")
 cols = st.columns(5)
 cols[0].metric("Amount", common.fmt(d["amount_usd"], "${:,.0f}"))
 cols[1].metric("Outcome", d["outcome"].capitalize())
 cols[2].metric("Created", common.fmt(d["created_on"], "{:%d %b %Y}"))
 cols[3].metric("Closed", common.fmt(d["closed_on"], "{:%d %b %Y}") if d["outcome"] != "open" else "Open")
-cols[4].metric("Days to close", common.fmt(d["days_to_close"], "{:,} days"),
+cols[4].metric("Days to close", "unknown" if d["dates_unknown"] else common.fmt(d["days_to_close"], "{:,} days"),
                help="From the deal's creation to its close.")
+if d["dates_unknown"]:
+    st.caption("This deal was imported without dates: its created and closed dates are the import's stand-in "
+               "(the mapping's `as_of` date), so its days to close are unknown.")
 
 # --- timeline -------------------------------------------------------------------------------------
 window = (f"touches from {lookback} days before the deal was created up to its "
@@ -152,14 +147,13 @@ with form_col, st.form("dx_note", clear_on_submit=True, border=True):
     text = st.text_area("Comment", key="dx_note_text", max_chars=notes.MAX_TEXT_CHARS,
                         placeholder="Why? What should we do more or less of?")
     if st.form_submit_button("Save note", type="primary", icon=":material/edit_note:"):
-        try:
-            note_id = common.write(notes.add_note, deal_id=deal_id, team=team, verdict=verdict, text=text,
-                                   touchpoint_id=about)
-        except notes.NoteError as e:
-            st.error(str(e))
+        note_id, problem = common.save(notes.add_note, f"dx_note_{deal_id}", deal_id=deal_id, team=team,
+                                       verdict=verdict, text=text, touchpoint_id=about)
+        if problem:
+            st.error(common.md(problem))
         else:
             st.session_state["dx_flash"] = (f"Saved the {team} team's verdict “{verdict}” on "
-                                            f"{'the deal' if about is None else about} (note {note_id}).")
+                                            f"{'the deal' if about is None else common.md(about)} (note {note_id}).")
             st.rerun()
 with table_col:
     if v.notes.empty:

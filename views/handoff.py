@@ -11,10 +11,8 @@ st.caption("For both leaders: does every lead marketing hands over get a timely 
 
 # the page's own setting lives in the URL too; read it before the filter bar rewrites the query string
 if "h_sla" not in st.session_state:
-    try:
-        st.session_state["h_sla"] = max(1, int(float(st.query_params.get("sla", handoff.DEFAULT_SLA_HOURS))))
-    except ValueError:
-        st.session_state["h_sla"] = int(handoff.DEFAULT_SLA_HOURS)
+    st.session_state["h_sla"] = int(common.url_value("sla", float(handoff.DEFAULT_SLA_HOURS), cast=float,
+                                                     low=1, high=720))
 
 options = common.call(handoff.filter_options)
 f = common.filter_bar(options, show_scope=False, period_label="leads created in")
@@ -26,8 +24,8 @@ st.query_params["sla"] = str(int(sla))
 h = common.call(handoff.handoff, f=f, sla_hours=float(sla))
 st.caption(" · ".join(
     [f"Leads created {f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}"]
-    + [f"{key} {getattr(f, key)}" for key in ("segment", "region") if getattr(f, key)]
-    + ([f"lead owner {f.owner}"] if f.owner else [])
+    + [f"{key} {common.md(getattr(f, key))}" for key in ("segment", "region") if getattr(f, key)]
+    + ([f"lead owner {common.md(f.owner)}"] if f.owner else [])
     + [f"SLA {sla:g} hours"]
 ))
 

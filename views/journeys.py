@@ -11,13 +11,6 @@ st.caption("For the review meeting: which sequences of channels led to wins — 
            "the journeys took.")
 
 
-def _url_int(name: str, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(st.query_params.get(name, default)), low), high)
-    except ValueError:
-        return default
-
-
 PATH_VIEWS = {
     "first2": "First 2 channels (how journeys open)",
     "first3": "First 3 channels",
@@ -29,19 +22,17 @@ PATH_VIEWS = {
 DEFAULT_PATH_VIEW = "first3"
 
 # read this page's own settings before the filter bar rewrites the URL
-url_top, url_order = _url_int("top", 10, 3, 30), _url_int("order", 1, 1, MAX_ORDER)
-url_path = st.query_params.get("path", DEFAULT_PATH_VIEW)
+common.from_url("j_top", "top", 10, cast=int, low=3, high=30)
+common.from_url("j_order", "order", 1, cast=int, low=1, high=MAX_ORDER)
+common.from_url("j_path", "path", DEFAULT_PATH_VIEW, allowed=PATH_VIEWS)
 options = common.call(review.filter_options)
 f = common.filter_bar(options)
 with st.sidebar:
     st.header("Journeys")
-    common._seed("j_path", url_path if url_path in PATH_VIEWS else DEFAULT_PATH_VIEW)
     path_view = st.selectbox("Paths compare", list(PATH_VIEWS), key="j_path", format_func=PATH_VIEWS.get,
                              help="Long B2B journeys are nearly all different; their openings and endings "
                                   "repeat. A cut path ends (or starts) with …")
-    common._seed("j_top", url_top)
     top_n = st.slider("Paths in the chart", min_value=3, max_value=30, key="j_top")
-    common._seed("j_order", url_order)
     order = st.radio("Markov order (channels a state remembers)", list(range(1, MAX_ORDER + 1)),
                      key="j_order", horizontal=True,
                      help="Order 1: the next step depends on the current channel only; "

@@ -41,6 +41,8 @@ cols[0].metric("Closed deals", f"{v.closed_deals:,}", help="Won + lost deals clo
 cols[1].metric("Won", f"{v.deals_won:,}")
 cols[2].metric("Lost", f"{v.deals_lost:,}")
 cols[3].metric("Win rate", f"{v.deals_won / v.closed_deals:.1%}")
+if (one_sided := common.one_sided(v.deals_won, v.deals_lost)):
+    st.warning(one_sided, icon=":material/balance:")
 
 codes = dimension in ("touchpoint_type", "channel")
 if v.charted.empty:

@@ -12,20 +12,12 @@ st.caption("For the marketing leader: how much of the pipeline created did marke
 DEFS = list(pipeline.DEFINITIONS)
 
 
-def _url_int(name: str, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(st.query_params.get(name, default)), low), high)
-    except ValueError:
-        return default
-
-
 # the page's own settings live in the URL too; read them before the filter bar rewrites the query string
-if "p_definition" not in st.session_state:
-    url_def = st.query_params.get("definition", DEFS[0])
-    st.session_state["p_definition"] = url_def if url_def in DEFS else DEFS[0]
-    st.session_state["p_days"] = _url_int("days", pipeline.DEFAULT_WINDOW_DAYS, 0, 3650)
-    url_grain = st.query_params.get("grain", "month")
-    st.session_state["p_grain"] = url_grain if url_grain in pipeline.GRAINS else "month"
+common.from_url("p_definition", "definition", DEFS[0], allowed=DEFS)
+common.from_url("p_days", "days", pipeline.DEFAULT_WINDOW_DAYS, cast=int, low=0, high=3650)
+common.from_url("p_grain", "grain", "month", allowed=pipeline.GRAINS)
+# no measure in the URL: USD, or deal counts when the data has no amounts (decided below)
+common.from_url("p_measure_url", "measure", None, allowed=list(pipeline.MEASURES))
 
 options = common.call(pipeline.filter_options)
 f = common.filter_bar(options, period_label="deals created in")
@@ -38,9 +30,16 @@ with st.sidebar:
                                help="Used by the definition “marketing touch within N days before the "
                                     "opportunity”."))
     grain = st.radio("Bars per", pipeline.GRAINS, key="p_grain", horizontal=True)
-st.query_params.update({"definition": definition, "days": str(days), "grain": grain})
 
 r = common.call(pipeline.pipeline, f=f, definition=definition, window_days=days, grain=grain)
+if "p_measure" not in st.session_state:
+    st.session_state["p_measure"] = st.session_state["p_measure_url"] or ("deals" if r.amounts_missing else "usd")
+with st.sidebar:
+    measure = st.radio("Measure", list(pipeline.MEASURES), key="p_measure", horizontal=True,
+                       format_func=pipeline.MEASURES.get,
+                       help="Sum the deals' amounts, or count the deals (when the CRM has no amounts).")
+st.query_params.update({"definition": definition, "days": str(days), "grain": grain, "measure": measure})
+by_deals = measure == "deals"
 st.caption(common.period_caption(f, "Deals created"))
 
 name, rule = pipeline.DEFINITIONS[definition]
@@ -51,29 +50,44 @@ if r.empty:
     st.info("No deals were created in this period with these filters. Pick another quarter or clear a filter.")
     st.stop()
 
+if r.amounts_missing:
+    st.warning(f"None of the {r.total_deals:,} deals created in this period has an amount (all are empty or 0), "
+               "so the pipeline in USD is $0. "
+               + ("Showing the number of deals instead." if by_deals else
+                  "Choose **Number of deals** under Measure to compare the splits by deal count."))
+
 totals = r.totals.set_index("split")
 cols = st.columns(5)
-cols[0].metric("Pipeline created", f"${r.total_usd:,.0f}",
-               help=f"Sum of the amounts of the {int(totals['deals'].sum()):,} deals created in the period.")
+if by_deals:
+    cols[0].metric("Deals created", f"{r.total_deals:,}",
+                   help=f"Deals created in the period; their amounts add up to ${r.total_usd:,.0f}.")
+else:
+    cols[0].metric("Pipeline created", f"${r.total_usd:,.0f}",
+                   help=f"Sum of the amounts of the {r.total_deals:,} deals created in the period.")
 for col, split in zip(cols[1:], pipeline.SPLITS, strict=True):
     row = totals.loc[split]
-    col.metric(pipeline.SPLITS[split], f"${row['pipeline_usd']:,.0f}",
-               delta=f"{row['share_of_pipeline']:.0%} of pipeline · {int(row['deals']):,} "
-                     f"deal{'' if int(row['deals']) == 1 else 's'}",
-               delta_color="off", delta_arrow="off")
+    n = int(row["deals"])
+    if by_deals:
+        col.metric(pipeline.SPLITS[split], f"{n:,} deal{'' if n == 1 else 's'}",
+                   delta=f"{row['share_of_deals']:.0%} of deals · ${row['pipeline_usd']:,.0f}",
+                   delta_color="off", delta_arrow="off")
+    else:
+        col.metric(pipeline.SPLITS[split], f"${row['pipeline_usd']:,.0f}",
+                   delta=f"{row['share_of_pipeline']:.0%} of pipeline · {n:,} deal{'' if n == 1 else 's'}",
+                   delta_color="off", delta_arrow="off")
 
-st.altair_chart(charts.pipeline_over_time(r.by_period, grain), width="stretch")
-st.dataframe(
-    r.table, hide_index=True, width="stretch",
-    column_config={
-        "period": grain.capitalize(),
-        **{f"{k}_usd": st.column_config.NumberColumn(f"{v} (USD)", format="$%,.0f")
-           for k, v in pipeline.SPLITS.items()},
-        "pipeline_usd": st.column_config.NumberColumn("Pipeline created (USD)", format="$%,.0f"),
-        "deals": st.column_config.NumberColumn("Deals"),
-    },
-)
-common.download(r.table, f"pipeline_by_{grain}_{definition}_{f.date_from}_{f.date_to}.csv")
+st.altair_chart(charts.pipeline_over_time(r.by_period, grain, measure), width="stretch")
+if by_deals:
+    table = r.table_deals
+    columns = {f"{k}_deals": st.column_config.NumberColumn(f"{v} (deals)") for k, v in pipeline.SPLITS.items()}
+else:
+    table = r.table
+    columns = {**{f"{k}_usd": st.column_config.NumberColumn(f"{v} (USD)", format="$%,.0f")
+                  for k, v in pipeline.SPLITS.items()},
+               "pipeline_usd": st.column_config.NumberColumn("Pipeline created (USD)", format="$%,.0f")}
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"period": grain.capitalize(), **columns, "deals": st.column_config.NumberColumn("Deals")})
+common.download(table, f"pipeline_by_{grain}_{definition}_{measure}_{f.date_from}_{f.date_to}.csv")
 
 st.subheader("By campaign and by channel")
 st.caption(
@@ -103,7 +117,7 @@ for tab, df, what, codes in ((tab_campaign, r.by_campaign, "campaign", False),
         if df.empty:
             st.info(f"No deal created in this period had a marketing touch, so no {what} took part.")
             continue
-        st.altair_chart(charts.pipeline_by_key(df, what, codes=codes), width="stretch")
+        st.altair_chart(charts.pipeline_by_key(df, what, codes=codes, measure=measure), width="stretch")
         st.dataframe(df, hide_index=True, width="stretch",
                      column_config={"key": "ID" if what == "campaign" else None,
                                     "name": what.capitalize(), **KEY_COLUMNS})

@@ -26,12 +26,18 @@ row1[0].metric("Deals won", f"{k['deals_won']:,}")
 row1[1].metric("Deals lost", f"{k['deals_lost']:,}")
 row1[2].metric("Win rate", f"{k['win_rate']:.1%}", help="Won ÷ (won + lost) of the deals closed in the period.")
 row1[3].metric("Revenue won", f"${k['revenue_won_usd']:,.0f}")
-row2[0].metric("Median days to close", common.fmt(k["median_days_to_close"], "{:,.0f} days"),
-               help="From deal creation to close, over the won deals.")
+row2[0].metric("Median days to close",
+               common.fmt(k["median_days_to_close"], "{:,.0f} days") if k["median_days_to_close"] is not None
+               or not k["won_dates_unknown"] else "dates unknown",
+               help="From deal creation to close, over the won deals"
+               + (f"; {k['won_dates_unknown']:,} won deal(s) were imported without dates and are left out."
+                  if k["won_dates_unknown"] else "."))
 row2[1].metric("Wins marketing touched", common.fmt(k["share_won_marketing_touched"], "{:.0%}"),
                help="Share of won deals with at least one marketing touch in their window.")
 row2[2].metric("Wins sales touched", common.fmt(k["share_won_sales_touched"], "{:.0%}"),
                help="Share of won deals with at least one sales touch in their window.")
+if (one_sided := common.one_sided(k["deals_won"], k["deals_lost"])):
+    st.warning(one_sided, icon=":material/balance:")
 
 if r.touch_types.empty:
     st.info("None of these deals had a touchpoint in its window, so there is nothing to compare.")
@@ -56,6 +62,9 @@ shown = common.table(
         "sales_touches": st.column_config.NumberColumn("Sales touches"),
     },
 )
+if r.deals["dates_unknown"].any():
+    st.caption(f"{int(r.deals['dates_unknown'].sum()):,} of these deals were imported without dates: their close "
+               "date is the import's stand-in (its `as_of` date) and their days to close are unknown (empty).")
 common.download(r.deals, f"closed_deals_{f.date_from}_{f.date_to}.csv")
 
 # the review's way into one deal's timeline, credit receipt and notes

@@ -1,9 +1,11 @@
 """Review meeting: choose the deals, step through them together, record both teams' verdicts on the
 spot, see where the teams agree with each other and with the model, and send the pack."""
 
+import shlex
 from functools import partial
 from urllib.parse import urlencode
 
+import duckdb
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
@@ -27,7 +29,7 @@ url_review = st.query_params.get("review")
 if "rm_review" not in st.session_state:
     st.session_state["rm_review"] = url_review if url_review in names else NEW
     if url_review and url_review not in names:
-        st.warning(f"There is no review named “{url_review}” in this database: start a new one, or open a "
+        st.warning(f"There is no review named “{common.md(url_review)}” in this database: start a new one, or open a "
                    "saved one below.")
 if st.session_state["rm_review"] not in (NEW, *names):
     st.session_state["rm_review"] = NEW
@@ -52,7 +54,7 @@ if picked == NEW:
     f = common.filter_bar(options)
     st.caption(common.period_caption(f))
     common.from_url("rm_select", "deals", "all", allowed=reviews.SELECTIONS)
-    common.from_url("rm_n", "n", reviews.DEFAULT_LARGEST_N, cast=int)
+    common.from_url("rm_n", "n", reviews.DEFAULT_LARGEST_N, cast=int, low=1, high=500)
     common.from_url("rm_model", "model", reviews.DEFAULT_MODEL, allowed=reviews.REVIEW_MODELS)
     selection = st.radio("Deals to review", list(reviews.SELECTIONS), key="rm_select", horizontal=True,
                          format_func=reviews.SELECTIONS.get)
@@ -108,11 +110,11 @@ if picked == NEW:
         try:
             common.write(reviews.create_review, name=chosen_name, filters=f, selection=selection, model=model,
                          largest_n=largest_n, deal_ids=deal_ids)
-        except reviews.ReviewError as e:
-            st.error(str(e))
+        except (reviews.ReviewError, duckdb.Error) as e:
+            st.error(f"The review was not saved: {common.md(str(e).splitlines()[0])}")
         else:
             st.session_state["rm_open_next"] = chosen_name
-            st.session_state["rm_flash"] = (f"Saved the review “{chosen_name}” with {len(agenda)} deals. "
+            st.session_state["rm_flash"] = (f"Saved the review “{common.md(chosen_name)}” with {len(agenda)} deals. "
                                             "Its verdicts are saved as you go; reopen it any time from the list.")
             st.query_params.from_dict({"review": chosen_name})
             st.rerun()
@@ -136,14 +138,14 @@ if picked == NEW:
 # --- an open review ---------------------------------------------------------------------------------------
 info = common.call(reviews.open_review, name=picked)
 if info is None:
-    st.warning(f"The review “{picked}” is no longer in this database.")
+    st.warning(f"The review “{common.md(picked)}” is no longer in this database.")
     st.stop()
 agenda = common.call(reviews.agenda, review_id=info.review_id)
 total = len(agenda)
 deal_ids = agenda["deal_id"].tolist()
 f = info.filters
 
-narrowed = ", ".join(f"{k} {getattr(f, k)}" for k in ("segment", "region", "owner") if getattr(f, k))
+narrowed = ", ".join(f"{k} {common.md(getattr(f, k))}" for k in ("segment", "region", "owner") if getattr(f, k))
 st.caption(
     f"Deals closed {f.date_from:%d %b %Y} – {f.date_to:%d %b %Y}" + (f" · {narrowed}" if narrowed else "")
     + f" · {info.selection_label.lower()} · credit model {model_text(info.model)} · touches up to "
@@ -153,9 +155,8 @@ st.caption(
 # where the stepper stands: a link's step on first load, else the first deal without a verdict
 if st.session_state.get("rm_step_for") != info.review_id:
     start = reviews.resume_position(agenda)
-    raw = st.query_params.get("step")
-    if url_review == info.name and raw and raw.isdigit() and 1 <= int(raw) <= total + 1:
-        start = int(raw)
+    if url_review == info.name:
+        start = common.url_value("step", start, cast=int, low=1, high=total + 1)
     st.session_state["rm_step"] = start
     st.session_state["rm_step_for"] = info.review_id
 if st.session_state["rm_step"] not in range(1, total + 2):
@@ -199,8 +200,9 @@ with st.sidebar:
                            key=f"rm_pack_{fmt}", on_click="ignore", width="stretch")
     all_notes = common.call(reviews.review_notes, review_id=info.review_id, deal_ids=deal_ids)
     common.download(all_notes, f"{stem}-notes.csv", label=f"Notes and verdicts (CSV, {len(all_notes)})")
-    st.caption("Or from the command line: `python -m closedloop report --review "
-               f"\"{info.name}\" --format pdf --out pack.pdf`")
+    st.caption("Or from the command line:")
+    st.code(f"python -m closedloop report --review {shlex.quote(info.name)} --format pdf --out pack.pdf",
+            language="bash", wrap_lines=True)
 
 # --- one deal ---------------------------------------------------------------------------------------------
 if step <= total:
@@ -208,12 +210,14 @@ if step <= total:
     deal_id = row.deal_id
     s = common.call(reviews.deal_step, review_id=info.review_id, deal_id=deal_id, model=info.model,
                     lookback_days=f.lookback_days, scope=f.scope)
-    st.subheader(f"Deal {step} of {total}: {row.deal_name}")
+    st.subheader(f"Deal {step} of {total}: {common.md(row.deal_name)}")
     if s is None:
-        st.info(f"Deal {deal_id} is no longer in the database (a re-import removed it). Move on to the next one.")
+        st.info(f"Deal {common.md(deal_id)} is no longer in the database (a re-import removed it). "
+                "Move on to the next one.")
         st.stop()
     d = s.deal
-    st.caption(f"{d['account_name'] or 'No account'} · owner {d['owner'] or '–'} · deal ID {deal_id}")
+    st.caption(f"{common.md(d['account_name'] or 'No account')} · owner {common.md(d['owner'] or '–')} · "
+               f"deal ID {common.md(deal_id)}")
     n_touches = len(s.touches)
     n_mkt = int((s.touches["team"] == "marketing").sum())
     cols = st.columns(5)
@@ -249,7 +253,7 @@ if step <= total:
     common.download(s.credit, f"{stem}-{deal_id}-touches.csv")
     whole = " · ".join(
         f"{team.capitalize()}: " + (f"{s.deal_verdicts[team][0]}" + (
-            f" (“{s.deal_verdicts[team][1]}”)" if s.deal_verdicts[team][1] else "")
+            f" (“{common.md(s.deal_verdicts[team][1])}”)" if s.deal_verdicts[team][1] else "")
             if team in s.deal_verdicts else "no verdict yet")
         for team in notes.TEAMS
     )
@@ -277,14 +281,14 @@ if step <= total:
                 if verdict is None:
                     st.error("Pick a verdict first: critical, helpful or noise.")
                 else:
-                    try:
-                        common.write(reviews.record_verdict, review_id=info.review_id, deal_id=deal_id,
-                                     team=team, verdict=verdict, text=text, touchpoint_id=about)
-                    except (reviews.ReviewError, notes.NoteError) as e:
-                        st.error(str(e))
+                    _, problem = common.save(reviews.record_verdict, f"rm_form_{team}_{deal_id}",
+                                             review_id=info.review_id, deal_id=deal_id, team=team,
+                                             verdict=verdict, text=text, touchpoint_id=about)
+                    if problem:
+                        st.error(common.md(problem))
                     else:
                         what = "the deal" if about is None else touch_labels[about]
-                        st.session_state["rm_flash"] = f"Saved the {team} verdict “{verdict}” on {what}."
+                        st.session_state["rm_flash"] = f"Saved the {team} verdict “{verdict}” on {common.md(what)}."
                         st.rerun()
 
     st.markdown(f"**Notes on this deal in this review** ({len(s.notes)})")
@@ -332,7 +336,7 @@ cols[3].metric("Talking points", f"{len(a.disagreements)}",
                help="Touches or deals on which the teams' current verdicts differ.")
 waiting = agenda.loc[~agenda["has_verdict"], "deal_name"].tolist()
 if waiting:
-    st.caption(f"Not discussed yet: {', '.join(waiting)}.")
+    st.caption(f"Not discussed yet: {', '.join(common.md(w) for w in waiting)}.")
 st.altair_chart(charts.review_agreement(a.by_type, a.model_label), width="stretch")
 st.caption(f"For each touchpoint type of the discussed deals: the share of each team's verdicts on its touches "
            f"that called it critical, against the share of those deals' credit {a.model_label} gave it (each "

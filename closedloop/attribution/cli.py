@@ -103,7 +103,30 @@ def run_attribute(args: argparse.Namespace) -> int:
     finally:
         con.close()
     _write(df, args.format, args.out)
+    _say_when_nothing_to_credit(df, args.measure if args.model == "all" else None)
     return 0
+
+
+_NOTHING = {
+    "wins": "No won deals in the period: every credit is 0.",
+    "revenue": "No won revenue in the period (no won deals, or their amounts are missing or 0): "
+               "every revenue credit is 0.",
+    "pipeline": "No pipeline in the period (no deals, or their amounts are missing or 0): "
+                "every pipeline credit is 0.",
+}
+
+
+def _say_when_nothing_to_credit(df: pd.DataFrame, measure: str | None) -> None:
+    """A sentence on standard error when there was nothing to credit, instead of a silent table of 0s."""
+    if measure is not None:  # --model all: every numeric model column is the one measure
+        cols = {measure: [c for c in df.columns if c in MODELS]}
+    else:
+        cols = {m: [c] for m, c in (("wins", "attributed_wins"), ("revenue", "attributed_revenue_usd"))
+                if c in df.columns}
+    for m, names in cols.items():
+        if names and not df[names].fillna(0).abs().to_numpy().sum() > 0:
+            print(_NOTHING[m], file=sys.stderr)
+            return
 
 
 def run_attribute_paths(args: argparse.Namespace) -> int:

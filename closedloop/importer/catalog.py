@@ -79,6 +79,14 @@ ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("deals", "outcome"): ("won", "lost", "open"),
 }
 
+# The date columns a source's `as_of` fills for an export without dates (docs/import.md): the
+# rows get the stand-in date and dates_unknown = true, and no duration is computed from them.
+DATED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "leads": ("created_at",),
+    "deals": ("created_at", "closed_at"),
+    "touchpoints": ("occurred_at",),
+}
+
 NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
     {("deals", "amount"), ("campaigns", "cost"), ("accounts", "employees")}
 )

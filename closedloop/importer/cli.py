@@ -125,6 +125,9 @@ def _print_report(report: ValidationReport, args: argparse.Namespace, out: TextI
             delim = {"\t": "tab"}.get(f.delimiter, f.delimiter)
             how += f", {f.encoding}, delimiter '{delim}'"
         print(f"{f.file}: {f.source} -> {f.table}; {f.rows} row(s) ({how})", file=out)
+    skipped = report.counts[report.counts["rows_skipped"] > 0] if len(report.counts) else report.counts
+    for r in skipped.itertuples(index=False):
+        print(f"{r.table}: {r.rows_skipped:,} of {r.rows:,} row(s) skipped: {r.skipped_why}", file=out)
     if report.total_problems:
         print(f"\n{report.errors} error(s), {report.warnings} warning(s):", file=out)
         for line in report.lines(limit=args.max_problems):

@@ -65,7 +65,7 @@ class ImportResult:
             f"{self.rows_unchanged} unchanged",
         ]
         if self.rows_skipped:
-            parts.append(f"{self.rows_skipped} skipped by the mapping")
+            parts.append(f"{self.rows_skipped} skipped by the mapping ({r.skipped_why()})")
         if self.rows_rejected:
             parts.append(f"{self.rows_rejected} rejected into import_rejects")
         return f"{head}: {', '.join(parts)} (import #{self.import_id})."
@@ -137,7 +137,11 @@ def _no_tables() -> pd.DataFrame:
 
 
 def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, mapping: Mapping) -> ImportResult:
-    order = sorted(run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", m.index))
+    # files that write the same keys are merged by writing them in merge order: the later one
+    # updates the columns it reads, as if the files were imported one after another
+    order = sorted(
+        run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", run.merge_rank(m))
+    )
     totals: dict[str, list[int]] = {}
     con.execute("begin transaction")
     try:
@@ -151,8 +155,9 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         updated = sum(t[1] for t in totals.values())
         unchanged = sum(t[2] for t in totals.values())
         import_id = con.execute(
-            "insert into import_log (files, mapping, rows_read, rows_inserted, rows_updated, rows_rejected) "
-            "values ($files, $mapping, $read, $inserted, $updated, $rejected) returning import_id",
+            "insert into import_log (files, mapping, rows_read, rows_inserted, rows_updated, rows_rejected, "
+            "rows_skipped, skipped_why) values ($files, $mapping, $read, $inserted, $updated, $rejected, "
+            "$skipped, $skipped_why) returning import_id",
             {
                 "files": ", ".join(run.file_names),
                 "mapping": mapping.name,
@@ -160,6 +165,8 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
                 "inserted": inserted,
                 "updated": updated,
                 "rejected": report.rows_rejected,
+                "skipped": report.rows_skipped,
+                "skipped_why": report.skipped_why() or None,
             },
         ).fetchone()[0]
         con.execute(

@@ -9,13 +9,15 @@ from. The format is documented in docs/import.md; the presets live in mappings/.
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from closedloop.importer.catalog import ENUMS, IMPORT_TABLES, KEYS, canonical_columns
+from closedloop.importer.catalog import DATED_COLUMNS, ENUMS, IMPORT_TABLES, KEYS, canonical_columns
 from closedloop.importer.errors import MappingError
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent.parent / "mappings"
@@ -29,6 +31,8 @@ _MAPPING_KEYS = {
     "enums",
     "ignore_files",
     "sources",
+    "currency",  # issue 12: amounts in other currencies (refused, or converted by these rates)
+    "dates",  # issue 12: the plausible range of dates
 }
 _SOURCE_KEYS = {
     "name",
@@ -42,6 +46,9 @@ _SOURCE_KEYS = {
     "date_formats",
     "decimal",
     "skip_if_empty",
+    "keep_if",
+    "skip_if",
+    "as_of",
     "explode",
     "mode",
     "auto_columns",
@@ -117,6 +124,26 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class Currency:
+    """The database's currency and the rates (1 unit of a currency in `base`) a mapping supplies.
+
+    An amount written with another currency (`EUR 1,000.00`, `£500`, `150,000 JPY`) is converted
+    when its rate is given and refused on its row otherwise; it is never stored as `base`.
+    """
+
+    base: str = "USD"
+    rates: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class PlausibleDates:
+    """Dates outside [earliest, today + days_ahead] are reported on their row."""
+
+    earliest: date = date(1970, 1, 1)
+    days_ahead: int = 365
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     label: str
@@ -130,8 +157,12 @@ class Source:
     date_formats: tuple[str, ...] = ()
     decimal: str = "."
     skip_if_empty: tuple[str, ...] = ()
+    keep_if: tuple[Condition, ...] = ()  # only rows where all of these hold are imported
+    skip_if: tuple[Condition, ...] = ()  # rows where all of these hold are skipped
+    as_of: str | None = None  # an export without dates: its rows get this date and dates_unknown
     explode: tuple[str, str] | None = None  # (column, separator): one row per list item
     mode: str = "upsert"  # or "insert_missing": only adds keys the database lacks
+    currency: Currency = field(default_factory=lambda: Currency())
 
     def spec(self, target: str) -> ColumnSpec | None:
         return next((c for c in self.columns if c.target == target), None)
@@ -152,6 +183,7 @@ class Mapping:
     enums: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     path: Path | None = None
     text: str = ""
+    dates: PlausibleDates = field(default_factory=PlausibleDates)
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
@@ -218,6 +250,8 @@ def parse_mapping(text: str, name: str = "custom", path: Path | None = None) -> 
     if not isinstance(raw_sources, list) or not raw_sources:
         raise MappingError(f"{where} has no [[sources]]: add one per kind of file it reads.")
     sources = [_source(s, i, where, default_tz, default_formats, default_decimal) for i, s in enumerate(raw_sources)]
+    currency = _currency(doc.get("currency", {}), where)
+    sources = [replace(s, currency=currency) for s in sources]
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -243,6 +277,7 @@ def parse_mapping(text: str, name: str = "custom", path: Path | None = None) -> 
         enums=enums,
         path=path,
         text=text,
+        dates=_dates(doc.get("dates", {}), where),
     )
 
 
@@ -271,6 +306,17 @@ def _source(
         if target not in catalog:
             raise MappingError(f"{here}: {table} has no column {target!r}; its columns are {', '.join(catalog)}.")
         specs[target] = _spec(target, spec, f"{here}, column {target!r}")
+    if raw.get("auto_columns") and "dates_unknown" not in (raw.get("columns") or {}):
+        specs.pop("dates_unknown", None)  # set below from the dates the source reads
+    as_of = _as_of(raw.get("as_of"), table, specs, here)
+    if as_of is not None:
+        # an export without dates: every date of the row is the stand-in, and the row says so
+        for col in DATED_COLUMNS[table]:
+            specs[col] = ColumnSpec(target=col, const=as_of)
+        specs["dates_unknown"] = ColumnSpec(target="dates_unknown", const="true")
+    elif table in DATED_COLUMNS and "dates_unknown" not in specs and any(c in specs for c in DATED_COLUMNS[table]):
+        # real dates: a row an earlier as_of import marked undated is dated now
+        specs["dates_unknown"] = ColumnSpec(target="dates_unknown", const="false")
     missing = [c.name for c in catalog.values() if c.required and c.name not in specs]
     if missing:
         raise MappingError(f"{here}: {table} needs {', '.join(missing)}; say where each comes from in [columns].")
@@ -297,6 +343,9 @@ def _source(
         date_formats=tuple(_strings(raw.get("date_formats", default_formats), f"{here}: date_formats")),
         decimal=_decimal(raw.get("decimal", default_decimal), here),
         skip_if_empty=tuple(_strings(raw.get("skip_if_empty", []), f"{here}: skip_if_empty")),
+        keep_if=_conditions(raw.get("keep_if", {}), f"{here}: keep_if"),
+        skip_if=_conditions(raw.get("skip_if", {}), f"{here}: skip_if"),
+        as_of=as_of,
         explode=explode,
         mode=mode,
     )
@@ -339,6 +388,27 @@ def _spec(target: str, raw: Any, where: str) -> ColumnSpec:
         optional=bool(raw.get("optional", False)),
         only_if=_conditions(raw.get("only_if", {}), f"{where}: only_if"),
     )
+
+
+def _as_of(raw: Any, table: str, specs: dict[str, ColumnSpec], where: str) -> str | None:
+    """The stand-in date of a source whose export has no dates (checked; None when not given)."""
+    if raw is None:
+        return None
+    if table not in DATED_COLUMNS:
+        tables = ", ".join(DATED_COLUMNS)
+        raise MappingError(f"{where}: as_of is for the tables whose rows carry dates ({tables}), not {table}.")
+    text = raw.isoformat() if hasattr(raw, "isoformat") else str(raw)
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise MappingError(f'{where}: as_of must be a date like "2024-06-30"; got {raw!r}.') from exc
+    mapped = [c for c in DATED_COLUMNS[table] if c in specs]
+    if mapped:
+        raise MappingError(
+            f"{where}: as_of gives every row the same stand-in date, so it can't be used with "
+            f"{', '.join(mapped)} read from the file; remove as_of or those columns."
+        )
+    return text[:10]
 
 
 def _conditions(raw: Any, where: str) -> tuple[Condition, ...]:
@@ -392,3 +462,47 @@ def _decimal(d: Any, where: str) -> str:
     if d not in (".", ","):
         raise MappingError(f"{where}: decimal must be '.' or ','; got {d!r}.")
     return str(d)
+
+
+def _currency(raw: Any, where: str) -> Currency:
+    """[currency] rates = { EUR = 1.08 }: 1 EUR is 1.08 USD. The database's currency is USD (its
+    amounts and the pages are in USD), so it isn't a setting: another one would relabel amounts."""
+    example = "[currency] rates = { EUR = 1.08, GBP = 1.27 } (1 EUR = 1.08 USD)"
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: currency must be a table like {example}.")
+    _no_unknown_keys(raw, {"rates"}, f"{where}: [currency]")
+    base = Currency.base
+    rates = raw.get("rates", {})
+    if not isinstance(rates, dict):
+        raise MappingError(f"{where}: [currency] rates must be a table like {example}.")
+    out = []
+    for code, rate in rates.items():
+        if not re.fullmatch(r"[A-Za-z]{3}", str(code)):
+            raise MappingError(f"{where}: [currency] rates: {code!r} is not an ISO 4217 code like EUR.")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0 or rate == float("inf"):
+            raise MappingError(
+                f"{where}: [currency] rates.{code} must be a positive number (1 {code} in {base}); got {rate!r}."
+            )
+        out.append((str(code).upper(), float(rate)))
+    return Currency(base, tuple(out))
+
+
+def _dates(raw: Any, where: str) -> PlausibleDates:
+    """[dates] earliest = 1970-01-01, days_ahead = 365."""
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}: dates must be a table like [dates] earliest = 1970-01-01, days_ahead = 365.")
+    _no_unknown_keys(raw, {"earliest", "days_ahead"}, f"{where}: [dates]")
+    earliest = raw.get("earliest", PlausibleDates.earliest)
+    if isinstance(earliest, str):
+        try:
+            earliest = date.fromisoformat(earliest)
+        except ValueError:
+            earliest = None
+    if not isinstance(earliest, date):
+        raise MappingError(f"{where}: [dates] earliest must be a date like 1970-01-01; got {raw.get('earliest')!r}.")
+    if hasattr(earliest, "date"):  # a TOML date-time
+        earliest = earliest.date()
+    ahead = raw.get("days_ahead", PlausibleDates.days_ahead)
+    if isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0:
+        raise MappingError(f"{where}: [dates] days_ahead must be a whole number of days, 0 or more; got {ahead!r}.")
+    return PlausibleDates(earliest, ahead)

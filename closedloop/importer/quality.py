@@ -22,6 +22,8 @@ CHECKS: dict[str, str] = {
     "deals_without_account": "data_quality_deals_without_account",
     "duplicate_touches": "data_quality_duplicate_touches",
     "date_ranges": "data_quality_date_ranges",
+    "closed_before_created": "data_quality_closed_before_created",
+    "won_before_first_touch": "data_quality_won_before_first_touch",
 }
 
 
@@ -34,7 +36,9 @@ def data_quality(
     """Each check as (count, sample).
 
     rows_per_table: total rows, and the count of each table. orphans, touches_after_close,
-    deals_without_touchpoints, deals_without_account: how many rows, and the first
+    deals_without_touchpoints, deals_without_account, closed_before_created (deals whose
+    close precedes their creation), won_before_first_touch (won deals closed before the first
+    touch of their account): how many rows, and the first
     `sample_size`. duplicate_touches: how many extra touches, and the biggest groups.
     date_ranges: how many dates lie in the future (after `as_of`, default now) or before
     1990, and each date column's range.
@@ -49,6 +53,8 @@ def data_quality(
         "date_ranges": {"as_of": as_of},
         "rows_per_table": {},
         "deals_without_account": {"sample_size": sample_size},
+        "closed_before_created": {"sample_size": sample_size},
+        "won_before_first_touch": {"sample_size": sample_size},
     }
     queries = dict(CHECKS)
     # Each check is its own query on its own cursor (db.run): run side by side, the parts of
@@ -60,7 +66,14 @@ def data_quality(
     rows = results["rows_per_table"]
     data_tables = ~rows["table_name"].isin(["import_log", "import_rejects", "retro_notes"])
     out["rows_per_table"] = (int(rows.loc[data_tables, "row_count"].sum()), rows)
-    for name in ("orphans", "touches_after_close", "deals_without_account", "duplicate_touches"):
+    for name in (
+        "orphans",
+        "touches_after_close",
+        "deals_without_account",
+        "duplicate_touches",
+        "closed_before_created",
+        "won_before_first_touch",
+    ):
         out[name] = _sampled(results[name])
     out["deals_without_touchpoints"] = _sampled(results["deals_without_touchpoints"])
     ranges = results["date_ranges"]

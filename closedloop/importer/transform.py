@@ -21,6 +21,7 @@ from closedloop.importer.mapping import ColumnSpec, Condition, Source
 from closedloop.importer.readers import ROW, StagedTable, header_text
 
 EXPLODED = "__item"
+CURRENCY = "__cur"  # suffix of the column holding a number's currency (see currency_sql)
 # A time of day followed by a UTC offset or Z: the value names its own instant.
 OFFSET_RE = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
 TIME_RE = r"\d:\d\d"
@@ -51,7 +52,8 @@ class Mapped:
     columns: list[Column] = field(default_factory=list)  # target columns this source writes
     specs: dict[str, ColumnSpec] = field(default_factory=dict)
     rows: int = 0
-    skipped: int = 0
+    skipped: int = 0  # rows of the file this source left out (every reason)
+    skip_reasons: list[tuple[str, int]] = field(default_factory=list)  # (why, how many)
     problems: list[Problem] = field(default_factory=list)
     fatal: bool = False
 
@@ -185,17 +187,35 @@ def map_source(
         else:
             typed.append(c_val)
             typed.append(f"{_typed_sql(c_val, target.kind, out.specs[name], source, p)} as {c}")
+            if target.kind in ("number", "integer"):
+                # the currency the value is written in, when it isn't the database's (validation)
+                typed.append(f"{currency_sql(c_val, source, p)} as {quote_ident(name + CURRENCY)}")
             stored_key[name] = c_val
         if not transformed:
             aliases.append(f"{c if target.kind == 'text' else c_val} as {c_src}")
     skip_cols = [(c, col(c)) for c in source.skip_if_empty]
-    absent_skip = [c for c, q in skip_cols if q is None]
+    filter_cols = [c.column for c in (*source.keep_if, *source.skip_if)]
+    absent_skip = [c for c, q in skip_cols if q is None] + [c for c in filter_cols if col(c) is None]
     if absent_skip:
-        out.problems.append(_missing(staged, source, absent_skip, "which rows to keep", True))
+        out.problems.append(_missing(staged, source, list(dict.fromkeys(absent_skip)), "which rows to keep", True))
         out.fatal = True
     if out.fatal:
         return out
-    keep = " and ".join(f"{_cell(q)} is not null" for _, q in skip_cols if q) or "true"
+    # each reason a row is skipped: (its SQL, kept when true; how the report says it); its values
+    # are bound apart (kp), so the count below binds only them
+    kp = Params("k")
+    reasons: list[tuple[str, str]] = [
+        (f"{_cell(q)} is not null", f"'{name}' is empty") for name, q in skip_cols if q
+    ]
+    if source.keep_if:
+        cond = " and ".join(_condition_sql(c, col, kp, "false") for c in source.keep_if)
+        said = " and ".join(f"'{c.column}' is {_listed(c)}" for c in source.keep_if)
+        reasons.append((f"coalesce({cond}, false)", f"keep_if: not ({said})"))
+    if source.skip_if:
+        cond = " and ".join(_condition_sql(c, col, kp, "false") for c in source.skip_if)
+        said = " and ".join(f"'{c.column}' is {_listed(c)}" for c in source.skip_if)
+        reasons.append((f"not coalesce({cond}, false)", f"skip_if: {said}"))
+    keep = " and ".join(f"({k})" for k, _ in reasons) or "true"
     stg = staged.table
     if explode_col is not None:
         sep = p(source.explode[1])
@@ -211,33 +231,43 @@ def map_source(
         f"create temp table {data} as select {ROW}, {', '.join(typed) or 'null as __none'} from ("
         f"select {ROW}, {', '.join(selects) or 'null as __none_src'} from ({rows_sql}) as s) as x"
     )
-    con.execute(sql, p.values)
+    con.execute(sql, {**p.values, **kp.values})
     con.execute(f"create temp view {table} as select *{''.join(', ' + a for a in aliases)} from {data}")
-    if source.mode == "insert_missing":
-        # a stub without a key (a deal with no account …) is simply not needed
-        con.execute(f"delete from {data} where " + " or ".join(f"{stored_key[k]} is null" for k in KEYS[source.table]))
-    out.rows = row_count(con, table)
-    if skip_cols:
-        empties = con.execute(
+    counts: list[tuple[str, int]] = []
+    if reasons:
+        row = con.execute(
             f"select count(*) filter (where not ({keep})), "
-            + ", ".join(f"count(*) filter (where {_cell(q)} is null)" for _, q in skip_cols)
-            + f" from {stg}"
-        ).fetchone()
-        out.skipped = empties[0]
-        for (name, _), n in zip(skip_cols, empties[1:], strict=True):
-            if n and source.companion_of is None:  # the primary source already said so
-                out.problems.append(
-                    Problem(
-                        "warning",
-                        staged.file,
-                        None,
-                        name,
-                        None,
-                        f"{n} row(s) skipped: '{name}' is empty, and {source.label} only imports rows that have it",
-                        "Nothing to do, unless those rows should count: then fill in the column.",
-                        source.table,
-                    )
-                )
+            + ", ".join(f"count(*) filter (where not ({k}))" for k, _ in reasons)
+            + f" from {stg}",
+            kp.values,
+        ).fetchall()[0]
+        out.skipped = row[0]
+        counts = [(said, n) for (_, said), n in zip(reasons, row[1:], strict=True) if n]
+    if source.mode == "insert_missing":
+        # a row without a key adds nothing (a deal with no account needs no account stub); it is
+        # counted as skipped like every row the mapping leaves out
+        no_key = " or ".join(f"{stored_key[k]} is null" for k in KEYS[source.table])
+        n = con.execute(f"delete from {data} where {no_key}").fetchall()[0][0]
+        if n:
+            out.skipped += n
+            key_label = " + ".join(out.specs[k].label() for k in KEYS[source.table] if k in out.specs)
+            counts.append((f"no {' + '.join(KEYS[source.table])} ({key_label} empty or not kept)", n))
+    out.rows = row_count(con, table)
+    out.skip_reasons = counts
+    for said, n in counts:
+        out.problems.append(
+            Problem(
+                "warning",
+                staged.file,
+                None,
+                None,
+                None,
+                f"{n} row(s) skipped for {source.table} ({source.label}): {said}",
+                "Nothing to do if the mapping means to leave these rows out; otherwise change the export "
+                "or the mapping's skip_if_empty / keep_if / skip_if.",
+                source.table,
+            )
+        )
     return out
 
 
@@ -274,6 +304,12 @@ def _missing(staged: StagedTable, source: Source, absent: list[str], what: str, 
         f"Add {cols} to the export if you want {what} filled in.",
         source.table,
     )
+
+
+def _listed(cond: Condition) -> str:
+    """How a report says a condition's values: "empty", "non-empty", "'yes' or 'y'"."""
+    words = ["empty" if v == "" else "non-empty" if v == "*" else f"'{v}'" for v in cond.values]
+    return " or ".join(words)
 
 
 def _satisfied(spec: ColumnSpec, col: Any) -> bool:
@@ -348,6 +384,46 @@ def _value_sql(spec: ColumnSpec, col: Any, p: Params) -> tuple[str, str]:
     return src, val
 
 
+# A currency before or after an amount: an ISO code (EUR 1,000.00, 150,000 JPY) or a symbol ($1,200,
+# £500, 1.000,00 €; "US$", "C$", "A$" …). The digits are kept apart in group 2 of AMOUNT_RE.
+CURRENCY_TOKEN = r"[A-Za-z]{3}|[A-Za-z]{0,2}[$€£¥₹₩₽]"
+AMOUNT_RE = rf"^\s*(-?)\s*(?:({CURRENCY_TOKEN})\s*)?(.*?)\s*(?:({CURRENCY_TOKEN}))?\s*$"
+DIGITS_RE = r"^\d[\d.,\s\x{00a0}\x{202f}]*$"
+SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP"}  # ¥, C$, A$ … are ambiguous: named as written
+SPACES = "[\\s\u00a0\u202f]"  # thousands written with (no-break) spaces: 1 000 000
+
+
+def _currency_sql(v: str, source: Source, p: Params) -> str:
+    """The currency written with the amount in `v`, as an ISO code (a symbol as written when it
+    is ambiguous), or null when there is none or it is the database's own."""
+    token = (
+        f"upper(coalesce(nullif(regexp_extract({v}, {p(AMOUNT_RE)}, 2), ''), "
+        f"nullif(regexp_extract({v}, {p(AMOUNT_RE)}, 4), '')))"
+    )
+    symbols = " ".join(f"when {p(k)} then {p(c)}" for k, c in SYMBOLS.items())
+    code = f"(case {token} {symbols} else {token} end)"
+    return f"nullif({code}, {p(source.currency.base)})"
+
+
+def _number_sql(v: str, source: Source, p: Params) -> str:
+    """The amount in `v` as a double, whatever currency it is written with (see _currency_sql)."""
+    digits = f"regexp_replace(regexp_extract({v}, {p(AMOUNT_RE)}, 3), {p(SPACES)}, '', 'g')"
+    s = f"(regexp_extract({v}, {p(AMOUNT_RE)}, 1) || {digits})"
+    thousands = "," if source.decimal == "." else "."
+    # a thousands separator is followed by exactly three digits: "1,5" in a file that writes
+    # 1.5 is a decimal comma, not fifteen, so it is rejected rather than misread
+    misplaced = p(f"\\{thousands}(\\d{{0,2}}(\\D|$)|\\d{{4}})")
+    plain = f"replace({s}, ',', '')" if source.decimal == "." else f"replace(replace({s}, '.', ''), ',', '.')"
+    num = f"(case when not regexp_matches({s}, {misplaced}) then try_cast({plain} as double) end)"
+    return f"(case when isfinite({num}) then {num} end)"
+
+
+def currency_sql(v: str, source: Source, p: Params) -> str:
+    """The currency of the amount in `v` (null: the database's own), when `v` holds digits."""
+    digits = f"regexp_extract({v}, {p(AMOUNT_RE)}, 3)"
+    return f"(case when regexp_matches({digits}, {p(DIGITS_RE)}) then {_currency_sql(v, source, p)} end)"
+
+
 def _typed_sql(v: str, kind: str, spec: ColumnSpec, source: Source, p: Params) -> str:
     if kind in ("timestamp", "date"):
         formats = list(spec.formats or source.date_formats)
@@ -368,14 +444,12 @@ def _typed_sql(v: str, kind: str, spec: ColumnSpec, source: Source, p: Params) -
         )
         return f"cast({ts} as date)" if kind == "date" else ts
     if kind in ("number", "integer"):
-        s = f"regexp_replace(regexp_replace({v}, '^[A-Za-z]{{3}}\\s+', ''), '[\\s$€£¥]', '', 'g')"
-        thousands = "," if source.decimal == "." else "."
-        # a thousands separator is followed by exactly three digits: "1,5" in a file that writes
-        # 1.5 is a decimal comma, not fifteen, so it is rejected rather than misread
-        misplaced = p(f"\\{thousands}(\\d{{0,2}}(\\D|$)|\\d{{4}})")
-        plain = f"replace({s}, ',', '')" if source.decimal == "." else f"replace(replace({s}, '.', ''), ',', '.')"
-        num = f"(case when not regexp_matches({s}, {misplaced}) then try_cast({plain} as double) end)"
-        num = f"(case when isfinite({num}) then {num} end)"
+        num = _number_sql(v, source, p)
+        # an amount in another currency is converted by the mapping's rate table, else it is null
+        # (and validation says why): never stored as if it were in the database's currency
+        rates = " ".join(f"when {p(code)} then {p(rate)}" for code, rate in source.currency.rates)
+        factor = f"(case {_currency_sql(v, source, p)} {rates} end)" if rates else "null"
+        num = f"(case when {_currency_sql(v, source, p)} is null then {num} else round({num} * {factor}, 2) end)"
         if kind == "number":
             return num
         return f"(case when {num} = floor({num}) and abs({num}) < 2147483648 then cast({num} as bigint) end)"

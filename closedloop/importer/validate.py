@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from closedloop.importer.catalog import (
 from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.mapping import Mapping, Source, load_mapping
 from closedloop.importer.readers import ROW, InputFile, StagedTable, collect_inputs, stage_file
-from closedloop.importer.transform import Mapped, Params, map_source
+from closedloop.importer.transform import CURRENCY, Mapped, Params, map_source
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -74,6 +75,13 @@ class ValidationReport:
     def can_import(self, on_error: str = "fail") -> bool:
         """fail: only a clean input; quarantine: anything but a file that can't be used at all."""
         return self.errors == 0 if on_error == "fail" else self.file_errors == 0
+
+    def skipped_why(self) -> str:
+        """Every skipped row by table and reason: "touchpoints: 6,352 keep_if: not (…)"."""
+        if not len(self.counts) or "rows_skipped" not in self.counts:
+            return ""
+        rows = self.counts[self.counts["rows_skipped"] > 0]
+        return "; ".join(f"{r.table}: {r.skipped_why}" for r in rows.itertuples(index=False))
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """The problems as CSV (written to `path`, or returned as text)."""
@@ -141,7 +149,11 @@ class Run:
         self.bad_files: set[tuple[int, int]] = set()
         self.dups = f"{self.prefix}_dups"
         self.dup_sources: set[int] = set()  # mapped tables with repeated keys (see _duplicates)
+        self.merged_tables: set[str] = set()  # tables whose keys several files of the run write
+        self.deal_state: str | None = None  # each deal of the run as it will be (_deal_state)
         self._files = files
+        # sheets of a workbook with none of the columns their source reads: (staged index, problems)
+        self.extra_sheets: list[tuple[int, list[Problem]]] = []
 
     def progress(self, fraction: float, message: str) -> None:
         """Report progress, never backwards (the per-file estimates overlap a little)."""
@@ -260,12 +272,54 @@ class Run:
                 # the mapped tables hold every value the checks and the write read: the text copy
                 # of the file goes now, not at close() (at 10M rows it is over a GB)
                 self._drop(staged.table, f"{staged.table}_raw")
+        self._settle_extra_sheets()
+
+    def _extra_sheet(self, staged: StagedTable, source: Source) -> bool:
+        """A sheet of a workbook with several sheets that has none of the columns `source` reads."""
+        if staged.sheet is None or len([s for s in self.staged if s.input == staged.input]) < 2:
+            return False
+        header = {c.strip().lower() for c in staged.columns}
+        reads = {c.strip().lower() for spec in source.columns for c in spec.columns_read()}
+        return not (header & reads)
+
+    def _settle_extra_sheets(self) -> None:
+        """Skip such a sheet with a note when another sheet of its workbook was imported; a workbook
+        none of whose sheets fit keeps its errors ("missing column …")."""
+        used = {self.staged[m.file_index].input for m in self.mapped}
+        for fi, problems in self.extra_sheets:
+            staged = self.staged[fi]
+            source = self.matched.pop(fi, None)
+            if staged.input not in used:
+                self.file_problems += problems
+                continue
+            self.ignored.append(staged.file)
+            self.file_problems.append(
+                Problem(
+                    "warning",
+                    staged.file,
+                    None,
+                    None,
+                    None,
+                    f"sheet '{staged.sheet}' skipped: it has none of the columns of "
+                    f"{source.label if source else 'the mapping'} (its columns: {', '.join(staged.columns[:6])})",
+                    "Nothing to do if the sheet holds notes; if it holds rows to import, give it the "
+                    "export's header row.",
+                    source.table if source else None,
+                )
+            )
 
     def _map_file(self, fi: int, staged: StagedTable) -> None:
         source = self._choose(staged)
         if source is None:
             return
         self.matched[fi] = source
+        if self._extra_sheet(staged, source):
+            # a free-text sheet ("Notes") of a workbook named like the table: skipped with a note if
+            # another sheet of the workbook is imported (_settle_extra_sheets), else these errors
+            m = map_source(self.con, source, staged, self.db_columns[source.table], "_unused", -1, fi)
+            if m.fatal:
+                self.extra_sheets.append((fi, m.problems))
+                return
         if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
             self.file_problems.append(
                 Problem(
@@ -332,6 +386,8 @@ class Run:
         for table in IMPORT_TABLES:
             self._duplicates(table)
         self._refresh_bad()
+        self._deal_state()
+        self._refresh_bad()
         self._references()
         self._touches_after_close()
 
@@ -391,11 +447,14 @@ class Run:
                     + (f", or in one of the mapping's formats ({', '.join(formats)})" if formats else "")
                     + "; or add the file's date format to date_formats in the mapping.",
                 )
+                self._implausible_dates(m, c.name, label)
             elif c.kind in ("number", "integer"):
                 whole = c.kind == "integer"
+                cur = quote_ident(c.name + CURRENCY)
+                self._currencies(m, c.name, label)
                 self._emit(
                     m,
-                    failed,
+                    f"{failed} and {cur} is null",
                     label,
                     f"coalesce({src}, {val})",
                     f"not a {'whole ' if whole else ''}number ({c.name})",
@@ -438,13 +497,13 @@ class Run:
                     f"{c.name} can't be below zero; correct the value"
                     + (" (refunds and credits aren't deals)." if c.name == "amount" else "."),
                 )
-        if table == "deals" and m.written("outcome"):
-            closed_ok = "closed_at is not null" if m.written("closed_at") else "false"
-            failed_close = "(closed_at__val is not null and closed_at is null)" if m.written("closed_at") else "false"
+        if table == "deals" and m.written("outcome") and m.written("closed_at"):
+            # a source without closed_at keeps the date the deal has (another file, the database):
+            # checked on the merged deal (_deal_state)
             self._emit(
                 m,
-                f"outcome in ('won', 'lost') and not ({closed_ok}) and not {failed_close}",
-                m.specs["closed_at"].label() if m.written("closed_at") else "closed_at",
+                "outcome in ('won', 'lost') and closed_at is null and closed_at__val is null",
+                m.specs["closed_at"].label(),
                 "outcome",
                 "a won or lost deal needs a close date",
                 "Fill in the close date of this deal.",
@@ -458,6 +517,76 @@ class Run:
                 "the deal closed before it was created",
                 "Check both dates: the close date must be on or after the created date.",
             )
+
+    def _currencies(self, m: Mapped, name: str, label: str) -> None:
+        """Amounts written in another currency than the database's: refused on their row unless the
+        mapping's [currency] rates convert them (then one note per file and currency)."""
+        cur = quote_ident(name + CURRENCY)
+        currency = m.source.currency
+        p = Params()
+        rates = dict(currency.rates)
+        self._emit(
+            m,
+            f"{cur} is not null and {quote_ident(name)} is null",
+            label,
+            f"coalesce({quote_ident(name + '__src')}, {quote_ident(name + '__val')})",
+            "",
+            f"Convert it to {currency.base} in the export, or give the rate in the mapping: [currency] "
+            f"rates = {{ CODE = rate }} (1 CODE in {currency.base}, e.g. EUR = 1.08); amounts with a rate "
+            "are converted. Write a symbol that several currencies use ($ aside) as its ISO code (JPY, CNY).",
+            params=p,
+            problem_sql=(
+                f"{p(name + ' in ')} || {cur} || {p(', a currency other than the database' + chr(39) + 's ')} "
+                f"|| {p(currency.base)} || ' (the mapping gives no rate for ' || {cur} || ')'"
+            ),
+        )
+        if not rates:
+            return
+        converted = self.con.execute(
+            f"select {cur}, count(*) from {m.table} where {cur} is not null and {quote_ident(name)} is not null "
+            f"group by 1 order by 1"
+        ).fetchall()
+        for code, n in converted:
+            self.file_problems.append(
+                Problem(
+                    "warning",
+                    m.file,
+                    None,
+                    label,
+                    None,
+                    f"{n} {name} value(s) in {code} converted to {currency.base} at {rates[code]:g} "
+                    "(the mapping's [currency] rates), rounded to the cent",
+                    "Nothing to do, if the rate is the one you want.",
+                    m.target,
+                )
+            )
+
+    def _implausible_dates(self, m: Mapped, name: str, label: str) -> None:
+        """Dates before the mapping's earliest (1970) or more than days_ahead (365) after today."""
+        dates = self.mapping.dates
+        try:
+            latest = date.today() + timedelta(days=dates.days_ahead)
+        except OverflowError:
+            latest = date.max
+        q = quote_ident(name)
+        p = Params()
+        self._emit(
+            m,
+            f"cast({q} as date) < {p(dates.earliest)} or cast({q} as date) > {p(latest)}",
+            label,
+            f"coalesce({quote_ident(name + '__src')}, {quote_ident(name + '__val')})",
+            "",
+            "Correct the date. If it is right, widen the range in the mapping: [dates] earliest = "
+            f"{dates.earliest.isoformat()} (the first date taken) or days_ahead = {dates.days_ahead} "
+            "(how far after today).",
+            params=p,
+            problem_sql=(
+                f"'implausible {name}: ' || case when cast({q} as date) < {p(dates.earliest)} "
+                f"then 'before ' || {p(dates.earliest.isoformat())} "
+                f"else 'more than ' || {p(dates.days_ahead)} || ' day(s) after today (' || "
+                f"{p(date.today().isoformat())} || ')' end"
+            ),
+        )
 
     def _refresh_bad(self) -> None:
         self.con.execute(
@@ -509,23 +638,26 @@ class Run:
             )
         names = {m.index: m for m in sources}
         ranked = self.dups
+        # a key twice in one file is a repeat (warning) or a conflict (error); in two files it is
+        # merged (below): the later file in merge order updates the earlier one
         self.con.execute(
             f"""
             create or replace temp table {ranked} as
             with rows as ({" union all ".join(parts)}),
-            repeated as (select {key_sql} from rows group by {key_sql} having count(*) > 1)
+            repeated as (select source, {key_sql} from rows group by source, {key_sql} having count(*) > 1)
             select * from (
                 select *,
                     row_number() over w as n,
                     first_value(source) over w as first_source,
                     first_value({ROW}) over w as first_row,
                     first_value(h) over w as first_h
-                from rows semi join repeated using ({key_sql})
-                window w as (partition by {key_sql} order by source, {ROW})
+                from rows semi join repeated using (source, {key_sql})
+                window w as (partition by source, {key_sql} order by {ROW})
             )
             where n > 1
             """
         )
+        self._merged(table, sources, parts, key_sql)
         if ranked not in self.temp_tables:
             self.temp_tables.append(ranked)
         self.dup_sources |= {r[0] for r in self.con.table(ranked).select("source").distinct().fetchall()}
@@ -560,6 +692,51 @@ class Run:
                     f"|| ' has the same key with different values'"
                 ),
                 table_sql=ranked,
+            )
+
+    def merge_rank(self, m: Mapped) -> tuple[int, int]:
+        """Where `m` comes in the merge of files that write the same keys: the mapping's order of
+        sources, then the order the files were given in (a folder's files by name)."""
+        return (self.mapping.sources.index(m.source), m.file_index)
+
+    def _merged(self, table: str, sources: list[Mapped], parts: list[str], key_sql: str) -> None:
+        """One warning per file whose keys an earlier file of the run also has: they are merged."""
+        if len({m.index for m in sources}) < 2:
+            return
+        rank = {m.index: i for i, m in enumerate(sorted(sources, key=self.merge_rank))}
+        p = Params()
+        rank_sql = "case source " + " ".join(f"when {i} then {p(r)}" for i, r in rank.items()) + " end"
+        pairs = self.con.execute(
+            f"""
+            with rows as (select distinct source, {rank_sql} as merge_rank, {key_sql}
+                          from ({" union all ".join(parts)}))
+            select later.source, earlier.source, count(*)
+            from rows as later join rows as earlier using ({key_sql})
+            where earlier.merge_rank < later.merge_rank
+            group by all order by 1, 2
+            """,
+            p.values,
+        ).fetchall()
+        names = {m.index: m for m in sources}
+        for later, earlier, n in pairs:
+            lm, em = names[later], names[earlier]
+            cols = ", ".join(c.name for c in lm.columns if c.name not in (*KEYS[table], "dates_unknown"))
+            self.merged_tables.add(table)
+            self.file_problems.append(
+                Problem(
+                    "warning",
+                    lm.file,
+                    None,
+                    " + ".join(KEYS[table]),
+                    None,
+                    f"{n:,} {' + '.join(KEYS[table])}(s) of this file are also in {em.file}: merged, this file "
+                    f"comes later ({lm.source.label} after {em.source.label}), so its {cols or 'values'} win",
+                    "Nothing to do if this file is the newer one. Files that write the same rows are merged in "
+                    "the order of the mapping's [[sources]], then in the order the files are given "
+                    "(docs/import.md, 'Files that describe the same rows'); to change it, reorder the "
+                    "sources or import the files in two runs, the newer last.",
+                    table,
+                )
             )
 
     def _references(self) -> None:
@@ -611,6 +788,138 @@ class Run:
             if after == before:
                 break
 
+    def _deal_state(self) -> None:
+        """Each deal this run writes as it will be after the import, and the rules that need both
+        halves of it, whichever half is in the database or in another file of the run.
+
+        The state: the database's row, then each deals source's good rows in merge order, each
+        layer setting the columns its source reads. Checked on it: a deal closed before it was
+        created (error; the same row's dates are checked in _row_checks), a won or lost deal left
+        without a close date (error), and a deal closed before the first touch of its account
+        (warning: no touch counts for it).
+        """
+        sources = sorted(
+            (m for m in self.mapped if m.target == "deals" and m.source.mode == "upsert" and m.written("deal_id")),
+            key=self.merge_rank,
+        )
+        if not sources:
+            return
+        cols = {"account_id": "varchar", "created_at": "timestamp", "closed_at": "timestamp", "outcome": "varchar"}
+        parts = []
+        for layer, m in enumerate(sources, start=1):
+            vals = ", ".join(
+                f"{c} as {c}, true as w_{c}" if m.written(c) else f"cast(null as {t}) as {c}, false as w_{c}"
+                for c, t in cols.items()
+            )
+            parts.append(
+                f"select deal_id, {layer} as layer, {m.index} as source, {ROW} as row_n, {vals} "
+                f"from {self.good(m)} where deal_id is not null"
+            )
+        files = " union all ".join(parts)
+        in_db = ", ".join(f"{c}, true as w_{c}" for c in cols)
+        last = ", ".join(
+            f"max_by(struct_pack(v := {c}, layer := layer, source := source, row_n := row_n), "
+            f"layer * 1e12 + coalesce(row_n, 0)) filter (where w_{c}) as {c}"
+            for c in cols
+        )
+        state = f"{self.prefix}_deals"
+        self.temp_tables.append(state)
+        self.con.execute(
+            f"""
+            create or replace temp table {state} as
+            with layers as (
+                {files}
+                union all
+                select deal_id, 0 as layer, -1 as source, null as row_n, {in_db}
+                from deals where deal_id in (select deal_id from ({files}))
+            )
+            select deal_id, {last},
+                   max_by(struct_pack(source := source, row_n := row_n), layer * 1e12 + coalesce(row_n, 0))
+                       filter (where layer > 0) as last_row
+            from layers group by deal_id
+            """
+        )
+        where_from = (
+            "case {f}.source when -1 then 'the database' "
+            + " ".join(f"when {i} then 'row ' || {{f}}.row_n || ' of ' || $f{i}" for i in {m.index for m in sources})
+            + " end"
+        )
+        file_params = {f"f{m.index}": m.file for m in sources}
+        for m in sources:
+            # closed before created, the two dates from different places: reported on the row of
+            # the later one (the database always comes first)
+            later = "(case when s.created_at.layer > s.closed_at.layer then s.created_at else s.closed_at end)"
+            p = Params()
+            p.values.update(file_params)
+            self._emit(
+                m,
+                f"s.closed_at.v < s.created_at.v and s.closed_at.layer <> s.created_at.layer "
+                f"and {later}.source = {p(m.index)}",
+                "closed_at / created_at",
+                "strftime(s.closed_at.v, '%Y-%m-%d %H:%M') || ' < ' || strftime(s.created_at.v, '%Y-%m-%d %H:%M')",
+                "",
+                "Check both dates: the close date must be on or after the created date. Correct the wrong one "
+                "in its export (or import a corrected row for the database's).",
+                params=p,
+                problem_sql=(
+                    "'the deal closed before it was created: closed_at from ' || "
+                    + where_from.format(f="s.closed_at")
+                    + " || ', created_at from ' || "
+                    + where_from.format(f="s.created_at")
+                ),
+                table_sql=f"(select s.*, {later}.row_n as {ROW} from {state} as s) as s",
+            )
+            if not m.written("closed_at") and m.written("outcome"):
+                p2 = Params()
+                self._emit(
+                    m,
+                    f"s.outcome.v in ('won', 'lost') and s.closed_at.v is null and s.outcome.source = {p2(m.index)}",
+                    "outcome",
+                    "s.outcome.v",
+                    "a won or lost deal needs a close date: this file has no close date column and the deal "
+                    "has none yet",
+                    "Add the close date column to this export (and to the mapping), or import the close dates first.",
+                    params=p2,
+                    table_sql=f"(select s.*, s.outcome.row_n as {ROW} from {state} as s) as s",
+                )
+        self._first_touch_after_close(state, sources)
+        self.deal_state = state
+
+    def _first_touch_after_close(self, state: str, sources: list[Mapped]) -> None:
+        """A won or lost deal whose account's first touch came after its close: no touch counts for it."""
+        touches = [
+            m for m in self.mapped if m.target == "touchpoints" and m.written("occurred_at") and m.written("account_id")
+        ]
+        firsts = " union all ".join(
+            ["select account_id, occurred_at from touchpoints"]
+            + [f"select account_id, occurred_at from {self.good(t)}" for t in touches]
+        )
+        for m in sources:
+            p = Params()
+            self._emit(
+                m,
+                f"s.outcome.v in ('won', 'lost') and f.first_touch > s.closed_at.v "
+                f"and s.last_row.source = {p(m.index)}",
+                "closed_at",
+                "strftime(s.closed_at.v, '%Y-%m-%d %H:%M')",
+                "",
+                "Nothing to fix if both dates are right: touches after the close never count, so this deal "
+                "shows under 'No touchpoint'. Otherwise correct the close date or the touches' dates.",
+                severity="warning",
+                params=p,
+                problem_sql=(
+                    "'the deal closed (' || strftime(s.closed_at.v, '%Y-%m-%d') || ') before the first touch of "
+                    "account ' || s.account_id.v || ' (' || strftime(f.first_touch, '%Y-%m-%d') || "
+                    "'): no touch counts for it'"
+                ),
+                table_sql=(
+                    f"(select s.*, s.last_row.row_n as {ROW} from {state} as s) as s join "
+                    f"(select account_id, min(occurred_at) as first_touch from ({firsts}) "
+                    f"where account_id in (select account_id.v from {state}) group by account_id) as f "
+                    f"on f.account_id = s.account_id.v"
+                ),
+            )
+
     def _touches_after_close(self) -> None:
         touches = [
             m for m in self.mapped if m.target == "touchpoints" and m.written("occurred_at") and m.written("account_id")
@@ -625,7 +934,11 @@ class Run:
             and all(m.written(c) for c in ("deal_id", "account_id", "closed_at", "outcome"))
         ]
         imported = (
-            " union all ".join(
+            # each deal as the run leaves it, when several files (or the database) hold its halves
+            f"select deal_id, account_id.v as account_id, closed_at.v as closed_at, outcome.v as outcome "
+            f"from {self.deal_state}"
+            if self.deal_state
+            else " union all ".join(
                 f"select deal_id, account_id, closed_at, outcome from {self.good(m)}" for m in deal_sources
             )
             or "select null::varchar as deal_id, null::varchar as account_id, null::timestamp as closed_at, "
@@ -696,7 +1009,8 @@ class Run:
             if s.file in self.ignored:
                 continue  # listed below
             src = self.matched.get(fi)
-            skipped = max((m.skipped for m in self.mapped if m.file_index == fi), default=0)
+            # the rows the source it matched left out (its companions' own are in counts)
+            skipped = sum(m.skipped for m in self.mapped if m.file_index == fi and m.source is src)
             files.append(
                 (
                     s.file,
@@ -721,8 +1035,16 @@ class Run:
                 continue
             n = sum(m.rows for m in ms)
             bad = n - sum(row_count(con, self.good(m)) for m in ms)
-            counts.append((table, n, bad, n - bad))
-        counts_df = pd.DataFrame(counts, columns=["table", "rows", "rows_with_errors", "rows_to_write"])
+            skipped = sum(m.skipped for m in ms)
+            reasons: dict[str, int] = {}
+            for m in ms:
+                for r, k in m.skip_reasons:
+                    reasons[r] = reasons.get(r, 0) + k
+            why = "; ".join(f"{k:,} {r}" for r, k in reasons.items())
+            counts.append((table, n + skipped, skipped, bad, n - bad, why))
+        counts_df = pd.DataFrame(
+            counts, columns=["table", "rows", "rows_skipped", "rows_with_errors", "rows_to_write", "skipped_why"]
+        )
         return ValidationReport(
             mapping=self.mapping.name,
             files=files_df,
@@ -734,7 +1056,7 @@ class Run:
             total_problems=len(file_rows) + total,
             rows_read=self.rows_read(),
             rows_rejected=bad_rows,
-            rows_skipped=sum(files_df["skipped"]) if len(files_df) else 0,
+            rows_skipped=int(counts_df["rows_skipped"].sum()) if len(counts_df) else 0,
         )
 
     def _drop(self, *names: str) -> None:

@@ -362,3 +362,10 @@ def test_campaigns_sharing_a_name_are_one_key(tmp_path):
         assert ["Paid ads"] in list(states["to_state"])
     finally:
         con.close()
+
+
+def test_the_pages_offer_the_lookbacks_the_engine_serves():
+    from closedloop import filters
+
+    # a longer lookback than the journey tables hold would be refused by the engine
+    assert filters.MAX_LOOKBACK_DAYS == derived.MAX_LOOKBACK_DAYS == 730

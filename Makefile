@@ -10,13 +10,15 @@ PY := $(VENV)/bin/python
 DEFAULT_DB := data/closedloop.duckdb
 CLOSEDLOOP_DB ?= $(DEFAULT_DB)
 PORT ?= 8501
+# make loadtest: SESSIONS browser sessions use one dashboard at once (tests/loadtest.py; make test runs 10)
+SESSIONS ?= 25
 # make bench: the scales (10k, 100k, 1m) and runs per workload; `make bench SCALES=10k` is quick
 BENCH_VENV := bench/.venv
 BENCH_PY := $(BENCH_VENV)/bin/python
 SCALES ?= 10k,100k,1m
 REPEATS ?= 3
 
-.PHONY: run test sample lint bench clean
+.PHONY: run test sample lint loadtest bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +56,12 @@ test: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
+
+# SESSIONS headless Chromium sessions open every page of a dashboard served on 127.0.0.1 while they save
+# notes and verdicts and one imports from the Data page; fails on any traceback, lost or duplicated note
+loadtest: $(VENV)/.test-installed
+	@bash scripts/ensure-chromium
+	$(PY) tests/loadtest.py --sessions $(SESSIONS)
 
 # The benchmark's own environment: the app's pinned requirements plus the peers
 # (bench/requirements.txt). ChannelAttribution builds from its sdist and needs setuptools>=77,

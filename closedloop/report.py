@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,17 @@ from closedloop.filters import Filters
 
 FORMATS = ("html", "pdf")
 CHART_WIDTH_PX = 720
+# A pack lists every deal of its agenda in the agenda table, but writes a page (timeline, credit,
+# notes) for at most this many, in agenda order: a page takes about half a second to build and
+# draw, and nobody reads thousands. `report --max-deal-pages N` changes it (docs/review-meeting.md).
+DEFAULT_MAX_DEAL_PAGES = 50
+
+# progress(done, total, what): called as the pack is built and drawn ("Deal pages", 3, 50).
+Progress = Callable[[int, int, str], None]
+
+
+def _no_progress(done: int, total: int, what: str) -> None:
+    return None
 
 
 # --- what the pack holds, independent of its format -----------------------------------------------
@@ -69,6 +81,7 @@ class MeetingPack:
     agreement_table: Table | None
     talking_points: Table | None
     notes: pd.DataFrame  # every note of the review (review_notes): the CSV export
+    deal_pages_note: str = ""  # said when the agenda has more deals than get a page
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -226,9 +239,18 @@ def build_pack(
     largest_n: int | None = None,
     deal_ids: list[str] | None = None,
     model: str = reviews.DEFAULT_MODEL,
+    max_deal_pages: int = DEFAULT_MAX_DEAL_PAGES,
+    progress: Progress | None = None,
 ) -> MeetingPack:
     """Gather the pack of a saved review (`review_name`), or of a period's closed deals
-    (`filters` with a selection; every note on those deals counts)."""
+    (`filters` with a selection; every note on those deals counts).
+
+    The agenda table holds every deal; a page is written for the first `max_deal_pages` of them
+    in agenda order, and `deal_pages_note` says so when that leaves some out. `progress(done,
+    total, what)` is called as the deal pages are gathered."""
+    if max_deal_pages < 0:
+        raise ValueError(f"The number of deal pages must be 0 or more, got {max_deal_pages}.")
+    progress = progress or _no_progress
     if review_name is not None:
         info = reviews.open_review(con, review_name)
         if info is None:
@@ -264,11 +286,22 @@ def build_pack(
     has_wins = float(rollup["attributed_wins"].fillna(0).sum()) > 0
     lv = lift_view.lift_view(con, f)
     deal_ids_in_order = agenda["deal_id"].tolist()
+    paged = agenda.head(max_deal_pages)
     sections = []
-    for pos, deal_id in zip(agenda["position"], deal_ids_in_order, strict=True):
+    progress(0, len(paged), "Deal pages")
+    for i, (pos, deal_id) in enumerate(zip(paged["position"], paged["deal_id"], strict=True), start=1):
         step = reviews.deal_step(con, review_id, deal_id, model, f.lookback_days, f.scope)
         if step is not None:
             sections.append(_deal_section(int(pos), len(agenda), step))
+        progress(i, len(paged), "Deal pages")
+    pages_note = ""
+    if len(agenda) > len(paged):
+        pages_note = (
+            f"The agenda lists all {len(agenda):,} deals; a page with its timeline, credit and notes is written "
+            f"for the first {len(paged):,} in agenda order only (at most {max_deal_pages:,} deal pages: "
+            "`report --max-deal-pages N` changes it). To page other deals, choose them: --select largest --top N, "
+            "--select picked --deal ID, or a saved review."
+        )
     a = reviews.agreement(con, review_id, deal_ids_in_order, model, f.lookback_days, f.scope)
     headline, agreement_chart, agreement_table, talking = _agreement_parts(a)
     return MeetingPack(
@@ -291,6 +324,7 @@ def build_pack(
         agreement_table=agreement_table,
         talking_points=talking,
         notes=reviews.review_notes(con, review_id, deal_ids_in_order),
+        deal_pages_note=pages_note,
     )
 
 
@@ -362,8 +396,9 @@ def _html_chart(chart: alt.TopLevelMixin | None, alt_text: str) -> str:
     return f'<img class="chart" alt="{html.escape(alt_text)}" src="data:image/svg+xml;base64,{data}">'
 
 
-def render_html(pack: MeetingPack) -> str:
+def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
     """The pack as one self-contained HTML page (inline CSS and SVG images; no scripts, no links out)."""
+    progress = progress or _no_progress
     e = html.escape
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -373,13 +408,16 @@ def render_html(pack: MeetingPack) -> str:
         "<h2>The period in figures</h2>", '<div class="kpis">',
         *[f'<div class="kpi"><div class="label">{e(k)}</div><div class="value">{e(v)}</div></div>'
           for k, v in pack.kpis],
-        "</div>", "<h2>Agenda</h2>", _html_table(pack.agenda),
+        "</div>", "<h2>Agenda</h2>",
+        *([f'<p class="caption">{e(pack.deal_pages_note)}</p>'] if pack.deal_pages_note else []),
+        _html_table(pack.agenda),
         "<h2>Attribution and lift</h2>", _html_chart(pack.attribution_chart, "Won revenue by channel"),
         f'<p class="caption">{e(pack.attribution_caption)}</p>',
         _html_chart(pack.lift_chart, "Win-rate lift by touchpoint type"),
         f'<p class="caption">{e(pack.lift_caption)}</p>',
     ]
-    for d in pack.deals:
+    progress(0, len(pack.deals), "Drawing deal pages")
+    for i, d in enumerate(pack.deals, start=1):
         parts += [
             f'<section class="deal"><h2>{e(d.heading)}</h2>', f'<p class="sub">{e(d.facts)}</p>',
             _html_chart(d.timeline, f"Timeline of {d.heading}"), f"<p>{e(d.whole_deal)}</p>",
@@ -388,6 +426,7 @@ def render_html(pack: MeetingPack) -> str:
             _html_table(d.notes) if d.notes else '<p class="caption">No notes on this deal in this review.</p>',
             "</section>",
         ]
+        progress(i, len(pack.deals), "Drawing deal pages")
     parts += ['<section class="deal"><h2>Agreement summary</h2>', f"<p>{e(pack.summary_headline)}</p>"]
     if pack.agreement_chart is not None:
         parts.append(_html_chart(pack.agreement_chart, "What the teams called critical vs the model's credit"))
@@ -438,7 +477,15 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_PDF_CELL_CHARS else text[:MAX_PDF_CELL_CHARS - 1].rstrip() + "…"
 
 
-def render_pdf(pack: MeetingPack) -> bytes:
+# Tables longer than this are laid out one line per row in the PDF (see render_pdf's table()).
+PLAIN_PDF_TABLE_ROWS = 300
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
+
+
+def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
     """The pack as an A4 PDF: cover (KPIs, agenda), charts, one page per deal, the summary."""
     from xml.sax.saxutils import escape
 
@@ -449,6 +496,7 @@ def render_pdf(pack: MeetingPack) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.platypus import (
         Image,
+        LongTable,
         PageBreak,
         Paragraph,
         SimpleDocTemplate,
@@ -481,15 +529,27 @@ def render_pdf(pack: MeetingPack) -> bytes:
         rel = t.widths or tuple(1.0 for _ in t.header)
         widths = [width * w / sum(rel) for w in rel]
         data = [[Paragraph(escape(h), styles["head"]) for h in t.header]]
-        data += [[Paragraph(escape(_clip(v)), styles["num" if i in t.numeric else "cell"])
-                  for i, v in enumerate(row)] for row in t.rows]
-        out = RLTable(data, colWidths=widths, repeatRows=1)
-        out.setStyle(TableStyle([
+        plain = len(t.rows) > PLAIN_PDF_TABLE_ROWS
+        if plain:
+            # thousands of rows (a year's agenda): one line per row, each cell cut to its column's
+            # width, instead of a wrapped paragraph per cell (about 10x faster to lay out)
+            fits = [max(3, int(w / (7.5 * 0.55))) for w in widths]
+            data += [[_cut(v, fits[i]) for i, v in enumerate(row)] for row in t.rows]
+            out = LongTable(data, colWidths=widths, repeatRows=1)
+        else:
+            data += [[Paragraph(escape(_clip(v)), styles["num" if i in t.numeric else "cell"])
+                      for i, v in enumerate(row)] for row in t.rows]
+            out = RLTable(data, colWidths=widths, repeatRows=1)
+        style = [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ]))
+        ]
+        if plain:
+            style += [("FONT", (0, 1), (-1, -1), regular, 7.5)]
+            style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i in t.numeric]
+        out.setStyle(TableStyle(style))
         return out
 
     def image(chart: alt.TopLevelMixin | None, what: str, max_h: float) -> Any:
@@ -511,16 +571,20 @@ def render_pdf(pack: MeetingPack) -> bytes:
     kpis.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
                               ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
                               ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
-    story += [kpis, p("Agenda", "h2"), table(pack.agenda), PageBreak(),
+    story += [kpis, p("Agenda", "h2"), *([p(pack.deal_pages_note, "sub")] if pack.deal_pages_note else []),
+              table(pack.agenda), PageBreak(),
               p("Attribution and lift", "h2"),
               image(pack.attribution_chart, "Won revenue by channel", 10 * cm),
               p(pack.attribution_caption, "sub"), Spacer(1, 8),
               image(pack.lift_chart, "Win-rate lift by touchpoint type", 10.5 * cm), p(pack.lift_caption, "sub")]
-    for d in pack.deals:
+    progress = progress or _no_progress
+    progress(0, len(pack.deals), "Drawing deal pages")
+    for i, d in enumerate(pack.deals, start=1):
         story += [PageBreak(), p(d.heading, "h2"), p(d.facts, "sub"), Spacer(1, 4),
                   image(d.timeline, "Timeline", 8.5 * cm), p(d.whole_deal),
                   p(d.touches_title, "h3"), table(d.touches), p("Notes", "h3"),
                   table(d.notes) if d.notes else p("No notes on this deal in this review.", "sub")]
+        progress(i, len(pack.deals), "Drawing deal pages")
     story += [PageBreak(), p("Agreement summary", "h2"), p(pack.summary_headline)]
     if pack.agreement_chart is not None:
         story.append(image(pack.agreement_chart, "Agreement", 9 * cm))
@@ -546,18 +610,18 @@ def render_pdf(pack: MeetingPack) -> bytes:
     return buf.getvalue()
 
 
-def render(pack: MeetingPack, fmt: str) -> bytes:
+def render(pack: MeetingPack, fmt: str, progress: Progress | None = None) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"The format must be one of {', '.join(FORMATS)}, got {fmt!r}.")
-    return render_html(pack).encode("utf-8") if fmt == "html" else render_pdf(pack)
+    return render_html(pack, progress).encode("utf-8") if fmt == "html" else render_pdf(pack, progress)
 
 
-def pack_bytes(db_path: str | Path, review_name: str, fmt: str) -> bytes:
-    """A saved review's pack as bytes, on a connection of its own (the dashboard's download button
-    builds it on a worker thread)."""
+def pack_bytes(db_path: str | Path, review_name: str, fmt: str, progress: Progress | None = None) -> bytes:
+    """A saved review's pack as bytes, on a connection of its own; `progress(done, total, what)` is
+    called as the deal pages are gathered, then drawn (the dashboard's progress bar)."""
     con = db.connect(db_path, read_only=True)
     try:
-        return render(build_pack(con, review_name), fmt)
+        return render(build_pack(con, review_name, progress=progress), fmt, progress)
     finally:
         con.close()
 

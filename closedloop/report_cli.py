@@ -12,6 +12,32 @@ from typing import Any
 from closedloop import db, reviews
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
 
+DEFAULT_MAX_DEAL_PAGES = 50  # closedloop.report.DEFAULT_MAX_DEAL_PAGES (not imported: it loads altair)
+
+
+class _Progress:
+    """Progress on standard error: one line redrawn in place on a terminal, else a line per 10%."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if self.quiet or total == 0:
+            return
+        tenth = done * 10 // total
+        if self.tty:
+            end = "\n" if done == total else ""
+            print(f"\r{what}: {done:,} of {total:,}", end=end, file=sys.stderr, flush=True)
+        elif (what, tenth) != self.last and (done == 0 or done == total or tenth != (done - 1) * 10 // total):
+            print(f"{what}: {done:,} of {total:,}", file=sys.stderr, flush=True)
+        self.last = (what, tenth)
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
 
 def _date(value: str) -> date:
     try:
@@ -55,6 +81,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--out", type=Path, required=True, help="the file to write")
     p.add_argument("--notes-csv", type=Path, metavar="FILE",
                    help="also write every note and verdict of the review to this CSV file")
+    p.add_argument("--max-deal-pages", type=int, metavar="N", default=None,
+                   help="write a deal's page (timeline, credit, notes) for at most N deals of the agenda, in its "
+                        f"order (default {DEFAULT_MAX_DEAL_PAGES}); the agenda table lists them all")
+    p.add_argument("--quiet", action="store_true", help="no progress on standard error")
     p.set_defaults(func=run_report)
 
 
@@ -74,26 +104,36 @@ def run_report(args: argparse.Namespace) -> int:
                              "or leave out --review.")
     elif args.date_from is None or args.date_to is None:
         raise ValueError("Give --review NAME, or a period with both --from and --to.")
+    max_pages = DEFAULT_MAX_DEAL_PAGES if args.max_deal_pages is None else args.max_deal_pages
+    if max_pages < 0:
+        raise ValueError(f"--max-deal-pages must be 0 or more, got {max_pages}.")
+    progress = _Progress(args.quiet)
     path = Path(args.db) if args.db else db.default_db_path()
     con = db.connect(path, read_only=True)
     try:
+        progress.say("Gathering the agenda, the figures and the charts…")
         if args.review is not None:
-            pack = report.build_pack(con, args.review)
+            pack = report.build_pack(con, args.review, max_deal_pages=max_pages, progress=progress)
         else:
             f = Filters(date_from=args.date_from, date_to=args.date_to, segment=args.segment,
                         region=args.region, owner=args.owner,
                         lookback_days=DEFAULT_LOOKBACK_DAYS if args.lookback_days is None else args.lookback_days,
                         scope=args.scope or "account")
             pack = report.build_pack(con, filters=f, selection=args.select or "all", largest_n=args.top,
-                                     deal_ids=args.deal, model=args.model or reviews.DEFAULT_MODEL)
+                                     deal_ids=args.deal, model=args.model or reviews.DEFAULT_MODEL,
+                                     max_deal_pages=max_pages, progress=progress)
     finally:
         con.close()
-    data = report.render(pack, fmt)
+    if pack.deal_pages_note:
+        print(pack.deal_pages_note.replace("`", ""), file=sys.stderr)
+    progress.say(f"Writing the {fmt.upper()}…")
+    data = report.render(pack, fmt, progress)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     pages = f", {report.pdf_page_count(data)} pages" if fmt == "pdf" else ""
     verdicts = int(pack.notes["verdict"].notna().sum())
-    print(f"Wrote {args.out} ({fmt}{pages}): {len(pack.deals)} deals, {verdicts} notes.")
+    paged = "" if not pack.deal_pages_note else f", {len(pack.deals)} with a page"
+    print(f"Wrote {args.out} ({fmt}{pages}): {len(pack.agenda.rows)} deals{paged}, {verdicts} notes.")
     if args.notes_csv:
         args.notes_csv.parent.mkdir(parents=True, exist_ok=True)
         args.notes_csv.write_bytes(report.notes_csv(pack))

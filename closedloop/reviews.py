@@ -472,13 +472,17 @@ def agreement(
     verdicts = db.run(con, "review_agreement", review_id=review_id, deal_ids=deal_ids)
     disagreements = db.run(con, "review_disagreements", review_id=review_id, deal_ids=deal_ids)
 
-    credit = attribution.touch_credit(con, lookback_days=lookback_days, scope=scope)
-    credit = credit[credit["deal_id"].isin(discussed) & credit["touchpoint_id"].notna()]
-    per_type = (
-        credit.groupby("touchpoint_type")
-        .agg(team=("team", "first"), touches=("touchpoint_id", "count"), model_credit=(model, "sum"))
-        .reset_index()
-    )
+    if discussed:
+        credit = attribution.touch_credit(con, lookback_days=lookback_days, scope=scope)
+        credit = credit[credit["deal_id"].isin(discussed) & credit["touchpoint_id"].notna()]
+        per_type = (
+            credit.groupby("touchpoint_type")
+            .agg(team=("team", "first"), touches=("touchpoint_id", "count"), model_credit=(model, "sum"))
+            .reset_index()
+        )
+    else:  # no verdict yet: no credit to weigh (and no pass over every deal's touches)
+        per_type = pd.DataFrame({"touchpoint_type": pd.Series(dtype=object), "team": pd.Series(dtype=object),
+                                 "touches": pd.Series(dtype="int64"), "model_credit": pd.Series(dtype=float)})
     by_type = per_type.merge(verdicts, on="touchpoint_type", how="outer")
     counts = [c for c in verdicts.columns if c != "touchpoint_type"] + ["touches"]
     by_type[counts] = by_type[counts].fillna(0).astype(int)

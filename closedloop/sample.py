@@ -344,7 +344,8 @@ def _pick(rng: np.random.Generator, p: list[float] | np.ndarray, n: int) -> np.n
 def _insert(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, df: pd.DataFrame) -> None:
     con.register("src", df)
     try:
-        # select_sql is fixed text of this module; the relation API names the table
+        # select_sql is fixed text of this module; the relation API names the table. It inserts by
+        # position: every column of the table, dates_unknown (false: the sample has real dates) last
         con.sql(select_sql).insert_into(table)
     finally:
         con.unregister("src")
@@ -589,7 +590,7 @@ def _build(
         "deals",
         f"select {_id('D', 7, 'd.i')}, {_id('A', 7, 'd.account')}, "
         "a.name || ' – ' || cast(d.product as varchar), d.owner, "
-        "d.created_at, d.closed_at, d.stage, d.outcome, d.amount "
+        "d.created_at, d.closed_at, d.stage, d.outcome, d.amount, false "
         f"from src as d join accounts as a on a.account_id = {_id('A', 7, 'd.account')}",
         pd.DataFrame({
             "i": np.arange(n),
@@ -708,7 +709,7 @@ def _build(
         "leads",
         f"select {_id('L', 8, 'i')}, {_id('K', 8, 'contact')}, {_id('A', 7, 'account')}, source_channel, "
         "created_at, mql_at, assigned_at, owner, first_follow_up_at, accepted_at, disqualified_at, "
-        f"disqualify_reason, {_opt_id('C', 3, 'campaign')} from src",
+        f"disqualify_reason, {_opt_id('C', 3, 'campaign')}, false from src",
         pd.DataFrame({
             "i": np.arange(n_leads),
             "contact": l_contact,
@@ -996,7 +997,7 @@ def _insert_touches(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
         con,
         "touchpoints",
         f"select {_id('T', 9, 'i')}, occurred_at, {_id('A', 7, 'account')}, {_opt_id('K', 8, 'contact')}, "
-        "team, channel, touchpoint_type, campaign_id, asset from src",
+        "team, channel, touchpoint_type, campaign_id, asset, false from src",
         src,
     )
 

@@ -9,11 +9,12 @@
 -- A cut path says so: 'email > sales > …' (first) or '… > email > sales' (last);
 -- full_path is always the whole journey. Deals without a touch follow the path
 -- '(no touchpoint)', have 0 touches and no days from first touch. Days are
--- calendar days (date_diff('day', ...)), like days_to_close.
+-- calendar days (date_diff('day', ...)), like days_to_close; both are null for a deal imported
+-- without dates.
 with
 
 closed as (
-    select deal_id, name, outcome, amount, closed_at, days_to_close
+    select deal_id, name, outcome, amount, closed_at, days_to_close, dates_unknown
     from filtered_deals($segment, $region, $owner)
     where outcome in ('won', 'lost')
       and closed_at >= $date_from
@@ -62,7 +63,9 @@ final as (
         coalesce(p.marketing_touches, 0) as marketing_touches,
         coalesce(p.sales_touches, 0) as sales_touches,
         p.first_touch_at,
-        date_diff('day', p.first_touch_at, c.closed_at) as days_first_touch_to_close,
+        -- unknown for a deal imported without dates (docs/import.md, as_of)
+        case when not c.dates_unknown
+            then date_diff('day', p.first_touch_at, c.closed_at) end as days_first_touch_to_close,
         c.days_to_close
     from closed as c
     left join paths as p on p.deal_id = c.deal_id

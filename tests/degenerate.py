@@ -165,8 +165,8 @@ def build(path: str | Path, name: str) -> Path:
             [(*x[:4], ts(x[4]), *map(opt, x[5:7]), x[7], *map(opt, x[8:11]), x[11], x[12]) for x in r["leads"]],
         )
     if r["touchpoints"]:
-        con.executemany("insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
-                        "touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.executemany("insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, "
+                        "channel, touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [(x[0], ts(x[1]), *x[2:]) for x in r["touchpoints"]])
     deals, stages = [], []
     for d_id, acct, dname, owner, created, closed, outcome, amount in r["deals"]:

@@ -185,3 +185,17 @@ def test_the_review_survives_a_restart_of_the_app(app_db):
     at = ok(page(review=NAME, step="1"))
     assert at.dataframe[0].value["sales_verdict"].tolist()[0] == "critical"
     assert at.dataframe[1].value["text"].tolist() == ["Exec meeting"]
+
+
+def test_the_pack_is_built_with_a_progress_bar_then_downloaded(app_db):
+    review_id = start(app_db)
+    judge(app_db, review_id)
+    at = ok(page(review=NAME))
+    assert not [b for b in at.get("download_button") if "Meeting pack" in b.proto.label]  # not built yet
+    ok(at.button(key="rm_pack_build").click().run())
+    [button] = [b for b in at.get("download_button") if b.proto.label == "Meeting pack (HTML)"]
+    assert button.proto.label == "Meeting pack (HTML)"
+    pack_name, fmt, data = at.session_state["rm_pack"]
+    assert (pack_name, fmt) == (NAME, "html")
+    text = data.decode("utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "5. Granite team plan" in text and "$402,000" in text

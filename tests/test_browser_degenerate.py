@@ -14,14 +14,20 @@ from ui.nav import PAGES
 pytestmark = pytest.mark.browser
 
 
+_RUNNING = """() => {
+    const w = document.querySelector('[data-testid="stStatusWidget"]');
+    const running = w && /Stop|Running/.test(w.innerText);
+    return !running && !document.querySelector('[data-testid="stSkeleton"]');
+}"""
+
+
 def _settle(page, title: str) -> None:
     page.get_by_role("heading", name=title).first.wait_for()
-    # wait until the script has finished (the status widget says "Running…" while it runs)
-    page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=60_000)
-    page.wait_for_timeout(1200)
+    # until the script has finished: no "Stop" in the status widget, no skeleton placeholder left
+    for _ in range(2):
+        page.wait_for_function(_RUNNING, timeout=90_000)
+        page.wait_for_timeout(1000)
+    assert page.evaluate(_RUNNING)
 
 
 def test_the_review_page_deep_link_opens_the_review_page(fixture_db, serve_app, browser_page):

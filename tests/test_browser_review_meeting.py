@@ -101,6 +101,8 @@ def test_review_meeting_page_in_a_real_browser(fixture_db, serve_app, browser_pa
     _screenshot(page, "review_meeting_summary.png")
 
     # the pack, built on click
+    page.get_by_role("button", name="Build the meeting pack").click()
+    page.get_by_role("button", name="Meeting pack (HTML)").wait_for(timeout=90_000)
     with page.expect_download(timeout=90_000) as download:
         page.get_by_role("button", name="Meeting pack (HTML)").click()
     saved = tmp_path / "from-page.html"

@@ -190,6 +190,12 @@ def test_the_pages_say_the_dates_are_unknown(tmp_path, monkeypatch):
     shown = {m.label: m.value for m in at.metric}
     assert (shown["Deals won"], shown["Deals lost"], shown["Median days to close"]) == ("3", "3", "dates unknown")
     assert any("6 of these deals were imported without dates" in c.value for c in at.caption)
+    at = AppTest.from_file(str(ROOT / "views" / "journeys.py"), default_timeout=60)
+    at.query_params["from"] = "2024-06-30"
+    at.query_params["to"] = "2024-06-30"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("imported without dates" in i.value for i in at.info)
     at = AppTest.from_file(str(ROOT / "views" / "deal_explorer.py"), default_timeout=60)
     at.query_params["deal"] = "p-01"
     at.run()

@@ -102,6 +102,7 @@ def test_a_nul_byte_is_refused_on_its_row_wherever_it_is(tmp_path, fixture_db, f
     # quarantine imports the other rows and counts the bad one
     result = import_files(fixture_db, [f], "canonical", on_error="quarantine")
     assert result.ok and result.rows_rejected == 1 and result.rows_inserted == filler_rows + 1
+    assert result.rows_read == filler_rows + 2
     assert one(fixture_db, "select count(*) from deals where deal_id = 'D21'") == [(0,)]
     assert one(fixture_db, "select row_number, column_name from import_rejects") == [(filler_rows + 3, "name")]
 
@@ -370,3 +371,21 @@ def test_a_workbook_whose_only_sheet_does_not_fit_is_still_refused(tmp_path, fix
     wb.save(tmp_path / "deals.xlsx")
     e = errors(refused(fixture_db, [tmp_path / "deals.xlsx"]))
     assert "missing column 'deal_id'" in e.loc[0, "problem"]
+
+
+def test_a_count_with_a_currency_or_unit_is_not_a_number(tmp_path, fixture_db):
+    f = write(
+        tmp_path, "accounts.csv", 'account_id,name,employees\nA90,Acme,"$1,200"\nA91,Beta,120 FTE\nA92,Gamma,"1,300"\n'
+    )
+    e = errors(refused(fixture_db, [f]))
+    assert list(zip(e["row"], e["value"], e["problem"], strict=True)) == [
+        (2, "$1,200", "not a whole number (employees)"),
+        (3, "120 FTE", "not a whole number (employees)"),
+    ]
+
+
+def test_merged_blank_rows_below_the_table_are_not_rows(tmp_path, fixture_db):
+    f = workbook(tmp_path, [row("D20", 1), [None] * 7, [None] * 7], merge="A3:C4")
+    result = import_files(fixture_db, [f], "canonical")
+    assert result.ok, result.report.lines()
+    assert result.rows_read == 1 and result.rows_inserted == 1

@@ -149,3 +149,60 @@ def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
     # a table row can't break across pages: long cells are clipped in the PDF, whole in the HTML and CSV
     assert report.pdf_page_count(report.render_pdf(pack)) == 8
     assert report.notes_csv(pack).decode("utf-8").count("émigré") == 2 * comment.count("émigré")
+
+
+def test_a_long_agenda_pages_only_the_first_deals_and_says_so(judged_db, tmp_path, capsys):
+    out = tmp_path / "capped.html"
+    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
+                 "--max-deal-pages", "3", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    # the 8 closed deals of Q1 2026, largest first: D04, D01, D07, D02, D05 | D08, D03, D06
+    assert "Wrote " in captured.out and ": 8 deals, 3 with a page," in captured.out
+    assert "Deal pages: 0 of 3" in captured.err and "Deal pages: 3 of 3" in captured.err
+    assert "Drawing deal pages: 3 of 3" in captured.err
+    assert "The agenda lists all 8 deals; a page with its timeline, credit and notes is written for the first 3" \
+        in captured.err
+    text = out.read_text(encoding="utf-8")
+    assert "The agenda lists all 8 deals" in text
+    assert re.findall(r'<section class="deal"><h2>([^<]+)</h2>', text) == [
+        "1. Dynamo enterprise", "2. Acme platform", "3. Acme expansion", "Agreement summary"]
+    assert text.count("Granite team plan") == 1  # in the agenda table, without a page of its own
+
+
+def test_report_quiet_and_an_agenda_under_the_cap_say_nothing_about_it(judged_db, tmp_path, capsys):
+    out = tmp_path / "all.html"
+    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
+                 "--quiet", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and ": 8 deals, " in captured.out and "with a page" not in captured.out
+    assert "The agenda lists all" not in out.read_text(encoding="utf-8")
+
+
+def test_build_pack_cap_and_progress(judged_db):
+    from closedloop.filters import Filters, quarter_bounds
+
+    calls = []
+    con = db.connect(judged_db)
+    try:
+        pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1")), max_deal_pages=0,
+                                 progress=lambda done, total, what: calls.append((done, total, what)))
+    finally:
+        con.close()
+    assert pack.deals == [] and len(pack.agenda.rows) == 8
+    assert calls == [(0, 0, "Deal pages")]
+    assert "for the first 0 in agenda order" in pack.deal_pages_note
+    with pytest.raises(ValueError, match="0 or more"):
+        report.build_pack(db.connect(judged_db), filters=Filters(*quarter_bounds("2026Q1")), max_deal_pages=-1)
+
+
+def test_a_long_agenda_is_laid_out_one_line_per_row_in_the_pdf(judged_db, monkeypatch):
+    from closedloop.filters import Filters, quarter_bounds
+
+    con = db.connect(judged_db)
+    try:
+        pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1")), max_deal_pages=1)
+    finally:
+        con.close()
+    monkeypatch.setattr(report, "PLAIN_PDF_TABLE_ROWS", 2)  # the 8-row agenda takes the long-table path
+    assert report.pdf_page_count(report.render_pdf(pack)) == 1 + 1 + 1 + 1  # cover, charts, 1 deal, summary
+    assert report._cut("Dynamo enterprise", 8) == "Dynamo…" and report._cut("Acme", 8) == "Acme"

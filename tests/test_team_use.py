@@ -154,3 +154,29 @@ def test_the_data_page_validates_an_upload_once(monkeypatch):
     monkeypatch.setattr(common, "data_version", lambda: (1.0, 0.0, 1))
     assert common.validated([Upload("f2")], "canonical", "edited toml") == 4  # the data changed
     assert len(calls) == 4
+
+
+def test_every_reader_of_the_app_written_tables_is_re_read_after_a_note():
+    """A saved note re-reads only common.NOTE_READERS: every query of retro_notes or the review tables
+    must be run from one of them, and no other core module may call into them."""
+    import re
+
+    from ui import common
+
+    app_tables = re.compile(r"\b(retro_notes|reviews|review_deals|review_settings|note_submissions)\b")
+    readers = {m.replace(".", "/") for m in common.NOTE_READERS}
+    core = sorted((ROOT / "closedloop").rglob("*.py"))
+    for sql in sorted((ROOT / "queries").glob("*.sql")):
+        if sql.stem == "schema" or not app_tables.search(db.strip_comments(sql.read_text())):
+            continue
+        users = [p for p in core if f'"{sql.stem}"' in p.read_text()]
+        assert users, sql.stem
+        for p in users:
+            rel = str(p.relative_to(ROOT).with_suffix(""))
+            assert any(rel == r or rel.startswith(r + "/") for r in readers), (sql.stem, rel)
+    leaf = re.compile(r"from closedloop import [^\n]*\b(deals|notes|reviews|report)\b|from closedloop\.importer")
+    for p in core:
+        rel = str(p.relative_to(ROOT).with_suffix(""))
+        if any(rel == r or rel.startswith(r + "/") for r in readers) or rel.endswith(("cli", "__main__")):
+            continue
+        assert not leaf.search(p.read_text()), rel

@@ -122,7 +122,7 @@ def test_every_download_of_every_page_neutralises_formulas(app_db, monkeypatch):
 
 
 UNESCAPED = [re.compile(p) for p in (r"(?<!\\)\[(click|i|x)(?<!\\)\]", r"(?<!\\)\$E", r"(?<!\\)<b>",
-                                      r"(?<![\\])www\.", r"(?<!\\)\[evil", r"(?<!\\)\*\*evil")]
+                                      r"(?<!`)www\.", r"(?<!`)http", r"(?<!\\)\[evil", r"(?<!\\)\*\*evil")]
 
 
 def markdown_texts(at: AppTest) -> list[str]:
@@ -153,8 +153,10 @@ def test_text_from_the_data_and_the_url_is_shown_as_text(app_db):
 
 
 def test_markdown_escaping_keeps_the_characters():
-    assert common.md("[a](http://b.c)") == r"\[a\](http\://b.c)"
-    assert common.md("- 1. $x$ *y* www.z.io a@b.io\nnext") == r"\- 1. \$x\$ \*y\* www\.z.io a\@b.io next"
+    # a web or mail address is code: GFM links bare addresses whatever is escaped in them
+    assert common.md("[a](http://b.c)") == r"\[a\](`http://b.c)`"
+    assert common.md("- 1. $x$ *y* www.z.io a@b.io\nnext") == r"\- 1. \$x\$ \*y\* `www.z.io` `a@b.io` next"
+    assert common.md("see http://x`y") == "see ``http://x`y``"
     assert common.md(None) == ""
     assert common.md("0001-01-01 12) x") == "0001-01-01 12) x"
     assert common.md("12) x") == r"12\) x"

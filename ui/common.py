@@ -44,19 +44,35 @@ def _connection(path: str) -> _Shared:
     return _Shared(path, db.open_shared(path))
 
 
+# Core modules whose functions read what the app writes (notes, verdicts, reviews); a note saved
+# re-reads only these, an import re-reads everything (tests/test_team_use.py keeps the list true).
+NOTE_READERS = ("closedloop.deals", "closedloop.notes", "closedloop.reviews", "closedloop.report",
+                "closedloop.importer")
+NOTE_WRITERS = ("closedloop.notes", "closedloop.reviews")
+
+
 class _Shared:
-    """The shared connection and a write counter: a write bumps it, and `call`'s cache key holds it,
-    so every session reads again after a write (a cursor's transaction sees only committed data)."""
+    """The shared connection and two write counters (the data's, and the notes'): a write bumps
+    them, and `call`'s cache key holds them, so every session reads again after a write (a
+    cursor's transaction sees only committed data). The app holds the file read-write, so no
+    other program can change it while it runs."""
 
     def __init__(self, path: str, con: duckdb.DuckDBPyConnection) -> None:
         self.path = path
         self.con = con
-        self.version = 0
+        self.data = 0
+        self.notes = 0
         self._lock = threading.Lock()
 
-    def bump(self) -> None:
+    def bump(self, notes_only: bool) -> None:
         with self._lock:
-            self.version += 1
+            self.notes += 1
+            if not notes_only:
+                self.data += 1
+
+    def version(self, qualname: str) -> tuple[int, int]:
+        reads_notes = qualname.startswith(tuple(m + "." for m in NOTE_READERS))
+        return self.data, self.notes if reads_notes else 0
 
 
 def _shared() -> _Shared:
@@ -80,15 +96,8 @@ def connection() -> duckdb.DuckDBPyConnection:
     return db.cursor(_shared().path)
 
 
-def _version(path: str) -> tuple[float, float, int]:
-    """What a cached result depends on: the file (and its write-ahead log) as other programs left
-    it, and this process's writes."""
-    wal = Path(path + ".wal")
-    return (Path(path).stat().st_mtime, wal.stat().st_mtime if wal.exists() else 0.0, _connection(path).version)
-
-
 @st.cache_data(show_spinner="Crunching the numbers…", max_entries=512)
-def _call(qualname: str, path: str, version: tuple[float, float, int], kwargs: dict[str, Any]) -> Any:
+def _call(qualname: str, path: str, version: tuple[int, int], kwargs: dict[str, Any]) -> Any:
     module, name = qualname.rsplit(".", 1)
     func = getattr(importlib.import_module(module), name)
     cur = db.cursor(path)
@@ -101,11 +110,12 @@ def _call(qualname: str, path: str, version: tuple[float, float, int], kwargs: d
 def call(func: Callable[..., Any], **kwargs: Any) -> Any:
     """Run a core function on the app's database (a cursor of its own), cached per arguments.
 
-    The key holds the data's version (`_version`): a write from any session of the app, or a
-    change of the file by another program, shows up on the next run.
+    The key holds the data's version (_Shared.version): a write from any session of the app shows
+    up on every session's next run.
     """
     shared = _shared()
-    return _call(f"{func.__module__}.{func.__name__}", shared.path, _version(shared.path), kwargs)
+    qualname = f"{func.__module__}.{func.__name__}"
+    return _call(qualname, shared.path, shared.version(qualname), kwargs)
 
 
 def write(fn: Callable[..., Any], **kwargs: Any) -> Any:
@@ -119,7 +129,7 @@ def write(fn: Callable[..., Any], **kwargs: Any) -> Any:
     try:
         return fn(shared.path, **kwargs)
     finally:
-        shared.bump()
+        shared.bump(notes_only=fn.__module__ in NOTE_WRITERS)
 
 
 def submission_id(form_key: str) -> str:
@@ -136,8 +146,8 @@ def saved(form_key: str) -> None:
     st.session_state.pop(f"_sid_{form_key}", None)
 
 
-def data_version() -> tuple[float, float, int]:
-    return _version(_shared().path)
+def data_version() -> int:
+    return _shared().data
 
 
 def validated(files: list[Any], mapping: Any, mapping_text: str) -> Any:
@@ -181,21 +191,32 @@ def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str
 # HTML and <autolinks>, tables, strikethrough, :colour[...] directives, LaTeX, headings. Any ASCII
 # punctuation mark can be backslash-escaped in CommonMark, and shows as itself.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$@])")
-# bare links GFM turns into <a>: http://…, www.… (an escaped ":" or "." breaks them)
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(:)(?=//)|(?<=www)(\.)")
+# bare links GFM turns into <a> whatever is escaped (http://…, www.…, name@host.tld): shown as code
+_BARE_LINK = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # a block marker at the start: "- item", "+ item", "1. item", "1) item"
 _LIST_START = re.compile(r"^(\s*)([-+]|\d+(?=[.)]))")
 
 
+def _code(text: str) -> str:
+    fence = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def md(value: Any) -> str:
     """Text from the data or the URL, made safe to put inside Markdown (st.caption, st.info, …):
-    it shows as the same characters, never as a link, an image, a colour, a heading, a list or LaTeX.
-    Line breaks become spaces (a new line could start a block)."""
+    it shows as the same characters, never as a link, an image, a colour, a heading, a list or LaTeX
+    (a web or mail address shows as code, not as a link). Line breaks become spaces (a new line could
+    start a block)."""
     text = " ".join(("" if value is None else str(value)).splitlines())
-    text = _MARKDOWN.sub(r"\\\1", text)
-    text = _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+    out, at = [], 0
+    for m in _BARE_LINK.finditer(text):
+        out += [_MARKDOWN.sub(r"\\\1", text[at:m.start()]), _code(m.group())]
+        at = m.end()
+    out.append(_MARKDOWN.sub(r"\\\1", text[at:]))
+    escaped = "".join(out)
     return _LIST_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) in "-+" else m.group(2) + "\\"),
-                           text)
+                           escaped)
 
 
 def _seed(key: str, value: Any) -> None:

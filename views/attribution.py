@@ -69,6 +69,10 @@ if v.empty:
             "pipeline). Pick another quarter or clear a filter.")
     st.stop()
 
+if v.rollup["key"].eq("No touchpoint").all():
+    st.info(f"None of these deals had a touch in its window ({f.lookback_days} days before creation up to the "
+            "close), so all the credit stays under “No touchpoint”. Import touchpoints (see docs/import.md) or "
+            "try a longer lookback.")
 st.markdown(f"**{common.md(v.label)}** — {common.md(v.weights)}")
 chart_col, team_col = st.columns([3, 2])
 chart_col.altair_chart(

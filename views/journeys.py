@@ -98,7 +98,9 @@ if not j.days.boxes.empty:
         j.days.boxes, j.days.dots, "days_first_touch_to_close", "Days from first touch to close",
         "Days from first touch to close"), width="stretch")
 else:
-    right.info("None of these deals had a touch, so there are no days from first touch to show.")
+    right.info("These deals were imported without dates, so their days from first touch to close are unknown."
+               if len(j.deals) and (j.deals["touches"] > 0).any()
+               else "None of these deals had a touch, so there are no days from first touch to show.")
 st.caption("Boxes span the middle half of the deals, the line is the median, whiskers reach the extremes; "
            "each dot is a deal (hover for its name"
            + (f"; a random {journeys.MAX_DOTS:,} of each outcome's deals, the boxes use all of them"

@@ -58,6 +58,7 @@ shown = common.table(
         "amount_usd": st.column_config.NumberColumn("Amount (USD)", format="$%,.0f"),
         "closed_on": st.column_config.DateColumn("Closed on"),
         "days_to_close": st.column_config.NumberColumn("Days to close"),
+        "dates_unknown": st.column_config.CheckboxColumn("Dates unknown", help="Imported without dates (as_of)."),
         "marketing_touches": st.column_config.NumberColumn("Marketing touches"),
         "sales_touches": st.column_config.NumberColumn("Sales touches"),
     },

@@ -188,16 +188,34 @@ next_col.button("Next" if step < total else "Summary", icon=":material/arrow_for
 st.query_params.from_dict({"review": info.name, "step": str(step)})
 
 # --- the meeting pack (sidebar) ---------------------------------------------------------------------------
+PACK_MIME = {"html": "text/html", "pdf": "application/pdf"}
+
+
+def _pack_progress(bar, done: int, total: int, what: str) -> None:
+    """Gathering the deal pages fills the first half of the bar, drawing them the second."""
+    half = 0.5 if what.startswith("Drawing") else 0.0
+    bar.progress(min(1.0, half + 0.5 * done / max(total, 1)), text=f"{what}: {done:,} of {total:,}")
+
+
 with st.sidebar:
     st.header("Meeting pack")
-    st.caption("KPIs, the attribution and lift charts, every deal's timeline with the verdicts and notes, "
-               "and the agreement summary. Built when you click (a few seconds).")
+    st.caption("KPIs, the attribution and lift charts, the agenda, a page per deal (timeline, verdicts and "
+               f"notes; the first {report.DEFAULT_MAX_DEAL_PAGES} deals of a longer agenda) and the agreement "
+               "summary.")
     stem = report.file_stem(info.name)
-    for fmt, label, mime in (("html", "Meeting pack (HTML)", "text/html"), ("pdf", "Meeting pack (PDF)",
-                                                                            "application/pdf")):
-        st.download_button(label, partial(report.pack_bytes, common.db_path(), info.name, fmt),
-                           file_name=f"{stem}.{fmt}", mime=mime, icon=":material/description:",
-                           key=f"rm_pack_{fmt}", on_click="ignore", width="stretch")
+    pack_fmt = st.segmented_control("Format", list(PACK_MIME), key="rm_pack_fmt", default="html",
+                                    format_func=str.upper, required=True)
+    if st.button("Build the meeting pack", key="rm_pack_build", icon=":material/description:", width="stretch"):
+        bar = st.progress(0.0, text="Gathering the agenda and the figures…")
+        st.session_state["rm_pack"] = (info.name, pack_fmt, report.pack_bytes(
+            common.db_path(), info.name, pack_fmt, partial(_pack_progress, bar)))
+        bar.empty()
+    built = st.session_state.get("rm_pack")
+    if built and built[:2] == (info.name, pack_fmt):
+        st.download_button(f"Meeting pack ({pack_fmt.upper()})", built[2], file_name=f"{stem}.{pack_fmt}",
+                           mime=PACK_MIME[pack_fmt], icon=":material/download:", key=f"rm_pack_{pack_fmt}",
+                           on_click="ignore", width="stretch", type="primary")
+        st.caption("Built with the verdicts saved until then: build it again after new ones.")
     all_notes = common.call(reviews.review_notes, review_id=info.review_id, deal_ids=deal_ids)
     common.download(all_notes, f"{stem}-notes.csv", label=f"Notes and verdicts (CSV, {len(all_notes)})")
     st.caption("Or from the command line:")

@@ -68,6 +68,7 @@ class StagedTable:
     delimiter: str | None = None
     sheet: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    dropped: int = 0  # rows read but not staged (a broken CSV line …): each has an error
 
 
 def collect_inputs(files: Iterable[Any], workdir: Path) -> list[InputFile]:
@@ -235,11 +236,13 @@ def _scan(path: Path, delimiter: str, width: int) -> _Scan:
     """One pass over the file's bytes, in SCAN_CHUNK pieces (bounded memory), with numpy.
 
     Finds NUL bytes wherever they are, and a line with more than MAX_EXTRA_VALUES delimiters
-    beyond the header's (which DuckDB would take minutes and gigabytes to reject).
+    beyond the header's (which DuckDB would take minutes and gigabytes to reject). 0.2 s for
+    84 MB, one million lines, on the development machine.
     """
     out = _Scan()
     limit = width - 1 + MAX_EXTRA_VALUES
     d = ord(delimiter)
+    db = delimiter.encode()
     line = 1  # the physical line the chunk starts in
     offset = 0  # the chunk's first byte in the file
     line_start = 0  # where that line starts
@@ -250,30 +253,38 @@ def _scan(path: Path, delimiter: str, width: int) -> _Scan:
             nl = np.flatnonzero(a == 10)
             if len(out.nul_lines) < 100 and b"\x00" in chunk:
                 z = np.flatnonzero(a == 0)
-                out.nul_lines += sorted({int(x) for x in line + np.searchsorted(nl, z)})
-                out.nul_lines = sorted(set(out.nul_lines))[:100]
-            dl = np.flatnonzero(a == d)
+                out.nul_lines = sorted(set(out.nul_lines) | {int(x) for x in line + np.searchsorted(nl, z)})[:100]
+            end = offset + len(chunk)
             if len(nl):
-                before = np.searchsorted(dl, nl)
-                per_line = np.diff(before, prepend=0)
-                per_line[0] += carry
-                worst = int(np.argmax(per_line))
-                if per_line[worst] > limit:
-                    start = line_start if worst == 0 else offset + int(nl[worst - 1]) + 1
-                    out.wide_line, out.wide_count = line + worst, int(per_line[worst])
-                    out.wide_span = (start, offset + int(nl[worst]))
-                    return out
-                carry = len(dl) - int(before[-1])
+                starts = np.concatenate(([line_start - offset], nl[:-1] + 1))
+                longest = max(int((nl - starts).max()), len(chunk) - int(nl[-1]) - 1)
+            else:
+                longest = end - line_start
+            if longest > limit:
+                # a line with more than `limit` delimiters is longer than `limit` bytes: only then
+                # are the delimiters counted, line by line
+                dl = np.flatnonzero(a == d)
+                if len(nl):
+                    per_line = np.diff(np.searchsorted(dl, nl), prepend=0)
+                    per_line[0] += carry
+                    worst = int(np.argmax(per_line))
+                    if per_line[worst] > limit:
+                        start = line_start if worst == 0 else offset + int(nl[worst - 1]) + 1
+                        out.wide_line, out.wide_count = line + worst, int(per_line[worst])
+                        out.wide_span = (start, offset + int(nl[worst]))
+                        return out
+            if len(nl):
+                carry = chunk.count(db, int(nl[-1]) + 1)
                 line_start = offset + int(nl[-1]) + 1
                 line += len(nl)
             else:
-                carry += len(dl)
+                carry += chunk.count(db)
             if carry > limit:
                 # a line longer than the chunk that already has too many values: no need to read on
                 out.wide_line, out.wide_count = line, carry
-                out.wide_span = (line_start, offset + len(chunk))
+                out.wide_span = (line_start, end)
                 return out
-            offset += len(chunk)
+            offset = end
     return out
 
 
@@ -548,7 +559,9 @@ def _stage_csv_text(
             "The file is in another encoding or damaged: save it as 'CSV UTF-8' and import that, "
             "or fix the character (shown as �) on this row.",
         )
-    return StagedTable(inp.name, inp, table, columns, n, "csv", encoding, delimiter, problems=problems)
+    return StagedTable(
+        inp.name, inp, table, columns, n, "csv", encoding, delimiter, problems=problems, dropped=len(lines)
+    )
 
 
 def _byte_at(path: Path, line_start: int) -> str:
@@ -877,11 +890,13 @@ def _stage_sheet(
                 if (row, col) != (min_row, min_col):
                     hidden.setdefault(row, []).append((col - 1, ref))
 
+    dropped = 0
     for rownum, (r, fr) in body():
         cells = [_cell_text(c) for c in r]
-        if not any(c is not None and str(c).strip() for c in cells) and rownum not in hidden:
+        if not any(c is not None and str(c).strip() for c in cells):  # a blank row, merged or not
             continue
-        problems += _cell_problems(name, rownum, columns, cells, fr, hidden.get(rownum, ()))
+        if fr is not None or rownum in hidden or not EXCEL_ERRORS.isdisjoint(cells):
+            problems += _cell_problems(name, rownum, columns, cells, fr, hidden.get(rownum, ()))
         extra = [c for c in cells[width:] if c is not None and c.strip()]
         if extra:
             problems.append(
@@ -895,6 +910,7 @@ def _stage_sheet(
                     "Give that column a header, or delete the stray values.",
                 )
             )
+            dropped += 1
             continue
         cells += [None] * (width - len(cells))
         buf[0].append(rownum)
@@ -910,7 +926,7 @@ def _stage_sheet(
     flush()
     if progress:
         progress(1.0)
-    return StagedTable(name, inp, table, columns, n, "xlsx", problems=problems)
+    return StagedTable(name, inp, table, columns, n, "xlsx", problems=problems, dropped=dropped)
 
 
 def _cell_problems(

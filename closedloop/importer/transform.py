@@ -187,7 +187,7 @@ def map_source(
         else:
             typed.append(c_val)
             typed.append(f"{_typed_sql(c_val, target.kind, out.specs[name], source, p)} as {c}")
-            if target.kind in ("number", "integer"):
+            if target.kind == "number":
                 # the currency the value is written in, when it isn't the database's (validation)
                 typed.append(f"{currency_sql(c_val, source, p)} as {quote_ident(name + CURRENCY)}")
             stored_key[name] = c_val
@@ -204,9 +204,7 @@ def map_source(
     # each reason a row is skipped: (its SQL, kept when true; how the report says it); its values
     # are bound apart (kp), so the count below binds only them
     kp = Params("k")
-    reasons: list[tuple[str, str]] = [
-        (f"{_cell(q)} is not null", f"'{name}' is empty") for name, q in skip_cols if q
-    ]
+    reasons: list[tuple[str, str]] = [(f"{_cell(q)} is not null", f"'{name}' is empty") for name, q in skip_cols if q]
     if source.keep_if:
         cond = " and ".join(_condition_sql(c, col, kp, "false") for c in source.keep_if)
         said = " and ".join(f"'{c.column}' is {_listed(c)}" for c in source.keep_if)
@@ -393,13 +391,18 @@ SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP"}  # ¥, C$, A$ �
 SPACES = "[\\s\u00a0\u202f]"  # thousands written with (no-break) spaces: 1 000 000
 
 
-def _currency_sql(v: str, source: Source, p: Params) -> str:
-    """The currency written with the amount in `v`, as an ISO code (a symbol as written when it
-    is ambiguous), or null when there is none or it is the database's own."""
-    token = (
+def _token_sql(v: str, p: Params) -> str:
+    """The currency code or symbol written before or after the number in `v`, upper-cased."""
+    return (
         f"upper(coalesce(nullif(regexp_extract({v}, {p(AMOUNT_RE)}, 2), ''), "
         f"nullif(regexp_extract({v}, {p(AMOUNT_RE)}, 4), '')))"
     )
+
+
+def _currency_sql(v: str, source: Source, p: Params) -> str:
+    """The currency written with the amount in `v`, as an ISO code (a symbol as written when it
+    is ambiguous), or null when there is none or it is the database's own."""
+    token = _token_sql(v, p)
     symbols = " ".join(f"when {p(k)} then {p(c)}" for k, c in SYMBOLS.items())
     code = f"(case {token} {symbols} else {token} end)"
     return f"nullif({code}, {p(source.currency.base)})"
@@ -443,16 +446,17 @@ def _typed_sql(v: str, kind: str, spec: ColumnSpec, source: Source, p: Params) -
             f"else {local} end)"
         )
         return f"cast({ts} as date)" if kind == "date" else ts
-    if kind in ("number", "integer"):
+    if kind == "integer":
+        # counts (employees) carry no currency: "$120" or "120 FTE" is not a whole number
+        num = f"(case when {_token_sql(v, p)} is null then {_number_sql(v, source, p)} end)"
+        return f"(case when {num} = floor({num}) and abs({num}) < 2147483648 then cast({num} as bigint) end)"
+    if kind == "number":
         num = _number_sql(v, source, p)
         # an amount in another currency is converted by the mapping's rate table, else it is null
         # (and validation says why): never stored as if it were in the database's currency
         rates = " ".join(f"when {p(code)} then {p(rate)}" for code, rate in source.currency.rates)
         factor = f"(case {_currency_sql(v, source, p)} {rates} end)" if rates else "null"
-        num = f"(case when {_currency_sql(v, source, p)} is null then {num} else round({num} * {factor}, 2) end)"
-        if kind == "number":
-            return num
-        return f"(case when {num} = floor({num}) and abs({num}) < 2147483648 then cast({num} as bigint) end)"
+        return f"(case when {_currency_sql(v, source, p)} is null then {num} else round({num} * {factor}, 2) end)"
     if kind == "boolean":
         return (
             f"(case when lower({v}) in ('true', '1', 'yes', 'y', 't') then true "

@@ -450,11 +450,11 @@ class Run:
                 self._implausible_dates(m, c.name, label)
             elif c.kind in ("number", "integer"):
                 whole = c.kind == "integer"
-                cur = quote_ident(c.name + CURRENCY)
-                self._currencies(m, c.name, label)
+                if not whole:  # amounts; counts (integers) carry no currency
+                    self._currencies(m, c.name, label)
                 self._emit(
                     m,
-                    f"{failed} and {cur} is null",
+                    failed if whole else f"{failed} and {quote_ident(c.name + CURRENCY)} is null",
                     label,
                     f"coalesce({src}, {val})",
                     f"not a {'whole ' if whole else ''}number ({c.name})",
@@ -980,8 +980,9 @@ class Run:
     # --- results ---------------------------------------------------------------------------------
 
     def rows_read(self) -> int:
-        structural = {(fi, p.row) for fi, p in self.row_problems if p.severity == "error"}
-        return sum(s.rows for s in self.staged) + len(structural)
+        # rows the readers couldn't stage (a broken line) count as read; rows staged with an error
+        # (a NUL byte, a formula without a value) are already among s.rows
+        return sum(s.rows + s.dropped for s in self.staged)
 
     def report(self) -> ValidationReport:
         con = self.con

@@ -369,3 +369,30 @@ def test_the_pages_offer_the_lookbacks_the_engine_serves():
 
     # a longer lookback than the journey tables hold would be refused by the engine
     assert filters.MAX_LOOKBACK_DAYS == derived.MAX_LOOKBACK_DAYS == 730
+
+
+def test_the_bookkeeping_queries(stored):
+    con = db.connect(stored)
+    try:
+        assert sorted(db.run(con, "derived_tables_present")["table_name"]) == ["cl_deal", "cl_key", "cl_meta",
+                                                                              "cl_touch"]
+        m = dict(db.run(con, "derived_meta").itertuples(index=False, name=None))
+        assert m["max_lookback_days"] == "730" and m["build"] == derived.build_version()
+        # the row digest: one "count:sum" part per source table (deals, touchpoints, accounts,
+        # contacts, leads, deal_contacts)
+        parts = db.run(con, "derived_fingerprint")["fingerprint"].iloc[0].split(",")
+        assert [int(p.split(":")[0]) for p in parts] == [
+            len(fixture.DEALS), len(fixture.TOUCHPOINTS), len(fixture.ACCOUNTS), len(fixture.CONTACTS),
+            len(fixture.LEADS), len(fixture.DEAL_CONTACTS)]
+        assert m["fingerprint"] == ",".join(parts)
+        storage = db.run(con, "derived_storage")["storage"].iloc[0].split(",")
+        assert [int(c) for c in storage[::2]] == [len(fixture.DEALS), len(fixture.TOUCHPOINTS),
+                                                  len(fixture.ACCOUNTS), len(fixture.CONTACTS),
+                                                  len(fixture.LEADS), len(fixture.DEAL_CONTACTS)]
+        keys = db.run(con, "derived_keys", dimension="campaign")
+        # a missing campaign is code 1, then C1..C6 in order; keys are names, read now
+        assert keys["raw"].tolist()[1:] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+        assert keys["key"].tolist() == ["(no campaign)", "Search - Brand", "ROI Guide eBook", "Q1 Webinar",
+                                        "Nurture emails", "LinkedIn Ads", "Data Summit"]
+    finally:
+        con.close()

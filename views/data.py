@@ -1,6 +1,5 @@
 """Data: bring CRM and marketing exports in, see exactly what was rejected and why, check data quality."""
 
-import duckdb
 import streamlit as st
 
 from closedloop import data_status, derived, importer
@@ -76,15 +75,14 @@ with tab_import:
             st.success("No problems found: the files are ready to import.")
         if st.button("Import", type="primary", disabled=not report.can_import(on_error), key="d_import"):
             bar = st.progress(0.0, text="Importing…")
-            try:
-                # one transaction on a cursor of the shared connection: the other sessions keep
-                # reading the old data until it commits
-                result = common.write(
-                    importer.import_files, files=files, mapping=mapping, on_error=on_error,
-                    progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
-                )
-            except (importer.ImportFailed, duckdb.Error) as exc:
-                st.error(f"Nothing was imported: {common.md(str(exc).splitlines()[0])}")
+            # one transaction on a cursor of the shared connection: the other sessions keep
+            # reading the old data until it commits
+            result, problem = common.attempt(
+                importer.import_files, files=files, mapping=mapping, on_error=on_error,
+                progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
+            )
+            if problem:
+                st.error(f"Nothing was imported: {common.md(problem.splitlines()[0])}")
             else:
                 (st.success if result.ok else st.error)(common.md(result.summary()))
                 st.dataframe(result.tables, hide_index=True, width="stretch")

@@ -34,7 +34,7 @@ closed as (
 
 touches as (
     select j.*, c.won
-    from journeys($lookback_days, $scope) as j
+    from journeys($lookback_days, $scope, null) as j
     join closed as c on c.deal_idx = j.deal_idx
 ),
 

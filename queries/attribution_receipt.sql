@@ -16,7 +16,7 @@ deal as (
 
 journey as (
     select j.*
-    from journeys($lookback_days, $scope) as j
+    from journeys($lookback_days, $scope, null) as j
     where j.deal_idx = (select deal_idx from deal)
 ),
 

@@ -62,7 +62,7 @@ weighted as (
         d.won,
         d.created,
         d.amount_usd
-    from journeys($lookback_days, $scope, p_half_life_days := $half_life_days) as j
+    from journeys($lookback_days, $scope, $half_life_days) as j
     join deal_info as d on d.deal_idx = j.deal_idx
 ),
 

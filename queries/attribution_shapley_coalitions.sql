@@ -25,7 +25,7 @@ coded as (
     select
         j.deal_idx,
         journey_code($by, j.channel_code, j.type_code, j.team_code, j.campaign_code, j.asset_code) as code
-    from journeys($lookback_days, $scope) as j
+    from journeys($lookback_days, $scope, null) as j
     semi join closed as c on c.deal_idx = j.deal_idx
 ),
 

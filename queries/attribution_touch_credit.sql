@@ -10,7 +10,7 @@ with
 
 journey as (
     select *
-    from journeys($lookback_days, $scope)
+    from journeys($lookback_days, $scope, null)
 ),
 
 credit as (

@@ -114,7 +114,7 @@ from deal_touches_of((select list(deal_id) from deals), p_lookback_days, p_scope
 -- p_half_life_days: also each touch's time-decay credit, 2^(-days before the
 -- deal's last touch / half-life) normalized over the window (null: none, and
 -- only the few older touches are counted, not every touch).
-create or replace temp macro journeys(p_lookback_days, p_scope, p_half_life_days := null) as table
+create or replace temp macro journeys(p_lookback_days, p_scope, p_half_life_days) as table
 with scoped as (
     select *
     from cl_touch
@@ -375,7 +375,7 @@ create or replace temp macro journey_touch_credit(
 ) as table
 with touches as (
     select *
-    from journeys(p_lookback_days, p_scope, p_half_life_days := p_half_life_days)
+    from journeys(p_lookback_days, p_scope, p_half_life_days)
     where p_deal_idx is null or deal_idx = p_deal_idx
 ),
 models as (

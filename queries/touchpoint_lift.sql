@@ -51,7 +51,7 @@ coded as (
             when 'asset' then j.asset_code
             else error('unknown dimension ' || $dimension)
         end as code
-    from journeys($lookback_days, $scope) as j
+    from journeys($lookback_days, $scope, null) as j
     semi join deals_in_scope as d on d.deal_idx = j.deal_idx
 ),
 

@@ -20,6 +20,7 @@ import streamlit as st
 from closedloop import db, export
 from closedloop.filters import (
     ALL_TIME,
+    MAX_LOOKBACK_DAYS,
     Filters,
     from_query_params,
     quarter_bounds,
@@ -338,7 +339,7 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
             with st.expander("Touchpoint matching"):
                 _seed("f_lookback", url_filters.lookback_days)
                 lookback = int(st.number_input(
-                    "Lookback before deal creation (days)", min_value=0, max_value=3650, step=30,
+                    "Lookback before deal creation (days)", min_value=0, max_value=MAX_LOOKBACK_DAYS, step=30,
                     key="f_lookback",
                     help="Touches of the deal's account from this many days before the deal was created "
                          "up to its close count toward the deal.",

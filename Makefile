@@ -51,6 +51,7 @@ sample: $(VENV)/.installed
 
 test: $(VENV)/.test-installed
 	@bash scripts/ensure-chromium
+	@bash scripts/ensure-java
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

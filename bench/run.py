@@ -55,7 +55,7 @@ WORKER_TIMEOUT = 30 * 60
 # the warm (second) call only when the first took less than this many seconds
 WARM_LIMIT = 10.0
 # the files whose change rebuilds the cached databases (`closedloop sample` builds the derived tables)
-SOURCES = ("closedloop/sample.py", "closedloop/derived.py", "queries/derived_build.sql")
+SOURCES = ("closedloop/sample.py", "closedloop/derived.py", "queries/derived_build.sql", "queries/macros.sql")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -80,8 +80,12 @@ class Workload:
 
 WORKLOADS = [
     Workload("rules", "rule-based", "Closed Loop", "all 11 rule-based models in one query (compare_models)", ours=True),
-    Workload("rules_source", "rule-based", "Closed Loop, source tables", "the same call with the derived tables "
-             "not used (derived.usable patched to False): the source-table query", once_at_1m=True),
+    Workload("rules_lb90", "rule-based", "Closed Loop, lookback 90", "the same call at a 90-day lookback",
+             ours=True, vs="rules"),
+    Workload("rules_lb365", "rule-based", "Closed Loop, lookback 365", "the same call at a 365-day lookback",
+             ours=True, vs="rules"),
+    Workload("rules_contacts", "rule-based", "Closed Loop, contact roles", "the same call, contact-role scope",
+             ours=True, vs="rules"),
     Workload("pandas_rules", "rule-based", "pandas baseline", "the 10 rule-based models, groupby per deal "
              "(bench/pandas_baseline.py), reading the tables from DuckDB"),
     Workload("ca_heuristics", "rule-based", "ChannelAttribution", "first/last/linear incl. building its path table "
@@ -89,6 +93,12 @@ WORKLOADS = [
     Workload("dp6_heuristics", "rule-based", "DP6 mam", "first/last/linear/position/time-decay incl. its journey "
              "building"),
     Workload("markov1", "markov order 1", "Closed Loop", "exact removal effects, order 1 (rollup 'markov')", ours=True),
+    Workload("markov1_lb90", "markov order 1", "Closed Loop, lookback 90", "the same at a 90-day lookback",
+             ours=True, vs="markov1"),
+    Workload("markov1_lb365", "markov order 1", "Closed Loop, lookback 365", "the same at a 365-day lookback",
+             ours=True, vs="markov1"),
+    Workload("markov1_contacts", "markov order 1", "Closed Loop, contact roles", "the same, contact-role scope",
+             ours=True, vs="markov1"),
     Workload("ca_markov1", "markov order 1", "ChannelAttribution", "Monte Carlo, order 1, ncore=2, incl. paths"),
     Workload("dp6_markov", "markov order 1", "DP6 mam", "order 1 (no self-loops), incl. journey building"),
     Workload("markov3", "markov order 3", "Closed Loop", "exact removal effects, order 3", ours=True),
@@ -100,6 +110,11 @@ WORKLOADS = [
     Workload("dp6_shapley11", "shapley", "DP6 mam", "Shapley, max_size=11 (every channel), incl. journey building"),
     Workload("lift", "lift", "Closed Loop", "win-rate lift by touchpoint_type, channel and campaign (3 queries)",
              ours=True),
+    Workload("lift_lb90", "lift", "Closed Loop, lookback 90", "the same at a 90-day lookback", ours=True, vs="lift"),
+    Workload("lift_lb365", "lift", "Closed Loop, lookback 365", "the same at a 365-day lookback", ours=True,
+             vs="lift"),
+    Workload("lift_contacts", "lift", "Closed Loop, contact roles", "the same, contact-role scope", ours=True,
+             vs="lift"),
     Workload("sample", "sample", "Closed Loop", "`closedloop sample` (default 20 touches/deal), end to end",
              ours=True, cli=True),
     Workload("import", "import", "Closed Loop", "`closedloop import --mapping canonical touchpoints.csv` into the "
@@ -109,11 +124,19 @@ WORKLOADS = [
 ]
 BY_KEY = {w.key: w for w in WORKLOADS}
 # the workloads that call our engine on the scale's database (in the worker)
-ENGINE = ("rules", "rules_source", "markov1", "markov3", "shapley", "shapley16", "lift")
+# the non-default settings a workload runs at (issue 15: every setting within 1.5x of the default)
+SETTINGS = {"lb90": {"lookback_days": 90}, "lb365": {"lookback_days": 365},
+            "contacts": {"lookback_days": LOOKBACK, "scope": "contact_roles"}}
+ENGINE = ("rules", "markov1", "markov3", "shapley", "shapley16", "lift",
+          *(f"{base}_{s}" for base in ("rules", "markov1", "lift") for s in SETTINGS))
 
 
-def _engine_filters() -> dict:
-    return {"lookback_days": LOOKBACK}
+def _base(key: str) -> str:
+    return key.split("_")[0] if key.split("_")[-1] in SETTINGS else key
+
+
+def _engine_filters(key: str = "") -> dict:
+    return SETTINGS.get(key.split("_")[-1], {"lookback_days": LOOKBACK}) if key else {"lookback_days": LOOKBACK}
 
 
 def _setup(key: str, ctx: dict):
@@ -128,10 +151,9 @@ def _setup(key: str, ctx: dict):
         from closedloop import db, derived
 
         state = {"con": db.connect(ctx["db"])}
-        if key == "rules_source":
-            # the engine asks derived.usable (through the module) before reading the derived tables
-            state["usable"] = derived.usable
-            derived.usable = lambda *args, **kwargs: False
+        # untimed: whether the stored journey tables are current (the storage digest; a fresh
+        # process would otherwise pay it on its first query)
+        state["current"] = derived.current(state["con"])
         return state
     import peers
 
@@ -154,20 +176,21 @@ def _rule_models() -> list[str]:
 
 def _run(key: str, state: dict):
     """The timed work. Returns a JSON-able summary for the checks."""
-    if key in ("rules", "rules_source"):
+    base, filters = _base(key), _engine_filters(key)
+    if base == "rules":
         from closedloop.attribution import compare_models
 
-        df = compare_models(state["con"], by="channel", measure="wins", models=_rule_models(), **_engine_filters())
+        df = compare_models(state["con"], by="channel", measure="wins", models=_rule_models(), **filters)
         return {"rows": len(df)}
     if key == "pandas_rules":
         import pandas_baseline
 
         df = pandas_baseline.rollup(state["con"], lookback_days=LOOKBACK)
         return _per_model(df)
-    if key in ("markov1", "markov3"):
+    if base in ("markov1", "markov3"):
         from closedloop.attribution import rollup
 
-        df = rollup(state["con"], "markov", order=1 if key == "markov1" else 3, **_engine_filters())
+        df = rollup(state["con"], "markov", order=1 if base == "markov1" else 3, **filters)
         df = df[df["removal_effect"].notna()]
         total = df["removal_effect"].sum()
         return {"removal_share": dict(zip(df["key"], df["removal_effect"] / total, strict=True))}
@@ -179,11 +202,10 @@ def _run(key: str, state: dict):
         df = df[df["shapley_value"].notna()]
         return {"share": dict(zip(df["key"], df["shapley_value"] / df["shapley_value"].sum(), strict=True)),
                 "keys": len(df)}
-    if key == "lift":
+    if base == "lift":
         from closedloop.lift import touchpoint_lift
 
-        rows = [len(touchpoint_lift(state["con"], *LIFT_DATES, dimension=d, lookback_days=LOOKBACK))
-                for d in LIFT_DIMENSIONS]
+        rows = [len(touchpoint_lift(state["con"], *LIFT_DATES, dimension=d, **filters)) for d in LIFT_DIMENSIONS]
         return {"rows": rows}
     import peers
 
@@ -213,10 +235,10 @@ def _per_model(df) -> dict:
 def _reference(con) -> dict:
     """Our rule-based figures per channel (untimed, for the checks)."""
     from closedloop import db
-    from closedloop.attribution.models import PLACEHOLDER_WEIGHTS
+    from closedloop.attribution.api import catalogue_params
 
     df = db.run(con, "attribution_rollup", by="channel", scope="account", half_life_days=7.0,
-                segment=None, region=None, owner=None, **ALL, **_engine_filters(), **PLACEHOLDER_WEIGHTS.sql_params())
+                segment=None, region=None, owner=None, **ALL, **_engine_filters(), **catalogue_params())
     return _per_model(df[df["model"] != "custom"])
 
 
@@ -231,17 +253,8 @@ def worker(key: str, ctx: dict, out: Path, check: bool) -> None:
         _run(key, state)
         result["warm"] = time.perf_counter() - t0
     if key in ENGINE:
-        from closedloop import derived
-
-        # after the timed calls (it counts the source tables' rows): what the engine's own check
-        # answered for this matching, i.e. whether the calls read the derived tables
-        summary["derived"] = bool(derived.usable(state["con"]))
-        if key == "lift":
-            # lift by channel or type also needs their codes to fit cl_deal's bit sets
-            summary["derived"] &= all(derived.codes_fit(state["con"], d) for d in LIFT_DIMENSIONS)
-        if "usable" in state:
-            # rules_source: whether the tables were there to read, had the check not been patched
-            summary["derived_available"] = bool(state["usable"](state["con"]))
+        # whether the calls read the stored journey tables (else they computed them as they went)
+        summary["derived"] = bool(state["current"])
     if check and key == "rules":
         # the process's peak so far: the agreement check's reference roll-up (the source-table
         # query) must not count as the timed workload's memory

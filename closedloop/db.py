@@ -256,6 +256,27 @@ def macros_for(name: str) -> str:
     return "".join(body for n, body in defs.items() if n in needed)
 
 
+def macros_used_by(sql: str) -> str:
+    """The macros a SQL text uses, with the macros they use, in file order."""
+    defs = _macro_definitions()
+    needed: set[str] = set()
+    todo = _uses(sql, defs)
+    while todo:
+        m = todo.pop()
+        if m not in needed:
+            needed.add(m)
+            todo |= _uses(defs[m], defs) - needed - {m}
+    return "".join(body for n, body in defs.items() if n in needed)
+
+
+@cache
+def reads_journeys(name: str) -> bool:
+    """Whether a query reads the journey tables (queries/derived_build.sql), itself or in its macros."""
+    from closedloop import derived
+
+    return derived.reads_journeys(sql_text(name) + macros_for(name))
+
+
 def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Check that `params` are exactly the parameters of query `name`."""
     wanted = query_params(name)
@@ -281,6 +302,11 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFram
     cur = con.cursor()
     try:
         # temp macros live per connection, and a cursor is a new connection
+        if reads_journeys(name):
+            # computed from the source tables while the stored ones are stale (closedloop/derived.py)
+            from closedloop import derived
+
+            derived.attach(con, cur)
         macros = macros_for(name)
         if macros:
             cur.execute(macros)

@@ -33,35 +33,45 @@ import pandas as pd
 
 from closedloop import db
 
-DEFAULT_LOOKBACK_DAYS = 180
-DEFAULT_SCOPE = "account"
-DEFAULT_HALF_LIFE_DAYS = 7.0
+# the longest lookback the journey tables serve: queries/macros.sql max_lookback_days()
+MAX_LOOKBACK_DAYS = 730
 TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
+# the macros that define the journey tables (queries/macros.sql), in build order
+_VIEWS = (
+    "create or replace temp view cl_key as select * from journey_key_rows()",
+    "create or replace temp view cl_deal as select * from journey_deal_rows()",
+    "create or replace temp view cl_touch as select * from journey_rows('account', utc_now()) "
+    "union all select * from journey_rows('contact_roles', utc_now())",
+)
 
 # statements of queries/derived_build.sql end with ";" at a line's end
 _STATEMENT_END = re.compile(r";[ \t]*\n")
+# a query reads the journey tables when its text or its macros name one of them
+_READS_JOURNEYS = re.compile(r"\b(from|join)\s+cl_(touch|deal|key)\b")
+
+# database file state -> the fingerprint verified for it, in this process
+_verified: dict[tuple, str] = {}  # database file state -> fingerprint
 
 
 def build_version() -> str:
-    """A digest of queries/derived_build.sql: tables built by another version are not used."""
-    return hashlib.sha256(db.sql_text("derived_build").encode("utf-8")).hexdigest()[:16]
+    """A digest of queries/derived_build.sql and the macros it builds from."""
+    text = db.sql_text("derived_build") + db.sql_text("macros")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _now() -> datetime:
-    # timestamps are naive UTC throughout (queries/macros.sql's deal_touches)
+    # timestamps are naive UTC throughout (queries/macros.sql's utc_now)
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None:
-    """(Re)build the derived tables from the source tables, on a writable connection.
+    """(Re)build the journey tables from the source tables, on a writable connection.
 
     Runs inside the caller's transaction when there is one. `now`: naive UTC time up
     to which open deals' touches count (default: now).
     """
     text = db.sql_text("derived_build")
     params = {
-        "lookback_days": DEFAULT_LOOKBACK_DAYS,
-        "half_life_days": DEFAULT_HALF_LIFE_DAYS,
         "now": now or _now(),
         "fingerprint": fingerprint(con),
         "build": build_version(),
@@ -71,57 +81,118 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
         if not body:
             continue
         used = {k: v for k, v in params.items() if f"${k}" in body}
+        # a macro binds its tables when created: create each statement's macros just before it
+        con.execute(db.macros_used_by(body))
         con.execute(statement, used)
+    _verified.clear()
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     # on `con` itself, not a cursor (db.run): a cursor can't see the caller's open transaction
-    return str(con.execute(db.sql_text("derived_fingerprint")).fetchone()[0])
+    return str(con.execute(db.sql_text("derived_fingerprint")).fetchall()[0][0])
 
 
-def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """cl_meta as a dict; empty when the derived tables were never built."""
+def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """cl_meta as a dict; empty when the journey tables were never built."""
     present = set(db.run(con, "derived_tables_present")["table_name"])
     if not set(TABLES) <= present:
         return {}
-    # a key whose value is NULL (latest_touch_at of a database without touchpoints) is left out:
-    # pandas reads it as NaN, a float that can't be compared with the other values' strings
-    return {k: v for k, v in db.run(con, "derived_meta").itertuples(index=False, name=None)
-            if isinstance(v, str)}
+    # a value can be null (latest_touch_at of a database without touchpoints): None, never NaN
+    return {
+        str(k): (v if isinstance(v, str) else None)
+        for k, v in db.run(con, "derived_meta").itertuples(index=False, name=None)
+    }
 
 
-def usable(con: duckdb.DuckDBPyConnection, lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-           scope: str = DEFAULT_SCOPE) -> bool:
-    """True when the derived tables answer a request with this matching exactly.
+def _file_state(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    """The database file's and its WAL's (size, mtime): any committed write changes one of them."""
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()[0]
+    if not path or not path[0]:
+        return None  # in memory: verify every time
+    state: list[object] = [path[0]]
+    for p in (Path(path[0]), Path(str(path[0]) + ".wal")):
+        try:
+            st = p.stat()
+            state += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            state += [None, None]
+    return tuple(state)
 
-    They must exist, be built by this version of queries/derived_build.sql for the
-    same lookback and scope, match the source
-    tables' row counts, and hold every touch up to now: a touch dated after the
-    build (a scheduled event, say) would join its open deal's window later.
+
+def storage(con: duckdb.DuckDBPyConnection) -> str:
+    """queries/derived_storage.sql's digest of where the source tables keep their rows."""
+    return str(con.execute(db.sql_text("derived_storage")).fetchall()[0][0])
+
+
+def seal(con: duckdb.DuckDBPyConnection) -> None:
+    """After a build is committed: checkpoint, and record the source tables' storage digest in
+    cl_meta, so that a later process knows them unchanged from metadata alone. Outside a
+    transaction only; without it `current` falls back to the row digest (about 1 s at 10M)."""
+    if not meta(con):
+        return
+    try:
+        con.execute("checkpoint")
+        digest = storage(con)
+        con.execute("delete from cl_meta where key = 'storage'")
+        con.execute("insert into cl_meta values ('storage', $digest)", {"digest": digest})
+        con.execute("checkpoint")
+    except duckdb.Error:
+        # another session of a shared connection is writing (no checkpoint now): the first
+        # query of each process verifies by the row digest instead
+        return
+
+
+def current(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the stored journey tables hold exactly what the source tables give now.
+
+    They must exist, be built by this version of the build and macros, hold every touch up
+    to now (a touch dated after the build, a scheduled event say, would join its open
+    deal's window later), and the source tables must be unchanged since the build: their
+    storage digest (metadata, milliseconds) still the one sealed after the build, or else
+    their row digest (about 1 s at 10M touchpoints) still the build's. Any insert, delete or
+    update since (a write that bypassed `import`) makes them stale. Remembered per state of
+    the database file in this process.
     """
+    state = _file_state(con)
+    if state is not None and state in _verified:
+        return True
     m = meta(con)
-    if not m:
-        return False
-    if m.get("build") != build_version():
-        return False  # built by another version of queries/derived_build.sql: rebuild with `refresh`
-    if m.get("lookback_days") != str(int(lookback_days)) or m.get("scope") != scope:
+    if not m or m.get("build") != build_version():
         return False
     latest, built = m.get("latest_touch_at"), m.get("built_at")
     if latest and built and latest > built:
         return False
-    return m.get("fingerprint") == fingerprint(con)
+    ok = (m.get("storage") is not None and m.get("storage") == storage(con)) or m.get("fingerprint") == fingerprint(con)
+    if ok and state is not None:
+        _verified[state] = m.get("fingerprint", "")
+    return ok
 
 
-def codes_fit(con: duckdb.DuckDBPyConnection, dimension: str, bits: int = 63) -> bool:
-    """Whether a dimension's codes fit a bit set of `bits` bits (cl_deal's masks hold 63)."""
-    if dimension not in ("channel", "touchpoint_type"):
-        return True  # campaigns and assets are counted from (deal, code) pairs, not bits
-    keys = db.run(con, "derived_keys", dimension=dimension)
-    return keys.empty or int(keys["code"].max()) <= bits
+def reads_journeys(sql: str) -> bool:
+    return bool(_READS_JOURNEYS.search(db.strip_comments(sql)))
+
+
+def attach(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection) -> None:
+    """Before a query that reads the journey tables, on its cursor: when the stored tables
+    are not current, temporary views of the same names compute them from the source tables
+    with the same macros, so the figures are right (and slower) until `refresh` or the next
+    import rebuilds them. The Data page says so (`status`)."""
+    if current(con):
+        return
+    for view in _VIEWS:
+        # a macro binds its tables when created: each view's macros after the views they read
+        cur.execute(db.macros_used_by(view))
+        cur.execute(view)
+
+
+def usable(con: duckdb.DuckDBPyConnection, *_: object, **__: object) -> bool:
+    """Whether the stored journey tables are current (else queries compute them as they go); they
+    serve every lookback and scope, so any given are ignored."""
+    return current(con)
 
 
 def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """What the derived tables hold, for the Data page and `python -m closedloop refresh`."""
+    """What the journey tables hold, for the Data page and `python -m closedloop refresh`."""
     m = meta(con)
     return pd.DataFrame(sorted(m.items()), columns=["key", "value"])
 
@@ -152,7 +223,7 @@ def _main(args: argparse.Namespace) -> int:
         if before != db.SCHEMA_VERSION:
             db.create_schema(con)
             print(f"Upgraded the schema of {path} from version {before} to {db.SCHEMA_VERSION}.")
-        if args.if_stale and usable(con):
+        if args.if_stale and current(con):
             print(f"The derived tables of {path} are up to date.")
             return 0
         con.execute("begin transaction")
@@ -162,6 +233,7 @@ def _main(args: argparse.Namespace) -> int:
         except BaseException:
             con.execute("rollback")
             raise
+        seal(con)
         touches = int(db.run(con, "derived_counts")["touches"].iloc[0])
     finally:
         con.close()

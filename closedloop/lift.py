@@ -15,7 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
+from closedloop.derived import MAX_LOOKBACK_DAYS
 
 # Dimensions a user can pick; the query maps each to its column (never formatted into SQL).
 DIMENSIONS: tuple[str, ...] = ("touchpoint_type", "channel", "campaign", "asset")
@@ -53,14 +54,11 @@ def touchpoint_lift(
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(DIMENSIONS)}.")
     if scope not in SCOPES:
         raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
-    if lookback_days < 0:
-        raise ValueError(f"lookback_days must be 0 or more, got {lookback_days}.")
+    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
     params = {"date_from": date_from, "date_to": date_to, "dimension": dimension,
               "segment": segment, "region": region, "owner": owner}
-    if derived.usable(con, int(lookback_days), scope) and derived.codes_fit(con, dimension):
-        df = db.run(con, "touchpoint_lift_derived", **params)
-    else:
-        df = db.run(con, "touchpoint_lift", **params, lookback_days=int(lookback_days), scope=scope)
+    df = db.run(con, "touchpoint_lift", **params, lookback_days=int(lookback_days), scope=scope)
     return _with_rates(df).sort_values(
         ["win_rate_diff", "key"], ascending=[False, True], na_position="last", kind="stable"
     ).reset_index(drop=True)

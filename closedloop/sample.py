@@ -474,6 +474,7 @@ def generate(
             {"seed": str(seed), "deals": str(deals), "ref": REFERENCE_DATE},
         )
         con.execute("checkpoint")
+        derived.seal(con)
     except BaseException:
         con.close()
         for partial in (tmp, Path(str(tmp) + ".wal")):

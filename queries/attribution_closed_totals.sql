@@ -9,24 +9,23 @@
 with
 
 closed as (
-    select deal_id, won, amount
-    from attribution_closed_deals($date_from, $date_to, $segment, $region, $owner)
+    select deal_idx, outcome = 'won' as won, amount_usd
+    from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
 touched as (
-    select distinct t.deal_id
-    from deal_touches($lookback_days, $scope) as t
-    semi join closed as c on c.deal_id = t.deal_id
+    select deal_idx
+    from journey_touched($lookback_days, $scope)
 ),
 
 final as (
     select
-        t.deal_id is not null as touched,
+        t.deal_idx is not null as touched,
         count(*) as deals,
         count(*) filter (where c.won) as wins,
-        coalesce(sum(c.amount) filter (where c.won), 0) as won_revenue_usd
+        coalesce(sum(c.amount_usd) filter (where c.won), 0) as won_revenue_usd
     from closed as c
-    left join touched as t on t.deal_id = c.deal_id
+    left join touched as t on t.deal_idx = c.deal_idx
     group by all
 )
 

@@ -8,71 +8,124 @@
 -- Columns: from_state ([] = the start), to_state (null when absorbed),
 -- absorbed ('conversion', 'null' or null), transitions (count).
 -- Closed deals without touches have no journey and are left out.
+-- States are counted as integers packing the codes (cl_key) of their last
+-- $order keys, the latest lowest, and named after counting, on the few
+-- distinct states. By channel (while codes fit 8 bits) they come straight
+-- from cl_touch.channel_history, masked to the touches inside the window (no
+-- sort); other keys are packed 16 bits a key with lag() over the window.
 with
 
+key_names as (
+    select list_sort(list(struct_pack(code := code, key := key))) as names, max(code) as top
+    from journey_keys($by)
+),
+
+packing as (
+    select
+        $by = 'channel' and coalesce(top, 0) < 256 as from_history,
+        case when $by = 'channel' and coalesce(top, 0) < 256 then 8 else 16 end as bits
+    from key_names
+),
+
 closed as (
-    select deal_id, won
-    from attribution_closed_deals($date_from, $date_to, $segment, $region, $owner)
+    select deal_idx, outcome = 'won' as won
+    from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
+),
+
+touches as (
+    select j.*, c.won
+    from journeys($lookback_days, $scope, null) as j
+    join closed as c on c.deal_idx = j.deal_idx
+),
+
+-- the state after a touch holds the last min(rn, $order) channels of the
+-- window, the state before it the last min(rn - 1, $order)
+channel_steps as (
+    select
+        won,
+        rn = n as is_last,
+        cast(channel_history & ((cast(1 as bigint) << (8 * least($order, rn))) - 1) as ubigint) as state,
+        cast((channel_history >> 8) & ((cast(1 as bigint) << (8 * least($order, rn - 1))) - 1) as ubigint)
+            as previous
+    from touches
+    where (select from_history from packing)
+),
+
+coded as (
+    select
+        deal_idx,
+        rn,
+        n,
+        won,
+        cast(journey_code($by, channel_code, type_code, team_code, campaign_code, asset_code) as ubigint) as code
+    from touches
+    where not (select from_history from packing)
+),
+
+lagged_steps as (
+    select
+        won,
+        rn = n as is_last,
+        code
+            | (case when $order >= 2 then coalesce(lag(code, 1) over journey, 0) else 0 end << 16)
+            | (case when $order >= 3 then coalesce(lag(code, 2) over journey, 0) else 0 end << 32)
+            | (case when $order >= 4 then coalesce(lag(code, 3) over journey, 0) else 0 end << 48)
+            as state,
+        coalesce(lag(code, 1) over journey, 0)
+            | (case when $order >= 2 then coalesce(lag(code, 2) over journey, 0) else 0 end << 16)
+            | (case when $order >= 3 then coalesce(lag(code, 3) over journey, 0) else 0 end << 32)
+            | (case when $order >= 4 then coalesce(lag(code, 4) over journey, 0) else 0 end << 48)
+            as previous
+    from coded
+    window journey as (partition by deal_idx order by rn)
 ),
 
 steps as (
-    select
-        t.deal_id,
-        c.won,
-        t.occurred_at,
-        t.touchpoint_id,
-        attribution_key($by, t.channel, t.touchpoint_type, cp.name, t.campaign_id, t.asset, t.team) as key
-    from deal_touches($lookback_days, $scope) as t
-    join closed as c on c.deal_id = t.deal_id
-    left join campaigns as cp on cp.campaign_id = t.campaign_id
-),
-
--- each step with the keys of up to 4 steps before it as plain columns (lag is
--- cheaper than a list over a moving frame), and how many steps the journey has
--- had so far, capped at $order + 1; the states are built from these after
--- counting, on far fewer rows
-lagged as (
-    select
-        won,
-        case when $order >= 4 then lag(key, 4) over journey end as k4,
-        case when $order >= 3 then lag(key, 3) over journey end as k3,
-        case when $order >= 2 then lag(key, 2) over journey end as k2,
-        lag(key, 1) over journey as k1,
-        key as k0,
-        least(row_number() over journey, $order + 1) as depth,
-        row_number() over journey = count(*) over (journey rows between unbounded preceding
-            and unbounded following) as is_last
-    from steps
-    window journey as (partition by deal_id order by occurred_at, touchpoint_id)
-),
-
-counted_steps as (
-    select k4, k3, k2, k1, k0, depth, is_last, won, count(*) as n
-    from lagged
-    group by all
+    select * from channel_steps
+    union all
+    select * from lagged_steps
 ),
 
 counted as (
-    select
-        -- the state before this step: its last min(steps before, $order) keys ([] = start)
-        list_value(k4, k3, k2, k1)[5 - least(depth - 1, $order):4] as previous,
-        -- the state after it: the last min(steps so far, $order) keys
-        list_value(k4, k3, k2, k1, k0)[6 - least(depth, $order):5] as state,
-        is_last,
-        won,
-        n
-    from counted_steps
-),
-
-final as (
-    select previous as from_state, state as to_state, null as absorbed, sum(n) as transitions
-    from counted
+    select previous as from_state, state as to_state, null as absorbed, count(*) as transitions
+    from steps
     group by previous, state
     union all
-    select state, null, case when won then 'conversion' else 'null' end, sum(n)
-    from counted
+    select state, null, case when won then 'conversion' else 'null' end, count(*)
+    from steps
     where is_last
     group by state, won
+),
+
+-- a packed state -> its keys, oldest first (code 0 = no step)
+named as (
+    select
+        list_transform(
+            list_filter(
+                list_transform(range($order - 1, -1, -1), lambda j: (c.from_state >> (p.bits * j)) & ((cast(1 as ubigint) << p.bits) - 1)),
+                lambda x: x > 0
+            ),
+            lambda x: k.names[cast(x as bigint)].key
+        ) as from_state,
+        case when c.to_state is not null then list_transform(
+            list_filter(
+                list_transform(range($order - 1, -1, -1), lambda j: (c.to_state >> (p.bits * j)) & ((cast(1 as ubigint) << p.bits) - 1)),
+                lambda x: x > 0
+            ),
+            lambda x: k.names[cast(x as bigint)].key
+        ) end as to_state,
+        c.absorbed,
+        c.transitions
+    from counted as c
+    cross join packing as p
+    cross join key_names as k
+),
+
+-- campaigns sharing a name are one key
+final as (
+    select from_state, to_state, absorbed, sum(transitions) as transitions
+    from named
+    group by all
 )
 
 select

@@ -1,57 +1,77 @@
 -- Question: for one deal, which touches does it have, which positions (FT, LC,
 -- OC, CL) does each hold, and how much credit does each get under every
--- rule-based model?
+-- rule-based model (one row per touch and model;
+-- closedloop.attribution.api makes a column of each model)?
 -- Parameters: $deal_id; $lookback_days, $scope; $half_life_days (time_decay);
---   $custom_weights, $multiplier_types, $multiplier_values (the custom model).
+--   $model_names, $model_weights, $multiplier_models, $multiplier_types,
+--   $multiplier_values (the position-based models, see journey_touch_credit).
 -- A deal without touches gets one "No touchpoint" row holding all the credit.
 with
 
 deal as (
-    select deal_id, outcome, amount, created_at, closed_at
-    from deals
-    where deal_id = $deal_id
+    select d.deal_idx, d.deal_id, d.closed_at
+    from cl_deal as d
+    where d.deal_id = $deal_id
+),
+
+journey as (
+    select j.*
+    from journeys($lookback_days, $scope, null) as j
+    where j.deal_idx = (select deal_idx from deal)
 ),
 
 credit as (
     select *
-    from attribution_touch_credit(
-        $lookback_days, $scope, $half_life_days,
-        cast($custom_weights as double[]),
-        cast($multiplier_types as varchar[]),
-        cast($multiplier_values as double[])
+    from journey_touch_credit(
+        (select deal_idx from deal), $lookback_days, $scope, $half_life_days, $model_names, $model_weights,
+        $multiplier_models, $multiplier_types, $multiplier_values
     )
-    where deal_id = $deal_id
+),
+
+models as (
+    select unnest(cast($model_names as varchar[])) as model
+    union all
+    select 'time_decay'
+),
+
+long as (
+    select
+        d.deal_id,
+        j.rn as touch_number,
+        t.touchpoint_id,
+        t.occurred_at,
+        t.team,
+        coalesce(t.channel, 'No touchpoint') as channel,
+        t.touchpoint_type,
+        coalesce(cp.name, t.campaign_id) as campaign,
+        t.asset,
+        t.contact_id,
+        coalesce(concat_ws(
+            '+',
+            case when j.rn = 1 then 'FT' end,
+            case when j.rn = j.n_lc then 'LC' end,
+            case when j.rn = j.n_oc then 'OC' end,
+            case when j.rn = j.n then 'CL' end
+        ), '') as positions,
+        -- open deals count from their last touch rather than from "now", so a
+        -- receipt does not change from one day to the next
+        case
+            when d.closed_at is null then j.secs_before_last / 86400.0
+            else (epoch(d.closed_at) - epoch(t.occurred_at)) / 86400.0
+        end as days_before_close,
+        m.model,
+        coalesce(c.credit, 1.0) as credit
+    from deal as d
+    cross join models as m
+    left join journey as j on j.deal_idx = d.deal_idx
+    left join touchpoints as t on t.touchpoint_id = j.touchpoint_id
+    left join campaigns as cp on cp.campaign_id = t.campaign_id
+    left join credit as c on c.touchpoint_id = j.touchpoint_id and c.model = m.model
 ),
 
 final as (
-    select
-        d.deal_id,
-        c.touch_number,
-        c.touchpoint_id,
-        c.occurred_at,
-        c.team,
-        coalesce(c.channel, 'No touchpoint') as channel,
-        c.touchpoint_type,
-        coalesce(cp.name, c.campaign_id) as campaign,
-        c.asset,
-        c.contact_id,
-        coalesce(c.positions, '') as positions,
-        c.days_before_close,
-        coalesce(c.first_touch, 1) as first_touch,
-        coalesce(c.last_touch, 1) as last_touch,
-        coalesce(c.linear, 1) as linear,
-        coalesce(c.u_shaped, 1) as u_shaped,
-        coalesce(c.w_shaped, 1) as w_shaped,
-        coalesce(c.full_path, 1) as full_path,
-        coalesce(c.position_40_20_40, 1) as position_40_20_40,
-        coalesce(c.j_shaped, 1) as j_shaped,
-        coalesce(c.inverse_j, 1) as inverse_j,
-        coalesce(c.time_decay, 1) as time_decay,
-        coalesce(c.custom, 1) as custom
-    from deal as d
-    left join credit as c on c.deal_id = d.deal_id
-    left join campaigns as cp on cp.campaign_id = c.campaign_id
+    select * from long
 )
 
 select * from final
-order by touch_number
+order by touch_number, model

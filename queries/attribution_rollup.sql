@@ -5,132 +5,203 @@
 --   $date_from, $date_to (dates, inclusive; null = open-ended): wins and won
 --   revenue count deals won with closed_at in the period, pipeline counts the
 --   amount of deals created in the period; $segment, $region, $owner (null = all);
---   $lookback_days, $scope (account or contact_roles); $half_life_days (time_decay);
---   $custom_weights ([FT, LC, OC, CL, middle]), $multiplier_types,
---   $multiplier_values (the custom model).
+--   $lookback_days (0..730), $scope (account or contact_roles);
+--   $half_life_days (time_decay, always computed);
+--   $model_names, $model_weights: the position-based models of the catalogue
+--   (closedloop/attribution/models.py), each with its relative weights
+--   [FT, LC, OC, CL, middle]; $multiplier_models, $multiplier_types,
+--   $multiplier_values: per-touchpoint-type multipliers of some of them (a
+--   touch's credit is its position share times its type's multiplier,
+--   renormalized per deal).
 -- Deals without touches land in the "No touchpoint" row, so every model's
 -- totals equal the CRM's wins, won revenue and pipeline.
+-- A position model's credit for a touch depends only on (n, n_lc, n_oc) and
+-- which positions the touch holds, so touches are summed per key and such a
+-- signature first, and the models credit the ~10^5 groups instead of every
+-- touch; models with multipliers are credited per touch.
 with
 
-period_deals as (
-    select
-        deal_id,
-        coalesce(amount, 0) as amount,
-        cast(
-            outcome = 'won'
-            and closed_at is not null
-            and (cast($date_from as date) is null or closed_at >= cast($date_from as date))
-            and (cast($date_to as date) is null or closed_at < cast($date_to as date) + interval 1 day)
-            as integer
-        ) as won,
-        cast(
-            created_at is not null
-            and (cast($date_from as date) is null or created_at >= cast($date_from as date))
-            and (cast($date_to as date) is null or created_at < cast($date_to as date) + interval 1 day)
-            as integer
-        ) as created
-    from filtered_deals($segment, $region, $owner)
-),
-
-scoped as (
-    select * from period_deals where won = 1 or created = 1
-),
-
-credit as (
+deal_info as (
     select *
-    from attribution_touch_credit(
-        $lookback_days, $scope, $half_life_days,
-        cast($custom_weights as double[]),
-        cast($multiplier_types as varchar[]),
-        cast($multiplier_values as double[])
+    from (
+        select
+            deal_idx,
+            amount_usd,
+            cast(
+                outcome = 'won'
+                and closed_at is not null
+                and (cast($date_from as date) is null or closed_at >= cast($date_from as date))
+                and (cast($date_to as date) is null or closed_at < cast($date_to as date) + interval 1 day)
+                as integer
+            ) as won,
+            cast(
+                created_at is not null
+                and (cast($date_from as date) is null or created_at >= cast($date_from as date))
+                and (cast($date_to as date) is null or created_at < cast($date_to as date) + interval 1 day)
+                as integer
+            ) as created
+        from cl_deal
+        where ($segment is null or segment = $segment)
+          and ($region is null or region = $region)
+          and ($owner is null or owner = $owner)
     )
+    where won = 1 or created = 1
+),
+
+weighted as (
+    select
+        journey_code($by, j.channel_code, j.type_code, j.team_code, j.campaign_code, j.asset_code) as code,
+        j.deal_idx,
+        j.type_code,
+        j.rn,
+        j.n,
+        j.n_lc,
+        j.n_oc,
+        -- normalized per deal over the touches of its window
+        j.decay,
+        d.won,
+        d.created,
+        d.amount_usd
+    from journeys($lookback_days, $scope, $half_life_days) as j
+    join deal_info as d on d.deal_idx = j.deal_idx
+),
+
+groups as (
+    select
+        code,
+        n,
+        n_lc,
+        n_oc,
+        -- any touch of the group stands for all: they hold the same positions
+        min(rn) as rn,
+        sum(won) as w,
+        sum(won * amount_usd) as r,
+        sum(created * amount_usd) as p,
+        sum(decay * won) as dw,
+        sum(decay * won * amount_usd) as dr,
+        sum(decay * created * amount_usd) as dp
+    from weighted
+    group by code, n, n_lc, n_oc, rn = 1, rn = n_lc, rn = n_oc, rn = n
+),
+
+models as (
+    select
+        unnest(cast($model_names as varchar[])) as model,
+        unnest(cast($model_weights as double[][])) as wt
+),
+
+multipliers as (
+    select
+        unnest(cast($multiplier_models as varchar[])) as model,
+        unnest(cast($multiplier_types as varchar[])) as touchpoint_type,
+        unnest(cast($multiplier_values as double[])) as multiplier
+),
+
+type_multipliers as (
+    select m.model, k.code as type_code, m.multiplier
+    from multipliers as m
+    join cl_key as k on k.dimension = 'touchpoint_type' and k.raw = m.touchpoint_type
+),
+
+plain_credit as (
+    select
+        m.model,
+        g.code,
+        attribution_position_credit(
+            m.wt[1], m.wt[2], m.wt[3], m.wt[4], m.wt[5], g.rn, g.n, g.n_lc, g.n_oc,
+            attribution_middle_count(m.wt[1], m.wt[2], m.wt[3], m.wt[4], g.n, g.n_lc, g.n_oc)
+        ) as credit,
+        g.w,
+        g.r,
+        g.p
+    from groups as g
+    cross join models as m
+    where m.model not in (select model from multipliers)
+),
+
+multiplied as (
+    select
+        m.model,
+        t.deal_idx,
+        t.code,
+        t.won,
+        t.created,
+        t.amount_usd,
+        attribution_position_credit(
+            m.wt[1], m.wt[2], m.wt[3], m.wt[4], m.wt[5], t.rn, t.n, t.n_lc, t.n_oc,
+            attribution_middle_count(m.wt[1], m.wt[2], m.wt[3], m.wt[4], t.n, t.n_lc, t.n_oc)
+        ) as base,
+        coalesce(x.multiplier, 1.0) as multiplier
+    from weighted as t
+    cross join models as m
+    left join type_multipliers as x on x.model = m.model and x.type_code = t.type_code
+    where m.model in (select model from multipliers)
+),
+
+multiplied_credit as (
+    select
+        model,
+        code,
+        case
+            when sum(base * multiplier) over deal > 0 then base * multiplier / sum(base * multiplier) over deal
+            -- every weighted touch has multiplier 0: keep the position weights
+            else base
+        end as credit,
+        won as w,
+        won * amount_usd as r,
+        created * amount_usd as p
+    from multiplied
+    window deal as (partition by model, deal_idx)
+),
+
+credited as (
+    select model, code, credit * w as w, credit * r as r, credit * p as p from plain_credit
+    union all
+    select model, code, credit * w, credit * r, credit * p from multiplied_credit
+    union all
+    select 'time_decay', code, dw, dr, dp from groups
 ),
 
 keyed as (
     select
-        d.won,
-        d.created,
-        d.amount,
-        case
-            when c.deal_id is null then 'No touchpoint'
-            else attribution_key($by, c.channel, c.touchpoint_type, cp.name, c.campaign_id, c.asset, c.team)
-        end as key,
-        coalesce(c.first_touch, 1) as first_touch,
-        coalesce(c.last_touch, 1) as last_touch,
-        coalesce(c.linear, 1) as linear,
-        coalesce(c.u_shaped, 1) as u_shaped,
-        coalesce(c.w_shaped, 1) as w_shaped,
-        coalesce(c.full_path, 1) as full_path,
-        coalesce(c.position_40_20_40, 1) as position_40_20_40,
-        coalesce(c.j_shaped, 1) as j_shaped,
-        coalesce(c.inverse_j, 1) as inverse_j,
-        coalesce(c.time_decay, 1) as time_decay,
-        coalesce(c.custom, 1) as custom
-    from scoped as d
-    left join credit as c on c.deal_id = d.deal_id
-    left join campaigns as cp on cp.campaign_id = c.campaign_id
+        c.model,
+        k.key,
+        sum(c.w) as attributed_wins,
+        sum(c.r) as attributed_revenue_usd,
+        sum(c.p) as attributed_pipeline_usd
+    from credited as c
+    join journey_keys($by) as k on k.code = c.code
+    group by c.model, k.key
 ),
 
-totals as (
+-- deals without touches: every model gives their whole credit to this row
+untouched as (
     select
-        key,
-        sum(first_touch * won) as first_touch_w,
-        sum(first_touch * won * amount) as first_touch_r,
-        sum(first_touch * created * amount) as first_touch_p,
-        sum(last_touch * won) as last_touch_w,
-        sum(last_touch * won * amount) as last_touch_r,
-        sum(last_touch * created * amount) as last_touch_p,
-        sum(linear * won) as linear_w,
-        sum(linear * won * amount) as linear_r,
-        sum(linear * created * amount) as linear_p,
-        sum(u_shaped * won) as u_shaped_w,
-        sum(u_shaped * won * amount) as u_shaped_r,
-        sum(u_shaped * created * amount) as u_shaped_p,
-        sum(w_shaped * won) as w_shaped_w,
-        sum(w_shaped * won * amount) as w_shaped_r,
-        sum(w_shaped * created * amount) as w_shaped_p,
-        sum(full_path * won) as full_path_w,
-        sum(full_path * won * amount) as full_path_r,
-        sum(full_path * created * amount) as full_path_p,
-        sum(position_40_20_40 * won) as position_40_20_40_w,
-        sum(position_40_20_40 * won * amount) as position_40_20_40_r,
-        sum(position_40_20_40 * created * amount) as position_40_20_40_p,
-        sum(j_shaped * won) as j_shaped_w,
-        sum(j_shaped * won * amount) as j_shaped_r,
-        sum(j_shaped * created * amount) as j_shaped_p,
-        sum(inverse_j * won) as inverse_j_w,
-        sum(inverse_j * won * amount) as inverse_j_r,
-        sum(inverse_j * created * amount) as inverse_j_p,
-        sum(time_decay * won) as time_decay_w,
-        sum(time_decay * won * amount) as time_decay_r,
-        sum(time_decay * created * amount) as time_decay_p,
-        sum(custom * won) as custom_w,
-        sum(custom * won * amount) as custom_r,
-        sum(custom * created * amount) as custom_p
-    from keyed
-    group by key
+        m.model,
+        'No touchpoint' as key,
+        sum(d.won) as attributed_wins,
+        sum(d.won * d.amount_usd) as attributed_revenue_usd,
+        sum(d.created * d.amount_usd) as attributed_pipeline_usd
+    from (
+        select d.*
+        from deal_info as d
+        anti join journey_touched($lookback_days, $scope) as t on t.deal_idx = d.deal_idx
+    ) as d
+    cross join (select model from models union all select 'time_decay') as m
+    group by m.model
 ),
 
 final as (
-    select *
-    from (
-        unpivot totals
-        on
-            (first_touch_w, first_touch_r, first_touch_p) as first_touch,
-            (last_touch_w, last_touch_r, last_touch_p) as last_touch,
-            (linear_w, linear_r, linear_p) as linear,
-            (u_shaped_w, u_shaped_r, u_shaped_p) as u_shaped,
-            (w_shaped_w, w_shaped_r, w_shaped_p) as w_shaped,
-            (full_path_w, full_path_r, full_path_p) as full_path,
-            (position_40_20_40_w, position_40_20_40_r, position_40_20_40_p) as position_40_20_40,
-            (j_shaped_w, j_shaped_r, j_shaped_p) as j_shaped,
-            (inverse_j_w, inverse_j_r, inverse_j_p) as inverse_j,
-            (time_decay_w, time_decay_r, time_decay_p) as time_decay,
-            (custom_w, custom_r, custom_p) as custom
-        into name model value attributed_wins, attributed_revenue_usd, attributed_pipeline_usd
-    )
+    select * from keyed
+    union all
+    select * from untouched
 )
 
-select model, key, attributed_wins, attributed_revenue_usd, attributed_pipeline_usd
+select
+    model,
+    key,
+    cast(attributed_wins as double) as attributed_wins,
+    cast(attributed_revenue_usd as double) as attributed_revenue_usd,
+    cast(attributed_pipeline_usd as double) as attributed_pipeline_usd
 from final
 order by model, attributed_wins desc, attributed_revenue_usd desc, key

@@ -5,74 +5,72 @@
 -- Parameters: $by (channel, touchpoint_type, campaign, asset or team);
 --   $date_from, $date_to (inclusive, on closed_at; null = open-ended);
 --   $segment, $region, $owner (null = all); $lookback_days, $scope.
+-- Columns: channels (the set's keys, sorted), wins, losses, won_revenue_usd.
+-- Each deal's set is gathered as bits while every code fits 63 (code c of
+-- cl_key is bit c - 1), else as a list of codes, and named after counting,
+-- on the few distinct sets.
 with
 
-closed as (
-    select deal_id, won, amount
-    from attribution_closed_deals($date_from, $date_to, $segment, $region, $owner)
-),
-
--- every key of the dimension with a small integer id in key order, so that
--- sets of ids sort and group like sets of keys (integers are far cheaper to
--- group than strings); keys no closed deal has are harmless
-key_ids as (
-    select key, cast(row_number() over (order by key) as integer) as id
-    from (
-        select distinct
-            attribution_key($by, t.channel, t.touchpoint_type, cp.name, t.campaign_id, t.asset, t.team) as key
-        from touchpoints as t
-        left join campaigns as cp on cp.campaign_id = t.campaign_id
-    )
-    where key is not null
-),
-
 key_names as (
-    select list(key order by id) as names
-    from key_ids
+    select list_sort(list(struct_pack(code := code, key := key))) as names, coalesce(max(code), 0) <= 63 as use_bits
+    from journey_keys($by)
 ),
 
-touch_ids as (
+closed as (
+    select deal_idx, outcome = 'won' as won, amount_usd
+    from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
+),
+
+coded as (
     select
-        t.deal_id,
-        k.id
-    from deal_touches($lookback_days, $scope) as t
-    join closed as c on c.deal_id = t.deal_id
-    left join campaigns as cp on cp.campaign_id = t.campaign_id
-    left join key_ids as k
-        on k.key = attribution_key($by, t.channel, t.touchpoint_type, cp.name, t.campaign_id, t.asset, t.team)
+        j.deal_idx,
+        journey_code($by, j.channel_code, j.type_code, j.team_code, j.campaign_code, j.asset_code) as code
+    from journeys($lookback_days, $scope, null) as j
+    semi join closed as c on c.deal_idx = j.deal_idx
 ),
 
-deal_ids as (
-    select deal_id, list_sort(list_distinct(list(id) filter (where id is not null))) as ids
-    from touch_ids
-    group by deal_id
-),
-
-set_counts as (
+gathered as (
     select
-        coalesce(i.ids, []) as ids,
+        deal_idx,
+        bit_or(cast(1 as bigint) << (code - 1)) filter (where (select use_bits from key_names)) as key_mask,
+        list_distinct(list(code) filter (where not (select use_bits from key_names))) as key_codes
+    from coded
+    group by deal_idx
+),
+
+counted as (
+    select
+        g.key_mask,
+        g.key_codes,
         count(*) filter (where c.won) as wins,
         count(*) filter (where not c.won) as losses,
-        coalesce(sum(c.amount) filter (where c.won), 0) as won_revenue_usd
+        coalesce(sum(c.amount_usd) filter (where c.won), 0) as won_revenue_usd
     from closed as c
-    left join deal_ids as i on i.deal_id = c.deal_id
+    left join gathered as g on g.deal_idx = c.deal_idx
     group by all
 ),
 
-deal_sets as (
+named as (
     select
-        -- back from ids to the keys, in key order
-        list_transform(s.ids, lambda i: n.names[i]) as channels,
-        s.wins,
-        s.losses,
-        s.won_revenue_usd
-    from set_counts as s
-    cross join key_names as n
+        list_sort(list_distinct(list_transform(
+            case
+                when key_mask is not null then list_filter(range(1, 64), lambda x: (key_mask >> (x - 1)) & 1 = 1)
+                else coalesce(key_codes, [])
+            end,
+            lambda x: k.names[cast(x as bigint)].key
+        ))) as channels,
+        wins,
+        losses,
+        won_revenue_usd
+    from counted
+    cross join key_names as k
 ),
 
+-- campaigns sharing a name are one key
 final as (
-    select channels, wins, losses, won_revenue_usd
-    from deal_sets
+    select channels, sum(wins) as wins, sum(losses) as losses, sum(won_revenue_usd) as won_revenue_usd
+    from named
+    group by channels
 )
 
 select

@@ -1,49 +1,65 @@
 -- Question: what credit does every touch of every deal get under each
--- rule-based model (one row per deal and touch)?
+-- rule-based model (one row per deal, touch and model;
+-- closedloop.attribution.api makes a column of each model)?
 -- Parameters: $lookback_days, $scope; $half_life_days (time_decay);
---   $custom_weights, $multiplier_types, $multiplier_values (the custom model).
+--   $model_names, $model_weights, $multiplier_models, $multiplier_types,
+--   $multiplier_values (the position-based models, see journey_touch_credit).
 -- Every deal appears: a deal without touches has one row with a null
 -- touchpoint_id that holds all its credit, so each deal's credits add up to 1.
 with
 
+journey as (
+    select *
+    from journeys($lookback_days, $scope, null)
+),
+
 credit as (
     select *
-    from attribution_touch_credit(
-        $lookback_days, $scope, $half_life_days,
-        cast($custom_weights as double[]),
-        cast($multiplier_types as varchar[]),
-        cast($multiplier_values as double[])
+    from journey_touch_credit(
+        null, $lookback_days, $scope, $half_life_days, $model_names, $model_weights,
+        $multiplier_models, $multiplier_types, $multiplier_values
     )
 ),
 
-final as (
+models as (
+    select unnest(cast($model_names as varchar[])) as model
+    union all
+    select 'time_decay'
+),
+
+long as (
     select
         d.deal_id,
         d.outcome,
-        d.amount,
-        c.touch_number,
-        c.touchpoint_id,
-        c.occurred_at,
-        c.team,
-        coalesce(c.channel, 'No touchpoint') as channel,
-        c.touchpoint_type,
-        c.campaign_id,
-        c.asset,
-        coalesce(c.positions, '') as positions,
-        coalesce(c.first_touch, 1) as first_touch,
-        coalesce(c.last_touch, 1) as last_touch,
-        coalesce(c.linear, 1) as linear,
-        coalesce(c.u_shaped, 1) as u_shaped,
-        coalesce(c.w_shaped, 1) as w_shaped,
-        coalesce(c.full_path, 1) as full_path,
-        coalesce(c.position_40_20_40, 1) as position_40_20_40,
-        coalesce(c.j_shaped, 1) as j_shaped,
-        coalesce(c.inverse_j, 1) as inverse_j,
-        coalesce(c.time_decay, 1) as time_decay,
-        coalesce(c.custom, 1) as custom
-    from deals as d
-    left join credit as c on c.deal_id = d.deal_id
+        s.amount,
+        j.rn as touch_number,
+        t.touchpoint_id,
+        t.occurred_at,
+        t.team,
+        coalesce(t.channel, 'No touchpoint') as channel,
+        t.touchpoint_type,
+        t.campaign_id,
+        t.asset,
+        coalesce(concat_ws(
+            '+',
+            case when j.rn = 1 then 'FT' end,
+            case when j.rn = j.n_lc then 'LC' end,
+            case when j.rn = j.n_oc then 'OC' end,
+            case when j.rn = j.n then 'CL' end
+        ), '') as positions,
+        m.model,
+        coalesce(c.credit, 1.0) as credit
+    from cl_deal as d
+    join deals as s on s.deal_id = d.deal_id
+    cross join models as m
+    left join journey as j on j.deal_idx = d.deal_idx
+    left join touchpoints as t on t.touchpoint_id = j.touchpoint_id
+    left join credit as c on c.deal_idx = d.deal_idx and c.touchpoint_id = j.touchpoint_id and c.model = m.model
+),
+
+final as (
+    select * from long
 )
 
 select * from final
-order by deal_id, touch_number
+order by deal_id, touch_number, model

@@ -4,14 +4,15 @@
 with
 
 touched as (
-    select distinct deal_id
-    from deal_touches($lookback_days, 'account')
+    select c.deal_id
+    from journey_touched($lookback_days, 'account') as j
+    join cl_deal as c on c.deal_idx = j.deal_idx
 ),
 
 untouched as (
     select d.deal_id, d.account_id, d.name, d.outcome, d.created_at, d.closed_at, d.amount
     from deals as d
-    where d.deal_id not in (select deal_id from touched)
+    anti join touched as t on t.deal_id = d.deal_id
 ),
 
 final as (

@@ -29,16 +29,19 @@ where (p_segment is null or a.segment = p_segment)
   and (p_region is null or a.region = p_region)
   and (p_owner is null or d.owner = p_owner);
 
--- Which touchpoints belong to which deal (DESIGN.md): touches in
--- [created_at - lookback, closed_at], open deals up to now. Touches after the
--- close never count. Scope 'account' takes every touch of the deal's account;
--- 'contact_roles' only touches of the deal's contacts.
--- deal_touches_of: for a given set of deals only (p_deal_ids, a list of deal
+-- Which touchpoints belong to which deal (DESIGN.md), the one definition of
+-- the window: touches in [created_at - lookback, closed_at], open deals up to
+-- p_now. Touches after the close never count. Scope 'account' takes every
+-- touch of the deal's account; 'contact_roles' only touches of the deal's
+-- contacts. The journey tables (queries/derived_build.sql) store every touch
+-- of this window at the longest lookback (MAX_LOOKBACK_DAYS, 730 days) with
+-- touch_lookback_days, so any shorter lookback is a filter on them.
+-- deal_touches_at: for a given set of deals only (p_deal_ids, a list of deal
 -- ids, e.g. (select list(deal_id) from closed)), with the deal's
 -- deal_created_at: the optimizer can't push a caller's "deal_id in (...)"
 -- through the union, so a quarter's deals would pay for joining every deal
 -- (11M rows at 1M deals).
-create or replace temp macro deal_touches_of(p_deal_ids, p_lookback_days, p_scope) as table
+create or replace temp macro deal_touches_at(p_deal_ids, p_lookback_days, p_scope, p_now) as table
 with picked as (
     select deal_id, account_id, created_at, closed_at
     from deals
@@ -67,20 +70,249 @@ select
     touchpoint_type,
     campaign_id,
     asset,
-    -- the deal's creation, which callers would otherwise join the deals again for
-    created_at as deal_created_at
+    -- the deal's creation and close, which callers would otherwise join the deals again for
+    created_at as deal_created_at,
+    closed_at as deal_closed_at
 from candidates
 -- the lookback is counted in whole days back from the deal's creation
 where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
-  -- timestamps are naive UTC: "now" must be too. current_timestamp is a
-  -- TIMESTAMPTZ, which would cast every row through the session's time zone
-  -- (slow, and hours off outside UTC)
-  and occurred_at <= coalesce(closed_at, timezone('UTC', current_timestamp));
+  and occurred_at <= coalesce(closed_at, p_now);
 
--- deal_touches: every deal's touches.
+-- The shortest lookback (whole days) whose window holds a touch at
+-- occurred_at: occurred_at >= created_at - L days <=> L >= this.
+create or replace temp macro touch_lookback_days(occurred_at, created_at) as
+    cast(greatest(0, ceil((epoch(created_at) - epoch(occurred_at)) / 86400.0)) as integer);
+
+-- "now" for open deals' windows: timestamps are naive UTC, so "now" must be
+-- too. current_timestamp is a TIMESTAMPTZ, which would cast every row through
+-- the session's time zone (slow, and hours off outside UTC)
+-- The longest lookback the journey tables serve (closedloop.derived.MAX_LOOKBACK_DAYS).
+create or replace temp macro max_lookback_days() as 730;
+
+create or replace temp macro utc_now() as timezone('UTC', current_timestamp);
+
+create or replace temp macro deal_touches_of(p_deal_ids, p_lookback_days, p_scope) as table
+select * exclude (deal_closed_at)
+from deal_touches_at(p_deal_ids, p_lookback_days, p_scope, utc_now());
+
+-- deal_touches: every deal's touches (for checks by hand; the engine reads journeys()).
 create or replace temp macro deal_touches(p_lookback_days, p_scope) as table
 select * exclude (deal_created_at)
 from deal_touches_of((select list(deal_id) from deals), p_lookback_days, p_scope);
+
+-- Journeys (queries/derived_build.sql stores cl_touch, cl_deal, cl_key) ------
+-- Every question of the engine reads a deal's journey from here, for any
+-- lookback 0..730 days and either scope. cl_touch holds each deal's touches
+-- of the 730-day window numbered in journey order (occurred_at, then
+-- touchpoint_id): ord, and n / n_lc / n_oc (touches of the deal, touches at
+-- or before the earliest lead or contact creation, touches at or before the
+-- deal's creation). A shorter lookback's window is a suffix of that order, so
+-- with k = the deal's touches older than the lookback, the positions are
+-- rn = ord - k, n - k, max(0, n_lc - k), max(0, n_oc - k): one grouped count
+-- of the few older touches, no sort. secs_before_last is measured from the
+-- deal's last touch, which every non-empty window holds.
+-- p_half_life_days: also each touch's time-decay credit, 2^(-days before the
+-- deal's last touch / half-life) normalized over the window (null: none, and
+-- only the few older touches are counted, not every touch).
+create or replace temp macro journeys(p_lookback_days, p_scope, p_half_life_days) as table
+with scoped as (
+    select *
+    from cl_touch
+    where scope = p_scope
+),
+deal_stats as (
+    select
+        deal_idx,
+        cast(count(*) filter (where lb_days > cast(p_lookback_days as integer)) as integer) as k,
+        sum(pow(2, -secs_before_last / (86400.0 * p_half_life_days)))
+            filter (where lb_days <= cast(p_lookback_days as integer)) as decay_total
+    from scoped
+    where p_half_life_days is not null or lb_days > cast(p_lookback_days as integer)
+    group by deal_idx
+)
+select
+    s.deal_idx,
+    s.touchpoint_id,
+    s.channel_code,
+    s.type_code,
+    s.team_code,
+    s.campaign_code,
+    s.asset_code,
+    s.ord - coalesce(o.k, 0) as rn,
+    s.n - coalesce(o.k, 0) as n,
+    greatest(0, s.n_lc - coalesce(o.k, 0)) as n_lc,
+    greatest(0, s.n_oc - coalesce(o.k, 0)) as n_oc,
+    s.secs_before_last,
+    pow(2, -s.secs_before_last / (86400.0 * p_half_life_days)) / o.decay_total as decay,
+    s.channel_history
+from scoped as s
+left join deal_stats as o on o.deal_idx = s.deal_idx
+where s.lb_days <= cast(p_lookback_days as integer);
+
+-- The deals whose window holds any touch: those whose last touch (ord = n,
+-- which every non-empty window holds) is in it; no join.
+create or replace temp macro journey_touched(p_lookback_days, p_scope) as table
+select deal_idx
+from cl_touch
+where scope = p_scope
+  and ord = n
+  and lb_days <= cast(p_lookback_days as integer);
+
+-- What queries/derived_build.sql stores (and what the engine reads in its
+-- place, as temporary views, while the stored tables are missing or stale:
+-- closedloop/derived.py). journey_key_rows: every key of every dimension with
+-- a small integer code (a missing campaign or asset is a key too); codes pack
+-- into integers: 8 bits a step for Markov states, one bit each for sets.
+create or replace temp macro journey_key_rows() as table
+with keys as (
+    select distinct 'channel' as dimension, channel as raw from touchpoints
+    union all
+    select distinct 'touchpoint_type', touchpoint_type from touchpoints
+    union all
+    select distinct 'team', team from touchpoints
+    union all
+    select distinct 'campaign', campaign_id from touchpoints
+    union all
+    select distinct 'asset', asset from touchpoints
+)
+select
+    dimension,
+    cast(row_number() over (partition by dimension order by raw nulls first) as integer) as code,
+    raw
+from keys;
+
+-- journey_deal_rows: one row per deal with an integer deal_idx and what the
+-- filters and measures need.
+create or replace temp macro journey_deal_rows() as table
+select
+    cast(row_number() over (order by d.deal_id) as integer) as deal_idx,
+    d.deal_id,
+    d.created_at,
+    d.closed_at,
+    d.outcome,
+    coalesce(d.amount, 0) as amount_usd,
+    d.owner,
+    a.segment,
+    a.region
+from deals as d
+left join accounts as a on a.account_id = d.account_id;
+
+-- journey_rows: every deal's touches in the window of the longest lookback
+-- (max_lookback_days()) for scope p_scope, numbered in journey order
+-- (occurred_at, then touchpoint_id): the one definition of the order and of
+-- the positions (see journeys()). LC's anchor is the earliest lead or contact
+-- creation of the deal's account (scope account) or of its contacts
+-- (contact_roles). channel_history: the last five channel codes up to this
+-- touch, 8 bits each, this touch lowest (Markov states, masked to the window).
+create or replace temp macro journey_rows(p_scope, p_now) as table
+with account_first_lead as (
+    select account_id, min(created_at) as lead_created_at
+    from (
+        select account_id, created_at from contacts
+        union all
+        select account_id, created_at from leads
+    )
+    where account_id is not null
+    group by account_id
+),
+contact_first_lead as (
+    select contact_id, min(created_at) as lead_created_at
+    from (
+        select contact_id, created_at from contacts
+        union all
+        select contact_id, created_at from leads
+    )
+    where contact_id is not null
+    group by contact_id
+),
+lead_creation as (
+    select d.deal_id, a.lead_created_at
+    from deals as d
+    join account_first_lead as a on a.account_id = d.account_id
+    where p_scope = 'account'
+    union all
+    select dc.deal_id, min(c.lead_created_at) as lead_created_at
+    from deal_contacts as dc
+    join contact_first_lead as c on c.contact_id = dc.contact_id
+    where p_scope = 'contact_roles'
+    group by dc.deal_id
+),
+touches as (
+    select
+        d.deal_idx,
+        t.touchpoint_id,
+        t.occurred_at,
+        t.deal_created_at as created_at,
+        l.lead_created_at,
+        cast(ch.code as smallint) as channel_code,
+        cast(ty.code as smallint) as type_code,
+        cast(tm.code as smallint) as team_code,
+        ca.code as campaign_code,
+        as_.code as asset_code
+    from deal_touches_at((select list(deal_id) from deals), max_lookback_days(), p_scope, p_now) as t
+    join cl_deal as d on d.deal_id = t.deal_id
+    left join lead_creation as l on l.deal_id = t.deal_id
+    join cl_key as ch on ch.dimension = 'channel' and ch.raw = t.channel
+    join cl_key as ty on ty.dimension = 'touchpoint_type' and ty.raw = t.touchpoint_type
+    join cl_key as tm on tm.dimension = 'team' and tm.raw = t.team
+    join cl_key as ca on ca.dimension = 'campaign' and ca.raw is not distinct from t.campaign_id
+    join cl_key as as_ on as_.dimension = 'asset' and as_.raw is not distinct from t.asset
+)
+select
+    cast(p_scope as varchar) as scope,
+    deal_idx,
+    touchpoint_id,
+    cast(row_number() over journey as integer) as ord,
+    cast(count(*) over whole as integer) as n,
+    cast(count(*) filter (where occurred_at <= lead_created_at) over whole as integer) as n_lc,
+    cast(count(*) filter (where occurred_at <= created_at) over whole as integer) as n_oc,
+    touch_lookback_days(occurred_at, created_at) as lb_days,
+    channel_code,
+    type_code,
+    team_code,
+    campaign_code,
+    asset_code,
+    epoch(max(occurred_at) over whole) - epoch(occurred_at) as secs_before_last,
+    cast(channel_code as bigint)
+        | (coalesce(cast(lag(channel_code, 1) over journey as bigint), 0) << 8)
+        | (coalesce(cast(lag(channel_code, 2) over journey as bigint), 0) << 16)
+        | (coalesce(cast(lag(channel_code, 3) over journey as bigint), 0) << 24)
+        | (coalesce(cast(lag(channel_code, 4) over journey as bigint), 0) << 32)
+        as channel_history
+from touches
+window
+    journey as (partition by deal_idx order by occurred_at, touchpoint_id),
+    whole as (
+        partition by deal_idx order by occurred_at, touchpoint_id
+        rows between unbounded preceding and unbounded following
+    );
+
+-- The key a roll-up shows for each code of dimension p_by, read at query
+-- time (a campaign renamed after the build shows its new name); campaigns
+-- that share a name share a key, as attribution_key() names them.
+create or replace temp macro journey_keys(p_by) as table
+select
+    k.code,
+    k.raw,
+    case p_by
+        when 'campaign' then coalesce(c.name, k.raw, '(no campaign)')
+        when 'asset' then coalesce(k.raw, '(no asset)')
+        else k.raw
+    end as key
+from cl_key as k
+left join campaigns as c on p_by = 'campaign' and c.campaign_id = k.raw
+where k.dimension = p_by;
+
+-- A touch's code in dimension p_by (an identifier can't be bound).
+create or replace temp macro journey_code(p_by, channel_code, type_code, team_code, campaign_code, asset_code) as
+    case p_by
+        when 'channel' then channel_code
+        when 'touchpoint_type' then type_code
+        when 'team' then team_code
+        when 'campaign' then campaign_code
+        when 'asset' then asset_code
+        else error('by must be one of channel, touchpoint_type, campaign, asset, team')
+    end;
 
 -- Attribution (closedloop/attribution, docs/attribution.md) -------------------
 -- Position-based credit works from per-deal counts of one window pass over a
@@ -129,141 +361,69 @@ create or replace temp macro attribution_position_credit(w_ft, w_lc, w_oc, w_cl,
         1.0 / n
     );
 
--- Every touch of every deal with its positions and its credit under each
--- rule-based model of DESIGN.md (columns named after the models). Deals
--- without touches have no row here; queries add their "No touchpoint" row.
--- p_custom_weights: relative weights [FT, LC, OC, CL, middle] of the custom
--- model; p_multiplier_types / p_multiplier_values: its per-touchpoint-type
--- multipliers (type missing = 1).
-create or replace temp macro attribution_touch_credit(
-    p_lookback_days, p_scope, p_half_life_days, p_custom_weights, p_multiplier_types, p_multiplier_values
+-- Every touch of the journeys with its credit under each rule-based model, one
+-- row per touch and model (long, so the catalogue of models is data): the
+-- position-based models p_model_names with their relative weights
+-- p_model_weights ([FT, LC, OC, CL, middle] each), some with per-touchpoint-
+-- type multipliers (p_multiplier_models / _types / _values: a touch's position
+-- share times its type's multiplier, renormalized per deal), and time_decay
+-- (2^(-days before the deal's last touch / p_half_life_days), normalized per
+-- deal). p_deal_idx: one deal (null = all). Deals without touches have no row.
+create or replace temp macro journey_touch_credit(
+    p_deal_idx, p_lookback_days, p_scope, p_half_life_days, p_model_names, p_model_weights,
+    p_multiplier_models, p_multiplier_types, p_multiplier_values
 ) as table
-with
--- the earliest lead or contact creation that LC looks back from: of the
--- deal's account (scope account) or of the deal's contacts (contact_roles)
-account_first_lead as (
-    select account_id, min(created_at) as lead_created_at
-    from (
-        select account_id, created_at from contacts
-        union all
-        select account_id, created_at from leads
-    )
-    where account_id is not null
-    group by account_id
+with touches as (
+    select *
+    from journeys(p_lookback_days, p_scope, p_half_life_days)
+    where p_deal_idx is null or deal_idx = p_deal_idx
 ),
-contact_first_lead as (
-    select contact_id, min(created_at) as lead_created_at
-    from (
-        select contact_id, created_at from contacts
-        union all
-        select contact_id, created_at from leads
-    )
-    where contact_id is not null
-    group by contact_id
+models as (
+    select
+        unnest(cast(p_model_names as varchar[])) as model,
+        unnest(cast(p_model_weights as double[][])) as wt
 ),
-lead_creation as (
-    select d.deal_id, a.lead_created_at
-    from deals as d
-    join account_first_lead as a on a.account_id = d.account_id
-    where p_scope = 'account'
-    union all
-    select dc.deal_id, min(c.lead_created_at) as lead_created_at
-    from deal_contacts as dc
-    join contact_first_lead as c on c.contact_id = dc.contact_id
-    where p_scope = 'contact_roles'
-    group by dc.deal_id
+multipliers as (
+    select
+        unnest(cast(p_multiplier_models as varchar[])) as model,
+        unnest(cast(p_multiplier_types as varchar[])) as touchpoint_type,
+        unnest(cast(p_multiplier_values as double[])) as multiplier
+),
+type_multipliers as (
+    select m.model, k.code as type_code, m.multiplier
+    from multipliers as m
+    join cl_key as k on k.dimension = 'touchpoint_type' and k.raw = m.touchpoint_type
 ),
 positioned as (
     select
-        t.*,
-        d.closed_at,
-        l.lead_created_at,
-        cast(row_number() over journey as integer) as rn,
-        cast(count(*) over journey_all as integer) as n,
-        cast(count(*) filter (where t.occurred_at <= l.lead_created_at) over journey_all as integer) as n_lc,
-        cast(count(*) filter (where t.occurred_at <= d.created_at) over journey_all as integer) as n_oc,
-        max(t.occurred_at) over journey_all as last_at
-    from deal_touches(p_lookback_days, p_scope) as t
-    join deals as d on d.deal_id = t.deal_id
-    left join lead_creation as l on l.deal_id = t.deal_id
-    -- one ordering for every window, so the engine sorts once
-    window
-        journey as (partition by t.deal_id order by t.occurred_at, t.touchpoint_id),
-        journey_all as (
-            partition by t.deal_id order by t.occurred_at, t.touchpoint_id
-            rows between unbounded preceding and unbounded following
-        )
-),
-multipliers as (
-    select unnest(p_multiplier_types) as touchpoint_type, unnest(p_multiplier_values) as multiplier
-),
-weighted as (
-    select
-        p.*,
-        -- measured from the deal's last touch: normalized per deal this equals
-        -- measuring from the close, and it can never underflow to 0
-        pow(2, (epoch(p.occurred_at) - epoch(p.last_at)) / (86400.0 * p_half_life_days)) as decay_weight,
-        -- middle touches per set of weighted positions, shared by the models
-        -- with the same set: (FT), (CL), (FT, LC), (FT, LC, OC), all four, (FT, CL)
-        attribution_middle_count(1, 0, 0, 0, p.n, p.n_lc, p.n_oc) as mid_f,
-        attribution_middle_count(0, 0, 0, 1, p.n, p.n_lc, p.n_oc) as mid_c,
-        attribution_middle_count(1, 1, 0, 0, p.n, p.n_lc, p.n_oc) as mid_fl,
-        attribution_middle_count(1, 1, 1, 0, p.n, p.n_lc, p.n_oc) as mid_flo,
-        attribution_middle_count(1, 1, 1, 1, p.n, p.n_lc, p.n_oc) as mid_floc,
-        attribution_middle_count(1, 0, 0, 1, p.n, p.n_lc, p.n_oc) as mid_fc,
+        t.deal_idx,
+        t.touchpoint_id,
+        m.model,
+        m.model in (select model from multipliers) as multiplied,
         attribution_position_credit(
-            p_custom_weights[1], p_custom_weights[2], p_custom_weights[3], p_custom_weights[4],
-            p_custom_weights[5], p.rn, p.n, p.n_lc, p.n_oc,
-            attribution_middle_count(
-                p_custom_weights[1], p_custom_weights[2], p_custom_weights[3], p_custom_weights[4],
-                p.n, p.n_lc, p.n_oc
-            )
-        ) as custom_base,
-        coalesce(m.multiplier, 1.0) as multiplier
-    from positioned as p
-    left join multipliers as m on m.touchpoint_type = p.touchpoint_type
+            m.wt[1], m.wt[2], m.wt[3], m.wt[4], m.wt[5], t.rn, t.n, t.n_lc, t.n_oc,
+            attribution_middle_count(m.wt[1], m.wt[2], m.wt[3], m.wt[4], t.n, t.n_lc, t.n_oc)
+        ) as base,
+        coalesce(x.multiplier, 1.0) as multiplier
+    from touches as t
+    cross join models as m
+    left join type_multipliers as x on x.model = m.model and x.type_code = t.type_code
 )
 select
-    deal_id,
+    deal_idx,
     touchpoint_id,
-    occurred_at,
-    account_id,
-    contact_id,
-    team,
-    channel,
-    touchpoint_type,
-    campaign_id,
-    asset,
-    rn as touch_number,
-    n as touches,
-    concat_ws(
-        '+',
-        case when rn = 1 then 'FT' end,
-        case when rn = n_lc then 'LC' end,
-        case when rn = n_oc then 'OC' end,
-        case when rn = n then 'CL' end
-    ) as positions,
-    -- open deals count from their last touch rather than from "now", so a
-    -- receipt does not change from one day to the next
-    (epoch(coalesce(closed_at, last_at)) - epoch(occurred_at)) / 86400.0 as days_before_close,
-    attribution_position_credit(1, 0, 0, 0, 0, rn, n, n_lc, n_oc, mid_f) as first_touch,
-    attribution_position_credit(0, 0, 0, 1, 0, rn, n, n_lc, n_oc, mid_c) as last_touch,
-    attribution_position_credit(0, 0, 0, 0, 1, rn, n, n_lc, n_oc, n) as linear,
-    attribution_position_credit(40, 40, 0, 0, 20, rn, n, n_lc, n_oc, mid_fl) as u_shaped,
-    attribution_position_credit(30, 30, 30, 0, 10, rn, n, n_lc, n_oc, mid_flo) as w_shaped,
-    attribution_position_credit(225, 225, 225, 225, 100, rn, n, n_lc, n_oc, mid_floc) as full_path,
-    attribution_position_credit(40, 0, 0, 40, 20, rn, n, n_lc, n_oc, mid_fc) as position_40_20_40,
-    attribution_position_credit(20, 0, 0, 60, 20, rn, n, n_lc, n_oc, mid_fc) as j_shaped,
-    attribution_position_credit(60, 0, 0, 20, 20, rn, n, n_lc, n_oc, mid_fc) as inverse_j,
-    decay_weight / sum(decay_weight) over deal as time_decay,
+    model,
     case
-        when sum(custom_base * multiplier) over deal > 0
-            then custom_base * multiplier / sum(custom_base * multiplier) over deal
+        when not multiplied then base
+        when sum(base * multiplier) over deal > 0 then base * multiplier / sum(base * multiplier) over deal
         -- every weighted touch has multiplier 0: keep the position weights
-        else custom_base
-    end as custom
-from weighted
-window deal as (partition by deal_id);
+        else base
+    end as credit
+from positioned
+window deal as (partition by model, deal_idx)
+union all
+select deal_idx, touchpoint_id, 'time_decay', decay
+from touches;
 
 -- The roll-up key of a touch: p_by picks the column from this fixed list (an
 -- identifier can't be bound as a parameter).
@@ -287,10 +447,9 @@ where outcome in ('won', 'lost')
   and (cast(p_date_from as date) is null or closed_at >= cast(p_date_from as date))
   and (cast(p_date_to as date) is null or closed_at < cast(p_date_to as date) + interval 1 day);
 
--- Derived tables (queries/derived_build.sql) ----------------------------------
 -- The period's closed deals from cl_deal, narrowed by the common filters:
 -- closed_at in [p_date_from, p_date_to] (inclusive dates, null = open-ended).
-create or replace temp macro derived_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner) as table
+create or replace temp macro journey_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner) as table
 select *
 from cl_deal
 where outcome in ('won', 'lost')

@@ -13,62 +13,105 @@
 --                    'contact_roles' (only touches of the deal's contacts)
 --   $dimension       'touchpoint_type', 'channel', 'campaign' (campaign_id) or 'asset'
 
+-- Each closed deal's keys are gathered as bits while the dimension's codes fit
+-- 63 (one grouped pass over the window's touches, then per distinct set),
+-- else as distinct (deal, code) pairs.
+
 with
 
+keys as (
+    -- a touch without a campaign or asset is not a campaign or asset touch
+    select code, raw as key
+    from cl_key
+    where dimension = $dimension
+      and raw is not null
+),
+
+fits as (
+    select coalesce(max(code), 0) <= 63 as use_bits
+    from cl_key
+    where dimension = $dimension
+),
+
 deals_in_scope as (
-    select deal_id, outcome
-    from filtered_deals($segment, $region, $owner)
-    where outcome in ('won', 'lost')
-      and closed_at >= cast($date_from as date)
+    select deal_idx, outcome = 'won' as won
+    from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
+    -- the period is required here
+    where closed_at >= cast($date_from as date)
       and closed_at < cast($date_to as date) + interval 1 day
 ),
 
--- the closed deals' touches, each with its deal's outcome
-touches as (
-    select t.deal_id, d.outcome = 'won' as won, t.touchpoint_type, t.channel, t.campaign_id, t.asset
-    from deal_touches($lookback_days, $scope) as t
-    join deals_in_scope as d on d.deal_id = t.deal_id
+coded as (
+    select
+        j.deal_idx,
+        case $dimension
+            when 'touchpoint_type' then j.type_code
+            when 'channel' then j.channel_code
+            when 'campaign' then j.campaign_code
+            when 'asset' then j.asset_code
+            else error('unknown dimension ' || $dimension)
+        end as code
+    from journeys($lookback_days, $scope, null) as j
+    semi join deals_in_scope as d on d.deal_idx = j.deal_idx
 ),
 
--- the dimension's column is picked from a fixed list; it cannot be bound
-keyed_touches as (
-    select distinct
-        deal_id,
-        won,
-        case $dimension
-            when 'touchpoint_type' then touchpoint_type
-            when 'channel' then channel
-            when 'campaign' then campaign_id
-            when 'asset' then asset
-            else error('unknown dimension ' || $dimension)
-        end as key
-    from touches
+masks as (
+    select deal_idx, bit_or(cast(1 as bigint) << (code - 1)) as key_mask
+    from coded
+    where (select use_bits from fits)
+    group by deal_idx
+),
+
+sets as (
+    select m.key_mask, count(*) filter (where d.won) as won, count(*) filter (where not d.won) as lost
+    from masks as m
+    join deals_in_scope as d on d.deal_idx = m.deal_idx
+    group by m.key_mask
+),
+
+touched_by_set as (
+    select k.key, sum(s.won) as deals_touched_won, sum(s.lost) as deals_touched_lost
+    from keys as k
+    join sets as s on (s.key_mask >> (k.code - 1)) & 1 = 1
+    group by k.key
+),
+
+pairs as (
+    select distinct deal_idx, code
+    from coded
+    where not (select use_bits from fits)
+),
+
+touched_by_pair as (
+    select
+        k.key,
+        count(*) filter (where d.won) as deals_touched_won,
+        count(*) filter (where not d.won) as deals_touched_lost
+    from pairs as p
+    join keys as k on k.code = p.code
+    join deals_in_scope as d on d.deal_idx = p.deal_idx
+    group by k.key
+),
+
+touched as (
+    select * from touched_by_set
+    union all
+    select * from touched_by_pair
 ),
 
 totals as (
     select
-        count(*) filter (where outcome = 'won') as deals_won,
-        count(*) filter (where outcome = 'lost') as deals_lost
+        count(*) filter (where won) as deals_won,
+        count(*) filter (where not won) as deals_lost
     from deals_in_scope
-),
-
-touched as (
-    select
-        key,
-        count(*) filter (where won) as deals_touched_won,
-        count(*) filter (where not won) as deals_touched_lost
-    from keyed_touches
-    -- a touch without a campaign or asset is not a campaign or asset touch
-    where key is not null
-    group by key
 ),
 
 final as (
     select
         t.key,
         coalesce(c.name, t.key) as label,
-        t.deals_touched_won,
-        t.deals_touched_lost,
+        cast(t.deals_touched_won as bigint) as deals_touched_won,
+        cast(t.deals_touched_lost as bigint) as deals_touched_lost,
         s.deals_won,
         s.deals_lost
     from touched as t

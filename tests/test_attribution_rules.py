@@ -15,7 +15,7 @@ import pytest
 from pytest import approx
 
 from closedloop import attribution, db
-from closedloop.attribution import CustomWeights, load_weights
+from closedloop.attribution import CustomWeights, api, load_weights
 
 Q1 = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
 DAY0 = datetime(2026, 1, 1)
@@ -291,10 +291,10 @@ def test_api_rejects_bad_parameters(con):
 
 
 def test_receipt_query_on_fixture_deal_d01(fixture_con):
-    r = db.run(
+    r = api.wide_credit(db.run(
         fixture_con, "attribution_receipt", deal_id="D01", lookback_days=180, scope="account",
-        half_life_days=7.0, custom_weights=[0, 0, 0, 0, 1.0], multiplier_types=[], multiplier_values=[],
-    )
+        half_life_days=7.0, **api.catalogue_params(CustomWeights(middle=1.0)),
+    ))
     assert r["touchpoint_id"].tolist() == ["T01", "T02", "T03", "T04", "T05"]
     # FT ad click, LC the eBook (K01 created 2025-12-01 12:00), OC the webinar (last touch
     # before creation on 2026-01-05), CL the call; the meeting holds no position
@@ -318,10 +318,10 @@ def test_fixture_deal_d04_without_lc_or_oc(fixture_con):
 
 
 def test_touch_credit_query_covers_every_deal(fixture_con):
-    df = db.run(
+    df = api.wide_credit(db.run(
         fixture_con, "attribution_touch_credit", lookback_days=180, scope="account", half_life_days=7.0,
-        custom_weights=[0, 0, 0, 0, 1.0], multiplier_types=[], multiplier_values=[],
-    )
+        **api.catalogue_params(CustomWeights(middle=1.0)),
+    ))
     assert sorted(df["deal_id"].unique()) == [f"D{i:02d}" for i in range(1, 13)]
     sums = df.groupby("deal_id")[list(attribution.RULE_MODELS)].sum()
     assert (sums - 1).abs().max().max() < 1e-12
@@ -334,8 +334,8 @@ def test_touch_credit_query_covers_every_deal(fixture_con):
 def test_rollup_query_on_fixture_q1(fixture_con):
     df = db.run(
         fixture_con, "attribution_rollup", by="channel", segment=None, region=None, owner=None,
-        lookback_days=180, scope="account", half_life_days=7.0, custom_weights=[0, 0, 0, 0, 1.0],
-        multiplier_types=[], multiplier_values=[], **Q1,
+        lookback_days=180, scope="account", half_life_days=7.0,
+        **api.catalogue_params(CustomWeights(middle=1.0)), **Q1,
     )
     assert set(df["model"]) == set(attribution.RULE_MODELS)
     totals = df.groupby("model")[attribution.ROLLUP_COLUMNS[1:]].sum()

@@ -11,13 +11,13 @@ from pytest import approx
 
 from bench import pandas_baseline
 from closedloop import db
-from closedloop.attribution.models import PLACEHOLDER_WEIGHTS
+from closedloop.attribution.api import catalogue_params
 
 
 def _engine(con) -> pd.DataFrame:
     df = db.run(
         con, "attribution_rollup", by="channel", date_from=None, date_to=None, segment=None, region=None,
-        owner=None, lookback_days=180, scope="account", half_life_days=7.0, **PLACEHOLDER_WEIGHTS.sql_params(),
+        owner=None, lookback_days=180, scope="account", half_life_days=7.0, **catalogue_params(),
     )
     return df[df["model"] != "custom"]
 

@@ -1,22 +1,27 @@
-"""The derived tables (closedloop/derived.py): every figure read from them equals the
-figure read from the source tables, and they are used only when they match."""
+"""The one engine (closedloop/derived.py, queries/macros.sql `journeys`): the stored journey
+tables serve every lookback 0..730 and both scopes with figures worked out by hand and equal
+to the pandas baseline; any write that bypasses them is seen (their figures follow the data);
+degenerate databases take the same path."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import fixture
 import numpy as np
-import pandas as pd
 import pytest
+from pytest import approx
 
+from bench import pandas_baseline
 from closedloop import cli, db, derived, lift, sample
 from closedloop.attribution import api
-from closedloop.attribution.models import CustomWeights
+from closedloop.attribution.models import RULE_MODELS
 
-BY = ("channel", "touchpoint_type", "campaign", "asset", "team")
+Q1 = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +32,8 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fixture_derived(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture with its journey tables stored."""
     path = fixture.build(tmp_path_factory.mktemp("derived") / "fixture.duckdb")
     con = duckdb.connect(str(path))
     derived.refresh(con)
@@ -35,245 +41,225 @@ def fixture_derived(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(params=["fixture", "sample"])
-def both(request, fixture_derived: Path, sample_db: Path):
-    """A read-only connection to a database whose derived tables are current."""
-    con = db.connect(fixture_derived if request.param == "fixture" else sample_db)
-    assert derived.usable(con)
+@pytest.fixture(params=["stored", "not built"])
+def fixture_any(request, stored: Path, tmp_path: Path):
+    """The fixture with stored journey tables, and without (the engine computes them as it goes)."""
+    path = stored if request.param == "stored" else fixture.build(tmp_path / "f.duckdb")
+    con = db.connect(path)
+    assert derived.current(con) == (request.param == "stored")
     yield con
     con.close()
 
 
-class Queries:
-    """Records the named queries db.run runs."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.names: list[str] = []
-        real = db.run
-
-        def run(con, name, **params):
-            self.names.append(name)
-            return real(con, name, **params)
-
-        monkeypatch.setattr(db, "run", run)
+def credit(con, deal_id: str, model: str, **kw) -> dict[str, float]:
+    r = api.receipt(con, deal_id, **kw)
+    return dict(zip(r["touchpoint_id"], r[model], strict=True))
 
 
-def source_and_derived(monkeypatch, fn):
-    """fn() answered from the source tables, then from the derived tables, and the queries each ran."""
-    queries = Queries(monkeypatch)
-    with monkeypatch.context() as m:
-        m.setattr(derived, "usable", lambda *a, **k: False)
-        slow = fn()
-    slow_names, queries.names = queries.names, []
-    fast = fn()
-    return slow, fast, slow_names, queries.names
+def positions(con, deal_id: str, **kw) -> dict[str, str]:
+    r = api.receipt(con, deal_id, **kw)
+    return dict(zip(r["touchpoint_id"], r["positions"], strict=True))
 
 
-def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    assert list(a.columns) == list(b.columns)
-    assert len(a) == len(b)
-    for col in a.columns:
-        x, y = a[col].reset_index(drop=True), b[col].reset_index(drop=True)
-        if pd.api.types.is_float_dtype(x) or pd.api.types.is_float_dtype(y):
-            np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=1e-9, atol=1e-9, err_msg=col)
-        else:
-            assert [_cell(v) for v in x] == [_cell(v) for v in y], col
+# --- any lookback and either scope, by hand (tests/fixture.py) -----------------------------
+
+def test_longer_lookbacks_bring_older_touches_and_their_positions(fixture_any):
+    con = fixture_any
+    # D04 (created 2025-12-01): T14 is 194.6 days older, T15 189.6 days; K05 was created
+    # 2025-05-25 12:00, just after T15, so T15 becomes LC; it is also the last touch before creation (OC)
+    assert positions(con, "D04") == {"T16": "FT", "T17": "CL"}
+    assert positions(con, "D04", lookback_days=189) == {"T16": "FT", "T17": "CL"}
+    assert positions(con, "D04", lookback_days=190) == {"T15": "FT+LC+OC", "T16": "", "T17": "CL"}
+    assert positions(con, "D04", lookback_days=195) == {"T14": "FT", "T15": "LC+OC", "T16": "", "T17": "CL"}
+    assert credit(con, "D04", "u_shaped", lookback_days=190) == approx({"T15": 0.8, "T16": 0.1, "T17": 0.1})
+    assert credit(con, "D04", "w_shaped", lookback_days=190) == approx({"T15": 0.9, "T16": 0.05, "T17": 0.05})
+    assert credit(con, "D04", "full_path", lookback_days=190) == approx({"T15": 0.675, "T16": 0.1, "T17": 0.225})
+    assert credit(con, "D04", "u_shaped", lookback_days=195) == approx(
+        {"T14": 0.4, "T15": 0.4, "T16": 0.1, "T17": 0.1})
+    assert credit(con, "D04", "w_shaped", lookback_days=730) == approx(
+        {"T14": 0.3, "T15": 0.6, "T16": 0.05, "T17": 0.05})
+    assert credit(con, "D04", "full_path", lookback_days=730) == approx(
+        {"T14": 0.225, "T15": 0.45, "T16": 0.1, "T17": 0.225})
+    # lookback 0: only touches from the creation on; D01 (created 2026-01-05) keeps T04, T05
+    assert positions(con, "D01", lookback_days=0) == {"T04": "FT", "T05": "CL"}
 
 
-def _cell(v):
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, list | tuple | np.ndarray):
-        return tuple(v)
-    return v
+def test_contact_roles_take_only_the_deal_contacts_touches(fixture_any):
+    con = fixture_any
+    # D01's contacts K01, K02: T01 (no contact) is out; K01's creation (2025-12-01 12:00) makes T02 LC
+    assert positions(con, "D01", scope="contact_roles") == {"T02": "FT+LC", "T03": "OC", "T04": "", "T05": "CL"}
+    assert credit(con, "D01", "u_shaped", scope="contact_roles") == approx(
+        {"T02": 0.8, "T03": 0.2 / 3, "T04": 0.2 / 3, "T05": 0.2 / 3})
+    assert credit(con, "D01", "w_shaped", scope="contact_roles") == approx(
+        {"T02": 0.6, "T03": 0.3, "T04": 0.05, "T05": 0.05})
+    # the roll-up: D02's T08 (no contact) is out, so D02's first touch is its event
+    # D01 and D07 start with K01's eBook, D04 with K05's meeting (T14, T15 are older than 180 days)
+    first = api.rollup(con, "first_touch", scope="contact_roles", **Q1).set_index("key")["attributed_wins"]
+    assert first[first > 0].to_dict() == {"content": 2.0, "event": 1.0, "sales": 1.0, "webinar": 1.0}
 
 
-@pytest.mark.parametrize("by", BY)
-def test_every_model_is_the_same_from_the_derived_tables(both, monkeypatch, by):
-    slow, fast, slow_q, fast_q = source_and_derived(
-        monkeypatch, lambda: api.rollups(both, by=by, date_from="2025-10-01", date_to="2026-09-30")
-    )
-    assert "attribution_rollup" in slow_q and "attribution_rollup_derived" in fast_q
-    assert "attribution_rollup" not in fast_q and "attribution_shapley_coalitions" not in fast_q
-    assert slow.keys() == fast.keys() and len(slow) == 13  # 10 rule-based, markov, 2 shapley
-    for model in slow:
-        assert_same(slow[model], fast[model])
-
-
-@pytest.mark.parametrize("half_life", [7.0, 2.5])
-def test_filters_and_half_life_are_the_same(both, monkeypatch, half_life):
-    segment = both.execute("select min(segment) from accounts").fetchone()[0]
-    kwargs = dict(by="channel", segment=segment, half_life_days=half_life, date_from="2026-01-01")
-    slow, fast, _, fast_q = source_and_derived(monkeypatch, lambda: api.rollups(both, **kwargs))
-    assert "attribution_rollup_derived" in fast_q
-    for model in slow:
-        assert_same(slow[model], fast[model])
-
-
-def test_custom_weights_without_multipliers_use_the_derived_tables(both, monkeypatch):
-    w = CustomWeights(ft=3, lc=1, oc=2, cl=4, middle=1)
-    slow, fast, _, fast_q = source_and_derived(
-        monkeypatch, lambda: api.rollup(both, "custom", by="touchpoint_type", weights=w)
-    )
-    assert "attribution_rollup_derived" in fast_q
-    assert_same(slow, fast)
-
-
-def test_type_multipliers_fall_back_to_the_source_tables(both, monkeypatch):
-    w = CustomWeights(ft=1, cl=1, middle=1, multipliers={"sales_meeting": 2.0})
-    slow, fast, _, fast_q = source_and_derived(monkeypatch, lambda: api.rollup(both, "custom", weights=w))
-    assert "attribution_rollup" in fast_q and "attribution_rollup_derived" not in fast_q
-    assert_same(slow, fast)
-
-
-@pytest.mark.parametrize("order", [1, 2, 3, 4])
-@pytest.mark.parametrize("by", BY)
-def test_markov_transitions_are_the_same(both, monkeypatch, by, order):
-    slow, fast, slow_q, fast_q = source_and_derived(
-        monkeypatch, lambda: api.markov_transitions(both, by=by, order=order, date_to="2026-09-30")
-    )
-    assert "attribution_markov_transitions" in slow_q
-    assert fast_q == ["derived_tables_present", "derived_meta", "derived_keys",
-                      "attribution_markov_transitions_derived"]
-    assert_same(slow, fast)
-
-
-@pytest.mark.parametrize("dimension", lift.DIMENSIONS)
-def test_lift_is_the_same(both, monkeypatch, dimension):
-    kwargs = dict(date_from="2025-01-01", date_to="2026-09-30", dimension=dimension)
-    slow, fast, slow_q, fast_q = source_and_derived(monkeypatch, lambda: lift.touchpoint_lift(both, **kwargs))
-    assert "touchpoint_lift" in slow_q and "touchpoint_lift_derived" in fast_q
-    assert len(slow) > 0
-    assert_same(slow, fast)
-
-
-def test_the_fixture_figures_hold_from_the_derived_tables(fixture_derived, monkeypatch):
-    # worked out by hand in tests/fixture.py; test_attribution_rules.py pins them from the source tables
-    queries = Queries(monkeypatch)
-    q1 = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
-    con = db.connect(fixture_derived)
-    try:
-        first = api.rollup(con, "first_touch", **q1).set_index("key")["attributed_wins"]
-        linear = api.rollup(con, "linear", by="team", **q1).set_index("key")
-        enterprise = api.rollup(con, "linear", segment="Enterprise", **q1)
-        bob = api.rollup(con, "linear", owner="Bob", **q1)
-        everything = api.rollup(con, "linear")
-    finally:
-        con.close()
-    assert "attribution_rollup" not in queries.names
+def test_the_fixture_roll_ups_hold(fixture_any):
+    # worked out by hand in tests/fixture.py
+    con = fixture_any
+    first = api.rollup(con, "first_touch", **Q1).set_index("key")["attributed_wins"]
+    linear = api.rollup(con, "linear", by="team", **Q1).set_index("key")
     assert first[first > 0].to_dict() == {"paid_search": 2.0, "paid_social": 1.0, "sales": 1.0, "webinar": 1.0}
     # sales: 2 of D01's 5 touches, both of D04's, 3 of D07's 7
-    assert linear.loc["sales", "attributed_wins"] == pytest.approx(2 / 5 + 1 + 3 / 7)
-    assert linear.loc["sales", "attributed_revenue_usd"] == pytest.approx(40_000 + 200_000 + 50_000 * 3 / 7)
-    assert linear["attributed_pipeline_usd"].sum() == pytest.approx(420_000.0)
-    assert enterprise["attributed_revenue_usd"].sum() == pytest.approx(350_000.0)  # D01, D04, D07
-    assert bob["attributed_wins"].sum() == pytest.approx(2.0)  # D02, D08
-    assert everything["attributed_pipeline_usd"].sum() == pytest.approx(654_000.0)
+    assert linear.loc["sales", "attributed_wins"] == approx(2 / 5 + 1 + 3 / 7)
+    assert linear.loc["sales", "attributed_revenue_usd"] == approx(40_000 + 200_000 + 50_000 * 3 / 7)
+    assert linear["attributed_pipeline_usd"].sum() == approx(420_000.0)
+    assert api.rollup(con, "linear", segment="Enterprise", **Q1)["attributed_revenue_usd"].sum() == approx(350_000)
+    assert api.rollup(con, "linear", owner="Bob", **Q1)["attributed_wins"].sum() == approx(2.0)
+    assert api.rollup(con, "linear")["attributed_pipeline_usd"].sum() == approx(654_000.0)
 
 
-def test_used_only_for_the_default_matching(fixture_derived):
-    con = db.connect(fixture_derived)
+def test_lookbacks_outside_0_to_730_are_refused(fixture_con):
+    with pytest.raises(ValueError, match="0 to 730"):
+        api.rollup(fixture_con, "linear", lookback_days=731)
+    with pytest.raises(ValueError, match="0 to 730"):
+        lift.touchpoint_lift(fixture_con, "2026-01-01", "2026-03-31", lookback_days=1000)
+
+
+# --- the pandas baseline (bench/pandas_baseline.py) at several settings ---------------------
+
+@pytest.mark.parametrize(("lookback", "half_life"), [(0, 7.0), (90, 7.0), (180, 2.5), (365, 7.0), (730, 30.0)])
+def test_every_rule_model_equals_the_pandas_baseline(sample_db, lookback, half_life):
+    con = db.connect(sample_db)
     try:
-        assert derived.usable(con, 180, "account")
-        assert not derived.usable(con, 90, "account")
-        assert not derived.usable(con, 180, "contact_roles")
+        assert derived.current(con)
+        engine = db.run(
+            con, "attribution_rollup", by="channel", date_from=None, date_to=None, segment=None, region=None,
+            owner=None, lookback_days=lookback, scope="account", half_life_days=half_life,
+            **api.catalogue_params(),
+        )
+        baseline = pandas_baseline.rollup(con, lookback_days=lookback, half_life_days=half_life)
+    finally:
+        con.close()
+    engine = engine[engine["model"] != "custom"].set_index(["model", "key"]).sort_index()
+    baseline = baseline.set_index(["model", "key"]).sort_index()
+    assert list(baseline.index) == list(engine.index)
+    for column in ("attributed_wins", "attributed_revenue_usd", "attributed_pipeline_usd"):
+        np.testing.assert_allclose(baseline[column], engine[column], rtol=1e-9, atol=1e-6, err_msg=column)
+
+
+@pytest.mark.parametrize("kw", [{}, {"lookback_days": 45}, {"scope": "contact_roles", "lookback_days": 400}])
+def test_stored_and_computed_journeys_are_the_same_on_a_sample(sample_db, tmp_path, kw):
+    # the stored tables against the same macros run on the source tables (a copy never built)
+    con = db.connect(sample_db)
+    copy = tmp_path / "copy.duckdb"
+    try:
+        fresh = duckdb.connect(str(copy))
+        fresh.execute(f"attach '{sample_db}' as src (read_only)")
+        fresh.execute("copy from database src to " + fresh.execute("select current_database()").fetchone()[0])
+        fresh.execute("drop table cl_touch")
+        fresh.close()
+        other = db.connect(copy)
+        assert derived.current(con) and not derived.current(other)
+        for by in ("channel", "campaign"):
+            a = api.rollups(con, by=by, date_from="2025-10-01", **kw)
+            b = api.rollups(other, by=by, date_from="2025-10-01", **kw)
+            for model in a:
+                np.testing.assert_allclose(a[model]["attributed_wins"], b[model]["attributed_wins"], atol=1e-9)
+                assert list(a[model]["key"]) == list(b[model]["key"])
+        a = lift.touchpoint_lift(con, "2025-01-01", "2026-12-31", "channel", **kw)
+        b = lift.touchpoint_lift(other, "2025-01-01", "2026-12-31", "channel", **kw)
+        assert a.equals(b)
+        other.close()
     finally:
         con.close()
 
 
-def test_a_write_that_bypasses_refresh_stops_their_use(tmp_path):
+def test_markov_histories_are_masked_to_the_window(fixture_any):
+    # D04 at lookback 195: sales, sales after content, website before; at 180 only sales > sales
+    con = fixture_any
+    short = api.markov_transitions(con, order=2, lookback_days=180, date_from="2026-03-15", date_to="2026-03-15")
+    long = api.markov_transitions(con, order=2, lookback_days=195, date_from="2026-03-15", date_to="2026-03-15")
+    as_set = lambda df: {(tuple(f), None if t is None else tuple(t), a if isinstance(a, str) else None, n)  # noqa: E731
+                         for f, t, a, n in df.itertuples(index=False)}
+    assert as_set(short) == {((), ("sales",), None, 1), (("sales",), ("sales", "sales"), None, 1),
+                             (("sales", "sales"), None, "conversion", 1)}
+    assert as_set(long) == {((), ("content",), None, 1), (("content",), ("content", "website"), None, 1),
+                            (("content", "website"), ("website", "sales"), None, 1),
+                            (("website", "sales"), ("sales", "sales"), None, 1),
+                            (("sales", "sales"), None, "conversion", 1)}
+
+
+# --- nothing stored can disagree with the source tables ------------------------------------
+
+def _attribute_csv(path: Path, capsys, *args: str) -> list[dict[str, str]]:
+    assert cli.main(["attribute", "--db", str(path), *args]) == 0
+    return list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+
+
+def test_plain_sql_writes_are_followed_by_every_question(tmp_path, capsys):
     path = fixture.build(tmp_path / "f.duckdb")
     con = duckdb.connect(str(path))
-    assert not derived.usable(con)  # never built
     derived.refresh(con)
-    assert derived.usable(con)
-    con.execute(
-        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
-        "touchpoint_type, campaign_id, asset) values ('T-new', timestamp '2026-01-05 10:00:00', 'A1', null, "
-        "'marketing', 'email', 'email_open', null, null)"
-    )
-    assert not derived.usable(con)
-    derived.refresh(con)
-    assert derived.usable(con)
     con.close()
+    with duckdb.connect(str(path)) as con:
+        con.execute("update campaigns set name = 'Winter Webinar' where campaign_id = 'C3'")
+        con.execute("update accounts set name = 'Acme Inc' where account_id = 'A1'")
+        con.execute("update deals set outcome = 'won', stage = 'closed_won' where deal_id = 'D03'")
+        con.execute("update touchpoints set channel = 'display' where touchpoint_id = 'T19'")
+    con = db.connect(path)
+    try:
+        assert not derived.current(con)  # the stored tables are stale: computed as the queries go
+        campaigns = set(api.rollup(con, "linear", by="campaign")["key"])
+        assert "Winter Webinar" in campaigns and "Q1 Webinar" not in campaigns
+        # D03 won now: 6 wins in Q1 under every model
+        for model, df in api.rollups(con, **Q1).items():
+            assert df["attributed_wins"].sum() == approx(6.0), model
+        channels = set(api.rollup(con, "first_touch", **Q1)["key"])
+        assert "display" in channels
+        assert "display" in set(api.rollup(con, "markov", **Q1)["key"])
+        assert api.receipt(con, "D05")["channel"].tolist()[0] == "display"
+        assert "Winter Webinar" in api.receipt(con, "D08")["campaign"].tolist()
+        by_campaign = lift.touchpoint_lift(con, "2026-01-01", "2026-03-31", "campaign").set_index("key")
+        assert by_campaign.loc["C3", "label"] == "Winter Webinar"
+        by_channel = lift.touchpoint_lift(con, "2026-01-01", "2026-03-31", "channel").set_index("key")
+        assert "display" in by_channel.index
+        assert int(by_channel["deals_touched_won"].max()) <= 6
+        from closedloop import deals
+
+        assert deals.deal_header(con, "D01")["account_name"] == "Acme Inc"
+    finally:
+        con.close()
+    rows = _attribute_csv(path, capsys, "--model", "first_touch", "--from", "2026-01-01", "--to", "2026-03-31")
+    assert "display" in {r["key"] for r in rows}
+    assert sum(float(r["attributed_wins"]) for r in rows) == approx(6.0)
+    # refresh stores them again, with the same figures
+    assert cli.main(["refresh", "--db", str(path)]) == 0
+    capsys.readouterr()
+    con = db.connect(path)
+    try:
+        assert derived.current(con)
+        assert "display" in set(api.rollup(con, "first_touch", **Q1)["key"])
+        assert "Winter Webinar" in set(api.rollup(con, "linear", by="campaign")["key"])
+        con_w = None
+    finally:
+        con.close()
+    # a rename after the build needs no rebuild: names are read at query time
+    with duckdb.connect(str(path)) as w:
+        w.execute("update campaigns set name = 'Spring Webinar' where campaign_id = 'C3'")
+        con_w = derived.current(w)
+    assert con_w
+    con = db.connect(path)
+    try:
+        assert "Spring Webinar" in set(api.rollup(con, "linear", by="campaign")["key"])
+    finally:
+        con.close()
 
 
-def test_a_touch_dated_after_the_build_stops_their_use(tmp_path):
+def test_a_touch_dated_after_the_build_makes_them_stale(tmp_path):
     # an open deal's window runs up to "now": a touch dated later joins it later
     path = fixture.build(tmp_path / "f.duckdb")
     con = duckdb.connect(str(path))
     latest = con.execute("select max(occurred_at) from touchpoints").fetchone()[0]
     derived.refresh(con, now=latest - timedelta(days=1))
-    assert not derived.usable(con)
+    assert not derived.current(con)
     derived.refresh(con, now=datetime(2100, 1, 1))
-    assert derived.usable(con)
+    assert derived.current(con)
     con.close()
-
-
-def test_import_and_sample_leave_current_derived_tables(tmp_path, sample_db):
-    from closedloop.importer import import_files
-
-    con = db.connect(sample_db)
-    assert derived.usable(con)
-    con.close()
-    salesforce = Path(__file__).parent / "data" / "import" / "salesforce"
-    result = import_files(tmp_path / "sf.duckdb", [salesforce], "salesforce")
-    assert result.status == "imported"
-    con = db.connect(tmp_path / "sf.duckdb")
-    try:
-        assert derived.usable(con)
-        counts = db.run(con, "derived_counts")
-        assert int(counts["deals"].iloc[0]) == int(con.execute("select count(*) from deals").fetchone()[0])
-    finally:
-        con.close()
-
-
-def test_refresh_command(tmp_path, capsys):
-    path = fixture.build(tmp_path / "f.duckdb")
-    assert cli.main(["refresh", "--db", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "Rebuilt the derived tables" in out
-    con = db.connect(path)
-    try:
-        assert derived.usable(con)
-        touches = int(db.run(con, "derived_counts")["touches"].iloc[0])
-        # every (deal, touch) pair of the default window: the macro the source-table queries use
-        pairs = con.execute(
-            db.macros_for("attribution_closed_totals")
-            + "; select count(*) from deal_touches(180, 'account')"
-        ).fetchone()[0]
-    finally:
-        con.close()
-    assert touches == pairs
-    assert f"{touches:,} deal touches" in out
-
-
-@pytest.mark.parametrize("by", BY)
-def test_shapley_coalitions_and_closed_totals_are_the_same(both, monkeypatch, by):
-    f = api._filters("2025-07-01", "2026-09-30", None, None, None, 180, "account")
-    slow = db.run(both, "attribution_shapley_coalitions", by=by, **f)
-    queries = Queries(monkeypatch)
-    fast = api._coalitions(both, by, f)
-    assert "attribution_shapley_coalitions_derived" in queries.names
-    assert_same(slow, fast)
-    slow_totals = db.run(both, "attribution_closed_totals", **f)
-    fast_totals = api.fast.closed_totals(both, f)
-    assert "attribution_closed_totals_derived" in queries.names
-    assert_same(slow_totals, fast_totals)
-
-
-def test_the_fingerprint_counts_the_source_rows(fixture_derived):
-    con = db.connect(fixture_derived)
-    try:
-        counts = [int(c) for c in db.run(con, "derived_fingerprint")["fingerprint"].iloc[0].split(",")]
-        meta = derived.status(con).set_index("key")["value"]
-    finally:
-        con.close()
-    # deals, touchpoints, accounts, contacts, leads, campaigns of tests/fixture.py
-    assert counts == [len(fixture.DEALS), len(fixture.TOUCHPOINTS), len(fixture.ACCOUNTS),
-                      len(fixture.CONTACTS), len(fixture.LEADS), len(fixture.CAMPAIGNS)]
-    assert meta["fingerprint"] == ",".join(map(str, counts))
-    assert meta["lookback_days"] == "180" and meta["scope"] == "account"
 
 
 def test_tables_of_another_build_version_are_not_used(tmp_path):
@@ -282,21 +268,84 @@ def test_tables_of_another_build_version_are_not_used(tmp_path):
     derived.refresh(con)
     assert derived.meta(con)["build"] == derived.build_version()
     con.execute("update cl_meta set value = 'older' where key = 'build'")
-    assert not derived.usable(con)
+    assert not derived.current(con)
     con.close()
 
 
-def test_refresh_if_stale_leaves_current_tables_alone(tmp_path, capsys):
+def test_refresh_command_stores_both_scopes_at_the_longest_lookback(tmp_path, capsys):
     path = fixture.build(tmp_path / "f.duckdb")
-    assert cli.main(["refresh", "--db", str(path), "--if-stale"]) == 0
-    assert "Rebuilt" in capsys.readouterr().out
+    assert cli.main(["refresh", "--db", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Rebuilt the derived tables" in out
+    con = db.connect(path)
+    try:
+        assert derived.current(con)
+        stored = dict(con.execute("select scope, count(*) from cl_touch group by scope").fetchall())
+        pairs = {
+            scope: con.execute(
+                db.macros_used_by("select * from deal_touches(0, '')")
+                + f"; select count(*) from deal_touches({derived.MAX_LOOKBACK_DAYS}, '{scope}')"
+            ).fetchall()[0][0]
+            for scope in ("account", "contact_roles")
+        }
+        assert derived.status(con).set_index("key")["value"]["max_lookback_days"] == "730"
+    finally:
+        con.close()
+    assert stored == pairs
     assert cli.main(["refresh", "--db", str(path), "--if-stale"]) == 0
     assert "up to date" in capsys.readouterr().out
 
 
-def test_campaigns_sharing_a_name_are_one_key_both_ways(tmp_path, monkeypatch):
-    # attribution_key() names a campaign by its name: two campaigns called the same are one key,
-    # in roll-ups, Markov states and Shapley sets, whichever tables answer
+def test_import_and_sample_leave_current_tables(tmp_path, sample_db):
+    from closedloop.importer import import_files
+
+    con = db.connect(sample_db)
+    assert derived.current(con)
+    con.close()
+    salesforce = Path(__file__).parent / "data" / "import" / "salesforce"
+    result = import_files(tmp_path / "sf.duckdb", [salesforce], "salesforce")
+    assert result.status == "imported"
+    con = db.connect(tmp_path / "sf.duckdb")
+    try:
+        assert derived.current(con)
+        counts = db.run(con, "derived_counts")
+        assert int(counts["deals"].iloc[0]) == int(con.execute("select count(*) from deals").fetchone()[0])
+    finally:
+        con.close()
+
+
+# --- degenerate databases take the same path ------------------------------------------------
+
+@pytest.mark.parametrize("case", ["empty", "no touchpoints", "no closed deals", "one deal"])
+def test_degenerate_databases(tmp_path, case):
+    path = fixture.build(tmp_path / "f.duckdb")
+    with duckdb.connect(str(path)) as con:
+        if case == "empty":
+            for table in ("deal_stage_history", "deal_contacts", "touchpoints", "deals", "leads", "contacts",
+                          "campaigns", "accounts"):
+                con.execute(f"delete from {table}")
+        elif case == "no touchpoints":
+            con.execute("delete from touchpoints")
+        elif case == "no closed deals":
+            con.execute("update deals set outcome = 'open', closed_at = null")
+        else:
+            con.execute("delete from deals where deal_id <> 'D01'")
+        derived.refresh(con)
+        assert derived.current(con)
+    con = db.connect(path)
+    try:
+        rules = api.rollups(con, models=list(RULE_MODELS[:-1]))
+        for df in rules.values():
+            assert df["attributed_wins"].sum() == approx(
+                con.execute("select count(*) from deals where outcome = 'won'").fetchone()[0])
+        api.rollups(con, ["markov", "shapley"])
+        lift.touchpoint_lift(con, "2020-01-01", "2030-01-01")
+        api.compare_models(con)
+    finally:
+        con.close()
+
+
+def test_campaigns_sharing_a_name_are_one_key(tmp_path):
     path = fixture.build(tmp_path / "f.duckdb")
     con = duckdb.connect(str(path))
     con.execute("update campaigns set name = 'Paid ads' where campaign_id in ('C1', 'C5')")
@@ -304,17 +353,46 @@ def test_campaigns_sharing_a_name_are_one_key_both_ways(tmp_path, monkeypatch):
     con.close()
     con = db.connect(path)
     try:
-        assert derived.usable(con)
-        f = api._filters(None, None, None, None, None, 180, "account")
-        slow, fast, _, fast_q = source_and_derived(monkeypatch, lambda: api.rollups(con, by="campaign"))
-        assert "attribution_rollup_derived" in fast_q and "attribution_shapley_coalitions_derived" in fast_q
-        for model in slow:
-            assert_same(slow[model], fast[model])
-        assert "Paid ads" in set(fast["first_touch"]["key"]) and "Search - Brand" not in set(fast["first_touch"]["key"])
-        for order in (1, 2):
-            assert_same(db.run(con, "attribution_markov_transitions", by="campaign", order=order, **f),
-                        api._transitions(con, "campaign", order, f))
-        assert_same(db.run(con, "attribution_shapley_coalitions", by="campaign", **f),
-                    api._coalitions(con, "campaign", f))
+        results = api.rollups(con, by="campaign")
+        for df in results.values():
+            assert df["key"].is_unique
+        assert "Paid ads" in set(results["first_touch"]["key"])
+        assert "Search - Brand" not in set(results["first_touch"]["key"])
+        states = api.markov_transitions(con, by="campaign", order=1)
+        assert ["Paid ads"] in list(states["to_state"])
+    finally:
+        con.close()
+
+
+def test_the_pages_offer_the_lookbacks_the_engine_serves():
+    from closedloop import filters
+
+    # a longer lookback than the journey tables hold would be refused by the engine
+    assert filters.MAX_LOOKBACK_DAYS == derived.MAX_LOOKBACK_DAYS == 730
+
+
+def test_the_bookkeeping_queries(stored):
+    con = db.connect(stored)
+    try:
+        assert sorted(db.run(con, "derived_tables_present")["table_name"]) == ["cl_deal", "cl_key", "cl_meta",
+                                                                              "cl_touch"]
+        m = dict(db.run(con, "derived_meta").itertuples(index=False, name=None))
+        assert m["max_lookback_days"] == "730" and m["build"] == derived.build_version()
+        # the row digest: one "count:sum" part per source table (deals, touchpoints, accounts,
+        # contacts, leads, deal_contacts)
+        parts = db.run(con, "derived_fingerprint")["fingerprint"].iloc[0].split(",")
+        assert [int(p.split(":")[0]) for p in parts] == [
+            len(fixture.DEALS), len(fixture.TOUCHPOINTS), len(fixture.ACCOUNTS), len(fixture.CONTACTS),
+            len(fixture.LEADS), len(fixture.DEAL_CONTACTS)]
+        assert m["fingerprint"] == ",".join(parts)
+        storage = db.run(con, "derived_storage")["storage"].iloc[0].split(",")
+        assert [int(c) for c in storage[::2]] == [len(fixture.DEALS), len(fixture.TOUCHPOINTS),
+                                                  len(fixture.ACCOUNTS), len(fixture.CONTACTS),
+                                                  len(fixture.LEADS), len(fixture.DEAL_CONTACTS)]
+        keys = db.run(con, "derived_keys", dimension="campaign")
+        # a missing campaign is code 1, then C1..C6 in order; keys are names, read now
+        assert keys["raw"].tolist()[1:] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+        assert keys["key"].tolist() == ["(no campaign)", "Search - Brand", "ROI Guide eBook", "Q1 Webinar",
+                                        "Nurture emails", "LinkedIn Ads", "Data Summit"]
     finally:
         con.close()

@@ -20,6 +20,7 @@ import streamlit as st
 from closedloop import db, export
 from closedloop.filters import (
     ALL_TIME,
+    MAX_LOOKBACK_DAYS,
     Filters,
     from_query_params,
     quarter_bounds,
@@ -168,6 +169,18 @@ def validated(files: list[Any], mapping: Any, mapping_text: str) -> Any:
     return report
 
 
+def attempt(fn: Callable[..., Any], **kwargs: Any) -> tuple[Any, str | None]:
+    """`write(fn, **kwargs)`, and (its result, None) when it worked, (None, why) when it did not: the
+    core's own refusals (ValueError: NoteError, ReviewError, ImportFailed) and the database's."""
+    try:
+        return write(fn, **kwargs), None
+    except ValueError as exc:  # the message says what to do
+        return None, str(exc)
+    except duckdb.Error as exc:
+        return None, (f"the database refused the write ({str(exc).splitlines()[0]}); nothing was stored, "
+                      "try again")
+
+
 def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str | None]:
     """Save a form's note or verdict with `write(fn, submission_id=..., **kwargs)`, idempotently.
 
@@ -175,15 +188,10 @@ def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str
     one or the other, never both. A retry of a failed save carries the same submission id, so a
     note stored by a save that failed after its commit is found, not stored twice.
     """
-    try:
-        result = write(fn, submission_id=submission_id(form_key), **kwargs)
-    except ValueError as exc:  # NoteError, ReviewError: the message says what to do
-        return None, str(exc)
-    except duckdb.Error as exc:
-        return None, (f"Not saved: the database refused the write ({str(exc).splitlines()[0]}). "
-                      "Nothing was stored; save again.")
-    saved(form_key)
-    return result, None
+    result, problem = attempt(fn, submission_id=submission_id(form_key), **kwargs)
+    if problem is None:
+        saved(form_key)
+    return result, problem and f"Not saved: {problem}"
 
 
 # What makes Markdown (and Streamlit's extensions) more than text: emphasis, code, links and images,
@@ -331,7 +339,7 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
             with st.expander("Touchpoint matching"):
                 _seed("f_lookback", url_filters.lookback_days)
                 lookback = int(st.number_input(
-                    "Lookback before deal creation (days)", min_value=0, max_value=3650, step=30,
+                    "Lookback before deal creation (days)", min_value=0, max_value=MAX_LOOKBACK_DAYS, step=30,
                     key="f_lookback",
                     help="Touches of the deal's account from this many days before the deal was created "
                          "up to its close count toward the deal.",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from closedloop import data_status, db, derived, importer
+from closedloop import data_status, derived, importer
 from ui import common
 
 st.title("Data")
@@ -75,15 +75,14 @@ with tab_import:
             st.success("No problems found: the files are ready to import.")
         if st.button("Import", type="primary", disabled=not report.can_import(on_error), key="d_import"):
             bar = st.progress(0.0, text="Importing…")
-            try:
-                # one transaction on a cursor of the shared connection: the other sessions keep
-                # reading the old data until it commits
-                result = common.write(
-                    importer.import_files, files=files, mapping=mapping, on_error=on_error,
-                    progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
-                )
-            except (importer.ImportFailed, db.Error) as exc:
-                st.error(f"Nothing was imported: {common.md(str(exc).splitlines()[0])}")
+            # one transaction on a cursor of the shared connection: the other sessions keep
+            # reading the old data until it commits
+            result, problem = common.attempt(
+                importer.import_files, files=files, mapping=mapping, on_error=on_error,
+                progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
+            )
+            if problem:
+                st.error(f"Nothing was imported: {common.md(problem.splitlines()[0])}")
             else:
                 (st.success if result.ok else st.error)(common.md(result.summary()))
                 st.dataframe(result.tables, hide_index=True, width="stretch")

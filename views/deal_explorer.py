@@ -24,7 +24,7 @@ with st.sidebar:
     st.header("Touchpoint matching")
     common.from_url("dx_lookback", "lookback", DEFAULT_LOOKBACK_DAYS, cast=int, low=0, high=MAX_LOOKBACK_DAYS)
     lookback = int(st.number_input(
-        "Lookback before deal creation (days)", min_value=0, max_value=3650, step=30, key="dx_lookback",
+        "Lookback before deal creation (days)", min_value=0, max_value=MAX_LOOKBACK_DAYS, step=30, key="dx_lookback",
         help="Touches of the deal's account from this many days before the deal was created up to its "
              "close belong to the deal.",
     ))

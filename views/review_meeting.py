@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from closedloop import attribution, charts, db, notes, report, review, reviews
+from closedloop import attribution, charts, notes, report, review, reviews
 from ui import common
 
 st.title("Review meeting")
@@ -106,11 +106,10 @@ if picked == NEW:
     common.download(agenda, f"review_agenda_{f.date_from}_{f.date_to}.csv")
     if st.button("Start the review", type="primary", icon=":material/play_arrow:", key="rm_start"):
         chosen_name = (name or "").strip() or suggestion
-        try:
-            common.write(reviews.create_review, name=chosen_name, filters=f, selection=selection, model=model,
-                         largest_n=largest_n, deal_ids=deal_ids)
-        except (reviews.ReviewError, db.Error) as e:
-            st.error(f"The review was not saved: {common.md(str(e).splitlines()[0])}")
+        _, problem = common.attempt(reviews.create_review, name=chosen_name, filters=f, selection=selection,
+                                    model=model, largest_n=largest_n, deal_ids=deal_ids)
+        if problem:
+            st.error(f"The review was not saved: {common.md(problem.splitlines()[0])}")
         else:
             st.session_state["rm_open_next"] = chosen_name
             st.session_state["rm_flash"] = (f"Saved the review “{common.md(chosen_name)}” with {len(agenda)} deals. "

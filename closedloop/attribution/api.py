@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
 from closedloop.attribution import fast, markov, shapley
 from closedloop.attribution.models import (
     BY_KEYS,
@@ -32,6 +32,7 @@ from closedloop.attribution.models import (
     check_model,
     describe,
 )
+from closedloop.derived import MAX_LOOKBACK_DAYS
 
 SCOPES = ("account", "contact_roles")
 DEFAULT_LOOKBACK_DAYS = 180
@@ -74,8 +75,10 @@ def _filters(
     if scope not in SCOPES:
         raise ValueError(f"Scope must be one of {', '.join(SCOPES)}, got {scope!r}.")
     whole = isinstance(lookback_days, int | np.integer) and not isinstance(lookback_days, bool)
-    if not whole or lookback_days < 0:
-        raise ValueError(f"Lookback must be a whole number of days >= 0, got {lookback_days!r}.")
+    if not whole or not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise ValueError(
+            f"Lookback must be a whole number of days from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days!r}."
+        )
     return {
         "date_from": d_from,
         "date_to": d_to,
@@ -88,9 +91,40 @@ def _filters(
 
 
 def _rule_params(half_life_days: float, weights: CustomWeights | None) -> dict[str, Any]:
+    """The rule-based queries' model parameters: the half-life and every position-based model of
+    the catalogue with its weights (custom: `weights`, or the placeholder whose column is dropped)."""
     if not isinstance(half_life_days, int | float) or not np.isfinite(half_life_days) or half_life_days <= 0:
         raise ValueError(f"The half-life must be a number of days above 0, got {half_life_days!r}.")
-    return {"half_life_days": float(half_life_days), **(weights or PLACEHOLDER_WEIGHTS).sql_params()}
+    return {"half_life_days": float(half_life_days), **catalogue_params(weights)}
+
+
+def catalogue_params(weights: CustomWeights | None = None, names: Sequence[str] | None = None) -> dict[str, Any]:
+    """$model_names, $model_weights and the multipliers of queries/attribution_rollup.sql (and the
+    receipt and touch-credit queries): each position-based model of the catalogue (built-in,
+    then the team's), then custom; or only `names`."""
+    custom = weights or PLACEHOLDER_WEIGHTS
+    if names is None:
+        names = [m.name for m in MODELS.values() if m.slots is not None] + ["custom"]
+    slots = {n: (custom.slots() if n == "custom" else MODELS[n].slots) for n in names}
+    multipliers = {n: (custom.multipliers if n == "custom" else MODELS[n].multipliers) for n in names}
+    pairs = [(n, t, float(v)) for n in names for t, v in sorted(multipliers[n].items())]
+    return {
+        "model_names": list(names),
+        "model_weights": [[float(w) for w in slots[n]] for n in names],
+        "multiplier_models": [p[0] for p in pairs],
+        "multiplier_types": [p[1] for p in pairs],
+        "multiplier_values": [p[2] for p in pairs],
+    }
+
+
+def wide_credit(long: pd.DataFrame) -> pd.DataFrame:
+    """The receipt or touch-credit query's rows (one per touch and model, sorted by touch then
+    model) as one row per touch with a column per model, in the catalogue's order."""
+    models = sorted(long["model"].unique())
+    rows = long[long["model"] == models[0]].drop(columns=["model", "credit"]).reset_index(drop=True)
+    ordered = [m for m in RULE_MODELS if m in models] + [m for m in models if m not in RULE_MODELS]
+    credit = {m: long.loc[long["model"] == m, "credit"].to_numpy() for m in ordered}
+    return rows.assign(**credit)
 
 
 def _check_by(by: str) -> str:
@@ -174,15 +208,13 @@ def _spread(
 
 
 def _transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: dict[str, Any]) -> pd.DataFrame:
-    """attribution_markov_transitions.sql's rows, from the derived tables when they match."""
-    df = fast.markov_transitions(con, by, order, f)
-    return df if df is not None else db.run(con, "attribution_markov_transitions", by=by, order=order, **f)
+    """Transition counts of the period's closed journeys, states as lists of keys."""
+    return fast.markov_transitions(con, by, order, f)
 
 
 def _coalitions(con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any]) -> pd.DataFrame:
-    """attribution_shapley_coalitions.sql's rows, from the derived tables when they match."""
-    df = fast.shapley_coalitions(con, by, f)
-    return df if df is not None else db.run(con, "attribution_shapley_coalitions", by=by, **f)
+    """Closed deals won and lost per set of keys (Shapley's coalitions)."""
+    return fast.shapley_coalitions(con, by, f)
 
 
 def markov_transitions(
@@ -231,6 +263,17 @@ def _rollups(
     out: dict[str, pd.DataFrame] = {}
     if "rule" in kinds:
         rules = _rule_rollup(con, by, f, half_life_days, weights)
+        # a team's model with its own lookback: one more pass over the journeys at that lookback
+        own = {MODELS[n].lookback_days for n in models if MODELS[n].lookback_days is not None}
+        for lookback in sorted(own):
+            names = [n for n in models if MODELS[n].lookback_days == lookback]
+            other = db.run(
+                con, "attribution_rollup", by=by, **{**f, "lookback_days": lookback},
+                half_life_days=_rule_params(half_life_days, weights)["half_life_days"],
+                **catalogue_params(weights, names),
+            )
+            rules = pd.concat([rules[~rules["model"].isin(names)], other[other["model"].isin(names)]],
+                              ignore_index=True)
         for name in models:
             if MODELS[name].kind == "rule":
                 one = rules[rules["model"] == name][ROLLUP_COLUMNS].reset_index(drop=True)
@@ -241,8 +284,7 @@ def _rollups(
         totals = _closed_totals(coalitions)
     elif "markov" in kinds:
         # Markov alone needs only the totals, not the sets of keys
-        closed = fast.closed_totals(con, f)
-        totals = _totals_of(closed if closed is not None else db.run(con, "attribution_closed_totals", **f))
+        totals = _totals_of(fast.closed_totals(con, f))
     if "markov" in kinds:
         transitions = _transitions(con, by, order, f)
         out["markov"] = _spread(markov.removal_effects(transitions), totals, "removal_effect")
@@ -256,17 +298,8 @@ def _rollups(
 def _rule_rollup(
     con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any], half_life_days: float, weights: CustomWeights | None
 ) -> pd.DataFrame:
-    """Every rule-based model's roll-up rows: from the derived tables when they match
-    (default matching, custom weights without type multipliers), else from the source tables."""
-    params = _rule_params(half_life_days, weights)
-    multipliers = any(v != 1.0 for v in params["multiplier_values"])
-    if not multipliers and derived.usable(con, f["lookback_days"], f["scope"]):
-        narrowed = {k: v for k, v in f.items() if k not in ("lookback_days", "scope")}
-        return db.run(
-            con, "attribution_rollup_derived", by=by, **narrowed, half_life_days=params["half_life_days"],
-            default_half_life_days=derived.DEFAULT_HALF_LIFE_DAYS, custom_weights=params["custom_weights"],
-        )
-    return db.run(con, "attribution_rollup", by=by, **f, **params)
+    """Every rule-based model's roll-up rows, in one query over the journeys."""
+    return db.run(con, "attribution_rollup", by=by, **f, **_rule_params(half_life_days, weights))
 
 
 def rollup(
@@ -398,6 +431,7 @@ def receipt(
     )
     if df.empty:
         raise ValueError(f"No deal {deal_id!r} in this database.")
+    df = wide_credit(df)
     return df if w is not None else df.drop(columns="custom")
 
 
@@ -417,6 +451,7 @@ def touch_credit(
         con, "attribution_touch_credit", lookback_days=f["lookback_days"], scope=f["scope"],
         **_rule_params(half_life_days, w),
     )
+    df = wide_credit(df)
     return df if w is not None else df.drop(columns="custom")
 
 

@@ -10,6 +10,8 @@ below is the same rule in Python, used for path data.
 from __future__ import annotations
 
 import json
+import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +43,10 @@ class Model:
     # usable on path data (`path;total_conversions;...`), which has no
     # timestamps and no opportunity creation
     on_paths: bool = True
+    # a team's model (models.toml): multipliers per touchpoint type and its own lookback
+    multipliers: Mapping[str, float] = field(default_factory=dict)
+    lookback_days: int | None = None
+    team: bool = False
 
 
 _CATALOGUE = [
@@ -99,9 +105,73 @@ _CATALOGUE = [
     ),
 ]
 
+# the built-in models, then the team's (load_team_models): every model the app offers
 MODELS: dict[str, Model] = {m.name: m for m in _CATALOGUE}
 RULE_MODELS = tuple(m.name for m in _CATALOGUE if m.kind == "rule")
 PATH_MODELS = tuple(m.name for m in _CATALOGUE if m.on_paths)
+MAX_TEAM_LOOKBACK_DAYS = 730
+
+
+def team_models_path() -> Path:
+    """The team's model file: $CLOSEDLOOP_MODELS, else models.toml at the repository's root."""
+    return Path(os.environ.get("CLOSEDLOOP_MODELS") or Path(__file__).resolve().parents[2] / "models.toml")
+
+
+def read_team_models(path: str | Path) -> list[Model]:
+    """A team's named position-based models from a TOML file (docs/attribution.md):
+
+        [models.sales_first]
+        label = "Sales first"          # optional
+        lookback_days = 90             # optional: its own lookback (else the page's)
+        positions = { FT = 20, LC = 10, OC = 20, CL = 40, middle = 10 }
+        multipliers = { sales_meeting = 2.0 }   # optional, per touchpoint type
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"Cannot read the team's models {path}: {exc}") from exc
+    unknown = set(data) - {"models"}
+    if unknown or not isinstance(data.get("models", {}), Mapping):
+        raise ValueError(f"{path} must hold [models.<name>] tables, found {', '.join(sorted(unknown))}.")
+    out = []
+    for name, spec in data.get("models", {}).items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"A model's name is lowercase letters, digits and _, got {name!r} in {path}.")
+        if name in {m.name for m in _CATALOGUE}:
+            raise ValueError(f"{name!r} in {path} is a built-in model's name; pick another.")
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"[models.{name}] in {path} must be a table.")
+        extra = set(spec) - {"label", "lookback_days", "positions", "multipliers"}
+        if extra:
+            raise ValueError(f"Unknown key(s) {', '.join(sorted(extra))} in [models.{name}] of {path}.")
+        w = CustomWeights.from_mapping({k: spec[k] for k in ("positions", "multipliers") if k in spec})
+        lookback = spec.get("lookback_days")
+        if lookback is not None and (
+            not isinstance(lookback, int) or isinstance(lookback, bool)
+            or not 0 <= lookback <= MAX_TEAM_LOOKBACK_DAYS
+        ):
+            raise ValueError(f"lookback_days of {name} must be a whole number from 0 to 730, got {lookback!r}.")
+        text = w.describe() + (f"; lookback {lookback} days" if lookback is not None else "")
+        out.append(Model(
+            name, str(spec.get("label") or name), text.replace("{", "{{").replace("}", "}}"), "rule",
+            w.slots(), on_paths=False, multipliers=dict(w.multipliers), lookback_days=lookback, team=True,
+        ))
+    return out
+
+
+def load_team_models(path: str | Path | None = None) -> list[Model]:
+    """Add the team's models (default: team_models_path(), when it exists) to MODELS."""
+    for name in [n for n, m in MODELS.items() if m.team]:
+        del MODELS[name]
+    path = Path(path) if path is not None else team_models_path()
+    if not path.exists():
+        if path != team_models_path() or os.environ.get("CLOSEDLOOP_MODELS"):
+            raise FileNotFoundError(f"No models file at {path}.")
+        return []
+    models = read_team_models(path)
+    MODELS.update({m.name: m for m in models})
+    return models
 
 
 def check_model(name: str, allowed: tuple[str, ...] | None = None) -> Model:
@@ -249,3 +319,7 @@ def position_credit(slots: Weights5, n: int, n_lc: int, n_oc: int) -> np.ndarray
     if n_mid:
         held[~positional] += w_mid / n_mid
     return held / present
+
+
+# the team's models are part of the catalogue from the start (CLOSEDLOOP_MODELS or models.toml)
+load_team_models()

@@ -183,6 +183,7 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
     except BaseException:
         con.execute("rollback")
         raise
+    derived.seal(con)
     run.progress(1.0, "Imported")
     tables = pd.DataFrame([(t, *v) for t, v in totals.items()], columns=["table", "inserted", "updated", "unchanged"])
     return ImportResult(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
 
 # checks run at once (each query also uses DuckDB's own threads)
 WORKERS = 2
@@ -57,10 +57,6 @@ def data_quality(
         "won_before_first_touch": {"sample_size": sample_size},
     }
     queries = dict(CHECKS)
-    if derived.usable(con, int(lookback_days), derived.DEFAULT_SCOPE):
-        # each deal's touch count is in cl_deal: no join of every deal to its account's touches
-        queries["deals_without_touchpoints"] = "data_quality_deals_without_touchpoints_derived"
-        params["deals_without_touchpoints"] = {"sample_size": sample_size}
     # Each check is its own query on its own cursor (db.run): run side by side, the parts of
     # one that DuckDB runs on a single thread overlap with another's.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:

@@ -1,0 +1,169 @@
+"""The named queries on Apache Spark: local mode, or any cluster through Spark Connect.
+
+Only imported when CLOSEDLOOP_ENGINE=spark (closedloop.engine.open_engine); PySpark is
+imported inside the functions here so the DuckDB path never needs it.
+
+What runs where: Spark plans and runs the whole query (joins, windows, aggregation) where
+the tables are; only the query's result comes back to this process, as Arrow
+(`DataFrame.toArrow()`, not `toPandas()`: PySpark 4.3 does not fully support pandas 3),
+and is turned into pandas by DuckDB's own conversion so both engines hand the app the same
+dtypes. App-written tables (retro_notes, reviews, import history) live in the local DuckDB
+file; a query that reads one gets it shipped to Spark as a temporary view first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import os
+import re
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from closedloop import db
+from closedloop.engine import translate
+
+LOCAL_MASTER = "local[2]"
+# Session settings every Closed Loop session needs: timestamps are naive UTC (README).
+SESSION_CONF = {"spark.sql.session.timeZone": "UTC"}
+# Local mode and the local Connect server only: a laptop's data is small, 200 shuffle
+# partitions would be mostly empty tasks.
+LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false",
+              "spark.ui.showConsoleProgress": "false"}
+
+_SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
+_lock = threading.Lock()
+
+
+class SparkUnavailable(RuntimeError):
+    """PySpark or Java is missing, so the Spark engine cannot start."""
+
+
+@cache
+def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] = ()):
+    """The process's Spark session: local mode (remote None), a local Spark Connect server
+    (remote `local[N]`) or a Spark Connect URL (`sc://host:port`, the Databricks / cluster way).
+    `conf`: more settings for a session this call starts (the tests' quick-start settings)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise SparkUnavailable(
+            "The Spark engine needs PySpark: pip install -r requirements.txt (pyspark[connect])."
+        ) from exc
+    builder = SparkSession.builder.appName("closedloop")
+    is_local = remote is None or remote.startswith("local")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = builder.master(LOCAL_MASTER)
+    settings = [*SESSION_CONF.items(), *conf]
+    if is_local:
+        settings = [*LOCAL_CONF.items(), *settings]
+    if remote and not is_local:
+        # a remote Connect session takes only runtime SQL settings; the rest belong to the server
+        # (a local[N] Connect server is started with them all)
+        settings = [(k, v) for k, v in settings if k.startswith("spark.sql.")]
+    for key, value in settings:
+        builder = builder.config(key, value)
+    with _lock:
+        spark = builder.getOrCreate()
+    for key, value in SESSION_CONF.items():
+        spark.conf.set(key, value)
+    if remote is None:
+        # failed analyses raise in Python with the message; the JVM's copy of it is noise
+        spark.sparkContext.setLogLevel("FATAL")
+    return spark
+
+
+def is_folder(source: str) -> bool:
+    """A Parquet folder (local, or a URL such as s3a://bucket/closedloop) rather than a schema name."""
+    return "/" in source or os.sep in source or Path(source).is_dir() or not _SCHEMA.fullmatch(source)
+
+
+def _spark_value(value: Any) -> Any:
+    """A bound value as Spark's named parameters take it (Python literals, lists as arrays)."""
+    if value is None or isinstance(value, bool | int | float | str | decimal.Decimal | dt.date):
+        return value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+    if isinstance(value, list | tuple):
+        return [_spark_value(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"Cannot bind a {type(value).__name__} as a Spark parameter.")
+
+
+class SparkEngine:
+    name = "spark"
+
+    def __init__(self, spark: Any, source: str, local: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.spark = spark
+        for key, value in SESSION_CONF.items():  # a new session of the same context starts without them
+            spark.conf.set(key, value)
+        self.source = source
+        self.local = local
+        self.schema: str | None = None
+        if is_folder(source):
+            self._register_folder(source)
+        else:
+            self.schema = source
+
+    def _register_folder(self, folder: str) -> None:
+        """One temporary view per canonical table over `folder/<table>` (Parquet, partitioned or not)."""
+        local = not re.match(r"^[a-z][a-z0-9+.-]*:", folder)
+        if local:
+            base = Path(folder).resolve()
+            missing = [t for t in translate.CANONICAL_TABLES if not (base / t).exists()]
+            if missing:
+                raise FileNotFoundError(
+                    f"{base} has no Parquet dataset for {', '.join(missing)}: write one per table with "
+                    f"`python -m closedloop export --db PATH --out {folder}` (docs/scale-out.md)."
+                )
+        for table in translate.CANONICAL_TABLES:
+            path = str(base / table) if local else f"{folder.rstrip('/')}/{table}"
+            self.spark.read.parquet(path).createOrReplaceTempView(table)
+
+    def _ship_app_tables(self, names: set[str]) -> None:
+        for table in sorted(names):
+            if self.local is None:
+                raise ValueError(f"The query reads {table}, written by the app into the local DuckDB file; "
+                                 f"open the Spark engine with that file (CLOSEDLOOP_DB / --db).")
+            cur = self.local.cursor()
+            try:
+                rows = cur.table(table).arrow()
+            finally:
+                cur.close()
+            if hasattr(rows, "read_all"):
+                rows = rows.read_all()
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            # the schema given, not inferred: Spark Connect cannot infer one from no rows, and naive
+            # timestamps must stay TIMESTAMP_NTZ like the Parquet tables'
+            schema = from_arrow_schema(rows.schema, prefer_timestamp_ntz=True)
+            self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(table)
+
+    def sql(self, query: str) -> str:
+        """The Spark SQL text queries/<query>.sql runs as here."""
+        return translate.to_spark(query, self.schema)
+
+    def run(self, query: str, **params: Any) -> pd.DataFrame:
+        bound = db.bind(query, params)
+        text = self.sql(query)
+        app_tables = set(translate.tables_read(query)) & set(translate.APP_TABLES)
+        if app_tables:
+            self._ship_app_tables(app_tables)
+        args = {k: _spark_value(v) for k, v in bound.items()}
+        result = self.spark.sql(text, args=args).toArrow()
+        return to_pandas(result)
+
+
+def to_pandas(table: Any) -> pd.DataFrame:
+    """An Arrow table as pandas through DuckDB's conversion, the one db.run's results take."""
+    con = duckdb.connect()
+    try:
+        return con.from_arrow(table).df()
+    finally:
+        con.close()

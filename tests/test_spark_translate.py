@@ -1,0 +1,207 @@
+"""Translation of queries/*.sql to Spark SQL, the engine settings and `export` — no Spark needed.
+
+Every question in queries/ either translates or is listed, with its reason, in
+closedloop.engine.translate.NOT_YET_ON_SPARK: a query added or rewritten (issue 15's
+engine) is checked here the day it merges.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import fixture
+import pytest
+import sqlglot
+
+from closedloop import cli, db, parquet_export
+from closedloop.engine import EngineSettings, translate
+from closedloop.engine.translate import NOT_YET_ON_SPARK, NotOnSpark
+
+
+def test_every_query_translates_or_is_listed_not_yet():
+    questions = db.available_queries()
+    assert set(NOT_YET_ON_SPARK) <= set(questions), "stale names in NOT_YET_ON_SPARK"
+    failures = {}
+    for name in questions:
+        try:
+            translate.to_spark(name)
+        except NotOnSpark as exc:
+            failures[name] = str(exc)
+    unlisted = sorted(set(failures) - set(NOT_YET_ON_SPARK))
+    assert not unlisted, f"queries that do not translate and are not listed: {unlisted}: " + "; ".join(
+        failures[n] for n in unlisted)
+    # a listed query that translates now belongs on Spark: take it off the list
+    translating_but_listed = sorted(set(NOT_YET_ON_SPARK) - set(failures))
+    assert not translating_but_listed, f"listed as not yet on Spark but translate: {translating_but_listed}"
+
+
+def test_spark_text_has_named_parameters_and_no_macro_calls():
+    text = translate.to_spark("review_kpis")
+    assert ":date_from" in text and ":lookback_days" in text and "$" not in text
+    for macro in ("FILTERED_DEALS(", "DEAL_TOUCHES_OF("):
+        assert macro not in text.upper()
+    # the macro's body is there, with the call's arguments in place of its parameters
+    assert "P_SEGMENT" not in text.upper() and ":segment" in text
+    # the set of the period's deals is pushed in as a plain IN subquery, not an exploded list
+    assert "EXPLODE" not in text.upper()
+
+
+def test_values_never_reach_the_text():
+    a = translate.to_spark("deal_search")
+    assert "acme" not in a.lower()
+    assert ":search" in a and ":max_rows" in a
+
+
+def test_ordered_list_is_refused_not_shuffled():
+    """SQLGlot turns list(x order by y) into COLLECT_LIST(x), which loses the order."""
+    tree = sqlglot.parse_one("select list(channel order by occurred_at) from touchpoints", read="duckdb")
+    assert "ORDER" not in tree.sql("spark").upper()  # why the guard exists
+    with pytest.raises(NotOnSpark, match="ordered aggregate"):
+        translate._guard(tree, "q")
+
+
+def test_list_index_by_expression_is_refused():
+    tree = sqlglot.parse_one("select w[$i] from t", read="duckdb")
+    with pytest.raises(NotOnSpark, match="counts from 1"):
+        translate._guard(tree, "q")
+    translate._guard(sqlglot.parse_one("select w[1] from t", read="duckdb"), "q")
+
+
+def test_parallel_unnest_is_refused():
+    """DuckDB zips `select unnest(a), unnest(b)`; Spark's two EXPLODEs give the cross product."""
+    with pytest.raises(NotOnSpark, match="several unnest"):
+        translate._guard(sqlglot.parse_one("select unnest([1, 2]) as k, unnest([3, 4]) as v", read="duckdb"), "q")
+    translate._guard(sqlglot.parse_one("select unnest([1, 2]) as k", read="duckdb"), "q")
+
+
+def test_epoch_is_refused():
+    with pytest.raises(NotOnSpark, match="epoch"):
+        translate._guard(sqlglot.parse_one("select epoch(occurred_at) from t", read="duckdb"), "q")
+
+
+def _rewritten(sql: str) -> str:
+    return sqlglot.parse_one(sql, read="duckdb").transform(translate._rewrite).sql("spark")
+
+
+def test_rewrites_keep_duckdb_meaning():
+    # day boundaries, as DuckDB counts them
+    assert _rewritten("select date_diff('day', a, b)") == "SELECT DATEDIFF(DAY, CAST(a AS DATE), CAST(b AS DATE))"
+    assert "DATE_TRUNC('SECOND', a)" in _rewritten("select date_diff('second', a, b)")
+    with pytest.raises(NotOnSpark):
+        _rewritten("select date_diff('hour', a, b)")
+    # a decimal literal divides into a double, not a 6-place decimal
+    assert _rewritten("select x / 3600.0") == "SELECT x / CAST(3600.0 AS DOUBLE)"
+    assert _rewritten("select to_days(3)") == "SELECT MAKE_DT_INTERVAL(3)"
+    assert _rewritten("select timezone('UTC', current_timestamp)") == "SELECT LOCALTIMESTAMP()"
+
+
+def test_catalog_schema_qualifies_canonical_tables_only():
+    text = translate.to_spark("deal_timeline", "lake.crm")
+    assert "lake.crm.touchpoints" in text and "lake.crm.deals" in text
+    # the app's notes come from the local DuckDB file, never from the lakehouse
+    assert "crm.retro_notes" not in text and "retro_notes" in text
+    # CTEs keep their names
+    assert "lake.crm.deal " not in text
+    with pytest.raises(ValueError):
+        translate.to_spark("deal_timeline", "x; drop table deals")
+
+
+def test_tables_read():
+    assert translate.tables_read("deal_timeline") >= {"touchpoints", "deals", "retro_notes"}
+    assert "retro_notes" not in translate.tables_read("review_kpis")
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def test_settings_default_and_environment():
+    assert EngineSettings.from_env({}) == EngineSettings("duckdb", None, None)
+    s = EngineSettings.from_env({"CLOSEDLOOP_ENGINE": "Spark", "CLOSEDLOOP_SPARK_SOURCE": "crm",
+                                 "CLOSEDLOOP_SPARK_REMOTE": "sc://spark:15002"})
+    assert s == EngineSettings("spark", "sc://spark:15002", "crm")
+    with pytest.raises(ValueError, match="one of duckdb, spark"):
+        EngineSettings.from_env({"CLOSEDLOOP_ENGINE": "snowflake"})
+    with pytest.raises(ValueError, match="CLOSEDLOOP_SPARK_SOURCE"):
+        EngineSettings.from_env({"CLOSEDLOOP_ENGINE": "spark"})
+
+
+def test_flags_override_environment():
+    args = cli.build_parser().parse_args(["attribute", "--model", "linear", "--engine", "spark",
+                                          "--spark-source", "/data/lake"])
+    env = {"CLOSEDLOOP_ENGINE": "duckdb", "CLOSEDLOOP_SPARK_SOURCE": "crm", "CLOSEDLOOP_SPARK_REMOTE": "sc://h:1"}
+    assert EngineSettings.from_args(args, env) == EngineSettings("spark", "sc://h:1", "/data/lake")
+
+
+@pytest.mark.parametrize("command", cli.READING_COMMANDS)
+def test_reading_commands_document_the_engine(command, capsys):
+    parser = cli.build_parser()
+    if command not in parser._subparsers._group_actions[0].choices:
+        pytest.skip(f"no {command} command on this branch")
+    with pytest.raises(SystemExit):
+        parser.parse_args([command, "--help"])
+    out = capsys.readouterr().out
+    for flag in ("--engine", "--spark-remote", "--spark-source", "CLOSEDLOOP_SPARK_SOURCE"):
+        assert flag in out
+
+
+def test_attribute_on_spark_says_not_yet(capsys):
+    code = cli.main(["attribute", "--model", "linear", "--engine", "spark", "--spark-source", "crm"])
+    assert code == 2
+    assert "does not run on Spark yet" in capsys.readouterr().err
+
+
+def test_duckdb_path_never_imports_pyspark():
+    code = (
+        "import sys; from closedloop import cli, engine; cli.build_parser(); "
+        "from closedloop.engine import translate; translate.to_spark('lead_funnel'); "
+        "assert 'pyspark' not in sys.modules, 'pyspark imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def test_export_writes_every_canonical_table_and_nothing_else(tmp_path):
+    path = fixture.build(tmp_path / "fx.duckdb")
+    con = db.connect(path)
+    try:
+        counts = parquet_export.export(con, tmp_path / "out")
+        assert set(counts) == set(translate.CANONICAL_TABLES)
+        assert counts["touchpoints"] == 24 and counts["deals"] == 12
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(translate.CANONICAL_TABLES)
+        check = duckdb.connect()
+        for table in translate.CANONICAL_TABLES:
+            back = check.read_parquet(str(tmp_path / "out" / table / "*.parquet")).order(
+                ", ".join(f"#{i}" for i in range(1, 4))).df()
+            orig = con.table(table).order(", ".join(f"#{i}" for i in range(1, 4))).df()
+            assert back.equals(orig), table
+        with pytest.raises(ValueError, match="--force"):
+            parquet_export.export(con, tmp_path / "out")
+        parquet_export.export(con, tmp_path / "out", force=True)
+    finally:
+        con.close()
+
+
+def test_export_partitions_where_asked(tmp_path):
+    path = fixture.build(tmp_path / "fx.duckdb")
+    con = db.connect(path)
+    try:
+        parquet_export.export(con, tmp_path / "out", {"touchpoints": "team"})
+        assert sorted(p.name for p in (tmp_path / "out" / "touchpoints").iterdir()) == ["team=marketing",
+                                                                                        "team=sales"]
+        with pytest.raises(ValueError, match="no column"):
+            parquet_export.export(con, tmp_path / "o2", {"touchpoints": "occurred_at; drop"})
+        with pytest.raises(ValueError, match="not a canonical table"):
+            parquet_export.export(con, tmp_path / "o3", {"retro_notes": "team"})
+    finally:
+        con.close()
+
+
+def test_export_command(tmp_path, capsys):
+    path = fixture.build(tmp_path / "fx.duckdb")
+    assert cli.main(["export", "--db", str(path), "--out", str(tmp_path / "lake")]) == 0
+    assert "touchpoints 24" in capsys.readouterr().out

@@ -30,3 +30,12 @@ def test_big_frames_show_the_largest_or_the_first_rows():
 def test_the_download_builds_the_whole_csv():
     df = frame(3_000)
     assert common.csv_bytes(df).decode("utf-8").count("\n") == 3_001
+
+
+def test_fmt_shows_a_dash_for_missing_values_not_nan() -> None:
+    # the Journeys page on a period with wins and no losses read "Median touches 1 vs nan"
+    assert common.fmt(float("nan"), "{:g}") == "–"
+    assert common.fmt(None, "{:g}") == "–"
+    assert common.fmt(pd.NA, "{:g}") == "–"
+    assert common.fmt(1.0, "{:g}") == "1"
+    assert common.fmt(1234.4, "{:,.0f}") == "1,234"

@@ -387,8 +387,11 @@ def period_caption(f: Filters, what: str = "Deals closed") -> str:
 
 
 def fmt(value: Any, pattern: str) -> str:
-    """Format a KPI, with an en dash where there is nothing to show."""
-    return "–" if value is None else pattern.format(value)
+    """Format a KPI, with an en dash where there is nothing to show (None, or a pandas NaN/NA:
+    a period without losses has no median for them, which used to read "1 vs nan")."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "–"
+    return pattern.format(value)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from closedloop import db, lift, lift_view
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
+from closedloop.report_cli import iso_date
 
 # Without --from / --to: every closed deal in the database.
 ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
@@ -24,13 +25,6 @@ COLUMNS = [
     "deals_not_touched_won", "deals_not_touched_lost", "win_rate_touched", "win_rate_not_touched",
     "win_rate_diff_pp", "low95_pp", "high95_pp", "small_sample",
 ]
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a date looks like 2026-03-31, got {value!r}") from None
 
 
 def register(subparsers: Any) -> None:
@@ -45,9 +39,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
     p.add_argument("--by", choices=list(lift_view.DIMENSION_TITLES), default="touchpoint_type",
                    help="what to compare (default touchpoint_type)")
-    p.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
+    p.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
                    help="period start, inclusive (YYYY-MM-DD, on the close date; default: all time)")
-    p.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
+    p.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
                    help="period end, inclusive (YYYY-MM-DD; default: all time)")
     p.add_argument("--segment", help="only deals of accounts in this segment")
     p.add_argument("--region", help="only deals of accounts in this region")

@@ -39,7 +39,8 @@ class _Progress:
             print(text, file=sys.stderr, flush=True)
 
 
-def _date(value: str) -> date:
+def iso_date(value: str) -> date:
+    """An argparse type for a YYYY-MM-DD option (report and lift share it)."""
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -56,9 +57,9 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
     p.add_argument("--review", metavar="NAME", help="a saved review's name (as on the Review meeting page)")
-    p.add_argument("--from", dest="date_from", type=_date, metavar="DATE",
+    p.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
                    help="without --review: period start, inclusive (YYYY-MM-DD, on the close date)")
-    p.add_argument("--to", dest="date_to", type=_date, metavar="DATE",
+    p.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
                    help="without --review: period end, inclusive (YYYY-MM-DD)")
     p.add_argument("--select", choices=list(reviews.SELECTIONS), default=None,
                    help="without --review: which closed deals (default all; largest takes --top, "

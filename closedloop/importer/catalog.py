@@ -167,3 +167,18 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str, where: str | None = No
 def quote_ident(name: str) -> str:
     """A SQL identifier for a name read from a file header or the catalog."""
     return '"' + name.replace('"', '""') + '"'
+
+
+# Statements that drop a staging object, by kind: the kind is chosen from this fixed list and the
+# name is quoted (names of staging tables can't be bound as parameters).
+_DROP = {"view": "drop view if exists ", "table": "drop table if exists "}
+
+
+def drop_staged(con: duckdb.DuckDBPyConnection, *names: str, kinds: tuple[str, ...] = ("view", "table")) -> None:
+    """Drop staging tables or views by name, whichever each is; absent ones are fine."""
+    for name in names:
+        for kind in kinds:
+            try:
+                con.execute(_DROP[kind] + quote_ident(name))
+            except duckdb.Error:
+                pass  # the other kind of object

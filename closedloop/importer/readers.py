@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from closedloop.importer.catalog import quote_ident, row_count
+from closedloop.importer.catalog import drop_staged, quote_ident, row_count
 from closedloop.importer.errors import Problem, UnreadableFile
 
 ROW = "__row"
@@ -148,12 +148,7 @@ def stage_file(
         out = [_stage_csv(con, inp, table, progress, limit)]
     if _fingerprint(inp.path) != before:
         for staged in out:
-            for t in (staged.table, f"{staged.table}_raw"):
-                for kind in ("view", "table"):
-                    try:
-                        con.execute(f"drop {kind} if exists {t}")
-                    except duckdb.Error:
-                        pass  # the other kind of object
+            drop_staged(con, staged.table, f"{staged.table}_raw")
         raise UnreadableFile(
             inp.name,
             "the file changed while it was read (its size or modification time is not what it was when "
@@ -504,8 +499,7 @@ def _stage_csv_text(
             "Check that it is a CSV export; open it in a text editor to look.",
         ) from exc
     finally:
-        for t in (rejects, scan):
-            con.execute(f"drop table if exists {t}")
+        drop_staged(con, rejects, scan, kinds=("table",))
     footer = _footer_lines(path, "utf-8", delimiter) if bad and len(columns) > 1 else 0
     dropped = 0
     while footer and bad and bad[-1][1] == "MISSING COLUMNS" and _one_value(bad[-1][2], delimiter):

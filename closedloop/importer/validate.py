@@ -29,6 +29,7 @@ from closedloop.importer.catalog import (
     NON_NEGATIVE,
     REFERENCES,
     SINGULAR,
+    drop_staged,
     quote_ident,
     row_count,
     table_columns,
@@ -1062,12 +1063,7 @@ class Run:
 
     def _drop(self, *names: str) -> None:
         """Drop temp tables or views by name (whichever each is; absent ones are fine)."""
-        for t in names:
-            for kind in ("view", "table"):
-                try:
-                    self.con.execute(f"drop {kind} if exists {t}")
-                except duckdb.Error:
-                    pass  # the other kind of object
+        drop_staged(self.con, *names)
 
     def close(self) -> None:
         self._drop(*reversed(self.temp_tables))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from closedloop import db, lift, lift_view
+from closedloop import db, export, lift, lift_view
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
 from closedloop.report_cli import iso_date
 
@@ -64,7 +64,10 @@ def run_lift(args: argparse.Namespace) -> int:
     finally:
         con.close()
     df: pd.DataFrame = v.table[COLUMNS].round(6)
-    text = df.to_json(orient="records", indent=2) + "\n" if args.format == "json" else df.to_csv(index=False)
+    if args.format == "json":
+        text = df.to_json(orient="records", indent=2) + "\n"
+    else:  # a CSV is opened in spreadsheets: neutralise formulas from campaign names and assets
+        text = export.safe_frame(df).to_csv(index=False)
     if args.out is None:
         sys.stdout.write(text)
     else:

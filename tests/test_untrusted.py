@@ -284,3 +284,24 @@ def test_a_period_with_only_wins_or_only_losses_says_so(app_db):
     assert common.one_sided(0, 27) == (
         "This period has 27 losses and no wins — wins may be dated differently; try All time.")
     assert common.one_sided(3, 1) is None and common.one_sided(0, 0) is None
+
+
+def test_the_command_line_csvs_neutralise_formulas(fixture_db, tmp_path, capsys):
+    """`attribute` and `lift` by campaign, and `import --report`, write CSVs that spreadsheets open:
+    a campaign named like a formula, or a bad value quoted in an import problem, is text there."""
+    from closedloop.cli import main
+
+    poison(fixture_db)
+    for argv in (["attribute", "--model", "linear", "--by", "campaign"], ["lift", "--by", "campaign"]):
+        assert main([*argv, "--db", str(fixture_db), "--format", "csv"]) == 0
+        rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+        cells = [cell for row in rows for cell in row]
+        assert "'" + FORMULAS[3] in cells, argv  # "@SUM(1)", the poisoned campaign name, quoted
+        assert FORMULAS[3] not in cells, argv
+    bad = tmp_path / "deals.csv"
+    bad.write_text("deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
+                   'D99,A1,x,y,2026-01-05,,open,open,"=1+2"\n')
+    report_csv = tmp_path / "problems.csv"
+    main(["import", "--db", str(fixture_db), "--mapping", "canonical", str(bad), "--report", str(report_csv)])
+    values = [row["value"] for row in csv.DictReader(report_csv.open())]
+    assert "'=1+2" in values and "=1+2" not in values

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from closedloop import export
 from closedloop.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES, compare_models, rollup
 from closedloop.attribution.models import (
     BY_KEYS,
@@ -75,7 +76,7 @@ def register(subparsers: Any) -> None:
 
 def _write(df: pd.DataFrame, fmt: str, out: Path | None) -> None:
     df = df.round(6)
-    text = df.to_json(orient="records", indent=2) + "\n" if fmt == "json" else df.to_csv(index=False)
+    text = df.to_json(orient="records", indent=2) + "\n" if fmt == "json" else export.safe_frame(df).to_csv(index=False)
     if out is None:
         sys.stdout.write(text)
     else:

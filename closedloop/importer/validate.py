@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from closedloop import db
+from closedloop import db, export
 from closedloop.importer.catalog import (
     IMPORT_TABLES,
     KEYS,
@@ -87,8 +87,8 @@ class ValidationReport:
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """The problems as CSV (written to `path`, or returned as text)."""
         if path is None:
-            return self.problems.to_csv(index=False)
-        self.problems.to_csv(path, index=False)
+            return export.safe_frame(self.problems).to_csv(index=False)
+        export.safe_frame(self.problems).to_csv(path, index=False)
         return None
 
     def lines(self, limit: int | None = 50) -> list[str]:

@@ -58,7 +58,9 @@ shown = common.table(
         "amount_usd": st.column_config.NumberColumn("Amount (USD)", format="$%,.0f"),
         "closed_on": st.column_config.DateColumn("Closed on"),
         "days_to_close": st.column_config.NumberColumn("Days to close"),
-        "dates_unknown": st.column_config.CheckboxColumn("Dates unknown", help="Imported without dates (as_of)."),
+        # shown only when some deal was imported without dates (None hides a column)
+        "dates_unknown": st.column_config.CheckboxColumn("Dates unknown", help="Imported without dates (as_of).")
+        if r.deals["dates_unknown"].any() else None,
         "marketing_touches": st.column_config.NumberColumn("Marketing touches"),
         "sales_touches": st.column_config.NumberColumn("Sales touches"),
     },

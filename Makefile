@@ -53,10 +53,12 @@ test: $(VENV)/.test-installed
 	@bash scripts/ensure-chromium
 	@bash scripts/ensure-java
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 # SESSIONS headless Chromium sessions open every page of a dashboard served on 127.0.0.1 while they save
 # notes and verdicts and one imports from the Data page; fails on any traceback, lost or duplicated note

@@ -14,11 +14,17 @@ DEFAULT_URL_PATH = "home"
 sections: dict[str, list] = {}
 for i, spec in enumerate(PAGES):
     sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon,
-                url_path=DEFAULT_URL_PATH if i == 0 else spec.url_path, default=i == 0)
+        st.Page(
+            spec.path,
+            title=spec.title,
+            icon=spec.icon,
+            url_path=DEFAULT_URL_PATH if i == 0 else spec.url_path,
+            default=i == 0,
+        )
     )
 first = PAGES[0]
 sections[first.section].append(
-    st.Page(first.path, title=first.title, icon=first.icon, url_path=first.url_path, visibility="hidden"))
+    st.Page(first.path, title=first.title, icon=first.icon, url_path=first.url_path, visibility="hidden")
+)
 pg = st.navigation(sections)
 pg.run()

@@ -68,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     from ui.nav import PAGES
 
     con = db.connect(args.db)
-    segments = [r[0] for r in con.execute(
-        "select distinct segment from accounts where segment is not null order by 1").fetchall()]
+    segments = [
+        r[0]
+        for r in con.execute("select distinct segment from accounts where segment is not null order by 1").fetchall()
+    ]
     deals = con.execute("select count(*) from deals").fetchone()[0]
     touches = con.execute("select count(*) from touchpoints").fetchone()[0]
     con.close()
@@ -98,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
             opened, cached = _run(at), _run(at)
             rows.append(("Data: quality tab opened", opened, cached, float("nan"), float("nan")))
             print(f"{'Data: quality tab':24s} first {opened:6.2f} s  cached {cached:5.2f} s", flush=True)
-        print(f"{spec.title:24s} first {first:6.2f} s  cached {again:5.2f} s  "
-              f"new filter {change:6.2f} s  back (cached) {back:5.2f} s", flush=True)
+        print(
+            f"{spec.title:24s} first {first:6.2f} s  cached {again:5.2f} s  "
+            f"new filter {change:6.2f} s  back (cached) {back:5.2f} s",
+            flush=True,
+        )
 
     lines = [
         f"# Page timings: {deals:,} deals, {touches:,} touchpoints",

@@ -49,12 +49,10 @@ def load(con, by: str = "channel") -> dict[str, pd.DataFrame]:
     """The columns the models need, read from a Closed Loop database into pandas."""
     return {
         # the key column by name through the relation API (an identifier can't be bound)
-        "touchpoints": con.table("touchpoints").select(
-            "touchpoint_id", "occurred_at", "account_id", duckdb.ColumnExpression(by).alias("key")
-        ).df(),
-        "deals": con.sql(
-            "select deal_id, account_id, created_at, closed_at, outcome, amount from deals"
-        ).df(),
+        "touchpoints": con.table("touchpoints")
+        .select("touchpoint_id", "occurred_at", "account_id", duckdb.ColumnExpression(by).alias("key"))
+        .df(),
+        "deals": con.sql("select deal_id, account_id, created_at, closed_at, outcome, amount from deals").df(),
         "first_lead": con.sql(
             "select account_id, min(created_at) as lead_created_at from ("
             " select account_id, created_at from contacts union all select account_id, created_at from leads)"
@@ -75,12 +73,17 @@ def position_credit(w: tuple[float, ...], rn: np.ndarray, n: np.ndarray, n_lc: n
         - (cl & ~(ft & (n == 1)) & ~(lc & (n == n_lc)) & ~(oc & (n == n_oc))).astype(np.int64)
     )
     present = (
-        w_ft + w_cl + np.where(n_lc > 0, w_lc, 0.0) + np.where(n_oc > 0, w_oc, 0.0)
+        w_ft
+        + w_cl
+        + np.where(n_lc > 0, w_lc, 0.0)
+        + np.where(n_oc > 0, w_oc, 0.0)
         + np.where(middle_count > 0, w_mid, 0.0)
     )
     held = (
-        np.where(rn == 1, w_ft, 0.0) + np.where(rn == n_lc, w_lc, 0.0)
-        + np.where(rn == n_oc, w_oc, 0.0) + np.where(rn == n, w_cl, 0.0)
+        np.where(rn == 1, w_ft, 0.0)
+        + np.where(rn == n_lc, w_lc, 0.0)
+        + np.where(rn == n_oc, w_oc, 0.0)
+        + np.where(rn == n, w_cl, 0.0)
     )
     is_position = (ft & (rn == 1)) | (lc & (rn == n_lc)) | (oc & (rn == n_oc)) | (cl & (rn == n))
     with np.errstate(divide="ignore", invalid="ignore"):

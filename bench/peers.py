@@ -36,6 +36,7 @@ SEP = " > "
 
 # --- the shared export (untimed) -------------------------------------------------------------
 
+
 def export_journeys(db_path: str | Path, out: str | Path, lookback_days: int = 180) -> int:
     """Write the closed deals' touches (account scope) to a Parquet file; returns the row count."""
     import duckdb
@@ -79,6 +80,7 @@ def read_touches(path: str | Path) -> pd.DataFrame:
 
 # --- ChannelAttribution ------------------------------------------------------------------------
 
+
 def ca_paths(touches: pd.DataFrame) -> pd.DataFrame:
     """ChannelAttribution's input, built with pandas from touch-level rows."""
     t = touches.sort_values(["deal_id", "occurred_at", "touchpoint_id"], kind="stable")
@@ -112,7 +114,12 @@ def _import_ca():
 def ca_heuristics(paths: pd.DataFrame) -> dict[str, dict[str, float]]:
     ca = _import_ca()
     res = _quiet(
-        ca.heuristic_models, paths, "path", "total_conversions", var_value="total_conversion_value", sep=">",
+        ca.heuristic_models,
+        paths,
+        "path",
+        "total_conversions",
+        var_value="total_conversion_value",
+        sep=">",
         flg_pro=False,
     )
     res["channel_name"] = res["channel_name"].astype(str).str.strip()
@@ -127,8 +134,18 @@ def ca_markov(paths: pd.DataFrame, order: int = 1, ncore: int = 2) -> dict[str, 
     """ChannelAttribution's Markov model (Monte Carlo; seed 0; defaults otherwise)."""
     ca = _import_ca()
     res = _quiet(
-        ca.markov_model, paths, "path", "total_conversions", var_value="total_conversion_value",
-        var_null="total_null", order=order, out_more=True, sep=">", ncore=ncore, seed=0, verbose=False,
+        ca.markov_model,
+        paths,
+        "path",
+        "total_conversions",
+        var_value="total_conversion_value",
+        var_null="total_null",
+        order=order,
+        out_more=True,
+        sep=">",
+        ncore=ncore,
+        seed=0,
+        verbose=False,
         flg_pro=False,
     )
     removal = res["removal_effects"]
@@ -139,13 +156,13 @@ def ca_markov(paths: pd.DataFrame, order: int = 1, ncore: int = 2) -> dict[str, 
     return {
         "removal_share": dict(zip(names, shares, strict=True)),
         "conversions": dict(
-            zip(result["channel_name"].astype(str).str.strip(), result["total_conversions"].astype(float),
-                strict=True)
+            zip(result["channel_name"].astype(str).str.strip(), result["total_conversions"].astype(float), strict=True)
         ),
     }
 
 
 # --- DP6 marketing-attribution-models ------------------------------------------------------------
+
 
 def dp6_frame(path: str | Path):
     """DP6's 'session' input: one row per touch, as Polars (its own engine) reads it."""
@@ -159,8 +176,12 @@ def dp6_model(frame):
 
     # MAM builds the journeys itself: sort by deal and time, list-aggregate channels
     return MAM(
-        frame, format_type="session", channels_colname="channel", journey_with_conv_colname="won",
-        datetime_colname="ts_order", user_id_colname="deal_id",
+        frame,
+        format_type="session",
+        channels_colname="channel",
+        journey_with_conv_colname="won",
+        datetime_colname="ts_order",
+        user_id_colname="deal_id",
     )
 
 

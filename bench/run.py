@@ -62,6 +62,7 @@ SOURCES = ("closedloop/sample.py", "closedloop/derived.py", "queries/derived_bui
 # Workloads. Each runs in its own process: `setup(ctx)` (untimed: imports, reading inputs that
 # are not part of the work), then `run(state)` timed, returning what the checks need.
 
+
 @dataclass(frozen=True)
 class Workload:
     key: str
@@ -80,55 +81,133 @@ class Workload:
 
 WORKLOADS = [
     Workload("rules", "rule-based", "Closed Loop", "all 11 rule-based models in one query (compare_models)", ours=True),
-    Workload("rules_lb90", "rule-based", "Closed Loop, lookback 90", "the same call at a 90-day lookback",
-             ours=True, vs="rules"),
-    Workload("rules_lb365", "rule-based", "Closed Loop, lookback 365", "the same call at a 365-day lookback",
-             ours=True, vs="rules"),
-    Workload("rules_contacts", "rule-based", "Closed Loop, contact roles", "the same call, contact-role scope",
-             ours=True, vs="rules"),
-    Workload("pandas_rules", "rule-based", "pandas baseline", "the 10 rule-based models, groupby per deal "
-             "(bench/pandas_baseline.py), reading the tables from DuckDB"),
-    Workload("ca_heuristics", "rule-based", "ChannelAttribution", "first/last/linear incl. building its path table "
-             "with pandas"),
-    Workload("dp6_heuristics", "rule-based", "DP6 mam", "first/last/linear/position/time-decay incl. its journey "
-             "building"),
+    Workload(
+        "rules_lb90",
+        "rule-based",
+        "Closed Loop, lookback 90",
+        "the same call at a 90-day lookback",
+        ours=True,
+        vs="rules",
+    ),
+    Workload(
+        "rules_lb365",
+        "rule-based",
+        "Closed Loop, lookback 365",
+        "the same call at a 365-day lookback",
+        ours=True,
+        vs="rules",
+    ),
+    Workload(
+        "rules_contacts",
+        "rule-based",
+        "Closed Loop, contact roles",
+        "the same call, contact-role scope",
+        ours=True,
+        vs="rules",
+    ),
+    Workload(
+        "pandas_rules",
+        "rule-based",
+        "pandas baseline",
+        "the 10 rule-based models, groupby per deal (bench/pandas_baseline.py), reading the tables from DuckDB",
+    ),
+    Workload(
+        "ca_heuristics",
+        "rule-based",
+        "ChannelAttribution",
+        "first/last/linear incl. building its path table with pandas",
+    ),
+    Workload(
+        "dp6_heuristics", "rule-based", "DP6 mam", "first/last/linear/position/time-decay incl. its journey building"
+    ),
     Workload("markov1", "markov order 1", "Closed Loop", "exact removal effects, order 1 (rollup 'markov')", ours=True),
-    Workload("markov1_lb90", "markov order 1", "Closed Loop, lookback 90", "the same at a 90-day lookback",
-             ours=True, vs="markov1"),
-    Workload("markov1_lb365", "markov order 1", "Closed Loop, lookback 365", "the same at a 365-day lookback",
-             ours=True, vs="markov1"),
-    Workload("markov1_contacts", "markov order 1", "Closed Loop, contact roles", "the same, contact-role scope",
-             ours=True, vs="markov1"),
+    Workload(
+        "markov1_lb90",
+        "markov order 1",
+        "Closed Loop, lookback 90",
+        "the same at a 90-day lookback",
+        ours=True,
+        vs="markov1",
+    ),
+    Workload(
+        "markov1_lb365",
+        "markov order 1",
+        "Closed Loop, lookback 365",
+        "the same at a 365-day lookback",
+        ours=True,
+        vs="markov1",
+    ),
+    Workload(
+        "markov1_contacts",
+        "markov order 1",
+        "Closed Loop, contact roles",
+        "the same, contact-role scope",
+        ours=True,
+        vs="markov1",
+    ),
     Workload("ca_markov1", "markov order 1", "ChannelAttribution", "Monte Carlo, order 1, ncore=2, incl. paths"),
     Workload("dp6_markov", "markov order 1", "DP6 mam", "order 1 (no self-loops), incl. journey building"),
     Workload("markov3", "markov order 3", "Closed Loop", "exact removal effects, order 3", ours=True),
     Workload("ca_markov3", "markov order 3", "ChannelAttribution", "Monte Carlo, order 3, ncore=2, incl. paths"),
     Workload("shapley", "shapley", "Closed Loop", "exact Shapley over the 11 channels", ours=True),
     Workload("shapley16", "shapley", "Closed Loop", "exact Shapley over 16 keys (by touchpoint_type)", vs="shapley"),
-    Workload("dp6_shapley4", "shapley", "DP6 mam", "Shapley, max_size=4 (its default: keeps 4 channels per "
-             "journey), incl. journey building"),
+    Workload(
+        "dp6_shapley4",
+        "shapley",
+        "DP6 mam",
+        "Shapley, max_size=4 (its default: keeps 4 channels per journey), incl. journey building",
+    ),
     Workload("dp6_shapley11", "shapley", "DP6 mam", "Shapley, max_size=11 (every channel), incl. journey building"),
-    Workload("lift", "lift", "Closed Loop", "win-rate lift by touchpoint_type, channel and campaign (3 queries)",
-             ours=True),
+    Workload(
+        "lift", "lift", "Closed Loop", "win-rate lift by touchpoint_type, channel and campaign (3 queries)", ours=True
+    ),
     Workload("lift_lb90", "lift", "Closed Loop, lookback 90", "the same at a 90-day lookback", ours=True, vs="lift"),
-    Workload("lift_lb365", "lift", "Closed Loop, lookback 365", "the same at a 365-day lookback", ours=True,
-             vs="lift"),
-    Workload("lift_contacts", "lift", "Closed Loop, contact roles", "the same, contact-role scope", ours=True,
-             vs="lift"),
-    Workload("sample", "sample", "Closed Loop", "`closedloop sample` (default 20 touches/deal), end to end",
-             ours=True, cli=True),
-    Workload("import", "import", "Closed Loop", "`closedloop import --mapping canonical touchpoints.csv` into the "
-             "database without its touchpoints, end to end", ours=True, cli=True),
-    Workload("refresh", "derived tables", "Closed Loop", "`closedloop refresh --db <copy of the database>`: "
-             "rebuild cl_deal, cl_touch, cl_key, cl_meta, end to end", ours=True, cli=True),
+    Workload("lift_lb365", "lift", "Closed Loop, lookback 365", "the same at a 365-day lookback", ours=True, vs="lift"),
+    Workload(
+        "lift_contacts", "lift", "Closed Loop, contact roles", "the same, contact-role scope", ours=True, vs="lift"
+    ),
+    Workload(
+        "sample",
+        "sample",
+        "Closed Loop",
+        "`closedloop sample` (default 20 touches/deal), end to end",
+        ours=True,
+        cli=True,
+    ),
+    Workload(
+        "import",
+        "import",
+        "Closed Loop",
+        "`closedloop import --mapping canonical touchpoints.csv` into the database without its touchpoints, end to end",
+        ours=True,
+        cli=True,
+    ),
+    Workload(
+        "refresh",
+        "derived tables",
+        "Closed Loop",
+        "`closedloop refresh --db <copy of the database>`: rebuild cl_deal, cl_touch, cl_key, cl_meta, end to end",
+        ours=True,
+        cli=True,
+    ),
 ]
 BY_KEY = {w.key: w for w in WORKLOADS}
 # the workloads that call our engine on the scale's database (in the worker)
 # the non-default settings a workload runs at (issue 15: every setting within 1.5x of the default)
-SETTINGS = {"lb90": {"lookback_days": 90}, "lb365": {"lookback_days": 365},
-            "contacts": {"lookback_days": LOOKBACK, "scope": "contact_roles"}}
-ENGINE = ("rules", "markov1", "markov3", "shapley", "shapley16", "lift",
-          *(f"{base}_{s}" for base in ("rules", "markov1", "lift") for s in SETTINGS))
+SETTINGS = {
+    "lb90": {"lookback_days": 90},
+    "lb365": {"lookback_days": 365},
+    "contacts": {"lookback_days": LOOKBACK, "scope": "contact_roles"},
+}
+ENGINE = (
+    "rules",
+    "markov1",
+    "markov3",
+    "shapley",
+    "shapley16",
+    "lift",
+    *(f"{base}_{s}" for base in ("rules", "markov1", "lift") for s in SETTINGS),
+)
 
 
 def _base(key: str) -> str:
@@ -197,11 +276,14 @@ def _run(key: str, state: dict):
     if key in ("shapley", "shapley16"):
         from closedloop.attribution import rollup
 
-        df = rollup(state["con"], "shapley", by="channel" if key == "shapley" else "touchpoint_type",
-                    **_engine_filters())
+        df = rollup(
+            state["con"], "shapley", by="channel" if key == "shapley" else "touchpoint_type", **_engine_filters()
+        )
         df = df[df["shapley_value"].notna()]
-        return {"share": dict(zip(df["key"], df["shapley_value"] / df["shapley_value"].sum(), strict=True)),
-                "keys": len(df)}
+        return {
+            "share": dict(zip(df["key"], df["shapley_value"] / df["shapley_value"].sum(), strict=True)),
+            "keys": len(df),
+        }
     if base == "lift":
         from closedloop.lift import touchpoint_lift
 
@@ -237,8 +319,19 @@ def _reference(con) -> dict:
     from closedloop import db
     from closedloop.attribution.api import catalogue_params
 
-    df = db.run(con, "attribution_rollup", by="channel", scope="account", half_life_days=7.0,
-                segment=None, region=None, owner=None, **ALL, **_engine_filters(), **catalogue_params())
+    df = db.run(
+        con,
+        "attribution_rollup",
+        by="channel",
+        scope="account",
+        half_life_days=7.0,
+        segment=None,
+        region=None,
+        owner=None,
+        **ALL,
+        **_engine_filters(),
+        **catalogue_params(),
+    )
     return _per_model(df[df["model"] != "custom"])
 
 
@@ -267,6 +360,7 @@ def worker(key: str, ctx: dict, out: Path, check: bool) -> None:
 
 # ------------------------------------------------------------------------------------------------
 # Orchestration
+
 
 def _python() -> str:
     return sys.executable
@@ -307,8 +401,13 @@ def _spawn(cmd: list[str], timeout: float = WORKER_TIMEOUT) -> Run:
     os.close(fd)
     try:
         t0 = time.perf_counter()
-        p = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, usage_file, *cmd], stdout=subprocess.DEVNULL,
-                             stderr=err, cwd=ROOT, start_new_session=True)
+        p = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, usage_file, *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=ROOT,
+            start_new_session=True,
+        )
         timer = threading.Timer(timeout, lambda: os.killpg(p.pid, 9))
         timer.start()
         try:
@@ -360,9 +459,24 @@ def prepare(scale: str, rebuild: bool) -> dict:
             stale.unlink()
         t0 = time.perf_counter()
         subprocess.run(
-            [_python(), "-m", "closedloop", "sample", "--deals", str(n), "--seed", str(SEED),
-             "--touches-per-deal", str(TOUCHES_PER_DEAL), "--db", str(dbp), "--force", "--quiet"],
-            cwd=ROOT, check=True,
+            [
+                _python(),
+                "-m",
+                "closedloop",
+                "sample",
+                "--deals",
+                str(n),
+                "--seed",
+                str(SEED),
+                "--touches-per-deal",
+                str(TOUCHES_PER_DEAL),
+                "--db",
+                str(dbp),
+                "--force",
+                "--quiet",
+            ],
+            cwd=ROOT,
+            check=True,
         )
         meta.write_text(json.dumps(want))
         _log(f"{scale}: generated in {time.perf_counter() - t0:.0f} s")
@@ -403,19 +517,29 @@ def prepare(scale: str, rebuild: bool) -> dict:
         csv_rows = sum(1 for _ in f) - 1
     con = duckdb.connect(str(dbp), read_only=True)
     try:
-        counts = dict(con.execute(
-            "select 'deals', count(*) from deals union all select 'touchpoints', count(*) from touchpoints "
-            "union all select 'channels', count(distinct channel) from touchpoints "
-            "union all select 'closed deals', count(*) from deals where outcome in ('won', 'lost')"
-        ).fetchall())
+        counts = dict(
+            con.execute(
+                "select 'deals', count(*) from deals union all select 'touchpoints', count(*) from touchpoints "
+                "union all select 'channels', count(distinct channel) from touchpoints "
+                "union all select 'closed deals', count(*) from deals where outcome in ('won', 'lost')"
+            ).fetchall()
+        )
     finally:
         con.close()
     counts["csv rows"] = csv_rows
     derived_ok = _derived_usable(dbp)
     if not derived_ok:
         _log(f"{scale}: WARNING: {dbp.name} has no usable derived tables; our engine will read the source tables")
-    return {"db": str(dbp), "journeys": str(journeys), "csv": str(csv), "base": str(base),
-            "deals": n, "counts": counts, "db_mb": dbp.stat().st_size / 1e6, "derived": derived_ok}
+    return {
+        "db": str(dbp),
+        "journeys": str(journeys),
+        "csv": str(csv),
+        "base": str(base),
+        "deals": n,
+        "counts": counts,
+        "db_mb": dbp.stat().st_size / 1e6,
+        "derived": derived_ok,
+    }
 
 
 def _derived_usable(path: Path) -> bool:
@@ -440,10 +564,25 @@ def run_once(w: Workload, ctx: dict, check: bool) -> Run:
     if w.key == "sample":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
             target = Path(tmp) / "sample.duckdb"
-            return _built(_spawn(
-                [_python(), "-m", "closedloop", "sample", "--deals", str(ctx["deals"]), "--seed", str(SEED),
-                 "--db", str(target), "--force", "--quiet"]
-            ), target)
+            return _built(
+                _spawn(
+                    [
+                        _python(),
+                        "-m",
+                        "closedloop",
+                        "sample",
+                        "--deals",
+                        str(ctx["deals"]),
+                        "--seed",
+                        str(SEED),
+                        "--db",
+                        str(target),
+                        "--force",
+                        "--quiet",
+                    ]
+                ),
+                target,
+            )
     if w.key == "refresh":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
             target = Path(tmp) / "refresh.duckdb"
@@ -519,8 +658,10 @@ def bench_scale(scale: str, keys: list[str], repeats: int, rebuild: bool, slow: 
             if r == 0:
                 s.summary = run.result.get("summary")
                 s.reference = run.result.get("reference")
-            _log(f"{scale} {k} #{r + 1}: {run.wall:.2f} s (cpu {run.cpu:.2f} s), {run.rss_mb:.0f} MB"
-                 + (f", warm {run.warm:.2f} s" if run.warm is not None else ""))
+            _log(
+                f"{scale} {k} #{r + 1}: {run.wall:.2f} s (cpu {run.cpu:.2f} s), {run.rss_mb:.0f} MB"
+                + (f", warm {run.warm:.2f} s" if run.warm is not None else "")
+            )
     ctx["load_after"] = os.getloadavg()
     ctx["minutes"] = (time.time() - t0) / 60
     return ctx, runs
@@ -542,19 +683,33 @@ def checks(runs: dict[str, Runs]) -> list[dict]:
     ref = runs.get("rules").reference if "rules" in runs else None
     if not ref:
         return rows
-    for key, label in (("ca_heuristics", "ChannelAttribution"), ("dp6_heuristics", "DP6 mam"),
-                       ("pandas_rules", "pandas baseline")):
+    for key, label in (
+        ("ca_heuristics", "ChannelAttribution"),
+        ("dp6_heuristics", "DP6 mam"),
+        ("pandas_rules", "pandas baseline"),
+    ):
         s = runs.get(key)
         if not s or not s.summary:
             continue
-        for model in CHECK_MODELS + (("u_shaped", "w_shaped", "full_path", "position_40_20_40", "j_shaped",
-                                      "inverse_j", "time_decay") if key == "pandas_rules" else ()):
+        for model in CHECK_MODELS + (
+            ("u_shaped", "w_shaped", "full_path", "position_40_20_40", "j_shaped", "inverse_j", "time_decay")
+            if key == "pandas_rules"
+            else ()
+        ):
             for measure in ("", ":value"):
                 if model + measure not in s.summary:
                     continue
                 diff, total = _compare(ref[model + measure], s.summary[model + measure])
-                rows.append({"peer": label, "model": model, "measure": "revenue" if measure else "wins",
-                             "max_diff": diff, "total": total, "ok": diff <= TOLERANCE * max(total, 1.0)})
+                rows.append(
+                    {
+                        "peer": label,
+                        "model": model,
+                        "measure": "revenue" if measure else "wins",
+                        "max_diff": diff,
+                        "total": total,
+                        "ok": diff <= TOLERANCE * max(total, 1.0),
+                    }
+                )
     # data-driven models: how far the peers' shares are from our exact ones (information, not pass/fail)
     for ours_key, peer_key, label, field_ in (
         ("markov1", "ca_markov1", "ChannelAttribution Markov o1 (simulated)", "removal_share"),
@@ -566,8 +721,9 @@ def checks(runs: dict[str, Runs]) -> list[dict]:
         a, b = runs.get(ours_key), runs.get(peer_key)
         if a and b and a.summary and b.summary:
             diff, _ = _compare(a.summary[field_], b.summary[field_])
-            rows.append({"peer": label, "model": ours_key, "measure": "share", "max_diff": diff, "total": 1.0,
-                         "ok": None})
+            rows.append(
+                {"peer": label, "model": ours_key, "measure": "share", "max_diff": diff, "total": 1.0, "ok": None}
+            )
     return rows
 
 
@@ -586,10 +742,19 @@ TARGETS = [
 def _git() -> tuple[str, bool]:
     """The commit the engine was measured at, and whether its files had uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "closedloop", "queries"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip() != ""
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "status", "--porcelain", "--", "closedloop", "queries"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            != ""
+        )
         return head, dirty
     except (OSError, subprocess.CalledProcessError):
         return "unknown", False
@@ -612,8 +777,13 @@ def _machine() -> dict:
     except OSError:
         pass
     versions = {"python": platform.python_version()}
-    for mod, name in (("duckdb", "duckdb"), ("numpy", "numpy"), ("pandas", "pandas"), ("scipy", "scipy"),
-                      ("polars", "polars")):
+    for mod, name in (
+        ("duckdb", "duckdb"),
+        ("numpy", "numpy"),
+        ("pandas", "pandas"),
+        ("scipy", "scipy"),
+        ("polars", "polars"),
+    ):
         try:
             versions[name] = __import__(mod).__version__
         except Exception:  # noqa: BLE001
@@ -625,8 +795,7 @@ def _machine() -> dict:
             versions[dist] = version(dist)
         except PackageNotFoundError:
             versions[dist] = "not installed"
-    return {"cpu": cpu, "nproc": os.cpu_count(), "memory": mem, "versions": versions,
-            "kernel": platform.release()}
+    return {"cpu": cpu, "nproc": os.cpu_count(), "memory": mem, "versions": versions, "kernel": platform.release()}
 
 
 def _fmt_s(x: float | None) -> str:
@@ -683,8 +852,8 @@ def report(results: dict, meta: dict) -> str:
         "",
         f"- date: {meta['date']}; whole run {meta['minutes']:.1f} min, data preparation included"
         f" (`bench/run.py --scales {','.join(results)} --repeats {meta['repeats']}`)",
-        f"- engine: commit {meta['git']}" + (" with uncommitted changes in closedloop/ or queries/"
-                                             if meta.get("dirty") else ""),
+        f"- engine: commit {meta['git']}"
+        + (" with uncommitted changes in closedloop/ or queries/" if meta.get("dirty") else ""),
         f"- machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} memory, Linux {m['kernel']}; shared with "
         "other work, so single runs vary (load averages per scale below)",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
@@ -706,8 +875,10 @@ def report(results: dict, meta: dict) -> str:
             "ratio to ours | derived tables | runs |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
         ]
-        order = sorted(runs, key=lambda k: ([w.group for w in WORKLOADS].index(BY_KEY[k].group),
-                                            [w.key for w in WORKLOADS].index(k)))
+        order = sorted(
+            runs,
+            key=lambda k: ([w.group for w in WORKLOADS].index(BY_KEY[k].group), [w.key for w in WORKLOADS].index(k)),
+        )
         for k in order:
             s, w = runs[k], BY_KEY[k]
             impl = f"**{w.impl}**" if w.ours else w.impl
@@ -730,23 +901,32 @@ def report(results: dict, meta: dict) -> str:
             )
         rows = checks(runs)
         if rows:
-            lines += ["", f"Agreement with our engine at {scale}, per channel (wins = conversions; first/last/linear "
-                      f"must agree within {TOLERANCE:g} of the total):", "",
-                      "| compared | model | measure | max abs difference | our total | agrees |",
-                      "|---|---|---|---:|---:|---|"]
+            lines += [
+                "",
+                f"Agreement with our engine at {scale}, per channel (wins = conversions; first/last/linear "
+                f"must agree within {TOLERANCE:g} of the total):",
+                "",
+                "| compared | model | measure | max abs difference | our total | agrees |",
+                "|---|---|---|---:|---:|---|",
+            ]
             for r in rows:
                 ok = "yes" if r["ok"] else "NO" if r["ok"] is False else "(information)"
-                lines.append(f"| {r['peer']} | {r['model']} | {r['measure']} | {r['max_diff']:.3g} | "
-                             f"{r['total']:,.6g} | {ok} |")
+                lines.append(
+                    f"| {r['peer']} | {r['model']} | {r['measure']} | {r['max_diff']:.3g} | {r['total']:,.6g} | {ok} |"
+                )
         lines.append("")
     big = "1m" if "1m" in results else max(results, key=lambda s: SCALES[s])
     ctx, runs = results[big]
-    lines += [f"## Issue 6 targets at {big}", "",
-              "Cold = the first call in a fresh process (the table's wall); warm = the same call again. Derived "
-              "tables: whether the run read them (the queries) or left them usable (sample, import), per "
-              "closedloop.derived.usable after the run.", "",
-              "| target | wall (warm) | peak memory | holds? | derived tables |",
-              "|---|---:|---:|---|---|"]
+    lines += [
+        f"## Issue 6 targets at {big}",
+        "",
+        "Cold = the first call in a fresh process (the table's wall); warm = the same call again. Derived "
+        "tables: whether the run read them (the queries) or left them usable (sample, import), per "
+        "closedloop.derived.usable after the run.",
+        "",
+        "| target | wall (warm) | peak memory | holds? | derived tables |",
+        "|---|---:|---:|---|---|",
+    ]
     for key, secs, mb, label in TARGETS:
         s = runs.get(key)
         if not s or not s.walls:
@@ -755,26 +935,42 @@ def report(results: dict, meta: dict) -> str:
             continue
         med, peak = statistics.median(s.walls), max(s.rss)
         holds = med <= secs and (mb is None or peak <= mb)
-        how = "yes" if holds else "NO: " + ", ".join(
-            x for x in (f"{med / secs:.1f}× the time" if med > secs else "",
-                        f"{peak / mb:.1f}× the memory" if mb and peak > mb else "") if x)
+        how = (
+            "yes"
+            if holds
+            else "NO: "
+            + ", ".join(
+                x
+                for x in (
+                    f"{med / secs:.1f}× the time" if med > secs else "",
+                    f"{peak / mb:.1f}× the memory" if mb and peak > mb else "",
+                )
+                if x
+            )
+        )
         warm = f" ({_fmt_s(_median(s.warms))} s)" if s.warms else ""
         lines.append(f"| {label} | {_fmt_s(med)} s{warm} | {_fmt_mb(peak)} | {how} | {_derived(BY_KEY[key], s)} |")
     notes = []
     before, after = runs.get("rules_source"), runs.get("rules")
     if before and before.walls:
-        line = (f"- Rule-based from the source tables (`rules_source`, derived tables bypassed): "
-                f"{_fmt_s(statistics.median(before.walls))} s, {_fmt_mb(max(before.rss))}")
+        line = (
+            f"- Rule-based from the source tables (`rules_source`, derived tables bypassed): "
+            f"{_fmt_s(statistics.median(before.walls))} s, {_fmt_mb(max(before.rss))}"
+        )
         if after and after.walls:
-            line += (f"; from the derived tables {_fmt_s(statistics.median(after.walls))} s, "
-                     f"{_fmt_mb(max(after.rss))} "
-                     f"(the source tables take {statistics.median(before.walls) / statistics.median(after.walls):.2g}× "
-                     "the derived tables' time)")
+            line += (
+                f"; from the derived tables {_fmt_s(statistics.median(after.walls))} s, "
+                f"{_fmt_mb(max(after.rss))} "
+                f"(the source tables take {statistics.median(before.walls) / statistics.median(after.walls):.2g}× "
+                "the derived tables' time)"
+            )
         notes.append(line + ".")
     ref = runs.get("refresh")
     if ref and ref.walls:
-        notes.append(f"- Rebuilding the derived tables (`closedloop refresh`, also part of every sample and import "
-                     f"above): {_fmt_s(statistics.median(ref.walls))} s, {_fmt_mb(max(ref.rss))}.")
+        notes.append(
+            f"- Rebuilding the derived tables (`closedloop refresh`, also part of every sample and import "
+            f"above): {_fmt_s(statistics.median(ref.walls))} s, {_fmt_mb(max(ref.rss))}."
+        )
     if notes:
         lines += [""] + notes
     if big != "1m":
@@ -787,15 +983,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scales", default="10k,100k,1m", help="comma-separated: 10k, 100k, 1m (default all)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per workload and scale (default 3)")
-    ap.add_argument("--slow", type=float, default=60.0,
-                    help="at 1m, a workload whose first run takes longer than this many seconds runs once (default 60)")
+    ap.add_argument(
+        "--slow",
+        type=float,
+        default=60.0,
+        help="at 1m, a workload whose first run takes longer than this many seconds runs once (default 60)",
+    )
     ap.add_argument("--only", help="comma-separated workload keys (default all): " + ", ".join(BY_KEY))
     ap.add_argument("--skip", help="comma-separated workload keys to leave out")
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached databases and exports")
     ap.add_argument("--prepare-only", action="store_true", help="build the cached inputs of the scales and stop")
     ap.add_argument("--results", type=Path, default=BENCH / "RESULTS.md", help="where to write the table")
-    ap.add_argument("--report-from", type=Path, metavar="JSON",
-                    help="write RESULTS.md again from a run's raw results (bench/data/last_run.json)")
+    ap.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="JSON",
+        help="write RESULTS.md again from a run's raw results (bench/data/last_run.json)",
+    )
     ap.add_argument("--total-minutes", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--ctx", help=argparse.SUPPRESS)
@@ -840,11 +1044,19 @@ def main(argv: list[str] | None = None) -> int:
         meta.update(date=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", minutes=(time.time() - started) / 60)
         # write after every scale, so an interrupted run keeps what it measured
         args.results.write_text(report(results, meta))
-        raw.write_text(json.dumps(
-            {"meta": meta,
-             "scales": {s: {"ctx": ctx, "runs": {k: vars(r) for k, r in runs.items()}}
-                        for s, (ctx, runs) in results.items()}},
-            default=float, indent=1))
+        raw.write_text(
+            json.dumps(
+                {
+                    "meta": meta,
+                    "scales": {
+                        s: {"ctx": ctx, "runs": {k: vars(r) for k, r in runs.items()}}
+                        for s, (ctx, runs) in results.items()
+                    },
+                },
+                default=float,
+                indent=1,
+            )
+        )
     _log(f"wrote {args.results} ({(time.time() - started) / 60:.1f} min); raw runs in {raw}")
     return 0
 
@@ -853,15 +1065,17 @@ def rerender(raw_path: Path, out: Path, minutes: float | None = None) -> None:
     """RESULTS.md again from a run's raw JSON (bench/data/last_run.json)."""
     data = json.loads(raw_path.read_text())
     scales = data.get("scales", data)
-    meta = data.get("meta") or {"git": _git()[0], "dirty": _git()[1], "repeats": 3,
-                                "date": datetime.fromtimestamp(raw_path.stat().st_mtime, UTC).strftime(
-                                    "%Y-%m-%d %H:%M UTC")}
+    meta = data.get("meta") or {
+        "git": _git()[0],
+        "dirty": _git()[1],
+        "repeats": 3,
+        "date": datetime.fromtimestamp(raw_path.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
     if minutes is not None:
         meta["minutes"] = minutes
     meta.setdefault("minutes", sum(v["ctx"].get("minutes", 0) for v in scales.values()))
     # workloads this version no longer has (an older run's) are left out
-    results = {s: (v["ctx"], {k: Runs(**r) for k, r in v["runs"].items() if k in BY_KEY})
-               for s, v in scales.items()}
+    results = {s: (v["ctx"], {k: Runs(**r) for k, r in v["runs"].items() if k in BY_KEY}) for s, v in scales.items()}
     out.write_text(report(results, meta))
 
 

@@ -54,8 +54,13 @@ def attribution_view(
         measure = "wins"
     column = attr.MEASURE_COLUMNS[measure]
     common = dict(
-        date_from=f.date_from, date_to=f.date_to, segment=f.segment, region=f.region, owner=f.owner,
-        lookback_days=f.lookback_days, scope=f.scope,
+        date_from=f.date_from,
+        date_to=f.date_to,
+        segment=f.segment,
+        region=f.region,
+        owner=f.owner,
+        lookback_days=f.lookback_days,
+        scope=f.scope,
     )
     w = weights if model == "custom" else None
     rollup = attr.rollup(con, model, by=by, half_life_days=half_life_days, order=order, weights=w, **common)
@@ -68,15 +73,22 @@ def attribution_view(
         # the data-driven models credit channels; the team split uses the position-based W-shaped model
         teams = attr.rollup(con, "w_shaped", by="team", half_life_days=half_life_days, **common)
     total = teams[column].fillna(0).sum()
-    team_split = pd.DataFrame({
-        "team": teams["key"],
-        column: teams[column],
-        "share": teams[column] / total if total else 0.0,
-    })
+    team_split = pd.DataFrame(
+        {
+            "team": teams["key"],
+            column: teams[column],
+            "share": teams[column] / total if total else 0.0,
+        }
+    )
     return AttributionView(
-        model=model, label=m.label,
-        weights=attr.describe(model, half_life_days=half_life_days, order=order,
-                              weights=attr.models.as_weights(w)),
-        by=by, measure=measure, column=column, rollup=rollup, comparison=comparison,
-        team_split=team_split, note=note,
+        model=model,
+        label=m.label,
+        weights=attr.describe(model, half_life_days=half_life_days, order=order, weights=attr.models.as_weights(w)),
+        by=by,
+        measure=measure,
+        column=column,
+        rollup=rollup,
+        comparison=comparison,
+        team_split=team_split,
+        note=note,
     )

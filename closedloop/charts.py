@@ -13,8 +13,17 @@ TEAM_COLORS = alt.Scale(domain=["marketing", "sales"], range=["#1f77b4", "#ff7f0
 
 # The channels the product defines (the sample's, and the canonical import's lead sources).
 CANONICAL_CHANNELS = [
-    "paid_search", "paid_social", "display", "email", "webinar", "event", "content",
-    "syndication", "organic_search", "website", "sales",
+    "paid_search",
+    "paid_social",
+    "display",
+    "email",
+    "webinar",
+    "event",
+    "content",
+    "syndication",
+    "organic_search",
+    "website",
+    "sales",
 ]
 
 
@@ -76,10 +85,13 @@ def touch_type_shares(df: pd.DataFrame) -> alt.Chart:
         .encode(
             y=alt.Y("type:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
             yOffset=alt.YOffset("outcome:N", sort=["Won", "Lost"]),
-            x=alt.X("share:Q", title="Share of deals touched (%)", axis=alt.Axis(format="%", tickCount=5),
-                    scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals",
-                            legend=alt.Legend(orient="top")),
+            x=alt.X(
+                "share:Q",
+                title="Share of deals touched (%)",
+                axis=alt.Axis(format="%", tickCount=5),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
             tooltip=[
                 alt.Tooltip("type:N", title="Touchpoint type"),
                 alt.Tooltip("outcome:N", title="Deals"),
@@ -95,8 +107,7 @@ def touch_type_shares(df: pd.DataFrame) -> alt.Chart:
 
 # --- Handoff & SLA -------------------------------------------------------------------------------
 
-SLA_COLORS = alt.Scale(domain=["Within SLA", "Over SLA", "Never followed up"],
-                       range=["#2e7d32", "#ef6c00", "#9e9e9e"])
+SLA_COLORS = alt.Scale(domain=["Within SLA", "Over SLA", "Never followed up"], range=["#2e7d32", "#ef6c00", "#9e9e9e"])
 
 
 def speed_to_lead(speed: pd.DataFrame, sla_hours: float) -> alt.Chart:
@@ -104,27 +115,40 @@ def speed_to_lead(speed: pd.DataFrame, sla_hours: float) -> alt.Chart:
     as a rule at the bucket edge it falls on, and the never-followed-up leads as a last grey bar."""
     order = speed.sort_values("order")["bucket"].tolist()
     title = f"Speed to lead: hours from assignment to first follow-up (SLA {sla_hours:g} h)"
-    bars = alt.Chart(speed, title=title).mark_bar().encode(
-        x=alt.X("bucket:N", sort=order, title="Hours from assignment to first follow-up",
-                axis=alt.Axis(labelAngle=0, labelLimit=140)),
-        y=alt.Y("leads:Q", title="Leads", axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color("status:N", scale=SLA_COLORS, title=None, legend=alt.Legend(orient="top")),
-        tooltip=[
-            alt.Tooltip("bucket:N", title="Bucket"),
-            alt.Tooltip("span:N", title="Hours"),
-            alt.Tooltip("leads:Q", title="Leads"),
-            alt.Tooltip("status:N", title="Status"),
-        ],
+    bars = (
+        alt.Chart(speed, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "bucket:N",
+                sort=order,
+                title="Hours from assignment to first follow-up",
+                axis=alt.Axis(labelAngle=0, labelLimit=140),
+            ),
+            y=alt.Y("leads:Q", title="Leads", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("status:N", scale=SLA_COLORS, title=None, legend=alt.Legend(orient="top")),
+            tooltip=[
+                alt.Tooltip("bucket:N", title="Bucket"),
+                alt.Tooltip("span:N", title="Hours"),
+                alt.Tooltip("leads:Q", title="Leads"),
+                alt.Tooltip("status:N", title="Status"),
+            ],
+        )
     )
     first_over = speed.loc[speed["status"] == "Over SLA", "bucket"]
     if first_over.empty:
         return bars
     rule_data = pd.DataFrame({"bucket": [first_over.iloc[0]], "text": [f"SLA {sla_hours:g} h"]})
-    rule = alt.Chart(rule_data).mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2).encode(
-        x=alt.X("bucket:N", sort=order, bandPosition=0))
-    text = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-4, baseline="top", color="#c62828",
-                                          fontWeight="bold").encode(
-        x=alt.X("bucket:N", sort=order, bandPosition=0), y=alt.value(0), text="text:N")
+    rule = (
+        alt.Chart(rule_data)
+        .mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2)
+        .encode(x=alt.X("bucket:N", sort=order, bandPosition=0))
+    )
+    text = (
+        alt.Chart(rule_data)
+        .mark_text(align="left", dx=4, dy=-4, baseline="top", color="#c62828", fontWeight="bold")
+        .encode(x=alt.X("bucket:N", sort=order, bandPosition=0), y=alt.value(0), text="text:N")
+    )
     return alt.layer(bars, rule, text).properties(height=320)
 
 
@@ -139,13 +163,15 @@ def lead_funnel(df: pd.DataFrame, group_title: str, codes: bool = True) -> alt.C
     order = df.sort_values(["mqls", "won"], ascending=False)["group_key"].tolist()
     long = pd.concat(
         [
-            pd.DataFrame({
-                "group": df["group_key"],
-                "stage": stage,
-                "leads": df[col],
-                "mqls": df["mqls"],
-                "share_of_mqls": (df[col] / df["mqls"].where(df["mqls"] > 0)).fillna(0),
-            })
+            pd.DataFrame(
+                {
+                    "group": df["group_key"],
+                    "stage": stage,
+                    "leads": df[col],
+                    "mqls": df["mqls"],
+                    "share_of_mqls": (df[col] / df["mqls"].where(df["mqls"] > 0)).fillna(0),
+                }
+            )
             for stage, col in zip(FUNNEL_STAGES, ["mqls", "accepted", "opportunities", "won"], strict=True)
         ],
         ignore_index=True,
@@ -157,8 +183,13 @@ def lead_funnel(df: pd.DataFrame, group_title: str, codes: bool = True) -> alt.C
             y=alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
             yOffset=alt.YOffset("stage:N", sort=FUNNEL_STAGES),
             x=alt.X("leads:Q", title="Leads", axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("stage:N", scale=FUNNEL_COLORS, sort=FUNNEL_STAGES, title="Stage reached",
-                            legend=alt.Legend(orient="top")),
+            color=alt.Color(
+                "stage:N",
+                scale=FUNNEL_COLORS,
+                sort=FUNNEL_STAGES,
+                title="Stage reached",
+                legend=alt.Legend(orient="top"),
+            ),
             tooltip=[
                 alt.Tooltip("group:N", title=group_title.capitalize()),
                 alt.Tooltip("stage:N", title="Stage"),
@@ -184,23 +215,52 @@ def _text(value: object) -> str:
 
 # Each touchpoint type keeps its shape on every deal: marketing types first, then sales (DESIGN.md).
 TOUCH_TYPES = [
-    "ad_view", "ad_click", "ebook_download", "whitepaper_download", "email_open", "email_click",
-    "webinar_registered", "webinar_attended", "event_attended", "website_visit", "demo_request",
-    "content_syndication", "sales_email", "sales_call", "sales_meeting", "linkedin_inmail",
+    "ad_view",
+    "ad_click",
+    "ebook_download",
+    "whitepaper_download",
+    "email_open",
+    "email_click",
+    "webinar_registered",
+    "webinar_attended",
+    "event_attended",
+    "website_visit",
+    "demo_request",
+    "content_syndication",
+    "sales_email",
+    "sales_call",
+    "sales_meeting",
+    "linkedin_inmail",
 ]
 TOUCH_SHAPES = [
-    "circle", "square", "triangle-up", "cross", "diamond", "triangle-down",
+    "circle",
+    "square",
+    "triangle-up",
+    "cross",
+    "diamond",
+    "triangle-down",
     "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z",  # hexagon
     "M0,-1L0.2245,-0.309L0.951,-0.309L0.363,0.118L0.588,0.809L0,0.382L-0.588,0.809L-0.363,0.118"
     "L-0.951,-0.309L-0.2245,-0.309Z",  # star
-    "triangle-right", "triangle-left", "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z",  # pentagon
+    "triangle-right",
+    "triangle-left",
+    "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z",  # pentagon
     "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z",  # x
-    "circle", "square", "diamond", "triangle-up",  # sales types: the colour tells them apart
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",  # sales types: the colour tells them apart
 ]
 
 
-def _pack_labels(m: pd.DataFrame, start: pd.Timestamp, span: pd.Timedelta,
-                 width_px: float = 900, char_px: float = 6.2, gap_px: float = 10) -> pd.DataFrame:
+def _pack_labels(
+    m: pd.DataFrame,
+    start: pd.Timestamp,
+    span: pd.Timedelta,
+    width_px: float = 900,
+    char_px: float = 6.2,
+    gap_px: float = 10,
+) -> pd.DataFrame:
     """Give each milestone label a row and a side so labels don't overlap: a label reads rightwards
     from its rule unless it would leave the chart, then leftwards; it takes the first row where it
     fits. Widths are estimated for a chart about `width_px` wide."""
@@ -239,22 +299,45 @@ def deal_timeline(touches: pd.DataFrame, markers: pd.DataFrame, title: str) -> a
         lane_y=touches["team"].map(lanes),
         type_label=touches["touchpoint_type"].map(label_map(touches["touchpoint_type"])),
         day=touches["occurred_at"].dt.strftime("%d %b %Y"),
-        **{c: touches[c].map(_text) for c in
-           ("campaign_name", "asset", "contact_title", "note_verdicts", "positions", "channel")},
+        **{
+            c: touches[c].map(_text)
+            for c in ("campaign_name", "asset", "contact_title", "note_verdicts", "positions", "channel")
+        },
     )
-    x = alt.X("occurred_at:T", title="Date", scale=alt.Scale(domain=[start - pad, end + pad]),
-              axis=alt.Axis(format="%d %b %Y", labelAngle=0, labelOverlap=True))
-    y = alt.Y("lane_y:Q", title=None, scale=alt.Scale(domain=[-0.8, n_rows + 3.4], reverse=True, nice=False),
-              axis=alt.Axis(values=list(lanes.values()), grid=False, ticks=False, domain=False,
-                            labelFontWeight="bold", labelFontSize=12,
-                            labelExpr=f"datum.value < {n_rows + 1.8} ? 'Marketing' : 'Sales'"))
-    rules = alt.Chart(m).mark_rule(color=MARKER_COLOR, strokeDash=[5, 4], strokeWidth=1.5).encode(
-        x=x, tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
+    x = alt.X(
+        "occurred_at:T",
+        title="Date",
+        scale=alt.Scale(domain=[start - pad, end + pad]),
+        axis=alt.Axis(format="%d %b %Y", labelAngle=0, labelOverlap=True),
+    )
+    y = alt.Y(
+        "lane_y:Q",
+        title=None,
+        scale=alt.Scale(domain=[-0.8, n_rows + 3.4], reverse=True, nice=False),
+        axis=alt.Axis(
+            values=list(lanes.values()),
+            grid=False,
+            ticks=False,
+            domain=False,
+            labelFontWeight="bold",
+            labelFontSize=12,
+            labelExpr=f"datum.value < {n_rows + 1.8} ? 'Marketing' : 'Sales'",
+        ),
+    )
+    rules = (
+        alt.Chart(m)
+        .mark_rule(color=MARKER_COLOR, strokeDash=[5, 4], strokeWidth=1.5)
+        .encode(x=x, tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
+    )
     labels = [
         alt.Chart(m[m["right"] == right].assign(lane_y=m["row"]))
         .mark_text(align="right" if right else "left", dx=-5 if right else 5, fontSize=11, color="#212121")
-        .encode(x=x, y=y, text="label:N",
-                tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")])
+        .encode(
+            x=x,
+            y=y,
+            text="label:N",
+            tooltip=[alt.Tooltip("day:N", title="Date"), alt.Tooltip("label:N", title="Milestone")],
+        )
         for right in (False, True)
         if (m["right"] == right).any()
     ]
@@ -276,26 +359,39 @@ def deal_timeline(touches: pd.DataFrame, markers: pd.DataFrame, title: str) -> a
     # the legend lists the types this deal has, in the fixed order
     present = [v for v in shape_domain if v in set(t["type_label"])]
     shape_range = TOUCH_SHAPES + ["stroke", "arrow", "wedge", "triangle"] * (len(extra) // 4 + 1)
-    points = alt.Chart(t).mark_point(filled=True, size=170, opacity=0.85).encode(
-        x=x, y=y,
-        color=alt.Color("team:N", scale=TEAM_COLORS, title="Team", legend=alt.Legend(orient="top")),
-        shape=alt.Shape("type_label:N", title="Touchpoint type",
-                        scale=alt.Scale(domain=shape_domain, range=shape_range),
-                        legend=alt.Legend(orient="bottom", columns=4, labelLimit=200, symbolLimit=0,
-                                          values=present)),
-        tooltip=tooltip,
+    points = (
+        alt.Chart(t)
+        .mark_point(filled=True, size=170, opacity=0.85)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("team:N", scale=TEAM_COLORS, title="Team", legend=alt.Legend(orient="top")),
+            shape=alt.Shape(
+                "type_label:N",
+                title="Touchpoint type",
+                scale=alt.Scale(domain=shape_domain, range=shape_range),
+                legend=alt.Legend(orient="bottom", columns=4, labelLimit=200, symbolLimit=0, values=present),
+            ),
+            tooltip=tooltip,
+        )
     )
     noted = t[t["notes"] > 0]
     layers = [rules, *labels, points]
     if not noted.empty:
-        layers.append(alt.Chart(noted).mark_point(shape="circle", filled=False, size=650, strokeWidth=2.5,
-                                                  color=NOTE_COLOR).encode(x=x, y=y, tooltip=tooltip))
-        layers.append(alt.Chart(noted).mark_text(text="✎", dx=17, dy=-12, fontSize=16, color=NOTE_COLOR)
-                      .encode(x=x, y=y, tooltip=tooltip))
+        layers.append(
+            alt.Chart(noted)
+            .mark_point(shape="circle", filled=False, size=650, strokeWidth=2.5, color=NOTE_COLOR)
+            .encode(x=x, y=y, tooltip=tooltip)
+        )
+        layers.append(
+            alt.Chart(noted)
+            .mark_text(text="✎", dx=17, dy=-12, fontSize=16, color=NOTE_COLOR)
+            .encode(x=x, y=y, tooltip=tooltip)
+        )
     # fit the width only: the height is the lanes' own, whatever the legends need
     return alt.layer(*layers, title=title).properties(
-        height=int(max(150, 24 * (n_rows + 4.2))),
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        height=int(max(150, 24 * (n_rows + 4.2))), autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )
 
 
 def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
@@ -305,20 +401,28 @@ def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
     weights = dict(zip(models["model"], models["weights"], strict=True))
     r = receipt.assign(
         touch=[
-            "No touchpoint" if pd.isna(n) else
-            f"{int(n)}. {at:%d %b %Y} · {label(tt)}" + (f" ({pos})" if pos else "")
-            for n, at, tt, pos in zip(receipt["touch_number"], receipt["occurred_at"],
-                                      receipt["touchpoint_type"], receipt["positions"], strict=True)
+            "No touchpoint" if pd.isna(n) else f"{int(n)}. {at:%d %b %Y} · {label(tt)}" + (f" ({pos})" if pos else "")
+            for n, at, tt, pos in zip(
+                receipt["touch_number"],
+                receipt["occurred_at"],
+                receipt["touchpoint_type"],
+                receipt["positions"],
+                strict=True,
+            )
         ]
     )
-    long = r.melt(id_vars=["touch", "team", "touchpoint_id"], value_vars=list(names),
-                  var_name="model", value_name="credit")
+    long = r.melt(
+        id_vars=["touch", "team", "touchpoint_id"], value_vars=list(names), var_name="model", value_name="credit"
+    )
     long["model_label"] = long["model"].map(names)
     long["weights"] = long["model"].map(weights)
     base = alt.Chart(long).encode(
-        x=alt.X("model_label:N", sort=[names[m] for m in names], title=None,
-                axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False,
-                              labelLimit=160)),
+        x=alt.X(
+            "model_label:N",
+            sort=[names[m] for m in names],
+            title=None,
+            axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False, labelLimit=160),
+        ),
         y=alt.Y("touch:N", sort=r["touch"].tolist(), title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=[
             alt.Tooltip("touch:N", title="Touch"),
@@ -329,15 +433,20 @@ def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
         ],
     )
     cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("credit:Q", title="Share of credit (%)",
-                        scale=alt.Scale(scheme="blues", domain=[0, 1]),
-                        legend=alt.Legend(format="%", orient="right")))
+        color=alt.Color(
+            "credit:Q",
+            title="Share of credit (%)",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(format="%", orient="right"),
+        )
+    )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("credit:Q", format=".0%"),
         color=alt.condition("datum.credit > 0.55", alt.value("white"), alt.value("#212121")),
     )
-    return alt.layer(cells, text, title="Credit receipt: each touch's share of the deal under every model"
-                     ).properties(height=alt.Step(30))
+    return alt.layer(cells, text, title="Credit receipt: each touch's share of the deal under every model").properties(
+        height=alt.Step(30)
+    )
 
 
 # --- Journeys ------------------------------------------------------------------------------------
@@ -362,24 +471,32 @@ def journey_paths(paths: pd.DataFrame, top_n: int = 10) -> alt.Chart:
         alt.Tooltip("win_rate:Q", title="Win rate", format=".0%"),
         alt.Tooltip("won_revenue_usd:Q", title="Revenue won (USD)", format="$,.0f"),
     ]
-    bars = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("path:N", sort=order, title=None, axis=alt.Axis(labelLimit=460)),
-        x=alt.X("count:Q", title="Closed deals", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
-        order=alt.Order("outcome:N", sort="descending"),
-        tooltip=tooltip,
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("path:N", sort=order, title=None, axis=alt.Axis(labelLimit=460)),
+            x=alt.X("count:Q", title="Closed deals", stack="zero", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
+            order=alt.Order("outcome:N", sort="descending"),
+            tooltip=tooltip,
+        )
     )
-    rate_text = [f"{n} deal{'s' if n != 1 else ''} · {r:.0%} won" for n, r in zip(top["deals"], top["win_rate"],
-                                                                               strict=True)]
-    rates = alt.Chart(top.assign(rate_text=rate_text)).mark_text(
-        align="left", dx=5, fontSize=11, color="#424242").encode(
-        y=alt.Y("path:N", sort=order), x=alt.X("deals:Q"), text="rate_text:N", tooltip=tooltip)
+    rate_text = [
+        f"{n} deal{'s' if n != 1 else ''} · {r:.0%} won" for n, r in zip(top["deals"], top["win_rate"], strict=True)
+    ]
+    rates = (
+        alt.Chart(top.assign(rate_text=rate_text))
+        .mark_text(align="left", dx=5, fontSize=11, color="#424242")
+        .encode(y=alt.Y("path:N", sort=order), x=alt.X("deals:Q"), text="rate_text:N", tooltip=tooltip)
+    )
     title = f"The {len(top)} most common channel paths of closed deals (repeats collapsed)"
     return alt.layer(bars, rates, title=title).properties(height=alt.Step(26))
 
 
-def journey_distribution(boxes: pd.DataFrame, dots: pd.DataFrame, field: str, axis_title: str,
-                         title: str) -> alt.LayerChart:
+def journey_distribution(
+    boxes: pd.DataFrame, dots: pd.DataFrame, field: str, axis_title: str, title: str
+) -> alt.LayerChart:
     """Won vs lost: a box plot of one per-deal figure (touches, days), each deal a dot.
 
     `boxes` holds each outcome's min, quartiles, median and max over every deal, `dots` the
@@ -389,18 +506,31 @@ def journey_distribution(boxes: pd.DataFrame, dots: pd.DataFrame, field: str, ax
     x = alt.X(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=True))
     color = alt.Color("outcome:N", scale=WON_LOST_COLORS, legend=None)
     box_tooltip = [alt.Tooltip("outcome:N", title="Outcome"), alt.Tooltip("deals:Q", title="Deals", format=",")] + [
-        alt.Tooltip(f"{c}:Q", title=t) for c, t in (("upper", "Max"), ("q3", "Q3"), ("median", "Median"),
-                                                     ("q1", "Q1"), ("lower", "Min"))]
+        alt.Tooltip(f"{c}:Q", title=t)
+        for c, t in (("upper", "Max"), ("q3", "Q3"), ("median", "Median"), ("q1", "Q1"), ("lower", "Min"))
+    ]
     base = alt.Chart(boxes).encode(y=y, color=color, tooltip=box_tooltip)
-    whisker = base.mark_rule(opacity=0.45).encode(x=alt.X("lower:Q", title=axis_title, scale=alt.Scale(zero=True)),
-                                                  x2="upper:Q")
+    whisker = base.mark_rule(opacity=0.45).encode(
+        x=alt.X("lower:Q", title=axis_title, scale=alt.Scale(zero=True)), x2="upper:Q"
+    )
     box = base.mark_bar(size=26, opacity=0.45).encode(x=alt.X("q1:Q", title=axis_title), x2="q3:Q")
     median = base.mark_tick(color="#212121", size=26, thickness=2).encode(x=alt.X("median:Q", title=axis_title))
-    points = alt.Chart(dots).mark_circle(size=55, opacity=0.9).encode(
-        x=x, y=y, color=color, yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
-        tooltip=[alt.Tooltip("deal_name:N", title="Deal"), alt.Tooltip("outcome:N", title="Outcome"),
-                 alt.Tooltip(f"{field}:Q", title=axis_title)],
-    ).transform_calculate(jitter="(random() - 0.5) * 1.2")
+    points = (
+        alt.Chart(dots)
+        .mark_circle(size=55, opacity=0.9)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
+            tooltip=[
+                alt.Tooltip("deal_name:N", title="Deal"),
+                alt.Tooltip("outcome:N", title="Outcome"),
+                alt.Tooltip(f"{field}:Q", title=axis_title),
+            ],
+        )
+        .transform_calculate(jitter="(random() - 0.5) * 1.2")
+    )
     return alt.layer(whisker, box, points, median, title=title).properties(height=170)
 
 
@@ -425,9 +555,12 @@ def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.L
     from_order = [names[s] for s in order("from_state")]
     to_order = [names[s] for s in order("to_state")]
     base = alt.Chart(t).encode(
-        x=alt.X("to_label:N", sort=to_order, title="Next state",
-                axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False,
-                              labelLimit=180)),
+        x=alt.X(
+            "to_label:N",
+            sort=to_order,
+            title="Next state",
+            axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False, labelLimit=180),
+        ),
         y=alt.Y("from_label:N", sort=from_order, title="From state", axis=alt.Axis(labelLimit=260)),
         tooltip=[
             alt.Tooltip("from_label:N", title="From"),
@@ -437,14 +570,20 @@ def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.L
         ],
     )
     cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color("probability:Q", title="Probability (%)",
-                        scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=alt.Legend(format="%")))
+        color=alt.Color(
+            "probability:Q",
+            title="Probability (%)",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(format="%"),
+        )
+    )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("probability:Q", format=".0%"),
         color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("#212121")),
     )
     title = "Markov transition matrix: where a journey goes next" + (
-        f" (the {max_states} busiest states)" if cut else "")
+        f" (the {max_states} busiest states)" if cut else ""
+    )
     return alt.layer(cells, text, title=title).properties(height=alt.Step(28))
 
 
@@ -482,10 +621,15 @@ def attribution_bars(rollup: pd.DataFrame, column: str, title: str) -> alt.Chart
         .encode(
             y=alt.Y("key_label:N", sort=order["key_label"].tolist(), title=None, axis=alt.Axis(labelLimit=260)),
             x=alt.X(f"{column}:Q", title=MEASURE_TITLES[column], axis=_measure_axis(column)),
-            color=alt.Color("kind:N", scale=alt.Scale(domain=["Credited", "No touchpoint"],
-                                                       range=["#1f77b4", "#9e9e9e"]), legend=None),
-            tooltip=[alt.Tooltip("key_label:N", title="Key"),
-                     alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt)],
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=["Credited", "No touchpoint"], range=["#1f77b4", "#9e9e9e"]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("key_label:N", title="Key"),
+                alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt),
+            ],
         )
         .properties(height=alt.Step(22))
     )
@@ -500,28 +644,37 @@ def model_rank_heatmap(comparison: pd.DataFrame, labels: dict[str, str], column:
     key_labels = df["key"].map(label_map(df["key"]))
     long = pd.concat(
         [
-            pd.DataFrame({
-                "key_label": key_labels,
-                "model": labels[m],
-                "rank": df[f"rank_{m}"].astype(float),
-                "credit": df[m].astype(float),
-                "spread": df["rank_spread"].astype(float),
-            })
+            pd.DataFrame(
+                {
+                    "key_label": key_labels,
+                    "model": labels[m],
+                    "rank": df[f"rank_{m}"].astype(float),
+                    "credit": df[m].astype(float),
+                    "spread": df["rank_spread"].astype(float),
+                }
+            )
             for m in models
         ],
         ignore_index=True,
     )
     base = alt.Chart(long, title="Rank of each key under every model (1 = most credit)").encode(
-        x=alt.X("model:N", sort=[labels[m] for m in models], title=None,
-                axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False)),
+        x=alt.X(
+            "model:N",
+            sort=[labels[m] for m in models],
+            title=None,
+            axis=alt.Axis(labelAngle=-35, labelLimit=200, labelOverlap=False),
+        ),
         y=alt.Y("key_label:N", sort=key_labels.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
-        tooltip=[alt.Tooltip("key_label:N", title="Key"), alt.Tooltip("model:N", title="Model"),
-                 alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("credit:Q", title=MEASURE_TITLES[column],
-                                                                  format=fmt),
-                 alt.Tooltip("spread:Q", title="Rank spread across models")],
+        tooltip=[
+            alt.Tooltip("key_label:N", title="Key"),
+            alt.Tooltip("model:N", title="Model"),
+            alt.Tooltip("rank:Q", title="Rank"),
+            alt.Tooltip("credit:Q", title=MEASURE_TITLES[column], format=fmt),
+            alt.Tooltip("spread:Q", title="Rank spread across models"),
+        ],
     )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("rank:Q", format=".0f"),
@@ -540,13 +693,24 @@ def team_split_bar(team_split: pd.DataFrame, column: str) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("team_label:N", sort=["Marketing", "Sales", "No touchpoint"], title=None),
-            x=alt.X("share:Q", title="Share of credit (%)", axis=alt.Axis(format="%", tickCount=5),
-                    scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("team_label:N", legend=None,
-                            scale=alt.Scale(domain=["Marketing", "Sales", "No touchpoint"],
-                                            range=["#1f77b4", "#ff7f0e", "#9e9e9e"])),
-            tooltip=[alt.Tooltip("team_label:N", title="Team"), alt.Tooltip("share:Q", format=".1%"),
-                     alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt)],
+            x=alt.X(
+                "share:Q",
+                title="Share of credit (%)",
+                axis=alt.Axis(format="%", tickCount=5),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color(
+                "team_label:N",
+                legend=None,
+                scale=alt.Scale(
+                    domain=["Marketing", "Sales", "No touchpoint"], range=["#1f77b4", "#ff7f0e", "#9e9e9e"]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("team_label:N", title="Team"),
+                alt.Tooltip("share:Q", format=".1%"),
+                alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt),
+            ],
         )
         .properties(height=alt.Step(30))
     )
@@ -572,11 +736,19 @@ def pipeline_over_time(long: pd.DataFrame, grain: str, measure: str = "usd") -> 
         alt.Chart(data, title=f"Pipeline created per {grain}, by how marketing took part ({unit})")
         .mark_bar()
         .encode(
-            x=alt.X("period:O", title=f"{grain.capitalize()} the deal was created",
-                    axis=alt.Axis(labelAngle=0, labelLimit=120)),
+            x=alt.X(
+                "period:O",
+                title=f"{grain.capitalize()} the deal was created",
+                axis=alt.Axis(labelAngle=0, labelLimit=120),
+            ),
             y=y,
-            color=alt.Color("split_label:N", scale=PIPELINE_COLORS, sort=PIPELINE_SPLITS, title=None,
-                            legend=alt.Legend(orient="top")),
+            color=alt.Color(
+                "split_label:N",
+                scale=PIPELINE_COLORS,
+                sort=PIPELINE_SPLITS,
+                title=None,
+                legend=alt.Legend(orient="top"),
+            ),
             order=alt.Order("stack_order:Q", sort="ascending"),
             tooltip=[
                 alt.Tooltip("period:O", title=grain.capitalize()),
@@ -590,8 +762,9 @@ def pipeline_over_time(long: pd.DataFrame, grain: str, measure: str = "usd") -> 
     )
 
 
-def pipeline_by_key(df: pd.DataFrame, key_title: str, codes: bool = False, top_n: int = 25,
-                    measure: str = "usd") -> alt.Chart:
+def pipeline_by_key(
+    df: pd.DataFrame, key_title: str, codes: bool = False, top_n: int = 25, measure: str = "usd"
+) -> alt.Chart:
     """Pipeline each campaign / channel sourced and influenced (USD, or deals with measure="deals"),
     sorted by the total."""
     by_deals = measure == "deals"
@@ -600,30 +773,48 @@ def pipeline_by_key(df: pd.DataFrame, key_title: str, codes: bool = False, top_n
     names = labels(top["name"]) if codes else top["name"].astype(str)
     long = pd.concat(
         [
-            pd.DataFrame({
-                "name": names, "role": role, "usd": top[col], "deals": top[deals],
-                "value": top[deals if by_deals else col], "total_deals": top["deals"],
-                "total_usd": top["pipeline_usd"], "won_deals": top["won_deals"],
-                "cost_per_won_deal_usd": top["cost_per_won_deal_usd"],
-            })
-            for role, col, deals in (("Sourced", "sourced_pipeline_usd", "deals_sourced"),
-                                     ("Influenced", "influenced_pipeline_usd", "deals_influenced"))
+            pd.DataFrame(
+                {
+                    "name": names,
+                    "role": role,
+                    "usd": top[col],
+                    "deals": top[deals],
+                    "value": top[deals if by_deals else col],
+                    "total_deals": top["deals"],
+                    "total_usd": top["pipeline_usd"],
+                    "won_deals": top["won_deals"],
+                    "cost_per_won_deal_usd": top["cost_per_won_deal_usd"],
+                }
+            )
+            for role, col, deals in (
+                ("Sourced", "sourced_pipeline_usd", "deals_sourced"),
+                ("Influenced", "influenced_pipeline_usd", "deals_influenced"),
+            )
         ],
         ignore_index=True,
     )
     shown = f"top {top_n} " if len(df) > top_n else ""
     return (
-        alt.Chart(long, title=f"Pipeline each {key_title} sourced and influenced ({shown}by total, "
-                              f"{'deals' if by_deals else 'USD'})")
+        alt.Chart(
+            long,
+            title=f"Pipeline each {key_title} sourced and influenced ({shown}by total, "
+            f"{'deals' if by_deals else 'USD'})",
+        )
         .mark_bar()
         .encode(
             y=alt.Y("name:N", sort=names.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X("value:Q", stack="zero",
-                    title="Deals it touched" if by_deals else "Pipeline of the deals it touched (USD)",
-                    axis=alt.Axis(tickMinStep=1, format=",d") if by_deals else alt.Axis(format="$,.2~s")),
-            color=alt.Color("role:N", scale=alt.Scale(domain=["Sourced", "Influenced"],
-                                                      range=["#1565c0", "#64b5f6"]),
-                            title=None, legend=alt.Legend(orient="top")),
+            x=alt.X(
+                "value:Q",
+                stack="zero",
+                title="Deals it touched" if by_deals else "Pipeline of the deals it touched (USD)",
+                axis=alt.Axis(tickMinStep=1, format=",d") if by_deals else alt.Axis(format="$,.2~s"),
+            ),
+            color=alt.Color(
+                "role:N",
+                scale=alt.Scale(domain=["Sourced", "Influenced"], range=["#1565c0", "#64b5f6"]),
+                title=None,
+                legend=alt.Legend(orient="top"),
+            ),
             order=alt.Order("role:N", sort="descending"),
             tooltip=[
                 alt.Tooltip("name:N", title=key_title.capitalize()),
@@ -674,28 +865,36 @@ def win_rate_lift(df: pd.DataFrame, dimension_title: str, small_sample_deals: in
     base = alt.Chart(data)
     bars = base.mark_bar(height={"band": 0.6}).encode(
         y=y,
-        x=alt.X("win_rate_diff_pp:Q", title="Win rate touched minus not touched (percentage points)",
-                scale=alt.Scale(domain=[-reach, reach]), axis=alt.Axis(format="+d", tickCount=9)),
-        color=alt.Color("direction:N", title="Deals it touched",
-                        scale=alt.Scale(domain=["Won more often", "Won less often"],
-                                        range=["#2e7d32", "#c62828"]),
-                        legend=alt.Legend(orient="top")),
-        opacity=alt.Opacity("sample:N", title="Sample size",
-                            scale=alt.Scale(domain=[enough, small], range=[0.9, 0.3]),
-                            legend=alt.Legend(orient="top", labelLimit=320)),
+        x=alt.X(
+            "win_rate_diff_pp:Q",
+            title="Win rate touched minus not touched (percentage points)",
+            scale=alt.Scale(domain=[-reach, reach]),
+            axis=alt.Axis(format="+d", tickCount=9),
+        ),
+        color=alt.Color(
+            "direction:N",
+            title="Deals it touched",
+            scale=alt.Scale(domain=["Won more often", "Won less often"], range=["#2e7d32", "#c62828"]),
+            legend=alt.Legend(orient="top"),
+        ),
+        opacity=alt.Opacity(
+            "sample:N",
+            title="Sample size",
+            scale=alt.Scale(domain=[enough, small], range=[0.9, 0.3]),
+            legend=alt.Legend(orient="top", labelLimit=320),
+        ),
         tooltip=tooltip,
     )
     interval = base.mark_rule(color="#212121", strokeWidth=1.5).encode(
-        y=y, x="low95_pp:Q", x2="high95_pp:Q", tooltip=tooltip)
-    ends = base.mark_tick(color="#212121", thickness=1.5, size=10).encode(y=y, x="low95_pp:Q") + \
-        base.mark_tick(color="#212121", thickness=1.5, size=10).encode(y=y, x="high95_pp:Q")
+        y=y, x="low95_pp:Q", x2="high95_pp:Q", tooltip=tooltip
+    )
+    ends = base.mark_tick(color="#212121", thickness=1.5, size=10).encode(y=y, x="low95_pp:Q") + base.mark_tick(
+        color="#212121", thickness=1.5, size=10
+    ).encode(y=y, x="high95_pp:Q")
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#616161").encode(x="x:Q")
-    return (
-        alt.layer(bars, interval, ends, zero)
-        .properties(
-            title=f"Win-rate lift by {dimension_title}: closed deals touched vs not touched, with 95% intervals",
-            height=alt.Step(24),
-        )
+    return alt.layer(bars, interval, ends, zero).properties(
+        title=f"Win-rate lift by {dimension_title}: closed deals touched vs not touched, with 95% intervals",
+        height=alt.Step(24),
     )
 
 
@@ -706,10 +905,10 @@ def review_credit(credit: pd.DataFrame, model_label: str) -> alt.LayerChart:
     """One deal's credit under the review's model: a bar per touch in journey order (team as
     colour, its positions in the label), the share written at the end of each bar."""
     rows = [
-        "No touchpoint" if pd.isna(n) else
-        f"{int(n)}. {at:%d %b %Y} · {label(tt)}" + (f" ({pos})" if pos else "")
-        for n, at, tt, pos in zip(credit["touch_number"], credit["occurred_at"], credit["touchpoint_type"],
-                                  credit["positions"], strict=True)
+        "No touchpoint" if pd.isna(n) else f"{int(n)}. {at:%d %b %Y} · {label(tt)}" + (f" ({pos})" if pos else "")
+        for n, at, tt, pos in zip(
+            credit["touch_number"], credit["occurred_at"], credit["touchpoint_type"], credit["positions"], strict=True
+        )
     ]
     data = credit.assign(
         touch=rows,
@@ -719,22 +918,43 @@ def review_credit(credit: pd.DataFrame, model_label: str) -> alt.LayerChart:
     )
     teams = {"marketing": "#1f77b4", "sales": "#ff7f0e", "No touchpoint": "#9e9e9e"}
     y = alt.Y("touch:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320))
-    tooltip = [alt.Tooltip("touch:N", title="Touch"), alt.Tooltip("team:N", title="Team"),
-               alt.Tooltip("campaign:N", title="Campaign"),
-               alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%")]
-    bars = alt.Chart(data).mark_bar().encode(
-        y=y,
-        x=alt.X("credit:Q", title=f"Share of the deal's credit under {model_label} (%)",
-                axis=alt.Axis(format="%", tickCount=5), scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("team:N", title="Team", legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=[t for t in teams if t in set(data["team"])],
-                                        range=[c for t, c in teams.items() if t in set(data["team"])])),
-        tooltip=tooltip,
+    tooltip = [
+        alt.Tooltip("touch:N", title="Touch"),
+        alt.Tooltip("team:N", title="Team"),
+        alt.Tooltip("campaign:N", title="Campaign"),
+        alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%"),
+    ]
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=y,
+            x=alt.X(
+                "credit:Q",
+                title=f"Share of the deal's credit under {model_label} (%)",
+                axis=alt.Axis(format="%", tickCount=5),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color(
+                "team:N",
+                title="Team",
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(
+                    domain=[t for t in teams if t in set(data["team"])],
+                    range=[c for t, c in teams.items() if t in set(data["team"])],
+                ),
+            ),
+            tooltip=tooltip,
+        )
     )
-    text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11, color="#212121").encode(
-        y=y, x="credit:Q", text="share_text:N", tooltip=tooltip)
-    return alt.layer(bars, text, title=f"Credit receipt under {model_label}: each touch's share of the deal"
-                     ).properties(height=alt.Step(26))
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=11, color="#212121")
+        .encode(y=y, x="credit:Q", text="share_text:N", tooltip=tooltip)
+    )
+    return alt.layer(
+        bars, text, title=f"Credit receipt under {model_label}: each touch's share of the deal"
+    ).properties(height=alt.Step(26))
 
 
 AGREEMENT_SERIES = ["Marketing called it critical", "Sales called it critical", "Model's share of the credit"]
@@ -750,35 +970,61 @@ def review_agreement(by_type: pd.DataFrame, model_label: str) -> alt.LayerChart:
     series = []
     for team, name in (("marketing", AGREEMENT_SERIES[0]), ("sales", AGREEMENT_SERIES[1])):
         judged = by_type[by_type[f"{team}_verdicts"] > 0]
-        series.append(pd.DataFrame({
-            "type": judged["touchpoint_type"].map(names),
-            "series": name,
-            "share": judged[f"{team}_critical_share"].astype(float),
-            "text": [f"{c / v:.0%} ({c} of {v})" for c, v in
-                     zip(judged[f"{team}_critical"], judged[f"{team}_verdicts"], strict=True)],
-        }))
-    series.append(pd.DataFrame({
-        "type": by_type["touchpoint_type"].map(names),
-        "series": AGREEMENT_SERIES[2],
-        "share": by_type["model_credit_share"].astype(float),
-        "text": [f"{v:.1%}" for v in by_type["model_credit_share"]],
-    }))
+        series.append(
+            pd.DataFrame(
+                {
+                    "type": judged["touchpoint_type"].map(names),
+                    "series": name,
+                    "share": judged[f"{team}_critical_share"].astype(float),
+                    "text": [
+                        f"{c / v:.0%} ({c} of {v})"
+                        for c, v in zip(judged[f"{team}_critical"], judged[f"{team}_verdicts"], strict=True)
+                    ],
+                }
+            )
+        )
+    series.append(
+        pd.DataFrame(
+            {
+                "type": by_type["touchpoint_type"].map(names),
+                "series": AGREEMENT_SERIES[2],
+                "share": by_type["model_credit_share"].astype(float),
+                "text": [f"{v:.1%}" for v in by_type["model_credit_share"]],
+            }
+        )
+    )
     long = pd.concat(series, ignore_index=True)
     y = alt.Y("type:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     offset = alt.YOffset("series:N", sort=AGREEMENT_SERIES, scale=alt.Scale(domain=AGREEMENT_SERIES))
-    tooltip = [alt.Tooltip("type:N", title="Touchpoint type"), alt.Tooltip("series:N", title="Series"),
-               alt.Tooltip("text:N", title="Share")]
-    bars = alt.Chart(long).mark_bar().encode(
-        y=y, yOffset=offset,
-        x=alt.X("share:Q", title="Critical share of a team's verdicts on the type / model's share of the credit (%)",
+    tooltip = [
+        alt.Tooltip("type:N", title="Touchpoint type"),
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip("text:N", title="Share"),
+    ]
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=y,
+            yOffset=offset,
+            x=alt.X(
+                "share:Q",
+                title="Critical share of a team's verdicts on the type / model's share of the credit (%)",
                 # room right of 100% for the labels, but no tick beyond it
-                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]), scale=alt.Scale(domain=[0, 1.15])),
-        color=alt.Color("series:N", scale=AGREEMENT_COLORS, title=None,
-                        legend=alt.Legend(orient="top", labelLimit=260)),
-        tooltip=tooltip,
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
+                scale=alt.Scale(domain=[0, 1.15]),
+            ),
+            color=alt.Color(
+                "series:N", scale=AGREEMENT_COLORS, title=None, legend=alt.Legend(orient="top", labelLimit=260)
+            ),
+            tooltip=tooltip,
+        )
     )
-    text = alt.Chart(long).mark_text(align="left", dx=3, fontSize=10, color="#424242").encode(
-        y=y, yOffset=offset, x="share:Q", text="text:N", tooltip=tooltip)
+    text = (
+        alt.Chart(long)
+        .mark_text(align="left", dx=3, fontSize=10, color="#424242")
+        .encode(y=y, yOffset=offset, x="share:Q", text="text:N", tooltip=tooltip)
+    )
     return alt.layer(
         bars, text, title=f"What the teams called critical vs what {model_label} credited, per touchpoint type"
     ).properties(height=alt.Step(14))

@@ -62,5 +62,5 @@ def _check_engine(args: argparse.Namespace) -> None:
     if args.engine_settings.engine != "duckdb" and not getattr(args, "runs_on_spark", False):
         raise ValueError(
             f"`{args.command}` does not run on Spark yet: its queries wait for the one engine of issue 15 "
-            f"(docs/scale-out.md, \"Not done yet\"). Use --engine duckdb."
+            f'(docs/scale-out.md, "Not done yet"). Use --engine duckdb.'
         )

@@ -133,8 +133,9 @@ T = TypeVar("T")
 RETRIES = 8
 
 
-def in_transaction(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T],
-                   retries: int = RETRIES) -> T:
+def in_transaction(
+    con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T], retries: int = RETRIES
+) -> T:
     """Run `work(con)` in one short transaction, committed; rolled back on any error.
 
     DuckDB's transactions are optimistic: two sessions writing at once can meet a transaction
@@ -207,8 +208,7 @@ def sql_text(name: str) -> str:
     path = QUERIES_DIR / f"{name}.sql"
     if not path.exists():
         raise QueryError(
-            f"Unknown query {name!r}: there is no queries/{name}.sql. "
-            f"Known queries: {', '.join(available_queries())}."
+            f"Unknown query {name!r}: there is no queries/{name}.sql. Known queries: {', '.join(available_queries())}."
         )
     return path.read_text(encoding="utf-8")
 

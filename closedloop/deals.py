@@ -49,8 +49,7 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def find_deals(con: duckdb.DuckDBPyConnection, search: str | None = None,
-               max_rows: int = MAX_MATCHES) -> pd.DataFrame:
+def find_deals(con: duckdb.DuckDBPyConnection, search: str | None = None, max_rows: int = MAX_MATCHES) -> pd.DataFrame:
     """Deals whose name, account, owner or id contains `search`, most recent first."""
     return db.run(con, "deal_search", search=(search or "").strip() or None, deal_id=None, max_rows=max_rows)
 
@@ -62,9 +61,13 @@ def deal_header(con: duckdb.DuckDBPyConnection, deal_id: str) -> dict[str, Any] 
     return {k: _plain(v) for k, v in rows.iloc[0].items()}
 
 
-def deal_view(con: duckdb.DuckDBPyConnection, deal_id: str, lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-              scope: str = "account",
-              half_life_days: float = attribution.DEFAULT_HALF_LIFE_DAYS) -> DealView | None:
+def deal_view(
+    con: duckdb.DuckDBPyConnection,
+    deal_id: str,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    scope: str = "account",
+    half_life_days: float = attribution.DEFAULT_HALF_LIFE_DAYS,
+) -> DealView | None:
     """Everything the explorer shows about one deal; None when there is no such deal."""
     if scope not in SCOPES:
         raise ValueError(f"Scope must be one of {', '.join(SCOPES)}, got {scope!r}.")
@@ -75,8 +78,7 @@ def deal_view(con: duckdb.DuckDBPyConnection, deal_id: str, lookback_days: int =
     is_touch = timeline["event"] == "touch"
     touches = timeline[is_touch].drop(columns=["label"]).reset_index(drop=True)
     markers = timeline.loc[~is_touch, ["event", "occurred_at", "label"]].reset_index(drop=True)
-    receipt = attribution.receipt(con, deal_id, lookback_days=lookback_days, scope=scope,
-                                  half_life_days=half_life_days)
+    receipt = attribution.receipt(con, deal_id, lookback_days=lookback_days, scope=scope, half_life_days=half_life_days)
     catalogue = attribution.model_catalogue(half_life_days=half_life_days).set_index("model")
     models = [m for m in attribution.RULE_MODELS if m in receipt.columns]
     # the timeline's hover says which positions (FT, LC, OC, CL) a touch holds

@@ -202,12 +202,16 @@ def register(subparsers: Any) -> None:
         "refresh",
         help="rebuild the derived tables the models read",
         description="Rebuild the derived tables (docs/performance.md). `import` and `sample` do this "
-                    "themselves; run it after changing the database by other means.",
+        "themselves; run it after changing the database by other means.",
     )
-    p.add_argument("--db", type=Path, default=None,
-                   help="database file (default: $CLOSEDLOOP_DB or data/closedloop.duckdb)")
-    p.add_argument("--if-stale", action="store_true",
-                   help="rebuild only when the tables are missing or out of date (`make run` uses this)")
+    p.add_argument(
+        "--db", type=Path, default=None, help="database file (default: $CLOSEDLOOP_DB or data/closedloop.duckdb)"
+    )
+    p.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="rebuild only when the tables are missing or out of date (`make run` uses this)",
+    )
     p.set_defaults(func=_main)
 
 

@@ -141,8 +141,9 @@ def from_query_params(qp: Mapping[str, str], default_quarter: str) -> tuple[Filt
     return f, quarter
 
 
-def query_param_problems(qp: Mapping[str, str], segments: Any = (), regions: Any = (),
-                         owners: Any = ()) -> list[tuple[str, str, str]]:
+def query_param_problems(
+    qp: Mapping[str, str], segments: Any = (), regions: Any = (), owners: Any = ()
+) -> list[tuple[str, str, str]]:
     """What `from_query_params` would ignore in a link: (parameter, value, what it should be), so the
     page can say so instead of silently showing something else."""
     out: list[tuple[str, str, str]] = []
@@ -154,8 +155,13 @@ def query_param_problems(qp: Mapping[str, str], segments: Any = (), regions: Any
                 if not (EARLIEST <= start and end <= LATEST):
                     raise ValueError
             except ValueError:
-                out.append(("quarter", quarter, f"a quarter such as 2026Q1 from {EARLIEST.year} to "
-                                                f"{LATEST.year}, or {ALL_TIME}"))
+                out.append(
+                    (
+                        "quarter",
+                        quarter,
+                        f"a quarter such as 2026Q1 from {EARLIEST.year} to {LATEST.year}, or {ALL_TIME}",
+                    )
+                )
     elif "from" in qp or "to" in qp:
         days: dict[str, date] = {}
         for name in ("from", "to"):
@@ -165,8 +171,9 @@ def query_param_problems(qp: Mapping[str, str], segments: Any = (), regions: Any
                 if not EARLIEST <= days[name] <= LATEST:
                     raise ValueError
             except ValueError:
-                out.append((name, raw or "", f"a date such as 2026-01-31 from {EARLIEST} to {LATEST}, with "
-                                             "both from and to"))
+                out.append(
+                    (name, raw or "", f"a date such as 2026-01-31 from {EARLIEST} to {LATEST}, with both from and to")
+                )
         if len(days) == 2 and days["from"] > days["to"]:
             out.append(("from", qp["from"], f"a date on or before to={qp['to']}"))
     raw = qp.get("lookback")

@@ -82,10 +82,26 @@ def speed_buckets(hours: pd.Series, never_followed_up: int, sla_hours: float) ->
             n = int(((hours > lower) & (hours <= upper)).sum())
             label = f"{_hours_label(lower)}–{_hours_label(upper)}"
             span = f"more than {_hours_label(lower)}, up to {_hours_label(upper)}"
-        rows.append({"bucket": label, "span": span, "lower_hours": lower, "upper_hours": upper,
-                     "leads": n, "status": "Within SLA" if upper <= sla_hours else "Over SLA"})
-    rows.append({"bucket": NEVER, "span": "assigned, no follow-up recorded", "lower_hours": math.nan,
-                 "upper_hours": math.nan, "leads": int(never_followed_up), "status": NEVER})
+        rows.append(
+            {
+                "bucket": label,
+                "span": span,
+                "lower_hours": lower,
+                "upper_hours": upper,
+                "leads": n,
+                "status": "Within SLA" if upper <= sla_hours else "Over SLA",
+            }
+        )
+    rows.append(
+        {
+            "bucket": NEVER,
+            "span": "assigned, no follow-up recorded",
+            "lower_hours": math.nan,
+            "upper_hours": math.nan,
+            "leads": int(never_followed_up),
+            "status": NEVER,
+        }
+    )
     out = pd.DataFrame(rows)
     out["order"] = range(len(out))
     return out
@@ -108,14 +124,15 @@ def _funnel_total(by_source: pd.DataFrame) -> pd.DataFrame:
 def handoff(con: duckdb.DuckDBPyConnection, f: Filters, sla_hours: float = DEFAULT_SLA_HOURS) -> Handoff:
     if not sla_hours > 0:
         raise ValueError(f"The SLA must be a positive number of hours, got {sla_hours!r}.")
-    p = {"date_from": f.date_from, "date_to": f.date_to, "segment": f.segment, "region": f.region,
-         "owner": f.owner}
+    p = {"date_from": f.date_from, "date_to": f.date_to, "segment": f.segment, "region": f.region, "owner": f.owner}
     leads = db.run(con, "lead_follow_up", **p, sla_hours=float(sla_hours))
     never = db.run(con, "leads_never_followed_up", **p)
     # both groupings from one pass over the period's leads
     funnel = db.run(con, "lead_funnel", **p)
-    by_source, by_owner = (funnel[funnel["dimension"] == dim].drop(columns="dimension").reset_index(drop=True)
-                           for dim in ("source_channel", "owner"))
+    by_source, by_owner = (
+        funnel[funnel["dimension"] == dim].drop(columns="dimension").reset_index(drop=True)
+        for dim in ("source_channel", "owner")
+    )
 
     assigned = leads[leads["assigned"]]
     followed = assigned[assigned["followed_up"]]
@@ -134,7 +151,8 @@ def handoff(con: duckdb.DuckDBPyConnection, f: Filters, sla_hours: float = DEFAU
         "median_hours_to_follow_up": float(hours.median()) if n_followed else None,
         "never_followed_up": len(never),
         "never_followed_up_cost_usd": float(never["cost_per_lead_usd"].sum(min_count=1))
-        if never["cost_per_lead_usd"].notna().any() else None,
+        if never["cost_per_lead_usd"].notna().any()
+        else None,
         "never_followed_up_without_cost": int(never["cost_per_lead_usd"].isna().sum()),
     }
     return Handoff(

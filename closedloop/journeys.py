@@ -20,8 +20,17 @@ NO_TOUCHPOINT = "(no touchpoint)"
 START, WON, LOST = "(start)", "(won)", "(lost)"
 PATH_ENDS = ("first", "last")
 DEAL_COLUMNS = ["deal_id", "deal_name", "outcome", "amount_usd", "closed_on", "path", "full_path", "steps", "touches"]
-STATS_COLUMNS = ["deal_id", "deal_name", "outcome", "touches", "marketing_touches", "sales_touches", "first_touch_at",
-                 "days_first_touch_to_close", "days_to_close"]
+STATS_COLUMNS = [
+    "deal_id",
+    "deal_name",
+    "outcome",
+    "touches",
+    "marketing_touches",
+    "sales_touches",
+    "first_touch_at",
+    "days_first_touch_to_close",
+    "days_to_close",
+]
 
 
 MAX_DOTS = 1_000  # deals per outcome a distribution draws as dots
@@ -32,6 +41,7 @@ class Distribution:
     """One per-deal figure, won vs lost, ready to draw: `boxes` has each outcome's (Won, Lost) deals,
     min (lower), quartiles, median and max (upper) over every deal; `dots` at most MAX_DOTS deals per
     outcome (a seeded random sample where there are more): outcome, deal_name and the figure."""
+
     boxes: pd.DataFrame
     dots: pd.DataFrame
 
@@ -65,8 +75,12 @@ def path_summary(deals: pd.DataFrame) -> pd.DataFrame:
     g = (
         deals.assign(won=won, lost=~won, won_amount=deals["amount_usd"].fillna(0).where(won, 0))
         .groupby("path", as_index=False)
-        .agg(deals=("deal_id", "count"), won_deals=("won", "sum"),
-             lost_deals=("lost", "sum"), won_revenue_usd=("won_amount", "sum"))
+        .agg(
+            deals=("deal_id", "count"),
+            won_deals=("won", "sum"),
+            lost_deals=("lost", "sum"),
+            won_revenue_usd=("won_amount", "sum"),
+        )
     )
     g["win_rate"] = g["won_deals"] / g["deals"]
     g = g.sort_values(["deals", "won_deals", "path"], ascending=[False, False, True], ignore_index=True)
@@ -79,15 +93,17 @@ def stats_summary(stats: pd.DataFrame) -> pd.DataFrame:
     for outcome in ("won", "lost"):
         s = stats[stats["outcome"] == outcome]
         days = pd.to_numeric(s["days_first_touch_to_close"], errors="coerce").dropna()
-        rows.append({
-            "outcome": outcome,
-            "deals": len(s),
-            "deals_without_touch": int((s["touches"] == 0).sum()),
-            "median_touches": float(s["touches"].median()) if len(s) else None,
-            "mean_touches": float(s["touches"].mean()) if len(s) else None,
-            "median_days_first_touch_to_close": float(days.median()) if len(days) else None,
-            "mean_days_first_touch_to_close": float(days.mean()) if len(days) else None,
-        })
+        rows.append(
+            {
+                "outcome": outcome,
+                "deals": len(s),
+                "deals_without_touch": int((s["touches"] == 0).sum()),
+                "median_touches": float(s["touches"].median()) if len(s) else None,
+                "mean_touches": float(s["touches"].mean()) if len(s) else None,
+                "median_days_first_touch_to_close": float(days.median()) if len(days) else None,
+                "mean_days_first_touch_to_close": float(days.mean()) if len(days) else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -98,12 +114,21 @@ def distribution(stats: pd.DataFrame, field: str, max_dots: int = MAX_DOTS) -> D
     s = stats.assign(outcome=stats["outcome"].str.capitalize()).dropna(subset=[field])
     s = s.assign(**{field: pd.to_numeric(s[field])})
     g = s.groupby("outcome")[field]
-    boxes = pd.DataFrame({
-        "deals": g.size(), "lower": g.min(), "q1": g.quantile(0.25), "median": g.median(),
-        "q3": g.quantile(0.75), "upper": g.max(),
-    }).reset_index()
-    dots = s.groupby("outcome", group_keys=False)[["outcome", "deal_name", field]].apply(
-        lambda d: d.sample(n=max_dots, random_state=0) if len(d) > max_dots else d).reset_index(drop=True)
+    boxes = pd.DataFrame(
+        {
+            "deals": g.size(),
+            "lower": g.min(),
+            "q1": g.quantile(0.25),
+            "median": g.median(),
+            "q3": g.quantile(0.75),
+            "upper": g.max(),
+        }
+    ).reset_index()
+    dots = (
+        s.groupby("outcome", group_keys=False)[["outcome", "deal_name", field]]
+        .apply(lambda d: d.sample(n=max_dots, random_state=0) if len(d) > max_dots else d)
+        .reset_index(drop=True)
+    )
     return Distribution(boxes=boxes, dots=dots)
 
 
@@ -125,8 +150,9 @@ def _state_order(state: str) -> tuple[int, str]:
     return ({START: 0, WON: 2, LOST: 3}.get(state, 1), state)
 
 
-def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int | None = 1, path_steps: int = 0,
-             path_end: str = "first") -> Journeys:
+def journeys(
+    con: duckdb.DuckDBPyConnection, f: Filters, order: int | None = 1, path_steps: int = 0, path_end: str = "first"
+) -> Journeys:
     """Paths, journey length and the transition matrix of the deals closed in the period.
 
     order None leaves `transitions` empty: the page asks transition_matrix for them on its own,
@@ -143,8 +169,9 @@ def journeys(con: duckdb.DuckDBPyConnection, f: Filters, order: int | None = 1, 
     # one query, one pass over the touches, for both per-deal tables
     both = db.run(con, "journey_paths", path_steps=path_steps, path_end=path_end, **f.params())
     deals = both[DEAL_COLUMNS]
-    stats = both[STATS_COLUMNS].sort_values(["outcome", "deal_id"], ascending=[False, True], kind="stable",
-                                            ignore_index=True)
+    stats = both[STATS_COLUMNS].sort_values(
+        ["outcome", "deal_id"], ascending=[False, True], kind="stable", ignore_index=True
+    )
     return Journeys(
         deals=deals,
         paths=path_summary(deals),

@@ -26,9 +26,20 @@ SMALL_SAMPLE_DEALS = 10
 # the two-sided 95% normal quantile
 Z95 = 1.959963984540054
 COLUMNS = [
-    "key", "label", "deals_touched", "deals_touched_won", "deals_touched_lost", "deals_not_touched",
-    "deals_not_touched_won", "deals_not_touched_lost", "win_rate_touched", "win_rate_not_touched",
-    "win_rate_diff", "win_rate_diff_low95", "win_rate_diff_high95", "small_sample",
+    "key",
+    "label",
+    "deals_touched",
+    "deals_touched_won",
+    "deals_touched_lost",
+    "deals_not_touched",
+    "deals_not_touched_won",
+    "deals_not_touched_lost",
+    "win_rate_touched",
+    "win_rate_not_touched",
+    "win_rate_diff",
+    "win_rate_diff_low95",
+    "win_rate_diff_high95",
+    "small_sample",
 ]
 
 
@@ -56,12 +67,20 @@ def touchpoint_lift(
         raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
     if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
         raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
-    params = {"date_from": date_from, "date_to": date_to, "dimension": dimension,
-              "segment": segment, "region": region, "owner": owner}
+    params = {
+        "date_from": date_from,
+        "date_to": date_to,
+        "dimension": dimension,
+        "segment": segment,
+        "region": region,
+        "owner": owner,
+    }
     df = db.run(con, "touchpoint_lift", **params, lookback_days=int(lookback_days), scope=scope)
-    return _with_rates(df).sort_values(
-        ["win_rate_diff", "key"], ascending=[False, True], na_position="last", kind="stable"
-    ).reset_index(drop=True)
+    return (
+        _with_rates(df)
+        .sort_values(["win_rate_diff", "key"], ascending=[False, True], na_position="last", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def _wilson(won: np.ndarray, total: np.ndarray, sign: float) -> np.ndarray:

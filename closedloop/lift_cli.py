@@ -21,9 +21,20 @@ ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
 # The page's table, in its order (views/lift.py): counts, both win rates, the difference and its
 # 95% interval in percentage points.
 COLUMNS = [
-    "key", "label", "deals_touched", "deals_touched_won", "deals_touched_lost", "deals_not_touched",
-    "deals_not_touched_won", "deals_not_touched_lost", "win_rate_touched", "win_rate_not_touched",
-    "win_rate_diff_pp", "low95_pp", "high95_pp", "small_sample",
+    "key",
+    "label",
+    "deals_touched",
+    "deals_touched_won",
+    "deals_touched_lost",
+    "deals_not_touched",
+    "deals_not_touched_won",
+    "deals_not_touched_lost",
+    "win_rate_touched",
+    "win_rate_not_touched",
+    "win_rate_diff_pp",
+    "low95_pp",
+    "high95_pp",
+    "small_sample",
 ]
 
 
@@ -37,27 +48,56 @@ def register(subparsers: Any) -> None:
         "See docs/attribution.md.",
     )
     p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
-    p.add_argument("--by", choices=list(lift_view.DIMENSION_TITLES), default="touchpoint_type",
-                   help="what to compare (default touchpoint_type)")
-    p.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
-                   help="period start, inclusive (YYYY-MM-DD, on the close date; default: all time)")
-    p.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
-                   help="period end, inclusive (YYYY-MM-DD; default: all time)")
+    p.add_argument(
+        "--by",
+        choices=list(lift_view.DIMENSION_TITLES),
+        default="touchpoint_type",
+        help="what to compare (default touchpoint_type)",
+    )
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=iso_date,
+        metavar="DATE",
+        help="period start, inclusive (YYYY-MM-DD, on the close date; default: all time)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=iso_date,
+        metavar="DATE",
+        help="period end, inclusive (YYYY-MM-DD; default: all time)",
+    )
     p.add_argument("--segment", help="only deals of accounts in this segment")
     p.add_argument("--region", help="only deals of accounts in this region")
     p.add_argument("--owner", help="only deals of this owner")
-    p.add_argument("--lookback-days", type=int, default=DEFAULT_LOOKBACK_DAYS,
-                   help=f"touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})")
-    p.add_argument("--scope", choices=SCOPES, default="account",
-                   help="touches of the deal's account (default) or only of its contacts")
+    p.add_argument(
+        "--lookback-days",
+        type=int,
+        default=DEFAULT_LOOKBACK_DAYS,
+        help=f"touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})",
+    )
+    p.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default="account",
+        help="touches of the deal's account (default) or only of its contacts",
+    )
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
     p.add_argument("--out", type=Path, help="write to this file instead of standard output")
     p.set_defaults(func=run_lift)
 
 
 def run_lift(args: argparse.Namespace) -> int:
-    f = Filters(date_from=args.date_from or ALL_FROM, date_to=args.date_to or ALL_TO, segment=args.segment,
-                region=args.region, owner=args.owner, lookback_days=args.lookback_days, scope=args.scope)
+    f = Filters(
+        date_from=args.date_from or ALL_FROM,
+        date_to=args.date_to or ALL_TO,
+        segment=args.segment,
+        region=args.region,
+        owner=args.owner,
+        lookback_days=args.lookback_days,
+        scope=args.scope,
+    )
     con = db.connect(args.db or db.default_db_path())
     try:
         v = lift_view.lift_view(con, f, dimension=args.by)
@@ -74,19 +114,23 @@ def run_lift(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
         print(f"Wrote {len(df)} rows to {args.out}", file=sys.stderr)
-    period = ("all time" if args.date_from is None and args.date_to is None
-              else f"{f.date_from} to {f.date_to}")
+    period = "all time" if args.date_from is None and args.date_to is None else f"{f.date_from} to {f.date_to}"
     title = lift_view.DIMENSION_TITLES[args.by]
     if not v.closed_deals:
-        print(f"No deals closed in this period ({period}) with these filters: nothing to compare.",
-              file=sys.stderr)
+        print(f"No deals closed in this period ({period}) with these filters: nothing to compare.", file=sys.stderr)
     elif v.empty:
-        print(f"No deal closed in this period ({period}; {v.closed_deals:,} closed) had a touch with a {title} "
-              "in its window: nothing to compare.", file=sys.stderr)
+        print(
+            f"No deal closed in this period ({period}; {v.closed_deals:,} closed) had a touch with a {title} "
+            "in its window: nothing to compare.",
+            file=sys.stderr,
+        )
     else:
         small = int(v.table["small_sample"].sum())
-        print(f"Deals closed {period}: {v.deals_won:,} won, {v.deals_lost:,} lost "
-              f"(win rate {v.deals_won / v.closed_deals:.1%}); {len(v.table)} {title} keys"
-              + (f", {small} with fewer than {lift.SMALL_SAMPLE_DEALS} closed deals on a side" if small else "")
-              + ".", file=sys.stderr)
+        print(
+            f"Deals closed {period}: {v.deals_won:,} won, {v.deals_lost:,} lost "
+            f"(win rate {v.deals_won / v.closed_deals:.1%}); {len(v.table)} {title} keys"
+            + (f", {small} with fewer than {lift.SMALL_SAMPLE_DEALS} closed deals on a side" if small else "")
+            + ".",
+            file=sys.stderr,
+        )
     return 0

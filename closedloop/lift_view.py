@@ -51,11 +51,22 @@ def lift_view(con: duckdb.DuckDBPyConnection, f: Filters, dimension: str = "touc
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(DIMENSION_TITLES)}.")
     kpis = db.run(con, "review_kpis", **f.params()).iloc[0]
     table = lift.touchpoint_lift(
-        con, f.date_from, f.date_to, dimension=dimension, segment=f.segment, region=f.region,
-        owner=f.owner, lookback_days=f.lookback_days, scope=f.scope,
+        con,
+        f.date_from,
+        f.date_to,
+        dimension=dimension,
+        segment=f.segment,
+        region=f.region,
+        owner=f.owner,
+        lookback_days=f.lookback_days,
+        scope=f.scope,
     )
-    for src, dst in (("win_rate_diff", "win_rate_diff_pp"), ("win_rate_diff_low95", "low95_pp"),
-                     ("win_rate_diff_high95", "high95_pp")):
+    for src, dst in (
+        ("win_rate_diff", "win_rate_diff_pp"),
+        ("win_rate_diff_low95", "low95_pp"),
+        ("win_rate_diff_high95", "high95_pp"),
+    ):
         table[dst] = table[src] * 100
-    return LiftView(dimension=dimension, deals_won=int(kpis["deals_won"]), deals_lost=int(kpis["deals_lost"]),
-                    table=table)
+    return LiftView(
+        dimension=dimension, deals_won=int(kpis["deals_won"]), deals_lost=int(kpis["deals_lost"]), table=table
+    )

@@ -63,16 +63,19 @@ def add_note(
         con = db.connect(path, read_only=False)
     except duckdb.Error as e:
         # DuckDB lets one process write, or many read: another program has the file open
-        raise NoteError(f"The database {path.name} is open elsewhere, so the note couldn't be saved; "
-                        f"try again in a moment. ({str(e).splitlines()[0]})") from e
+        raise NoteError(
+            f"The database {path.name} is open elsewhere, so the note couldn't be saved; "
+            f"try again in a moment. ({str(e).splitlines()[0]})"
+        ) from e
     try:
         if submission_id is not None:
             _ensure_submissions(con)
 
         def work(c: duckdb.DuckDBPyConnection) -> int:
             if submission_id is not None:
-                done = c.execute("select note_id from note_submissions where submission_id = $s",
-                                 {"s": submission_id}).fetchone()
+                done = c.execute(
+                    "select note_id from note_submissions where submission_id = $s", {"s": submission_id}
+                ).fetchone()
                 if done is not None:
                     return int(done[0])
             note_id = _insert(c, deal_id, team, verdict, text, touchpoint_id, review_id)
@@ -127,8 +130,14 @@ def _insert(
     row = con.execute(
         "insert into retro_notes (deal_id, touchpoint_id, team, verdict, text, review_id) "
         "values ($deal_id, $touchpoint_id, $team, $verdict, $text, $review_id) returning note_id",
-        {"deal_id": deal_id, "touchpoint_id": touchpoint_id, "team": team, "verdict": verdict,
-         "text": text, "review_id": review_id},
+        {
+            "deal_id": deal_id,
+            "touchpoint_id": touchpoint_id,
+            "team": team,
+            "verdict": verdict,
+            "text": text,
+            "review_id": review_id,
+        },
     ).fetchone()
     return int(row[0])
 

@@ -41,8 +41,9 @@ def export(
         if table not in CANONICAL_TABLES:
             raise ValueError(f"--partition: {table!r} is not a canonical table ({', '.join(CANONICAL_TABLES)}).")
         if column not in _columns(con, table):
-            raise ValueError(f"--partition: {table} has no column {column!r} "
-                             f"(columns: {', '.join(_columns(con, table))}).")
+            raise ValueError(
+                f"--partition: {table} has no column {column!r} (columns: {', '.join(_columns(con, table))})."
+            )
     out = Path(out)
     existing = [t for t in CANONICAL_TABLES if (out / t).exists()]
     if existing and not force:
@@ -57,8 +58,9 @@ def export(
         if table in partition:
             # keep the column inside the files too, so a reader that ignores the folder names
             # (or one Parquet file alone) still has it
-            rel.write_parquet(str(target), partition_by=[partition[table]], write_partition_columns=True,
-                              compression="zstd")
+            rel.write_parquet(
+                str(target), partition_by=[partition[table]], write_partition_columns=True, compression="zstd"
+            )
         else:
             rel.write_parquet(str(target), file_size_bytes=FILE_SIZE, compression="zstd")
         counts[table] = int(rel.aggregate("count(*)").fetchall()[0][0])
@@ -77,14 +79,20 @@ def register(subparsers: Any) -> None:
         "export",
         help="write the canonical tables as Parquet, for the Spark engine",
         description="Write every canonical table (accounts, contacts, leads, campaigns, touchpoints, deals, "
-                    "deal_contacts, deal_stage_history) of a Closed Loop database as Parquet, one folder per "
-                    "table under --out, the layout CLOSEDLOOP_SPARK_SOURCE=DIR reads. Notes, reviews, import "
-                    "history and the derived tables stay in the DuckDB file. See docs/scale-out.md.",
+        "deal_contacts, deal_stage_history) of a Closed Loop database as Parquet, one folder per "
+        "table under --out, the layout CLOSEDLOOP_SPARK_SOURCE=DIR reads. Notes, reviews, import "
+        "history and the derived tables stay in the DuckDB file. See docs/scale-out.md.",
     )
     p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
     p.add_argument("--out", type=Path, required=True, help="folder to write (one subfolder per table)")
-    p.add_argument("--partition", type=_partition, action="append", default=[], metavar="TABLE=COLUMN",
-                   help="Hive-partition a table by one of its columns (repeatable; default none)")
+    p.add_argument(
+        "--partition",
+        type=_partition,
+        action="append",
+        default=[],
+        metavar="TABLE=COLUMN",
+        help="Hive-partition a table by one of its columns (repeatable; default none)",
+    )
     p.add_argument("--force", action="store_true", help="replace tables already in --out")
     p.set_defaults(func=_main)
 

@@ -58,8 +58,20 @@ SPLITS: dict[str, str] = {
 # the columns of queries/pipeline_influence.sql's two kinds of rows; the union leaves the other
 # kind's columns null, which makes its counts floats: they are counts again here
 PERIOD_COLUMNS = ["period_start", "split", "deals", "pipeline_usd", "won_deals", "won_usd"]
-KEY_COLUMNS = ["key", "name", "deals_sourced", "sourced_pipeline_usd", "deals_influenced", "influenced_pipeline_usd",
-               "deals", "pipeline_usd", "won_deals", "won_usd", "cost_usd", "cost_per_won_deal_usd"]
+KEY_COLUMNS = [
+    "key",
+    "name",
+    "deals_sourced",
+    "sourced_pipeline_usd",
+    "deals_influenced",
+    "influenced_pipeline_usd",
+    "deals",
+    "pipeline_usd",
+    "won_deals",
+    "won_usd",
+    "cost_usd",
+    "cost_per_won_deal_usd",
+]
 COUNTS = ("deals", "won_deals", "deals_sourced", "deals_influenced")
 
 
@@ -156,7 +168,8 @@ def pipeline(
     table_deals = table_deals.rename_axis(columns=None).reset_index()
 
     totals = (
-        long.groupby("split", sort=False)[["deals", "pipeline_usd", "won_deals", "won_usd"]].sum()
+        long.groupby("split", sort=False)[["deals", "pipeline_usd", "won_deals", "won_usd"]]
+        .sum()
         .reindex(list(SPLITS), fill_value=0)
         .reset_index()
     )

@@ -120,8 +120,10 @@ def _kpis(k: dict[str, Any]) -> list[tuple[str, str]]:
         ("Deals lost", f"{k['deals_lost']:,}"),
         ("Win rate", _pct(k["win_rate"], "{:.1%}")),
         ("Revenue won", _money(k["revenue_won_usd"])),
-        ("Median days to close", "–" if k["median_days_to_close"] is None
-         else f"{k['median_days_to_close']:,.0f} days"),
+        (
+            "Median days to close",
+            "–" if k["median_days_to_close"] is None else f"{k['median_days_to_close']:,.0f} days",
+        ),
         ("Wins marketing touched", _pct(k["share_won_marketing_touched"])),
         ("Wins sales touched", _pct(k["share_won_sales_touched"])),
     ]
@@ -129,13 +131,24 @@ def _kpis(k: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _agenda_table(agenda: pd.DataFrame) -> Table:
     rows = [
-        [str(r.position), _text(r.deal_name, r.deal_id), _text(r.account_name), _text(r.owner),
-         _text(r.outcome), _money(r.amount_usd), _day(r.closed_on),
-         f"{r.marketing_notes} / {r.sales_notes}"]
+        [
+            str(r.position),
+            _text(r.deal_name, r.deal_id),
+            _text(r.account_name),
+            _text(r.owner),
+            _text(r.outcome),
+            _money(r.amount_usd),
+            _day(r.closed_on),
+            f"{r.marketing_notes} / {r.sales_notes}",
+        ]
         for r in agenda.itertuples()
     ]
-    return Table(["#", "Deal", "Account", "Owner", "Outcome", "Amount (USD)", "Closed", "Notes: marketing / sales"],
-                 rows, frozenset({0, 5, 7}), (0.4, 2.4, 2, 1, 1.1, 1.4, 1.4, 1.9))
+    return Table(
+        ["#", "Deal", "Account", "Owner", "Outcome", "Amount (USD)", "Closed", "Notes: marketing / sales"],
+        rows,
+        frozenset({0, 5, 7}),
+        (0.4, 2.4, 2, 1, 1.1, 1.4, 1.4, 1.9),
+    )
 
 
 def _deal_section(position: int, total: int, step: reviews.DealStep) -> DealSection:
@@ -143,48 +156,67 @@ def _deal_section(position: int, total: int, step: reviews.DealStep) -> DealSect
     name = d["deal_name"]
     touches = step.touches
     n_mkt = int((touches["team"] == "marketing").sum())
-    facts = " · ".join([
-        _text(d["account_name"], "no account"), f"owner {_text(d['owner'])}", d["outcome"],
-        _money(d["amount_usd"]), f"created {_day(d['created_on'])}",
-        f"closed {_day(d['closed_on'])}" if d["outcome"] != "open" else "open",
-        f"{d['days_to_close']:,} days to close" if d["days_to_close"] is not None else "",
-        f"{len(touches)} touches ({n_mkt} marketing, {len(touches) - n_mkt} sales)",
-    ])
+    facts = " · ".join(
+        [
+            _text(d["account_name"], "no account"),
+            f"owner {_text(d['owner'])}",
+            d["outcome"],
+            _money(d["amount_usd"]),
+            f"created {_day(d['created_on'])}",
+            f"closed {_day(d['closed_on'])}" if d["outcome"] != "open" else "open",
+            f"{d['days_to_close']:,} days to close" if d["days_to_close"] is not None else "",
+            f"{len(touches)} touches ({n_mkt} marketing, {len(touches) - n_mkt} sales)",
+        ]
+    )
     whole = "; ".join(
         f"{team.capitalize()}: {_verdict(*step.deal_verdicts[team]) if team in step.deal_verdicts else 'no verdict'}"
         for team in ("marketing", "sales")
     )
     rows = [
-        ["" if pd.isna(r.touch_number) else str(int(r.touch_number)),
-         _day(r.occurred_at) if not pd.isna(r.occurred_at) else "–",
-         _text(r.team), charts.label(r.touchpoint_type) if isinstance(r.touchpoint_type, str) else "No touchpoint",
-         _text(r.campaign), _text(r.positions), _pct(r.credit, "{:.1%}"),
-         _text(r.marketing_verdict), _text(r.sales_verdict)]
+        [
+            "" if pd.isna(r.touch_number) else str(int(r.touch_number)),
+            _day(r.occurred_at) if not pd.isna(r.occurred_at) else "–",
+            _text(r.team),
+            charts.label(r.touchpoint_type) if isinstance(r.touchpoint_type, str) else "No touchpoint",
+            _text(r.campaign),
+            _text(r.positions),
+            _pct(r.credit, "{:.1%}"),
+            _text(r.marketing_verdict),
+            _text(r.sales_verdict),
+        ]
         for r in step.credit.itertuples()
     ]
     touches_table = Table(
-        ["#", "Date", "Team", "Touchpoint type", "Campaign", "Positions", "Credit", "Marketing says",
-         "Sales says"],
-        rows, frozenset({0, 6}), (0.5, 1.4, 1.2, 2, 1.8, 1.2, 0.9, 1.3, 1.3),
+        ["#", "Date", "Team", "Touchpoint type", "Campaign", "Positions", "Credit", "Marketing says", "Sales says"],
+        rows,
+        frozenset({0, 6}),
+        (0.5, 1.4, 1.2, 2, 1.8, 1.2, 0.9, 1.3, 1.3),
     )
     notes_table = None
     if len(step.notes):
         notes_table = Table(
             ["Noted", "Team", "Verdict", "About", "Comment"],
-            [[f"{r.created_at:%d %b %Y %H:%M}", r.team, _text(r.verdict),
-              "the deal" if r.subject == "deal"
-              else f"{r.touchpoint_id} · {charts.label(r.touchpoint_type)}",
-              _text(r.text, "")]
-             for r in step.notes.itertuples()],
+            [
+                [
+                    f"{r.created_at:%d %b %Y %H:%M}",
+                    r.team,
+                    _text(r.verdict),
+                    "the deal" if r.subject == "deal" else f"{r.touchpoint_id} · {charts.label(r.touchpoint_type)}",
+                    _text(r.text, ""),
+                ]
+                for r in step.notes.itertuples()
+            ],
             widths=(1.9, 1.2, 1, 2.4, 4.5),
         )
     return DealSection(
-        position=position, heading=f"{position}. {name}",
+        position=position,
+        heading=f"{position}. {name}",
         facts=" · ".join(p for p in facts.split(" · ") if p),
         timeline=charts.deal_timeline(touches, step.markers, f"Deal {position} of {total}: {name}"),
         whole_deal=f"Verdicts on the whole deal — {whole}.",
         touches_title=f"Touches, their credit under {step.model_label} and the teams' current verdicts",
-        touches=touches_table, notes=notes_table,
+        touches=touches_table,
+        notes=notes_table,
     )
 
 
@@ -194,8 +226,12 @@ def _critical(critical: int, verdicts: int) -> str:
 
 def _agreement_parts(a: reviews.Agreement) -> tuple[str, Any, Table | None, Table | None]:
     if a.empty:
-        return ("No verdicts recorded yet: the agreement summary fills in as the teams judge the deals.",
-                None, None, None)
+        return (
+            "No verdicts recorded yet: the agreement summary fills in as the teams judge the deals.",
+            None,
+            None,
+            None,
+        )
     rate = a.agreement_rate
     headline = (
         f"Deals discussed: {a.deals_discussed} of {a.deals_total}. Touches both teams judged: "
@@ -207,25 +243,48 @@ def _agreement_parts(a: reviews.Agreement) -> tuple[str, Any, Table | None, Tabl
     )
     bt = a.by_type
     table = Table(
-        ["Touchpoint type", "Touches", "Marketing: critical", "Sales: critical", f"{a.model_label} credit",
-         "Both judged", "Agreed"],
-        [[charts.label(r.touchpoint_type), str(r.touches),
-          _critical(r.marketing_critical, r.marketing_verdicts),
-          _critical(r.sales_critical, r.sales_verdicts),
-          f"{r.model_credit_share:.1%}", str(r.touches_judged_by_both), str(r.touches_agreed)]
-         for r in bt.itertuples()],
-        frozenset({1, 4, 5, 6}), (2.2, 0.9, 1.6, 1.6, 1.4, 1, 0.9),
+        [
+            "Touchpoint type",
+            "Touches",
+            "Marketing: critical",
+            "Sales: critical",
+            f"{a.model_label} credit",
+            "Both judged",
+            "Agreed",
+        ],
+        [
+            [
+                charts.label(r.touchpoint_type),
+                str(r.touches),
+                _critical(r.marketing_critical, r.marketing_verdicts),
+                _critical(r.sales_critical, r.sales_verdicts),
+                f"{r.model_credit_share:.1%}",
+                str(r.touches_judged_by_both),
+                str(r.touches_agreed),
+            ]
+            for r in bt.itertuples()
+        ],
+        frozenset({1, 4, 5, 6}),
+        (2.2, 0.9, 1.6, 1.6, 1.4, 1, 0.9),
     )
     talking = None
     if len(a.disagreements):
         talking = Table(
             ["#", "Deal", "Touch", "Marketing said", "Sales said"],
-            [[str(r.position), _text(r.deal_name, r.deal_id),
-              "the whole deal" if pd.isna(r.touchpoint_id) else
-              f"{r.touchpoint_id} · {_day(r.touch_on)} · {charts.label(r.touchpoint_type)}",
-              _verdict(r.marketing_verdict, r.marketing_comment), _verdict(r.sales_verdict, r.sales_comment)]
-             for r in a.disagreements.itertuples()],
-            frozenset({0}), (0.4, 2, 2.6, 2.5, 2.5),
+            [
+                [
+                    str(r.position),
+                    _text(r.deal_name, r.deal_id),
+                    "the whole deal"
+                    if pd.isna(r.touchpoint_id)
+                    else f"{r.touchpoint_id} · {_day(r.touch_on)} · {charts.label(r.touchpoint_type)}",
+                    _verdict(r.marketing_verdict, r.marketing_comment),
+                    _verdict(r.sales_verdict, r.sales_comment),
+                ]
+                for r in a.disagreements.itertuples()
+            ],
+            frozenset({0}),
+            (0.4, 2, 2.6, 2.5, 2.5),
         )
     chart = charts.review_agreement(bt, a.model_label) if len(bt) else None
     return headline, chart, table, talking
@@ -255,8 +314,10 @@ def build_pack(
         info = reviews.open_review(con, review_name)
         if info is None:
             names = reviews.list_reviews(con)["name"].tolist()
-            raise ValueError(f"There is no review named {review_name!r}. "
-                             + (f"Saved reviews: {', '.join(names)}." if names else "No review is saved yet."))
+            raise ValueError(
+                f"There is no review named {review_name!r}. "
+                + (f"Saved reviews: {', '.join(names)}." if names else "No review is saved yet.")
+            )
         f, model, review_id = info.filters, info.model, info.review_id
         agenda = reviews.agenda(con, review_id)
         title = f"Review meeting pack: {info.name}"
@@ -280,8 +341,15 @@ def build_pack(
         f"Credit model: {label} — {weights}",
     ]
     r = review.review(con, f)
-    common = dict(date_from=f.date_from, date_to=f.date_to, segment=f.segment, region=f.region, owner=f.owner,
-                  lookback_days=f.lookback_days, scope=f.scope)
+    common = dict(
+        date_from=f.date_from,
+        date_to=f.date_to,
+        segment=f.segment,
+        region=f.region,
+        owner=f.owner,
+        lookback_days=f.lookback_days,
+        scope=f.scope,
+    )
     rollup = attribution.rollup(con, model, by="channel", **common)
     has_wins = float(rollup["attributed_wins"].fillna(0).sum()) > 0
     lv = lift_view.lift_view(con, f)
@@ -309,15 +377,21 @@ def build_pack(
         subtitle=subtitle,
         kpis=_kpis(r.kpis),
         agenda=_agenda_table(agenda),
-        attribution_chart=charts.attribution_bars(rollup, "attributed_revenue_usd",
-                                                  f"Won revenue by channel — {label}") if has_wins else None,
-        attribution_caption=(f"{label} ({weights}): each won deal's amount split over the channels of its "
-                             "touches; “No touchpoint” holds won deals without a touch."),
-        lift_chart=(charts.win_rate_lift(lv.charted, "touchpoint type", lv.small_sample_deals)
-                    if not lv.charted.empty else None),
-        lift_caption=("Win rate of the period's closed deals a touchpoint type touched minus the win rate of "
-                      "those it did not, in percentage points, with its 95% interval; faint bars rest on fewer "
-                      f"than {lv.small_sample_deals} closed deals on a side. Lift is association, not cause."),
+        attribution_chart=charts.attribution_bars(rollup, "attributed_revenue_usd", f"Won revenue by channel — {label}")
+        if has_wins
+        else None,
+        attribution_caption=(
+            f"{label} ({weights}): each won deal's amount split over the channels of its "
+            "touches; “No touchpoint” holds won deals without a touch."
+        ),
+        lift_chart=(
+            charts.win_rate_lift(lv.charted, "touchpoint type", lv.small_sample_deals) if not lv.charted.empty else None
+        ),
+        lift_caption=(
+            "Win rate of the period's closed deals a touchpoint type touched minus the win rate of "
+            "those it did not, in percentage points, with its 95% interval; faint bars rest on fewer "
+            f"than {lv.small_sample_deals} closed deals on a side. Lift is association, not cause."
+        ),
         deals=sections,
         summary_headline=headline,
         agreement_chart=agreement_chart,
@@ -401,17 +475,24 @@ def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
     progress = progress or _no_progress
     e = html.escape
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(pack.title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{e(pack.title)}</h1>", *[f'<p class="sub">{e(s)}</p>' for s in pack.subtitle],
-        "<h2>The period in figures</h2>", '<div class="kpis">',
-        *[f'<div class="kpi"><div class="label">{e(k)}</div><div class="value">{e(v)}</div></div>'
-          for k, v in pack.kpis],
-        "</div>", "<h2>Agenda</h2>",
+        f"<h1>{e(pack.title)}</h1>",
+        *[f'<p class="sub">{e(s)}</p>' for s in pack.subtitle],
+        "<h2>The period in figures</h2>",
+        '<div class="kpis">',
+        *[
+            f'<div class="kpi"><div class="label">{e(k)}</div><div class="value">{e(v)}</div></div>'
+            for k, v in pack.kpis
+        ],
+        "</div>",
+        "<h2>Agenda</h2>",
         *([f'<p class="caption">{e(pack.deal_pages_note)}</p>'] if pack.deal_pages_note else []),
         _html_table(pack.agenda),
-        "<h2>Attribution and lift</h2>", _html_chart(pack.attribution_chart, "Won revenue by channel"),
+        "<h2>Attribution and lift</h2>",
+        _html_chart(pack.attribution_chart, "Won revenue by channel"),
         f'<p class="caption">{e(pack.attribution_caption)}</p>',
         _html_chart(pack.lift_chart, "Win-rate lift by touchpoint type"),
         f'<p class="caption">{e(pack.lift_caption)}</p>',
@@ -419,9 +500,12 @@ def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):
         parts += [
-            f'<section class="deal"><h2>{e(d.heading)}</h2>', f'<p class="sub">{e(d.facts)}</p>',
-            _html_chart(d.timeline, f"Timeline of {d.heading}"), f"<p>{e(d.whole_deal)}</p>",
-            f"<h3>{e(d.touches_title)}</h3>", _html_table(d.touches),
+            f'<section class="deal"><h2>{e(d.heading)}</h2>',
+            f'<p class="sub">{e(d.facts)}</p>',
+            _html_chart(d.timeline, f"Timeline of {d.heading}"),
+            f"<p>{e(d.whole_deal)}</p>",
+            f"<h3>{e(d.touches_title)}</h3>",
+            _html_table(d.touches),
             "<h3>Notes</h3>",
             _html_table(d.notes) if d.notes else '<p class="caption">No notes on this deal in this review.</p>',
             "</section>",
@@ -436,8 +520,11 @@ def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
         parts += ["<h3>Talking points: where marketing and sales disagree</h3>", _html_table(pack.talking_points)]
     elif pack.agreement_table is not None:
         parts.append('<p class="caption">No disagreement: on every touch both teams judged, they agreed.</p>')
-    parts += ["</section>", f"<footer>Closed Loop · generated {pack.generated_at:%d %b %Y %H:%M}</footer>",
-              "</body></html>"]
+    parts += [
+        "</section>",
+        f"<footer>Closed Loop · generated {pack.generated_at:%d %b %Y %H:%M}</footer>",
+        "</body></html>",
+    ]
     return "\n".join(parts)
 
 
@@ -474,7 +561,7 @@ MAX_PDF_CELL_CHARS = 600
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= MAX_PDF_CELL_CHARS else text[:MAX_PDF_CELL_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= MAX_PDF_CELL_CHARS else text[: MAX_PDF_CELL_CHARS - 1].rstrip() + "…"
 
 
 # Tables longer than this are laid out one line per row in the PDF (see render_pdf's table()).
@@ -482,7 +569,7 @@ PLAIN_PDF_TABLE_ROWS = 300
 
 
 def _cut(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[:chars - 1].rstrip() + "…"
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
 
 
 def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
@@ -509,10 +596,17 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
     base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=12)
     styles = {
         "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=17, leading=21, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontName=bold, fontSize=13, leading=16, spaceBefore=8,
-                             spaceAfter=5, textColor=colors.HexColor("#0d47a1")),
-        "h3": ParagraphStyle("h3", parent=base, fontName=bold, fontSize=10, leading=13, spaceBefore=6,
-                             spaceAfter=3),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=bold,
+            fontSize=13,
+            leading=16,
+            spaceBefore=8,
+            spaceAfter=5,
+            textColor=colors.HexColor("#0d47a1"),
+        ),
+        "h3": ParagraphStyle("h3", parent=base, fontName=bold, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3),
         "sub": ParagraphStyle("sub", parent=base, textColor=colors.HexColor("#555555")),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
         "num": ParagraphStyle("num", parent=base, fontSize=7.5, leading=9.5, alignment=TA_RIGHT),
@@ -537,14 +631,17 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
             data += [[_cut(v, fits[i]) for i, v in enumerate(row)] for row in t.rows]
             out = LongTable(data, colWidths=widths, repeatRows=1)
         else:
-            data += [[Paragraph(escape(_clip(v)), styles["num" if i in t.numeric else "cell"])
-                      for i, v in enumerate(row)] for row in t.rows]
+            data += [
+                [Paragraph(escape(_clip(v)), styles["num" if i in t.numeric else "cell"]) for i, v in enumerate(row)]
+                for row in t.rows
+            ]
             out = RLTable(data, colWidths=widths, repeatRows=1)
         style = [
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ]
         if plain:
             style += [("FONT", (0, 1), (-1, -1), regular, 7.5)]
@@ -562,28 +659,57 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
         scale = min(width / w, max_h / h)
         return Image(io.BytesIO(png), width=w * scale, height=h * scale)
 
-    story: list[Any] = [p(pack.title, "title"), *[p(s, "sub") for s in pack.subtitle], Spacer(1, 8),
-                        p("The period in figures", "h2")]
-    kpi_rows = [pack.kpis[i:i + 4] for i in range(0, len(pack.kpis), 4)]
-    kpi_data = [[Paragraph(f"{escape(k)}<br/><font name='{bold}' size='13'>{escape(v)}</font>", base)
-                 for k, v in row] + [""] * (4 - len(row)) for row in kpi_rows]
+    story: list[Any] = [
+        p(pack.title, "title"),
+        *[p(s, "sub") for s in pack.subtitle],
+        Spacer(1, 8),
+        p("The period in figures", "h2"),
+    ]
+    kpi_rows = [pack.kpis[i : i + 4] for i in range(0, len(pack.kpis), 4)]
+    kpi_data = [
+        [Paragraph(f"{escape(k)}<br/><font name='{bold}' size='13'>{escape(v)}</font>", base) for k, v in row]
+        + [""] * (4 - len(row))
+        for row in kpi_rows
+    ]
     kpis = RLTable(kpi_data, colWidths=[width / 4] * 4)
-    kpis.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
-                              ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
-                              ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
-    story += [kpis, p("Agenda", "h2"), *([p(pack.deal_pages_note, "sub")] if pack.deal_pages_note else []),
-              table(pack.agenda), PageBreak(),
-              p("Attribution and lift", "h2"),
-              image(pack.attribution_chart, "Won revenue by channel", 10 * cm),
-              p(pack.attribution_caption, "sub"), Spacer(1, 8),
-              image(pack.lift_chart, "Win-rate lift by touchpoint type", 10.5 * cm), p(pack.lift_caption, "sub")]
+    kpis.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
+                ("INNERGRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#d0d0d0")),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    story += [
+        kpis,
+        p("Agenda", "h2"),
+        *([p(pack.deal_pages_note, "sub")] if pack.deal_pages_note else []),
+        table(pack.agenda),
+        PageBreak(),
+        p("Attribution and lift", "h2"),
+        image(pack.attribution_chart, "Won revenue by channel", 10 * cm),
+        p(pack.attribution_caption, "sub"),
+        Spacer(1, 8),
+        image(pack.lift_chart, "Win-rate lift by touchpoint type", 10.5 * cm),
+        p(pack.lift_caption, "sub"),
+    ]
     progress = progress or _no_progress
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):
-        story += [PageBreak(), p(d.heading, "h2"), p(d.facts, "sub"), Spacer(1, 4),
-                  image(d.timeline, "Timeline", 8.5 * cm), p(d.whole_deal),
-                  p(d.touches_title, "h3"), table(d.touches), p("Notes", "h3"),
-                  table(d.notes) if d.notes else p("No notes on this deal in this review.", "sub")]
+        story += [
+            PageBreak(),
+            p(d.heading, "h2"),
+            p(d.facts, "sub"),
+            Spacer(1, 4),
+            image(d.timeline, "Timeline", 8.5 * cm),
+            p(d.whole_deal),
+            p(d.touches_title, "h3"),
+            table(d.touches),
+            p("Notes", "h3"),
+            table(d.notes) if d.notes else p("No notes on this deal in this review.", "sub"),
+        ]
         progress(i, len(pack.deals), "Drawing deal pages")
     story += [PageBreak(), p("Agreement summary", "h2"), p(pack.summary_headline)]
     if pack.agreement_chart is not None:
@@ -597,15 +723,25 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
         canvas.saveState()
         canvas.setFont(regular, 7.5)
         canvas.setFillColor(colors.HexColor("#777777"))
-        canvas.drawString(margin, 0.8 * cm, f"Closed Loop · {pack.title} · generated "
-                                            f"{pack.generated_at:%d %b %Y %H:%M}")
+        canvas.drawString(
+            margin, 0.8 * cm, f"Closed Loop · {pack.title} · generated {pack.generated_at:%d %b %Y %H:%M}"
+        )
         canvas.drawRightString(page_w - margin, 0.8 * cm, f"page {doc.page}")
         canvas.restoreState()
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin,
-                            bottomMargin=margin, title=pack.title, author="Closed Loop",
-                            subject="Review meeting pack", creator="Closed Loop")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin,
+        title=pack.title,
+        author="Closed Loop",
+        subject="Review meeting pack",
+        creator="Closed Loop",
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()
 

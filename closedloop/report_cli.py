@@ -57,40 +57,92 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
     p.add_argument("--review", metavar="NAME", help="a saved review's name (as on the Review meeting page)")
-    p.add_argument("--from", dest="date_from", type=iso_date, metavar="DATE",
-                   help="without --review: period start, inclusive (YYYY-MM-DD, on the close date)")
-    p.add_argument("--to", dest="date_to", type=iso_date, metavar="DATE",
-                   help="without --review: period end, inclusive (YYYY-MM-DD)")
-    p.add_argument("--select", choices=list(reviews.SELECTIONS), default=None,
-                   help="without --review: which closed deals (default all; largest takes --top, "
-                        "picked takes --deal)")
-    p.add_argument("--top", type=int, metavar="N", help=f"with --select largest: how many deals "
-                   f"(default {reviews.DEFAULT_LARGEST_N})")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=iso_date,
+        metavar="DATE",
+        help="without --review: period start, inclusive (YYYY-MM-DD, on the close date)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=iso_date,
+        metavar="DATE",
+        help="without --review: period end, inclusive (YYYY-MM-DD)",
+    )
+    p.add_argument(
+        "--select",
+        choices=list(reviews.SELECTIONS),
+        default=None,
+        help="without --review: which closed deals (default all; largest takes --top, picked takes --deal)",
+    )
+    p.add_argument(
+        "--top",
+        type=int,
+        metavar="N",
+        help=f"with --select largest: how many deals (default {reviews.DEFAULT_LARGEST_N})",
+    )
     p.add_argument("--deal", action="append", metavar="ID", help="with --select picked: a deal's ID (repeat)")
-    p.add_argument("--model", choices=reviews.REVIEW_MODELS, default=None,
-                   help=f"without --review: the credit model (default {reviews.DEFAULT_MODEL})")
+    p.add_argument(
+        "--model",
+        choices=reviews.REVIEW_MODELS,
+        default=None,
+        help=f"without --review: the credit model (default {reviews.DEFAULT_MODEL})",
+    )
     p.add_argument("--segment", help="without --review: only deals of accounts in this segment")
     p.add_argument("--region", help="without --review: only deals of accounts in this region")
     p.add_argument("--owner", help="without --review: only deals of this owner")
-    p.add_argument("--lookback-days", type=int, default=None,
-                   help=f"without --review: touches from N days before a deal's creation "
-                        f"(default {DEFAULT_LOOKBACK_DAYS})")
-    p.add_argument("--scope", choices=SCOPES, default=None,
-                   help="without --review: touches of the deal's account (default) or only of its contacts")
-    p.add_argument("--format", choices=("html", "pdf"), default=None,
-                   help="html (one self-contained file) or pdf; default: from --out's suffix, else html")
+    p.add_argument(
+        "--lookback-days",
+        type=int,
+        default=None,
+        help=f"without --review: touches from N days before a deal's creation (default {DEFAULT_LOOKBACK_DAYS})",
+    )
+    p.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default=None,
+        help="without --review: touches of the deal's account (default) or only of its contacts",
+    )
+    p.add_argument(
+        "--format",
+        choices=("html", "pdf"),
+        default=None,
+        help="html (one self-contained file) or pdf; default: from --out's suffix, else html",
+    )
     p.add_argument("--out", type=Path, required=True, help="the file to write")
-    p.add_argument("--notes-csv", type=Path, metavar="FILE",
-                   help="also write every note and verdict of the review to this CSV file")
-    p.add_argument("--max-deal-pages", type=int, metavar="N", default=None,
-                   help="write a deal's page (timeline, credit, notes) for at most N deals of the agenda, in its "
-                        f"order (default {DEFAULT_MAX_DEAL_PAGES}); the agenda table lists them all")
+    p.add_argument(
+        "--notes-csv",
+        type=Path,
+        metavar="FILE",
+        help="also write every note and verdict of the review to this CSV file",
+    )
+    p.add_argument(
+        "--max-deal-pages",
+        type=int,
+        metavar="N",
+        default=None,
+        help="write a deal's page (timeline, credit, notes) for at most N deals of the agenda, in its "
+        f"order (default {DEFAULT_MAX_DEAL_PAGES}); the agenda table lists them all",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")
     p.set_defaults(func=run_report)
 
 
-PERIOD_ONLY = ("date_from", "date_to", "select", "top", "deal", "model", "segment", "region", "owner",
-               "lookback_days", "scope")
+PERIOD_ONLY = (
+    "date_from",
+    "date_to",
+    "select",
+    "top",
+    "deal",
+    "model",
+    "segment",
+    "region",
+    "owner",
+    "lookback_days",
+    "scope",
+)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -101,8 +153,9 @@ def run_report(args: argparse.Namespace) -> int:
         given = [name for name in PERIOD_ONLY if getattr(args, name) not in (None, [])]
         if given:
             flags = ", ".join("--" + g.replace("date_", "").replace("_", "-") for g in given)
-            raise ValueError(f"A saved review keeps its own period, deals and model; drop {flags} "
-                             "or leave out --review.")
+            raise ValueError(
+                f"A saved review keeps its own period, deals and model; drop {flags} or leave out --review."
+            )
     elif args.date_from is None or args.date_to is None:
         raise ValueError("Give --review NAME, or a period with both --from and --to.")
     max_pages = DEFAULT_MAX_DEAL_PAGES if args.max_deal_pages is None else args.max_deal_pages
@@ -116,13 +169,25 @@ def run_report(args: argparse.Namespace) -> int:
         if args.review is not None:
             pack = report.build_pack(con, args.review, max_deal_pages=max_pages, progress=progress)
         else:
-            f = Filters(date_from=args.date_from, date_to=args.date_to, segment=args.segment,
-                        region=args.region, owner=args.owner,
-                        lookback_days=DEFAULT_LOOKBACK_DAYS if args.lookback_days is None else args.lookback_days,
-                        scope=args.scope or "account")
-            pack = report.build_pack(con, filters=f, selection=args.select or "all", largest_n=args.top,
-                                     deal_ids=args.deal, model=args.model or reviews.DEFAULT_MODEL,
-                                     max_deal_pages=max_pages, progress=progress)
+            f = Filters(
+                date_from=args.date_from,
+                date_to=args.date_to,
+                segment=args.segment,
+                region=args.region,
+                owner=args.owner,
+                lookback_days=DEFAULT_LOOKBACK_DAYS if args.lookback_days is None else args.lookback_days,
+                scope=args.scope or "account",
+            )
+            pack = report.build_pack(
+                con,
+                filters=f,
+                selection=args.select or "all",
+                largest_n=args.top,
+                deal_ids=args.deal,
+                model=args.model or reviews.DEFAULT_MODEL,
+                max_deal_pages=max_pages,
+                progress=progress,
+            )
     finally:
         con.close()
     if pack.deal_pages_note:

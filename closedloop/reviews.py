@@ -42,8 +42,20 @@ DEFAULT_MODEL = "w_shaped"
 DEFAULT_LARGEST_N = 10
 MAX_NAME_CHARS = 80
 
-AGENDA_COLUMNS = ["position", "deal_id", "deal_name", "account_name", "owner", "outcome", "amount_usd",
-                  "closed_on", "days_to_close", "marketing_notes", "sales_notes", "has_verdict"]
+AGENDA_COLUMNS = [
+    "position",
+    "deal_id",
+    "deal_name",
+    "account_name",
+    "owner",
+    "outcome",
+    "amount_usd",
+    "closed_on",
+    "days_to_close",
+    "marketing_notes",
+    "sales_notes",
+    "has_verdict",
+]
 
 
 class ReviewError(ValueError):
@@ -156,12 +168,14 @@ def _check_selection(selection: str, largest_n: int | None, deal_ids: list[str] 
 def candidate_deals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """The period's closed deals (review_closed_deals), in meeting order: largest first."""
     df = db.run(con, "review_closed_deals", **f.params())
-    return df.sort_values(["amount_usd", "closed_on", "deal_id"], ascending=[False, True, True],
-                          na_position="last", kind="stable").reset_index(drop=True)
+    return df.sort_values(
+        ["amount_usd", "closed_on", "deal_id"], ascending=[False, True, True], na_position="last", kind="stable"
+    ).reset_index(drop=True)
 
 
-def select_deals(candidates: pd.DataFrame, selection: str, largest_n: int | None = None,
-                 deal_ids: list[str] | None = None) -> pd.DataFrame:
+def select_deals(
+    candidates: pd.DataFrame, selection: str, largest_n: int | None = None, deal_ids: list[str] | None = None
+) -> pd.DataFrame:
     """The agenda among `candidates` (already in meeting order), with its 1-based position."""
     _check_selection(selection, largest_n, deal_ids)
     if selection in ("won", "lost"):
@@ -179,8 +193,13 @@ def select_deals(candidates: pd.DataFrame, selection: str, largest_n: int | None
     return picked.reset_index(drop=True).assign(position=lambda d: range(1, len(d) + 1))
 
 
-def agenda_preview(con: duckdb.DuckDBPyConnection, f: Filters, selection: str = "all",
-                   largest_n: int | None = None, deal_ids: list[str] | None = None) -> pd.DataFrame:
+def agenda_preview(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    selection: str = "all",
+    largest_n: int | None = None,
+    deal_ids: list[str] | None = None,
+) -> pd.DataFrame:
     """The deals a new review would hold, in meeting order (no review is saved)."""
     return select_deals(candidate_deals(con, f), selection, largest_n, deal_ids)
 
@@ -193,11 +212,17 @@ def period_label(f: Filters) -> str:
     return f"{f.date_from:%Y-%m-%d} to {f.date_to:%Y-%m-%d}"
 
 
-def suggest_name(f: Filters, selection: str, largest_n: int | None = None,
-                 taken: list[str] | tuple[str, ...] = ()) -> str:
+def suggest_name(
+    f: Filters, selection: str, largest_n: int | None = None, taken: list[str] | tuple[str, ...] = ()
+) -> str:
     """A name for a new review, e.g. '2026Q1 won deals'; ' (2)', ' (3)' … when it is taken."""
-    what = {"all": "closed deals", "won": "won deals", "lost": "lost deals",
-            "largest": f"largest {largest_n or DEFAULT_LARGEST_N} deals", "picked": "picked deals"}[selection]
+    what = {
+        "all": "closed deals",
+        "won": "won deals",
+        "lost": "lost deals",
+        "largest": f"largest {largest_n or DEFAULT_LARGEST_N} deals",
+        "picked": "picked deals",
+    }[selection]
     extra = [v for v in (f.segment, f.region, f.owner) if v]
     base = " ".join([period_label(f), what, *extra])
     taken_lower = {t.lower() for t in taken}
@@ -263,16 +288,27 @@ def create_review(
             c.execute(
                 "insert into reviews (review_id, name, period_from, period_to, model) "
                 "values ($review_id, $name, $period_from, $period_to, $model)",
-                {"review_id": review_id, "name": name, "period_from": filters.date_from,
-                 "period_to": filters.date_to, "model": model},
+                {
+                    "review_id": review_id,
+                    "name": name,
+                    "period_from": filters.date_from,
+                    "period_to": filters.date_to,
+                    "model": model,
+                },
             )
             c.execute(
                 "insert into review_settings values ($review_id, $selection, $largest_n, $segment, "
                 "$region, $owner, $lookback_days, $scope)",
-                {"review_id": review_id, "selection": selection,
-                 "largest_n": int(largest_n) if selection == "largest" else None,
-                 "segment": filters.segment, "region": filters.region, "owner": filters.owner,
-                 "lookback_days": filters.lookback_days, "scope": filters.scope},
+                {
+                    "review_id": review_id,
+                    "selection": selection,
+                    "largest_n": int(largest_n) if selection == "largest" else None,
+                    "segment": filters.segment,
+                    "region": filters.region,
+                    "owner": filters.owner,
+                    "lookback_days": filters.lookback_days,
+                    "scope": filters.scope,
+                },
             )
             c.executemany(
                 "insert into review_deals (review_id, deal_id, position) values (?, ?, ?)",
@@ -289,9 +325,13 @@ def create_review(
 
 
 def _has_review_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.cursor().execute(
-        "select count(*) from duckdb_tables() where table_name in ('reviews', 'review_deals', 'review_settings')"
-    ).fetchone()[0]
+    found = (
+        con.cursor()
+        .execute(
+            "select count(*) from duckdb_tables() where table_name in ('reviews', 'review_deals', 'review_settings')"
+        )
+        .fetchone()[0]
+    )
     return found == 3
 
 
@@ -299,9 +339,27 @@ def list_reviews(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every saved review, newest first, with its settings and progress (reviews_list)."""
     if not _has_review_tables(con):
         # a database from before reviews had settings: nothing can have been saved by this app yet
-        return pd.DataFrame(columns=["review_id", "name", "period_from", "period_to", "model", "created_at",
-                                     "selection", "largest_n", "segment", "region", "owner", "lookback_days",
-                                     "scope", "deals", "deals_with_verdict", "notes", "last_note_at"])
+        return pd.DataFrame(
+            columns=[
+                "review_id",
+                "name",
+                "period_from",
+                "period_to",
+                "model",
+                "created_at",
+                "selection",
+                "largest_n",
+                "segment",
+                "region",
+                "owner",
+                "lookback_days",
+                "scope",
+                "deals",
+                "deals_with_verdict",
+                "notes",
+                "last_note_at",
+            ]
+        )
     return db.run(con, "reviews_list")
 
 
@@ -323,16 +381,25 @@ def open_review(con: duckdb.DuckDBPyConnection, name: str) -> ReviewInfo | None:
         return None
     r = {k: _none(v) for k, v in match.iloc[0].items()}
     filters = Filters(
-        date_from=_day(r["period_from"]), date_to=_day(r["period_to"]), segment=r["segment"],
-        region=r["region"], owner=r["owner"],
+        date_from=_day(r["period_from"]),
+        date_to=_day(r["period_to"]),
+        segment=r["segment"],
+        region=r["region"],
+        owner=r["owner"],
         lookback_days=int(r["lookback_days"] if r["lookback_days"] is not None else DEFAULT_LOOKBACK_DAYS),
         scope=r["scope"] or "account",
     )
     model = r["model"] if r["model"] in REVIEW_MODELS else DEFAULT_MODEL
     return ReviewInfo(
-        review_id=r["review_id"], name=r["name"], filters=filters, model=model,
-        selection=r["selection"] or "picked", largest_n=r["largest_n"],
-        created_at=r["created_at"], deals=int(r["deals"]), deals_with_verdict=int(r["deals_with_verdict"]),
+        review_id=r["review_id"],
+        name=r["name"],
+        filters=filters,
+        model=model,
+        selection=r["selection"] or "picked",
+        largest_n=r["largest_n"],
+        created_at=r["created_at"],
+        deals=int(r["deals"]),
+        deals_with_verdict=int(r["deals_with_verdict"]),
         notes=int(r["notes"]),
     )
 
@@ -342,8 +409,13 @@ def agenda(con: duckdb.DuckDBPyConnection, review_id: str) -> pd.DataFrame:
     return db.run(con, "review_agenda", review_id=review_id)
 
 
-def period_agenda(con: duckdb.DuckDBPyConnection, f: Filters, selection: str = "all",
-                  largest_n: int | None = None, deal_ids: list[str] | None = None) -> pd.DataFrame:
+def period_agenda(
+    con: duckdb.DuckDBPyConnection,
+    f: Filters,
+    selection: str = "all",
+    largest_n: int | None = None,
+    deal_ids: list[str] | None = None,
+) -> pd.DataFrame:
     """An agenda that is not saved (the pack of a period): the agenda's columns, with counts
     of every note on each deal."""
     chosen = agenda_preview(con, f, selection, largest_n, deal_ids)
@@ -390,8 +462,16 @@ def record_verdict(
         con.close()
     if not on_agenda:
         raise ReviewError(f"Deal {deal_id!r} is not on the agenda of review {review_id!r}.")
-    return notes.add_note(db_path, deal_id=deal_id, team=team, verdict=verdict, text=text,
-                          touchpoint_id=touchpoint_id, review_id=review_id, submission_id=submission_id)
+    return notes.add_note(
+        db_path,
+        deal_id=deal_id,
+        team=team,
+        verdict=verdict,
+        text=text,
+        touchpoint_id=touchpoint_id,
+        review_id=review_id,
+        submission_id=submission_id,
+    )
 
 
 def review_notes(con: duckdb.DuckDBPyConnection, review_id: str | None, deal_ids: list[str]) -> pd.DataFrame:
@@ -423,8 +503,19 @@ def deal_step(
         rows = current[(current["team"] == team) & (current["subject"] == "touch")]
         return rows.set_index("touchpoint_id")[["verdict", "text"]]
 
-    credit = v.receipt[["touch_number", "touchpoint_id", "occurred_at", "team", "channel", "touchpoint_type",
-                        "campaign", "positions", model]].rename(columns={model: "credit"})
+    credit = v.receipt[
+        [
+            "touch_number",
+            "touchpoint_id",
+            "occurred_at",
+            "team",
+            "channel",
+            "touchpoint_type",
+            "campaign",
+            "positions",
+            model,
+        ]
+    ].rename(columns={model: "credit"})
     for team in notes.TEAMS:
         t = verdicts_of(team)
         # blank where the team has not judged the touch (or left no comment)
@@ -434,10 +525,14 @@ def deal_step(
     whole = current[current["subject"] == "deal"]
     deal_verdicts = {row.team: (row.verdict, _none(row.text)) for row in whole.itertuples()}
     return DealStep(
-        deal=v.deal, touches=v.touches, markers=v.markers, credit=credit.reset_index(drop=True),
+        deal=v.deal,
+        touches=v.touches,
+        markers=v.markers,
+        credit=credit.reset_index(drop=True),
         deal_verdicts=deal_verdicts,
         notes=mine.sort_values(["created_at", "note_id"]).reset_index(drop=True),
-        other_notes=len(all_notes) - len(mine), model=model,
+        other_notes=len(all_notes) - len(mine),
+        model=model,
     )
 
 
@@ -481,8 +576,14 @@ def agreement(
             .reset_index()
         )
     else:  # no verdict yet: no credit to weigh (and no pass over every deal's touches)
-        per_type = pd.DataFrame({"touchpoint_type": pd.Series(dtype=object), "team": pd.Series(dtype=object),
-                                 "touches": pd.Series(dtype="int64"), "model_credit": pd.Series(dtype=float)})
+        per_type = pd.DataFrame(
+            {
+                "touchpoint_type": pd.Series(dtype=object),
+                "team": pd.Series(dtype=object),
+                "touches": pd.Series(dtype="int64"),
+                "model_credit": pd.Series(dtype=float),
+            }
+        )
     by_type = per_type.merge(verdicts, on="touchpoint_type", how="outer")
     counts = [c for c in verdicts.columns if c != "touchpoint_type"] + ["touches"]
     by_type[counts] = by_type[counts].fillna(0).astype(int)
@@ -491,11 +592,32 @@ def agreement(
     by_type["model_credit_share"] = by_type["model_credit"] / len(discussed) if discussed else 0.0
     for team in notes.TEAMS:
         by_type[f"{team}_critical_share"] = _share(by_type[f"{team}_critical"], by_type[f"{team}_verdicts"])
-    by_type = by_type.sort_values(["model_credit_share", "touchpoint_type"], ascending=[False, True],
-                                  kind="stable").reset_index(drop=True)
-    columns = ["touchpoint_type", "team", "touches", "marketing_verdicts", "marketing_critical",
-               "marketing_critical_share", "sales_verdicts", "sales_critical", "sales_critical_share",
-               "model_credit", "model_credit_share", "touches_judged_by_both", "touches_agreed",
-               "marketing_helpful", "marketing_noise", "sales_helpful", "sales_noise"]
-    return Agreement(deals_total=len(deal_ids), deals_discussed=len(discussed), by_type=by_type[columns],
-                     disagreements=disagreements, model=model)
+    by_type = by_type.sort_values(
+        ["model_credit_share", "touchpoint_type"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+    columns = [
+        "touchpoint_type",
+        "team",
+        "touches",
+        "marketing_verdicts",
+        "marketing_critical",
+        "marketing_critical_share",
+        "sales_verdicts",
+        "sales_critical",
+        "sales_critical_share",
+        "model_credit",
+        "model_credit_share",
+        "touches_judged_by_both",
+        "touches_agreed",
+        "marketing_helpful",
+        "marketing_noise",
+        "sales_helpful",
+        "sales_noise",
+    ]
+    return Agreement(
+        deals_total=len(deal_ids),
+        deals_discussed=len(discussed),
+        by_type=by_type[columns],
+        disagreements=disagreements,
+        model=model,
+    )

@@ -74,8 +74,14 @@ DEFAULT_TOUCHES_PER_DEAL = 20.0
 _CHUNK_DEALS = 50_000
 # Share of the run each step takes (measured at 1M deals), for the progress bar.
 _WEIGHT = {
-    "accounts": 5, "deals": 10, "deal_contacts": 3, "leads": 7, "contacts": 8, "campaigns": 0,
-    "touchpoints": 62, "other_touchpoints": 4,
+    "accounts": 5,
+    "deals": 10,
+    "deal_contacts": 3,
+    "leads": 7,
+    "contacts": 8,
+    "campaigns": 0,
+    "touchpoints": 62,
+    "other_touchpoints": 4,
 }
 
 # ---------------------------------------------------------------------------
@@ -85,50 +91,170 @@ SEGMENT_P = [0.17, 0.33, 0.50]
 REGIONS = ["NA", "EMEA", "APAC", "LATAM"]
 REGION_P = [0.45, 0.30, 0.15, 0.10]
 INDUSTRIES = [
-    "Software", "Financial Services", "Healthcare", "Manufacturing", "Retail",
-    "Education", "Media", "Logistics", "Energy", "Public Sector",
+    "Software",
+    "Financial Services",
+    "Healthcare",
+    "Manufacturing",
+    "Retail",
+    "Education",
+    "Media",
+    "Logistics",
+    "Energy",
+    "Public Sector",
 ]
 INDUSTRY_P = [0.24, 0.14, 0.12, 0.12, 0.10, 0.07, 0.06, 0.06, 0.05, 0.04]
 # Employees: lognormal median and the segment's range.
 EMPLOYEES = {"Enterprise": (8000, 2000, 150_000), "Mid-Market": (600, 200, 1999), "SMB": (50, 5, 199)}
 # Account names are "<prefix> <suffix>", numbered once the combinations run out.
 NAME_PREFIXES = [
-    "Acme", "Borealis", "Cobalt", "Dynamo", "Evergreen", "Fjord", "Granite", "Helix", "Ironwood",
-    "Juniper", "Kestrel", "Lumen", "Meridian", "Northwind", "Onyx", "Pinnacle", "Quasar", "Redwood",
-    "Summit", "Tidal", "Umbra", "Vertex", "Willow", "Xenon", "Yellowstone", "Zephyr", "Atlas",
-    "Beacon", "Cascade", "Delta", "Ember", "Falcon", "Glacier", "Harbor", "Indigo", "Jasper",
-    "Keystone", "Lighthouse", "Monarch", "Nimbus", "Orchid", "Prairie", "Quartz", "Riverbend",
-    "Sequoia", "Trident", "Unity", "Vanguard", "Westfield", "Alder", "Bluebird", "Crescent",
-    "Driftwood", "Equinox", "Foxglove", "Goldcrest", "Highland", "Ivory", "Jetstream", "Kinetic",
-    "Lakeshore", "Mosaic", "Nova", "Oakridge",
+    "Acme",
+    "Borealis",
+    "Cobalt",
+    "Dynamo",
+    "Evergreen",
+    "Fjord",
+    "Granite",
+    "Helix",
+    "Ironwood",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Northwind",
+    "Onyx",
+    "Pinnacle",
+    "Quasar",
+    "Redwood",
+    "Summit",
+    "Tidal",
+    "Umbra",
+    "Vertex",
+    "Willow",
+    "Xenon",
+    "Yellowstone",
+    "Zephyr",
+    "Atlas",
+    "Beacon",
+    "Cascade",
+    "Delta",
+    "Ember",
+    "Falcon",
+    "Glacier",
+    "Harbor",
+    "Indigo",
+    "Jasper",
+    "Keystone",
+    "Lighthouse",
+    "Monarch",
+    "Nimbus",
+    "Orchid",
+    "Prairie",
+    "Quartz",
+    "Riverbend",
+    "Sequoia",
+    "Trident",
+    "Unity",
+    "Vanguard",
+    "Westfield",
+    "Alder",
+    "Bluebird",
+    "Crescent",
+    "Driftwood",
+    "Equinox",
+    "Foxglove",
+    "Goldcrest",
+    "Highland",
+    "Ivory",
+    "Jetstream",
+    "Kinetic",
+    "Lakeshore",
+    "Mosaic",
+    "Nova",
+    "Oakridge",
 ]
 NAME_SUFFIXES = [
-    "Corp", "Labs", "Systems", "Health", "Analytics", "Logistics", "Bank", "Foods", "Energy", "Media",
-    "Group", "Holdings", "Industries", "Software", "Partners", "Networks", "Robotics", "Retail",
-    "Capital", "Pharma", "Motors", "Telecom", "Insurance", "Learning", "Security", "Cloud", "Data",
-    "Devices", "Materials", "Studios", "Travel", "Foods Co", "Supply", "Biotech", "Solutions",
-    "Dynamics", "Ventures", "Works", "Technologies", "Outfitters",
+    "Corp",
+    "Labs",
+    "Systems",
+    "Health",
+    "Analytics",
+    "Logistics",
+    "Bank",
+    "Foods",
+    "Energy",
+    "Media",
+    "Group",
+    "Holdings",
+    "Industries",
+    "Software",
+    "Partners",
+    "Networks",
+    "Robotics",
+    "Retail",
+    "Capital",
+    "Pharma",
+    "Motors",
+    "Telecom",
+    "Insurance",
+    "Learning",
+    "Security",
+    "Cloud",
+    "Data",
+    "Devices",
+    "Materials",
+    "Studios",
+    "Travel",
+    "Foods Co",
+    "Supply",
+    "Biotech",
+    "Solutions",
+    "Dynamics",
+    "Ventures",
+    "Works",
+    "Technologies",
+    "Outfitters",
 ]
 PRODUCTS = [
-    "Platform", "Attribution Pro", "Analytics add-on", "Team plan", "Enterprise license",
-    "Expansion", "Data connectors", "Pilot",
+    "Platform",
+    "Attribution Pro",
+    "Analytics add-on",
+    "Team plan",
+    "Enterprise license",
+    "Expansion",
+    "Data connectors",
+    "Pilot",
 ]
 # (title, persona); contacts draw a title, the persona follows from it.
 TITLES = [
-    ("CEO", "economic_buyer"), ("CFO", "economic_buyer"), ("VP Finance", "economic_buyer"),
-    ("CMO", "decision_maker"), ("VP Marketing", "decision_maker"), ("VP Sales", "decision_maker"),
-    ("CTO", "decision_maker"), ("Head of RevOps", "champion"), ("Marketing Ops Manager", "champion"),
-    ("Demand Gen Manager", "champion"), ("Sales Ops Manager", "champion"),
-    ("Marketing Analyst", "user"), ("SDR Manager", "user"), ("Content Marketer", "user"),
-    ("IT Manager", "technical_evaluator"), ("Data Engineer", "technical_evaluator"),
-    ("Procurement Manager", "influencer"), ("Head of Legal", "influencer"),
+    ("CEO", "economic_buyer"),
+    ("CFO", "economic_buyer"),
+    ("VP Finance", "economic_buyer"),
+    ("CMO", "decision_maker"),
+    ("VP Marketing", "decision_maker"),
+    ("VP Sales", "decision_maker"),
+    ("CTO", "decision_maker"),
+    ("Head of RevOps", "champion"),
+    ("Marketing Ops Manager", "champion"),
+    ("Demand Gen Manager", "champion"),
+    ("Sales Ops Manager", "champion"),
+    ("Marketing Analyst", "user"),
+    ("SDR Manager", "user"),
+    ("Content Marketer", "user"),
+    ("IT Manager", "technical_evaluator"),
+    ("Data Engineer", "technical_evaluator"),
+    ("Procurement Manager", "influencer"),
+    ("Head of Legal", "influencer"),
 ]
 TITLE_P = np.array([3, 2, 2, 3, 6, 5, 3, 6, 7, 7, 5, 8, 4, 5, 6, 6, 3, 2], dtype=float)
 TITLE_P /= TITLE_P.sum()
 # A deal contact's role is usually their persona; some are just influencers.
 ROLE_FROM_PERSONA = {
-    "economic_buyer": "economic_buyer", "decision_maker": "decision_maker", "champion": "champion",
-    "user": "user", "technical_evaluator": "technical_evaluator", "influencer": "influencer",
+    "economic_buyer": "economic_buyer",
+    "decision_maker": "decision_maker",
+    "champion": "champion",
+    "user": "user",
+    "technical_evaluator": "technical_evaluator",
+    "influencer": "influencer",
 }
 ROLES = list(dict.fromkeys(ROLE_FROM_PERSONA.values()))
 # Sales reps own territories, so owner follows region.
@@ -140,13 +266,27 @@ OWNERS_BY_REGION = {
 }
 OWNERS = [o for region in REGIONS for o in OWNERS_BY_REGION[region]]
 DISQUALIFY_REASONS = [
-    "no budget", "no response", "not a fit", "chose competitor", "student or personal", "duplicate",
+    "no budget",
+    "no response",
+    "not a fit",
+    "chose competitor",
+    "student or personal",
+    "duplicate",
 ]
 DISQUALIFY_P = [0.22, 0.30, 0.22, 0.10, 0.08, 0.08]
 
 CHANNELS = [
-    "paid_search", "paid_social", "display", "email", "webinar", "event", "content",
-    "syndication", "organic_search", "website", "sales",
+    "paid_search",
+    "paid_social",
+    "display",
+    "email",
+    "webinar",
+    "event",
+    "content",
+    "syndication",
+    "organic_search",
+    "website",
+    "sales",
 ]
 _CH = {c: i for i, c in enumerate(CHANNELS)}
 # Lead sources are the channels ('sales' = outbound prospecting); codes are shared.
@@ -155,9 +295,16 @@ LEAD_SOURCE_P = [0.14, 0.10, 0.03, 0.06, 0.10, 0.07, 0.14, 0.08, 0.10, 0.08, 0.1
 
 # The touch a lead of each source arrives with, to give it a matching campaign.
 _LEAD_SOURCE_TOUCH = {
-    "paid_search": "ad_click", "paid_social": "ad_click", "display": "ad_click", "email": "email_click",
-    "webinar": "webinar_registered", "event": "event_attended", "content": "ebook_download",
-    "syndication": "content_syndication", "organic_search": "website_visit", "website": "demo_request",
+    "paid_search": "ad_click",
+    "paid_social": "ad_click",
+    "display": "ad_click",
+    "email": "email_click",
+    "webinar": "webinar_registered",
+    "event": "event_attended",
+    "content": "ebook_download",
+    "syndication": "content_syndication",
+    "organic_search": "website_visit",
+    "website": "demo_request",
     "sales": "sales_call",
 }
 
@@ -183,20 +330,29 @@ _MKT = (0.65, 0.15, 0.20, 0, 0, 0)
 TOUCH_TYPES = [
     TouchType("ebook_download", "marketing", 0.40, 0.36, 0.3, {"content": 1}, 0, _MKT),
     TouchType("whitepaper_download", "marketing", 0.28, 0.25, 0.2, {"content": 1}, 0, _MKT),
-    TouchType("ad_view", "marketing", 0.50, 0.50, 3.0, {"display": 0.5, "paid_social": 0.5}, 1.0,
-              (0.6, 0.25, 0.15, 0, 0, 0)),
-    TouchType("ad_click", "marketing", 0.35, 0.31, 0.8,
-              {"paid_search": 0.5, "paid_social": 0.3, "display": 0.2}, 0.6, _MKT),
+    TouchType(
+        "ad_view", "marketing", 0.50, 0.50, 3.0, {"display": 0.5, "paid_social": 0.5}, 1.0, (0.6, 0.25, 0.15, 0, 0, 0)
+    ),
+    TouchType(
+        "ad_click", "marketing", 0.35, 0.31, 0.8, {"paid_search": 0.5, "paid_social": 0.3, "display": 0.2}, 0.6, _MKT
+    ),
     # nurture emails keep flowing to stalled deals: a little more common in losses
     TouchType("email_open", "marketing", 0.70, 0.78, 3.0, {"email": 1}, 0, (0.55, 0.30, 0.15, 0, 0, 0)),
     TouchType("email_click", "marketing", 0.40, 0.36, 0.8, {"email": 1}, 0, (0.55, 0.30, 0.15, 0, 0, 0)),
     # registrations without attendance; every attendance adds its own registration
     TouchType("webinar_registered", "marketing", 0.25, 0.25, 0.2, {"webinar": 1}, 0, _MKT),
-    TouchType("webinar_attended", "marketing", 0.45, 0.12, 0.2, {"webinar": 1}, 0,
-              (0.70, 0.15, 0.15, 0, 0, 0)),
+    TouchType("webinar_attended", "marketing", 0.45, 0.12, 0.2, {"webinar": 1}, 0, (0.70, 0.15, 0.15, 0, 0, 0)),
     TouchType("event_attended", "marketing", 0.22, 0.18, 0.1, {"event": 1}, 0, _MKT),
-    TouchType("website_visit", "marketing", 0.85, 0.82, 3.0, {"website": 0.55, "organic_search": 0.45}, 0.5,
-              (0.50, 0.25, 0.25, 0, 0, 0)),
+    TouchType(
+        "website_visit",
+        "marketing",
+        0.85,
+        0.82,
+        3.0,
+        {"website": 0.55, "organic_search": 0.45},
+        0.5,
+        (0.50, 0.25, 0.25, 0, 0, 0),
+    ),
     TouchType("demo_request", "marketing", 0.40, 0.22, 0.0, {"website": 1}, 0, (0, 0, 0, 0, 1, 0)),
     TouchType("content_syndication", "marketing", 0.20, 0.20, 0.3, {"syndication": 1}, 0, _MKT),
     TouchType("sales_email", "sales", 0.85, 0.85, 3.0, {"sales": 1}, 0, (0, 0.55, 0.20, 0.25, 0, 0)),
@@ -228,12 +384,20 @@ _HALF_YEARS = ["H1 2024", "H2 2024", "H1 2025", "H2 2025", "H1 2026", "H2 2026"]
 _HY_START = ["2024-01-01", "2024-07-01", "2025-01-01", "2025-07-01", "2026-01-01", "2026-07-01"]
 _HY_END = ["2024-06-30", "2024-12-31", "2025-06-30", "2025-12-31", "2026-06-30", "2026-12-31"]
 _WEBINARS = [
-    "Closing the Loop on Pipeline", "Attribution Without the Guesswork", "Sales + Marketing SLAs That Work",
-    "Speed-to-Lead Masterclass", "From MQL to Revenue", "Board-Ready Marketing Metrics",
+    "Closing the Loop on Pipeline",
+    "Attribution Without the Guesswork",
+    "Sales + Marketing SLAs That Work",
+    "Speed-to-Lead Masterclass",
+    "From MQL to Revenue",
+    "Board-Ready Marketing Metrics",
 ]
 _EVENTS = [
-    "RevOps Summit 2024", "Pipeline Live London 2024", "RevOps Summit 2025",
-    "Pipeline Live London 2025", "RevOps Summit 2026", "Pipeline Live London 2026",
+    "RevOps Summit 2024",
+    "Pipeline Live London 2024",
+    "RevOps Summit 2025",
+    "Pipeline Live London 2025",
+    "RevOps Summit 2026",
+    "Pipeline Live London 2026",
 ]
 EBOOKS = ["ROI Guide eBook", "Attribution Playbook eBook", "Lead Scoring eBook"]
 WHITEPAPERS = ["State of B2B Attribution Report", "Security Whitepaper", "Data Model Whitepaper"]
@@ -253,10 +417,16 @@ def _campaign_specs() -> list[tuple[str, str, str, str | None, str, str | None, 
         ("Newsletter", "email", "email", None, _ALWAYS_ON, None, (3_000, 6_000)),
         ("Product Launch Emails", "email", "email", None, "2025-03-01", "2025-04-30", (1_000, 3_000)),
         ("Re-engagement", "email", "email", None, _ALWAYS_ON, None, (2_000, 4_000)),
-        ("Content Syndication - TechTarget", "syndication", "content_syndication", None, _ALWAYS_ON, None,
-         (40_000, 60_000)),
-        ("Content Syndication - G2", "syndication", "content_syndication", None, _ALWAYS_ON, None,
-         (20_000, 35_000)),
+        (
+            "Content Syndication - TechTarget",
+            "syndication",
+            "content_syndication",
+            None,
+            _ALWAYS_ON,
+            None,
+            (40_000, 60_000),
+        ),
+        ("Content Syndication - G2", "syndication", "content_syndication", None, _ALWAYS_ON, None, (20_000, 35_000)),
     ]
     for asset in EBOOKS + WHITEPAPERS:
         specs.append((asset, "content", "content", asset, _ALWAYS_ON, None, (5_000, 15_000)))
@@ -404,9 +574,7 @@ def _touch_scale(touches_per_deal: float, other_per_deal: float) -> float:
     w = float(np.dot(SEGMENT_P, [WIN_RATE[s] for s in SEGMENTS]))
     f = float(np.dot(SEGMENT_P, [SEGMENT_TOUCH_FACTOR[s] for s in SEGMENTS]))
     eo = w * EMAIL_ONLY["won"] + (1 - w) * EMAIL_ONLY["lost"]
-    normal = (
-        w * (1 - EMAIL_ONLY["won"]) * _PRESENCE_WON + (1 - w) * (1 - EMAIL_ONLY["lost"]) * _PRESENCE_LOST
-    )
+    normal = w * (1 - EMAIL_ONLY["won"]) * _PRESENCE_WON + (1 - w) * (1 - EMAIL_ONLY["lost"]) * _PRESENCE_LOST
     p = (normal + eo * _P_EMAIL_ONLY) * (1 - NO_TOUCH)
     att = _T["webinar_attended"]
     base = p.sum() + p[att]  # every attendance brings its own registration
@@ -519,16 +687,18 @@ def _build(
         f"select {_id('A', 7, 'i')}, cast(prefix as varchar) || ' ' || cast(suffix as varchar) || "
         "case when rep > 0 then ' ' || cast(rep + 1 as varchar) else '' end, "
         "industry, segment, region, employees from src",
-        pd.DataFrame({
-            "i": np.arange(n_acc),
-            "prefix": _cat(combo // len(NAME_SUFFIXES), NAME_PREFIXES),
-            "suffix": _cat(combo % len(NAME_SUFFIXES), NAME_SUFFIXES),
-            "rep": repeat,
-            "industry": _cat(industry, INDUSTRIES),
-            "segment": _cat(seg, SEGMENTS),
-            "region": _cat(region, REGIONS),
-            "employees": employees,
-        }),
+        pd.DataFrame(
+            {
+                "i": np.arange(n_acc),
+                "prefix": _cat(combo // len(NAME_SUFFIXES), NAME_PREFIXES),
+                "suffix": _cat(combo % len(NAME_SUFFIXES), NAME_SUFFIXES),
+                "rep": repeat,
+                "industry": _cat(industry, INDUSTRIES),
+                "segment": _cat(seg, SEGMENTS),
+                "region": _cat(region, REGIONS),
+                "employees": employees,
+            }
+        ),
     )
     bar.advance(_WEIGHT["accounts"], "accounts")
 
@@ -559,12 +729,15 @@ def _build(
     owner_n = np.array([len(lst) for lst in owner_lists])
     dregion = region[account]
     owner = owner_base[dregion] + np.floor(rng.random(n) * owner_n[dregion]).astype(np.int64)
-    amount = np.round(_lognormal(
-        rng,
-        np.array([AMOUNT[s][0] for s in SEGMENTS])[dseg],
-        np.array([AMOUNT[s][1] for s in SEGMENTS])[dseg],
-        n,
-    ), -2)
+    amount = np.round(
+        _lognormal(
+            rng,
+            np.array([AMOUNT[s][0] for s in SEGMENTS])[dseg],
+            np.array([AMOUNT[s][1] for s in SEGMENTS])[dseg],
+            n,
+        ),
+        -2,
+    )
     amount = np.maximum(amount, 1000.0)
     product = rng.integers(0, len(PRODUCTS), n)
     journey = rng.uniform(45, 165, n)
@@ -592,27 +765,31 @@ def _build(
         "a.name || ' – ' || cast(d.product as varchar), d.owner, "
         "d.created_at, d.closed_at, d.stage, d.outcome, d.amount, false "
         f"from src as d join accounts as a on a.account_id = {_id('A', 7, 'd.account')}",
-        pd.DataFrame({
-            "i": np.arange(n),
-            "account": account,
-            "product": _cat(product, PRODUCTS),
-            "owner": _cat(owner, OWNERS),
-            "created_at": _to_ts(created),
-            "closed_at": pd.Series(_to_ts(close_at)).where(closed),
-            "stage": _cat(stage, STAGES),
-            "outcome": _cat(outcome, ["won", "lost", "open"]),
-            "amount": amount,
-        }),
+        pd.DataFrame(
+            {
+                "i": np.arange(n),
+                "account": account,
+                "product": _cat(product, PRODUCTS),
+                "owner": _cat(owner, OWNERS),
+                "created_at": _to_ts(created),
+                "closed_at": pd.Series(_to_ts(close_at)).where(closed),
+                "stage": _cat(stage, STAGES),
+                "outcome": _cat(outcome, ["won", "lost", "open"]),
+                "amount": amount,
+            }
+        ),
     )
     _insert(
         con,
         "deal_stage_history",
         f"select {_id('D', 7, 'deal')}, stage, entered_at from src",
-        pd.DataFrame({
-            "deal": hist_deal,
-            "stage": _cat(hist_stage, STAGES),
-            "entered_at": _to_ts(hist_at),
-        }),
+        pd.DataFrame(
+            {
+                "deal": hist_deal,
+                "stage": _cat(hist_stage, STAGES),
+                "entered_at": _to_ts(hist_at),
+            }
+        ),
     )
     bar.advance(_WEIGHT["deals"], "deals")
 
@@ -635,8 +812,7 @@ def _build(
     personas = list(dict.fromkeys(p for _, p in TITLES))
     persona = np.array([personas.index(p) for _, p in TITLES])[title]
     role_of_persona = np.array([ROLES.index(ROLE_FROM_PERSONA[p]) for p in personas])
-    role = np.where(rng.random(len(dc_contact)) < 0.2, ROLES.index("influencer"),
-                    role_of_persona[persona[dc_contact]])
+    role = np.where(rng.random(len(dc_contact)) < 0.2, ROLES.index("influencer"), role_of_persona[persona[dc_contact]])
     _insert(
         con,
         "deal_contacts",
@@ -673,9 +849,7 @@ def _build(
     assigned_ok = has_mql & (is_deal_lead | (rng.random(n_leads) < 0.95))
     assigned = mql + _lognormal(rng, 1.5 / 24, 1.0, n_leads)
     # follow-up: most within hours, some days late, some never
-    fu_kind = np.where(
-        is_deal_lead, _pick(rng, [0.80, 0.15, 0.05], n_leads), _pick(rng, [0.55, 0.15, 0.30], n_leads)
-    )
+    fu_kind = np.where(is_deal_lead, _pick(rng, [0.80, 0.15, 0.05], n_leads), _pick(rng, [0.55, 0.15, 0.30], n_leads))
     fu_delay = np.where(fu_kind == 0, _lognormal(rng, 3 / 24, 1.0, n_leads), rng.uniform(1.0, 10.0, n_leads))
     follow_up = assigned + fu_delay
     # a deal's lead is worked before the deal exists
@@ -693,8 +867,7 @@ def _build(
     # leads never followed up are dropped as "no response" now and then, too
     stale = ~is_deal_lead & assigned_ok & ~has_fu & (outcome_draw < 0.3) & (assigned + 30 <= _REF)
     disq_at = np.where(stale, assigned + 30, disq_at)
-    disq_reason = np.where(stale, DISQUALIFY_REASONS.index("no response"),
-                           _pick(rng, DISQUALIFY_P, n_leads))
+    disq_reason = np.where(stale, DISQUALIFY_REASONS.index("no response"), _pick(rng, DISQUALIFY_P, n_leads))
     is_disq |= stale
     has_mql &= mql <= _REF
     assigned_ok &= has_mql & (assigned <= _REF)
@@ -710,21 +883,23 @@ def _build(
         f"select {_id('L', 8, 'i')}, {_id('K', 8, 'contact')}, {_id('A', 7, 'account')}, source_channel, "
         "created_at, mql_at, assigned_at, owner, first_follow_up_at, accepted_at, disqualified_at, "
         f"disqualify_reason, {_opt_id('C', 3, 'campaign')}, false from src",
-        pd.DataFrame({
-            "i": np.arange(n_leads),
-            "contact": l_contact,
-            "account": l_acc,
-            "source_channel": _cat(l_source, LEAD_SOURCES),
-            "created_at": _to_ts(l_created),
-            "mql_at": pd.Series(_to_ts(np.minimum(mql, _REF))).where(has_mql),
-            "assigned_at": pd.Series(_to_ts(np.minimum(assigned, _REF))).where(assigned_ok),
-            "owner": _cat(np.where(assigned_ok, l_owner, -1), OWNERS),
-            "first_follow_up_at": pd.Series(_to_ts(np.minimum(follow_up, _REF))).where(has_fu & assigned_ok),
-            "accepted_at": pd.Series(_to_ts(accepted)).where(is_accepted),
-            "disqualified_at": pd.Series(_to_ts(np.minimum(disq_at, _REF))).where(is_disq),
-            "disqualify_reason": _cat(np.where(is_disq, disq_reason, -1), DISQUALIFY_REASONS),
-            "campaign": l_campaign,
-        }),
+        pd.DataFrame(
+            {
+                "i": np.arange(n_leads),
+                "contact": l_contact,
+                "account": l_acc,
+                "source_channel": _cat(l_source, LEAD_SOURCES),
+                "created_at": _to_ts(l_created),
+                "mql_at": pd.Series(_to_ts(np.minimum(mql, _REF))).where(has_mql),
+                "assigned_at": pd.Series(_to_ts(np.minimum(assigned, _REF))).where(assigned_ok),
+                "owner": _cat(np.where(assigned_ok, l_owner, -1), OWNERS),
+                "first_follow_up_at": pd.Series(_to_ts(np.minimum(follow_up, _REF))).where(has_fu & assigned_ok),
+                "accepted_at": pd.Series(_to_ts(accepted)).where(is_accepted),
+                "disqualified_at": pd.Series(_to_ts(np.minimum(disq_at, _REF))).where(is_disq),
+                "disqualify_reason": _cat(np.where(is_disq, disq_reason, -1), DISQUALIFY_REASONS),
+                "campaign": l_campaign,
+            }
+        ),
     )
     bar.advance(_WEIGHT["leads"], "leads")
 
@@ -738,13 +913,15 @@ def _build(
         con,
         "contacts",
         f"select {_id('K', 8, 'i')}, {_id('A', 7, 'account')}, title, persona, created_at from src",
-        pd.DataFrame({
-            "i": np.arange(n_contacts),
-            "account": contact_account,
-            "title": _cat(title, [t for t, _ in TITLES]),
-            "persona": _cat(persona, personas),
-            "created_at": _to_ts(_business_hours(c_created)),
-        }),
+        pd.DataFrame(
+            {
+                "i": np.arange(n_contacts),
+                "account": contact_account,
+                "title": _cat(title, [t for t, _ in TITLES]),
+                "persona": _cat(persona, personas),
+                "created_at": _to_ts(_business_hours(c_created)),
+            }
+        ),
     )
     bar.advance(_WEIGHT["contacts"], "contacts")
 
@@ -755,23 +932,35 @@ def _build(
         con,
         "campaigns",
         "select campaign_id, name, channel, campaign_type, cost, started_at, ended_at from src",
-        pd.DataFrame({
-            "campaign_id": _CAMPAIGN_IDS,
-            "name": [c[0] for c in CAMPAIGNS],
-            "channel": [c[1] for c in CAMPAIGNS],
-            "campaign_type": [c[2] for c in CAMPAIGNS],
-            "cost": cost,
-            "started_at": pd.to_datetime([c[4] for c in CAMPAIGNS]).astype("datetime64[us]"),
-            "ended_at": pd.to_datetime([c[5] for c in CAMPAIGNS]).astype("datetime64[us]"),
-        }),
+        pd.DataFrame(
+            {
+                "campaign_id": _CAMPAIGN_IDS,
+                "name": [c[0] for c in CAMPAIGNS],
+                "channel": [c[1] for c in CAMPAIGNS],
+                "campaign_type": [c[2] for c in CAMPAIGNS],
+                "cost": cost,
+                "started_at": pd.to_datetime([c[4] for c in CAMPAIGNS]).astype("datetime64[us]"),
+                "ended_at": pd.to_datetime([c[5] for c in CAMPAIGNS]).astype("datetime64[us]"),
+            }
+        ),
     )
     bar.advance(_WEIGHT["campaigns"], "campaigns")
 
     # --- touchpoints --------------------------------------------------------
     deal_state = _Deals(
-        n=n, account=account, segment=dseg, created=created, end=end, closed=closed, won=won,
-        journey=journey, email_only=email_only, no_touch=no_touch,
-        dc_offset=dc_offset, dc_count=dc_count, dc_contact=dc_contact,
+        n=n,
+        account=account,
+        segment=dseg,
+        created=created,
+        end=end,
+        closed=closed,
+        won=won,
+        journey=journey,
+        email_only=email_only,
+        no_touch=no_touch,
+        dc_offset=dc_offset,
+        dc_count=dc_count,
+        dc_contact=dc_contact,
     )
     # Touches outside deals: ~3.5 per non-converting lead on a lead-only
     # account, and a few after a deal's close (which must never count).
@@ -793,8 +982,16 @@ def _build(
     _insert_touches(con, df)
     bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
 
-    tables = ["accounts", "contacts", "leads", "campaigns", "touchpoints", "deals", "deal_contacts",
-              "deal_stage_history"]
+    tables = [
+        "accounts",
+        "contacts",
+        "leads",
+        "campaigns",
+        "touchpoints",
+        "deals",
+        "deal_contacts",
+        "deal_stage_history",
+    ]
     return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in tables}
 
 
@@ -908,7 +1105,7 @@ def _deal_touches(
     channel = (rng.random(m)[:, None] > _CH_CUM[typ]).sum(axis=1)
     # registration and attendance share the webinar (series) of the attendance
     campaign_t = t.copy()
-    campaign_t[m - len(att):] = t[att]
+    campaign_t[m - len(att) :] = t[att]
     campaign, asset = _campaign_and_asset(rng, typ, channel, campaign_t)
 
     deal = local + i0
@@ -920,24 +1117,37 @@ def _deal_touches(
     contact = np.where(anon, -1, np.where(from_deal, d.dc_contact[dc_pick], any_pick))
 
     order = np.lexsort((typ, t, deal))
-    return pd.DataFrame({
-        "occurred_at": _to_ts(t[order]),
-        "account": acc[order],
-        "contact": contact[order],
-        "type": typ[order],
-        "channel": channel[order],
-        "campaign": campaign[order],
-        "asset": asset[order],
-    })
+    return pd.DataFrame(
+        {
+            "occurred_at": _to_ts(t[order]),
+            "account": acc[order],
+            "contact": contact[order],
+            "type": typ[order],
+            "channel": channel[order],
+            "campaign": campaign[order],
+            "asset": asset[order],
+        }
+    )
 
 
-def _lead_touches(
-    rng: np.random.Generator, acc: np.ndarray, contact: np.ndarray, created: np.ndarray
-) -> pd.DataFrame:
+def _lead_touches(rng: np.random.Generator, acc: np.ndarray, contact: np.ndarray, created: np.ndarray) -> pd.DataFrame:
     """A few marketing touches around each lead that never became a deal."""
-    types = np.array([_T[x] for x in ("ebook_download", "whitepaper_download", "ad_click", "email_open",
-                                       "email_click", "website_visit", "webinar_registered",
-                                       "content_syndication", "ad_view")])
+    types = np.array(
+        [
+            _T[x]
+            for x in (
+                "ebook_download",
+                "whitepaper_download",
+                "ad_click",
+                "email_open",
+                "email_click",
+                "website_visit",
+                "webinar_registered",
+                "content_syndication",
+                "ad_view",
+            )
+        ]
+    )
     p = np.array([0.14, 0.08, 0.12, 0.22, 0.08, 0.18, 0.06, 0.06, 0.06])
     k = 1 + rng.poisson(2.5, len(acc))
     lead = np.repeat(np.arange(len(acc)), k)
@@ -948,15 +1158,17 @@ def _lead_touches(
     campaign, asset = _campaign_and_asset(rng, typ, channel, t)
     anon = rng.random(m) < _ANON[typ]
     order = np.lexsort((t, lead))
-    return pd.DataFrame({
-        "occurred_at": _to_ts(t[order]),
-        "account": acc[lead][order],
-        "contact": np.where(anon, -1, contact[lead])[order],
-        "type": typ[order],
-        "channel": channel[order],
-        "campaign": campaign[order],
-        "asset": asset[order],
-    })
+    return pd.DataFrame(
+        {
+            "occurred_at": _to_ts(t[order]),
+            "account": acc[lead][order],
+            "contact": np.where(anon, -1, contact[lead])[order],
+            "type": typ[order],
+            "channel": channel[order],
+            "campaign": campaign[order],
+            "asset": asset[order],
+        }
+    )
 
 
 def _post_close_touches(rng: np.random.Generator, d: _Deals) -> pd.DataFrame:
@@ -970,29 +1182,33 @@ def _post_close_touches(rng: np.random.Generator, d: _Deals) -> pd.DataFrame:
     campaign, asset = _campaign_and_asset(rng, typ, channel, t)
     dc_pick = d.dc_offset[pick] + np.floor(rng.random(m) * d.dc_count[pick]).astype(np.int64)
     contact = np.where(rng.random(m) < _ANON[typ], -1, d.dc_contact[dc_pick])
-    return pd.DataFrame({
-        "occurred_at": _to_ts(t),
-        "account": d.account[pick],
-        "contact": contact,
-        "type": typ,
-        "channel": channel,
-        "campaign": campaign,
-        "asset": asset,
-    })
+    return pd.DataFrame(
+        {
+            "occurred_at": _to_ts(t),
+            "account": d.account[pick],
+            "contact": contact,
+            "type": typ,
+            "channel": channel,
+            "campaign": campaign,
+            "asset": asset,
+        }
+    )
 
 
 def _insert_touches(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
-    src = pd.DataFrame({
-        "i": df["i"].to_numpy(),
-        "occurred_at": df["occurred_at"].to_numpy(),
-        "account": df["account"].to_numpy(),
-        "contact": df["contact"].to_numpy(),
-        "team": _cat(_TEAM[df["type"].to_numpy()], ["marketing", "sales"]),
-        "channel": _cat(df["channel"].to_numpy(), CHANNELS),
-        "touchpoint_type": _cat(df["type"].to_numpy(), TOUCHPOINT_TYPES),
-        "campaign_id": _cat(df["campaign"].to_numpy(), _CAMPAIGN_IDS),
-        "asset": _cat(df["asset"].to_numpy(), ASSETS),
-    })
+    src = pd.DataFrame(
+        {
+            "i": df["i"].to_numpy(),
+            "occurred_at": df["occurred_at"].to_numpy(),
+            "account": df["account"].to_numpy(),
+            "contact": df["contact"].to_numpy(),
+            "team": _cat(_TEAM[df["type"].to_numpy()], ["marketing", "sales"]),
+            "channel": _cat(df["channel"].to_numpy(), CHANNELS),
+            "touchpoint_type": _cat(df["type"].to_numpy(), TOUCHPOINT_TYPES),
+            "campaign_id": _cat(df["campaign"].to_numpy(), _CAMPAIGN_IDS),
+            "asset": _cat(df["asset"].to_numpy(), ASSETS),
+        }
+    )
     _insert(
         con,
         "touchpoints",
@@ -1010,15 +1226,13 @@ def register(subparsers: Any) -> None:
         help="write the seeded sample database",
         description="Write a realistic, seeded B2B sample database with planted effects (docs/sample.md).",
     )
-    p.add_argument(
-        "--deals", type=int, default=DEFAULT_DEALS, help=f"number of deals (default {DEFAULT_DEALS:,})"
-    )
+    p.add_argument("--deals", type=int, default=DEFAULT_DEALS, help=f"number of deals (default {DEFAULT_DEALS:,})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--db", type=Path, default=db.DEFAULT_DB, help="database file to write (default %(default)s)")
     p.add_argument(
-        "--db", type=Path, default=db.DEFAULT_DB, help="database file to write (default %(default)s)"
-    )
-    p.add_argument(
-        "--touches-per-deal", type=float, default=DEFAULT_TOUCHES_PER_DEAL,
+        "--touches-per-deal",
+        type=float,
+        default=DEFAULT_TOUCHES_PER_DEAL,
         help=f"average touchpoints per deal (default {DEFAULT_TOUCHES_PER_DEAL:g})",
     )
     p.add_argument("--force", action="store_true", help="replace the database if it exists")
@@ -1032,8 +1246,12 @@ def _main(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     counts = generate(
-        args.db, deals=args.deals, seed=args.seed, progress=not args.quiet,
-        touches_per_deal=args.touches_per_deal, force=args.force,
+        args.db,
+        deals=args.deals,
+        seed=args.seed,
+        progress=not args.quiet,
+        touches_per_deal=args.touches_per_deal,
+        force=args.force,
     )
     summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
     print(f"Wrote {args.db} in {time.monotonic() - started:.1f}s: {summary}")

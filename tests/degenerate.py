@@ -34,8 +34,19 @@ LONG = "L" + "o" * 298 + "g"  # 300 characters
 assert len(LONG) == 300
 
 VARIANTS = [
-    "empty", "no_touchpoints", "no_closed", "no_won", "no_lost", "null_amounts", "zero_amounts",
-    "single_deal", "same_dates", "no_leads", "no_campaigns", "case_keys", "odd_keys",
+    "empty",
+    "no_touchpoints",
+    "no_closed",
+    "no_won",
+    "no_lost",
+    "null_amounts",
+    "zero_amounts",
+    "single_deal",
+    "same_dates",
+    "no_leads",
+    "no_campaigns",
+    "case_keys",
+    "odd_keys",
 ]
 
 SAME = "2026-02-01 00:00"
@@ -108,8 +119,7 @@ def _variant(name: str) -> dict[str, list]:
                 t[5] = "google"
             if t[8] == "ROI Guide":
                 t[8] = "roi guide" if t[0] == "T24" else "ROI Guide"
-        r["campaigns"] = [
-            (c[0], {"C1": "Google", "C5": "google"}.get(c[0], c[1]), *c[2:]) for c in r["campaigns"]]
+        r["campaigns"] = [(c[0], {"C1": "Google", "C5": "google"}.get(c[0], c[1]), *c[2:]) for c in r["campaigns"]]
         for d in r["deals"]:
             if d[3] == "Bob" and d[0] in ("D05", "D08"):
                 d[3] = "bob"
@@ -125,10 +135,10 @@ def _variant(name: str) -> dict[str, list]:
                 t[6] = "eBook 📘 download"
             if t[8] == "ROI Guide":
                 t[8] = "ROI  Guide ✨ " + LONG
-        r["campaigns"] = [(c[0], {"C1": "Search — Brand 🔍", "C2": LONG}.get(c[0], c[1]), *c[2:])
-                          for c in r["campaigns"]]
-        r["accounts"] = [(a[0], {"A1": "Acme 🏢 Corp", "A2": LONG}.get(a[0], a[1]), *a[2:])
-                         for a in r["accounts"]]
+        r["campaigns"] = [
+            (c[0], {"C1": "Search — Brand 🔍", "C2": LONG}.get(c[0], c[1]), *c[2:]) for c in r["campaigns"]
+        ]
+        r["accounts"] = [(a[0], {"A1": "Acme 🏢 Corp", "A2": LONG}.get(a[0], a[1]), *a[2:]) for a in r["accounts"]]
         for d in r["deals"]:
             if d[0] == "D01":
                 d[2] = "Acme 🚀 " + LONG
@@ -165,9 +175,11 @@ def build(path: str | Path, name: str) -> Path:
             [(*x[:4], ts(x[4]), *map(opt, x[5:7]), x[7], *map(opt, x[8:11]), x[11], x[12]) for x in r["leads"]],
         )
     if r["touchpoints"]:
-        con.executemany("insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, "
-                        "channel, touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(x[0], ts(x[1]), *x[2:]) for x in r["touchpoints"]])
+        con.executemany(
+            "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, "
+            "channel, touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(x[0], ts(x[1]), *x[2:]) for x in r["touchpoints"]],
+        )
     deals, stages = [], []
     for d_id, acct, dname, owner, created, closed, outcome, amount in r["deals"]:
         c, z = ts(created), opt(closed)
@@ -179,7 +191,9 @@ def build(path: str | Path, name: str) -> Path:
     if deals:
         con.executemany(
             "insert into deals (deal_id, account_id, name, owner, created_at, closed_at, stage, outcome, amount) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?)", deals)
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            deals,
+        )
         con.executemany("insert into deal_stage_history values (?, ?, ?)", stages)
     if r["deal_contacts"]:
         con.executemany("insert into deal_contacts values (?, ?, ?)", r["deal_contacts"])

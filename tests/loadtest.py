@@ -43,18 +43,33 @@ from closedloop.filters import Filters  # noqa: E402
 from ui.nav import PAGES  # noqa: E402
 
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 REVIEW = "Load test review"
-LOG_PATTERNS = ("Traceback", "ConnectionException", "Connection already closed",
-                "different configuration", "TransactionException")
-IMPORT_ACCOUNTS = ("account_id,name,industry,segment,region,employees\n"
-                   "LT-A1,Loadtest One,Software,SMB,EMEA,10\nLT-A2,Loadtest Two,Retail,SMB,NA,20\n")
-IMPORT_DEALS = ("deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
-                "LT-D1,LT-A1,Loadtest deal 1,Lee,2026-01-05,2026-02-01,closed_won,won,1000\n"
-                "LT-D2,LT-A2,Loadtest deal 2,Lee,2026-01-06,2026-02-02,closed_lost,lost,2000\n"
-                "LT-D3,LT-A1,Loadtest deal 3,Lee,2026-01-07,2026-02-03,closed_won,won,3000\n")
+LOG_PATTERNS = (
+    "Traceback",
+    "ConnectionException",
+    "Connection already closed",
+    "different configuration",
+    "TransactionException",
+)
+IMPORT_ACCOUNTS = (
+    "account_id,name,industry,segment,region,employees\n"
+    "LT-A1,Loadtest One,Software,SMB,EMEA,10\nLT-A2,Loadtest Two,Retail,SMB,NA,20\n"
+)
+IMPORT_DEALS = (
+    "deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
+    "LT-D1,LT-A1,Loadtest deal 1,Lee,2026-01-05,2026-02-01,closed_won,won,1000\n"
+    "LT-D2,LT-A2,Loadtest deal 2,Lee,2026-01-06,2026-02-02,closed_lost,lost,2000\n"
+    "LT-D3,LT-A1,Loadtest deal 3,Lee,2026-01-07,2026-02-03,closed_won,won,3000\n"
+)
 
 
 @dataclass
@@ -93,9 +108,18 @@ class Result:
 
     def failures(self) -> list[str]:
         out = []
-        for name in ("page_errors", "notes_lost", "notes_duplicated", "notes_stored_but_refused",
-                     "notes_shown_neither", "verdicts_lost", "verdicts_duplicated",
-                     "verdicts_stored_but_refused", "verdicts_shown_neither", "unfinished_sessions"):
+        for name in (
+            "page_errors",
+            "notes_lost",
+            "notes_duplicated",
+            "notes_stored_but_refused",
+            "notes_shown_neither",
+            "verdicts_lost",
+            "verdicts_duplicated",
+            "verdicts_stored_but_refused",
+            "verdicts_shown_neither",
+            "unfinished_sessions",
+        ):
             if getattr(self, name):
                 out.append(f"{name} = {getattr(self, name)}")
         out += [f"server log: {n} × {what}" for what, n in self.log_problems.items() if n]
@@ -123,10 +147,15 @@ def prepare(db_path: Path, deals: int) -> list[str]:
     sample.generate(db_path, deals=deals, seed=42, progress=False)
     con = db.connect(db_path, read_only=False)
     try:
-        first, last = con.execute("select min(closed_at)::date, max(closed_at)::date from deals "
-                                  "where outcome <> 'open'").fetchone()
-        ids = [r[0] for r in con.execute("select deal_id from deals where outcome <> 'open' "
-                                         "order by amount desc nulls last, deal_id limit 40").fetchall()]
+        first, last = con.execute(
+            "select min(closed_at)::date, max(closed_at)::date from deals where outcome <> 'open'"
+        ).fetchone()
+        ids = [
+            r[0]
+            for r in con.execute(
+                "select deal_id from deals where outcome <> 'open' order by amount desc nulls last, deal_id limit 40"
+            ).fetchall()
+        ]
     finally:
         con.close()
     reviews.create_review(db_path, REVIEW, Filters(first, last), selection="largest", largest_n=12)
@@ -138,10 +167,27 @@ def serve(db_path: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "CLOSEDLOOP_DB": str(db_path)}
     log = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard.py"),
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -170,10 +216,12 @@ class Session:
         """Wait for the page's title, then for Streamlit to finish the run; count exceptions."""
         await page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=self.timeout)
         await page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=self.timeout)
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=self.timeout
+        )
         await page.wait_for_timeout(300)
         await page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=self.timeout)
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=self.timeout
+        )
         self.result.page_loads += 1
         boxes = page.locator('[data-testid="stException"]')
         if await boxes.count():
@@ -243,7 +291,8 @@ class Session:
         await page.get_by_text("No problems found").wait_for(timeout=self.timeout)
         await page.get_by_role("button", name="Import", exact=True).click()
         done = page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]').filter(
-            has_text="row(s) read")
+            has_text="row(s) read"
+        )
         await done.first.wait_for(timeout=self.timeout * 2)
         self.result.import_shown = (await done.first.inner_text())[:300]
 
@@ -280,8 +329,18 @@ def plan_for(n: int, pages_per_session: int, notes: int, verdicts: int, deal_ids
     return plan
 
 
-async def drive(url: str, sessions: int, pages_per_session: int, notes: int, verdicts: int, deal_ids: list[str],
-                files: list[Path], result: Result, deadline_s: float, timeout_ms: int) -> list[Session]:
+async def drive(
+    url: str,
+    sessions: int,
+    pages_per_session: int,
+    notes: int,
+    verdicts: int,
+    deal_ids: list[str],
+    files: list[Path],
+    result: Result,
+    deadline_s: float,
+    timeout_ms: int,
+) -> list[Session]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -289,8 +348,10 @@ async def drive(url: str, sessions: int, pages_per_session: int, notes: int, ver
         try:
             contexts = [await browser.new_context(viewport={"width": 1200, "height": 800}) for _ in range(sessions)]
             runners = [Session(n, contexts[n], url, result, timeout_ms) for n in range(sessions)]
-            tasks = [asyncio.create_task(r.run(plan_for(r.n, pages_per_session, notes, verdicts, deal_ids), files))
-                     for r in runners]
+            tasks = [
+                asyncio.create_task(r.run(plan_for(r.n, pages_per_session, notes, verdicts, deal_ids), files))
+                for r in runners
+            ]
             done, pending = await asyncio.wait(tasks, timeout=deadline_s)
             for t in pending:
                 t.cancel()
@@ -322,6 +383,7 @@ def timings(runners: list[Session], result: Result) -> None:
 def check(db_path: Path, runners: list[Session], result: Result) -> None:
     con = db.connect(db_path)
     try:
+
         def count(text: str) -> int:
             return con.execute("select count(*) from retro_notes where text = $t", {"t": text}).fetchone()[0]
 
@@ -346,8 +408,16 @@ def check(db_path: Path, runners: list[Session], result: Result) -> None:
         con.close()
 
 
-def run(sessions: int = 10, pages_per_session: int = len(PAGES), notes: int = 2, verdicts: int = 1,
-        deals: int = 300, deadline_s: float = 600, timeout_ms: int = 120_000, workdir: Path | None = None) -> Result:
+def run(
+    sessions: int = 10,
+    pages_per_session: int = len(PAGES),
+    notes: int = 2,
+    verdicts: int = 1,
+    deals: int = 300,
+    deadline_s: float = 600,
+    timeout_ms: int = 120_000,
+    workdir: Path | None = None,
+) -> Result:
     if chromium() is None:
         raise RuntimeError("No chromium: install Debian's chromium or set CLOSEDLOOP_CHROMIUM.")
     own = workdir is None
@@ -363,8 +433,11 @@ def run(sessions: int = 10, pages_per_session: int = len(PAGES), notes: int = 2,
         proc, url = serve(db_path, log_path)
         started = time.monotonic()
         try:
-            runners = asyncio.run(drive(url, sessions, pages_per_session, notes, verdicts, deal_ids, files, result,
-                                        deadline_s, timeout_ms))
+            runners = asyncio.run(
+                drive(
+                    url, sessions, pages_per_session, notes, verdicts, deal_ids, files, result, deadline_s, timeout_ms
+                )
+            )
         finally:
             result.seconds = round(time.monotonic() - started, 1)
             proc.terminate()
@@ -394,16 +467,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--deadline", type=float, default=1200, help="seconds the whole run may take (default 1200)")
     p.add_argument("--timeout", type=float, default=120, help="seconds one page load or save may take (default 120)")
     args = p.parse_args(argv)
-    result = run(args.sessions, args.pages, args.notes, args.verdicts, args.deals, args.deadline,
-                 int(args.timeout * 1000))
+    result = run(
+        args.sessions, args.pages, args.notes, args.verdicts, args.deals, args.deadline, int(args.timeout * 1000)
+    )
     print(json.dumps(asdict(result), indent=2))
     failures = result.failures()
     for f in failures:
         print(f"FAIL: {f}", file=sys.stderr)
     if not failures:
-        print(f"OK: {result.sessions} sessions, {result.page_loads} page loads, {result.notes_found} notes and "
-              f"{result.verdicts_found} verdicts stored once each, the import committed, in {result.seconds:.0f} s.",
-              file=sys.stderr)
+        print(
+            f"OK: {result.sessions} sessions, {result.page_loads} page loads, {result.notes_found} notes and "
+            f"{result.verdicts_found} verdicts stored once each, the import committed, in {result.seconds:.0f} s.",
+            file=sys.stderr,
+        )
     return 1 if failures else 0
 
 

@@ -47,14 +47,18 @@ def test_deal_from_the_url_shows_its_header_and_timeline(app_db):
     at = open_deal("D01")
     assert not at.exception
     assert at.subheader[0].value == "Acme platform"
-    assert metrics(at) == {"Amount": "$100,000", "Outcome": "Won", "Created": "05 Jan 2026",
-                           "Closed": "10 Feb 2026", "Days to close": "36 days"}
+    assert metrics(at) == {
+        "Amount": "$100,000",
+        "Outcome": "Won",
+        "Created": "05 Jan 2026",
+        "Closed": "10 Feb 2026",
+        "Days to close": "36 days",
+    }
     assert any(c.value.startswith("5 touches (3 marketing, 2 sales)") for c in at.caption)
     touches = touch_rows(at)
     assert [t["touchpoint_id"] for t in touches] == ["T01", "T02", "T03", "T04", "T05"]
     t03 = next(t for t in touches if t["touchpoint_id"] == "T03")
-    assert (t03["campaign_name"], t03["contact_title"], t03["positions"]) == (
-        "Q1 Webinar", "VP Marketing", "OC")
+    assert (t03["campaign_name"], t03["contact_title"], t03["positions"]) == ("Q1 Webinar", "VP Marketing", "OC")
     assert "Credit receipt: each touch's share of the deal under every model" in charts(at)
     receipt = at.dataframe[0].value  # no notes yet: the receipt is the only table
     assert receipt["touchpoint_id"].tolist() == ["T01", "T02", "T03", "T04", "T05"]
@@ -74,7 +78,8 @@ def test_a_note_saved_through_the_form_shows_and_stays(app_db):
     assert "Saved the sales team's verdict “critical” on T03" in at.success[0].value
     notes = at.dataframe[0].value
     assert notes[["team", "verdict", "touchpoint_id", "text"]].values.tolist() == [
-        ["sales", "critical", "T03", "The webinar won the VP over."]]
+        ["sales", "critical", "T03", "The webinar won the VP over."]
+    ]
     # the timeline rings the noted touch
     t03 = next(t for t in touch_rows(at) if t["touchpoint_id"] == "T03")
     assert t03["notes"] == 1 and t03["note_verdicts"] == "sales: critical"
@@ -82,7 +87,8 @@ def test_a_note_saved_through_the_form_shows_and_stays(app_db):
     con = db.connect(app_db)
     try:
         assert con.execute("select team, verdict, touchpoint_id from retro_notes").fetchall() == [
-            ("sales", "critical", "T03")]
+            ("sales", "critical", "T03")
+        ]
     finally:
         con.close()
     again = open_deal("D01")

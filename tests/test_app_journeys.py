@@ -84,11 +84,13 @@ def test_top_n_and_filters_from_the_url(app_db):
     assert at.query_params["top"] == "3" and at.query_params["owner"] == "Bob"
     # Bob's Q1 deals: D02 paid_social > event (won), D05 paid_social > sales (lost),
     # D08 webinar > content (won)
-    assert sorted(at.dataframe[0].value["path"]) == ["paid_social > event", "paid_social > sales",
-                                                      "webinar > content"]
+    assert sorted(at.dataframe[0].value["path"]) == ["paid_social > event", "paid_social > sales", "webinar > content"]
     bars = chart_rows(at, "The 3 most common channel paths")
-    assert {r["path"] for rows in bars for r in rows} == {"paid_social > event", "paid_social > sales",
-                                                          "webinar > content"}
+    assert {r["path"] for rows in bars for r in rows} == {
+        "paid_social > event",
+        "paid_social > sales",
+        "webinar > content",
+    }
 
 
 def test_markov_order_changes_the_matrix(app_db):
@@ -98,7 +100,8 @@ def test_markov_order_changes_the_matrix(app_db):
     assert at.query_params["order"] == "2"
     transitions = at.dataframe[2].value
     assert ("paid_search > content", "content > webinar") in set(
-        zip(transitions["from_state"], transitions["to_state"], strict=True))
+        zip(transitions["from_state"], transitions["to_state"], strict=True)
+    )
 
 
 def test_empty_period(app_db):

@@ -54,8 +54,13 @@ def test_the_whole_meeting_on_the_fixture(app_db):
     ok(at.button(key="rm_start").click().run())
     assert at.query_params["review"] == NAME and at.query_params["step"] == "1"
     assert at.subheader[0].value == "Deal 1 of 5: Dynamo enterprise"
-    assert metrics(at) == {"Amount": "$200,000", "Outcome": "Won", "Closed": "15 Mar 2026",
-                           "Days to close": "104 days", "Touches": "2"}
+    assert metrics(at) == {
+        "Amount": "$200,000",
+        "Outcome": "Won",
+        "Closed": "15 Mar 2026",
+        "Days to close": "104 days",
+        "Touches": "2",
+    }
     assert at.get("progress")[0].proto.text.startswith("0 of 5 deals judged")
     credit = at.dataframe[0].value
     assert credit["touchpoint_id"].tolist() == ["T16", "T17"]
@@ -74,8 +79,10 @@ def test_the_whole_meeting_on_the_fixture(app_db):
     assert at.subheader[0].value == "Deal 2 of 5: Acme platform"
     for deal_id, team, verdict, text, touch in VERDICTS[3:]:
         record(at, deal_id, team, verdict, text, touch)
-    assert any(c.value.startswith("On the deal as a whole — Marketing: no verdict yet · Sales: helpful "
-                                  "(“Good deal overall”)") for c in at.caption)
+    assert any(
+        c.value.startswith("On the deal as a whole — Marketing: no verdict yet · Sales: helpful (“Good deal overall”)")
+        for c in at.caption
+    )
     notes = at.dataframe[1].value
     assert len(notes) == 5 and notes["team"].tolist().count("sales") == 3
     assert at.get("progress")[0].proto.text.startswith("2 of 5 deals judged")
@@ -84,21 +91,35 @@ def test_the_whole_meeting_on_the_fixture(app_db):
     ok(at.selectbox(key="rm_step").select(6).run())
     assert at.query_params["step"] == "6"
     assert at.subheader[0].value == "Agreement summary"
-    assert metrics(at) == {"Deals discussed": "2 of 5", "Touches both teams judged": "3",
-                           "Agreed": "1 of 3 (33%)", "Talking points": "2"}
+    assert metrics(at) == {
+        "Deals discussed": "2 of 5",
+        "Touches both teams judged": "3",
+        "Agreed": "1 of 3 (33%)",
+        "Talking points": "2",
+    }
     by_type = at.dataframe[0].value.set_index("touchpoint_type")
-    assert by_type.index.tolist() == ["sales_meeting", "ad_click", "ebook_download", "webinar_attended",
-                                      "linkedin_inmail", "sales_call"]
+    assert by_type.index.tolist() == [
+        "sales_meeting",
+        "ad_click",
+        "ebook_download",
+        "webinar_attended",
+        "linkedin_inmail",
+        "sales_call",
+    ]
     assert by_type["model_credit_share"].tolist() == pytest.approx([0.40, 0.15, 0.15, 0.15, 0.125, 0.025])
-    assert by_type.loc["sales_meeting", ["marketing_critical", "marketing_verdicts", "sales_critical",
-                                         "sales_verdicts"]].tolist() == [0, 2, 2, 2]
+    assert by_type.loc[
+        "sales_meeting", ["marketing_critical", "marketing_verdicts", "sales_critical", "sales_verdicts"]
+    ].tolist() == [0, 2, 2, 2]
     assert by_type.loc["webinar_attended", ["marketing_critical_share", "sales_critical_share"]].tolist() == [1, 1]
     talking = at.dataframe[1].value
     assert talking["touchpoint_id"].tolist() == ["T16", "T04"]
     assert talking[["marketing_verdict", "sales_verdict"]].values.tolist() == [
-        ["helpful", "critical"], ["noise", "critical"]]
-    assert any(c.value == "Not discussed yet: Acme expansion, Borealis analytics, Granite team plan."
-               for c in at.caption)
+        ["helpful", "critical"],
+        ["noise", "critical"],
+    ]
+    assert any(
+        c.value == "Not discussed yet: Acme expansion, Borealis analytics, Granite team plan." for c in at.caption
+    )
 
     # saved in the database with the review's id
     con = db.connect(app_db)

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_core_does_not_import_streamlit():
-    modules = [m.name for m in pkgutil.walk_packages(closedloop.__path__, "closedloop.")
-               if not m.name.endswith("__main__")]
+    modules = [
+        m.name for m in pkgutil.walk_packages(closedloop.__path__, "closedloop.") if not m.name.endswith("__main__")
+    ]
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}:\n"

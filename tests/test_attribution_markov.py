@@ -21,10 +21,7 @@ from closedloop.attribution.paths import attribute_paths, parse_paths
 # P(conv) = 2/3 * 1/2 * 1 * 1/2 + 1/3 * 1 * 1/2 = 1/3. Without C1: 1/3 * 1/2 = 1/6,
 # removal effect 1/2; without C2 or C3 nothing converts: 1 each. Shares 0.2 / 0.4 / 0.4.
 THREE_CHANNELS = (
-    "path;total_conversions;total_conversion_value;total_null\n"
-    "C1 > C2 > C3;1;100;0\n"
-    "C1;0;0;1\n"
-    "C2 > C3;0;0;1\n"
+    "path;total_conversions;total_conversion_value;total_null\nC1 > C2 > C3;1;100;0\nC1;0;0;1\nC2 > C3;0;0;1\n"
 )
 THREE_PATHS = [(("C1", "C2", "C3"), 1, 0), (("C1",), 0, 1), (("C2", "C3"), 0, 1)]
 
@@ -47,12 +44,20 @@ def test_three_channel_worked_example_from_the_database():
     con = duckdb.connect()
     build_db(
         con,
-        [("W", "A1", midnight(10), midnight(20), "won", 300.0),
-         ("L1", "A2", midnight(10), midnight(20), "lost", 50.0),
-         ("L2", "A3", midnight(10), midnight(20), "lost", 70.0),
-         ("N", "A4", midnight(10), midnight(20), "won", 30.0)],  # no touch: "No touchpoint"
-        [("t1", day(1), "A1", "C1"), ("t2", day(2), "A1", "C2"), ("t3", day(3), "A1", "C3"),
-         ("t4", day(1), "A2", "C1"), ("t5", day(1), "A3", "C2"), ("t6", day(2), "A3", "C3")],
+        [
+            ("W", "A1", midnight(10), midnight(20), "won", 300.0),
+            ("L1", "A2", midnight(10), midnight(20), "lost", 50.0),
+            ("L2", "A3", midnight(10), midnight(20), "lost", 70.0),
+            ("N", "A4", midnight(10), midnight(20), "won", 30.0),
+        ],  # no touch: "No touchpoint"
+        [
+            ("t1", day(1), "A1", "C1"),
+            ("t2", day(2), "A1", "C2"),
+            ("t3", day(3), "A1", "C3"),
+            ("t4", day(1), "A2", "C1"),
+            ("t5", day(1), "A3", "C2"),
+            ("t6", day(2), "A3", "C3"),
+        ],
     )
     out = attribution.rollup(con, "markov").set_index("key")
     assert out.loc[["C1", "C2", "C3"], "removal_effect"].tolist() == approx([0.5, 1.0, 1.0])
@@ -67,23 +72,49 @@ def test_transitions_query_matches_the_path_counts():
     con = duckdb.connect()
     build_db(
         con,
-        [("W", "A1", midnight(10), midnight(20), "won", 1.0),
-         ("L", "A2", midnight(10), midnight(20), "lost", 1.0),
-         ("O", "A3", midnight(10), None, "open", 1.0)],  # open deals are not journeys
-        [("t1", day(1), "A1", "a"), ("t2", day(2), "A1", "b"), ("t3", day(3), "A1", "a"),
-         ("t4", day(4), "A1", "a"), ("t5", day(1), "A2", "b"), ("t6", day(2), "A2", "a"),
-         ("t7", day(1), "A3", "c")],
+        [
+            ("W", "A1", midnight(10), midnight(20), "won", 1.0),
+            ("L", "A2", midnight(10), midnight(20), "lost", 1.0),
+            ("O", "A3", midnight(10), None, "open", 1.0),
+        ],  # open deals are not journeys
+        [
+            ("t1", day(1), "A1", "a"),
+            ("t2", day(2), "A1", "b"),
+            ("t3", day(3), "A1", "a"),
+            ("t4", day(4), "A1", "a"),
+            ("t5", day(1), "A2", "b"),
+            ("t6", day(2), "A2", "a"),
+            ("t7", day(1), "A3", "c"),
+        ],
     )
     for order in (1, 2, 3, 4):
         sql = db.run(
-            con, "attribution_markov_transitions", by="channel", order=order, date_from=None, date_to=None,
-            segment=None, region=None, owner=None, lookback_days=180, scope="account",
+            con,
+            "attribution_markov_transitions",
+            by="channel",
+            order=order,
+            date_from=None,
+            date_to=None,
+            segment=None,
+            region=None,
+            owner=None,
+            lookback_days=180,
+            scope="account",
         )
         py = markov.transitions_from_paths([(("a", "b", "a", "a"), 1, 0), (("b", "a"), 0, 1)], order)
         assert _as_set(sql) == _as_set(py), order
     sql = db.run(
-        con, "attribution_markov_transitions", by="channel", order=2, date_from=None, date_to=None,
-        segment=None, region=None, owner=None, lookback_days=180, scope="account",
+        con,
+        "attribution_markov_transitions",
+        by="channel",
+        order=2,
+        date_from=None,
+        date_to=None,
+        segment=None,
+        region=None,
+        owner=None,
+        lookback_days=180,
+        scope="account",
     )
     # the repeat a > a is a state of its own at order 2
     assert (("b", "a"), ("a", "a"), None, 1) in _as_set(sql)
@@ -97,8 +128,7 @@ def _state(value: object) -> tuple[str, ...] | None:
 def _as_set(df: pd.DataFrame) -> set[tuple]:
     columns = [df[c] for c in ("from_state", "to_state", "absorbed", "transitions")]
     return {
-        (_state(f), _state(t), a if isinstance(a, str) else None, int(n))
-        for f, t, a, n in zip(*columns, strict=True)
+        (_state(f), _state(t), a if isinstance(a, str) else None, int(n)) for f, t, a, n in zip(*columns, strict=True)
     }
 
 
@@ -116,12 +146,8 @@ def test_higher_order_remembers_where_a_journey_came_from():
     # A > B converts, C > B does not. Order 1 cannot tell the two B's apart: effects
     # A 1/2, B 1, C 1/2. Order 2 can: B after A always converts, after C never: A 1, B 1, C 0.
     text = "A > B;1;10;0\nC > B;0;0;1\n"
-    assert _effects(text, order=1) == {
-        "A": approx((0.5, 0.25)), "B": approx((1.0, 0.5)), "C": approx((0.5, 0.25))
-    }
-    assert _effects(text, order=2) == {
-        "A": approx((1.0, 0.5)), "B": approx((1.0, 0.5)), "C": approx((0.0, 0.0))
-    }
+    assert _effects(text, order=1) == {"A": approx((0.5, 0.25)), "B": approx((1.0, 0.5)), "C": approx((0.5, 0.25))}
+    assert _effects(text, order=2) == {"A": approx((1.0, 0.5)), "B": approx((1.0, 0.5)), "C": approx((0.0, 0.0))}
 
 
 def _value_iteration(paths, order: int, removed: str | None) -> float:
@@ -144,11 +170,13 @@ def _value_iteration(paths, order: int, removed: str | None) -> float:
             if removed is not None and removed in s:
                 continue
             total = sum(outs.values())
-            new = sum(
-                n * (1.0 if t == "+" else 0.0 if t == "-" or (removed is not None and removed in t)
-                     else x[t])
-                for t, n in outs.items()
-            ) / total
+            new = (
+                sum(
+                    n * (1.0 if t == "+" else 0.0 if t == "-" or (removed is not None and removed in t) else x[t])
+                    for t, n in outs.items()
+                )
+                / total
+            )
             delta = max(delta, abs(new - x[s]))
             x[s] = new
         if delta < 1e-14:
@@ -200,8 +228,15 @@ def test_transition_probabilities_for_a_heatmap():
 
 def test_closed_totals_query_on_fixture(fixture_con):
     # Markov alone reads its totals from "attribution_closed_totals" instead of the coalitions
-    args = dict(date_from="2026-01-01", date_to="2026-03-31", segment=None, region=None, owner=None,
-                lookback_days=180, scope="account")
+    args = dict(
+        date_from="2026-01-01",
+        date_to="2026-03-31",
+        segment=None,
+        region=None,
+        owner=None,
+        lookback_days=180,
+        scope="account",
+    )
     df = db.run(fixture_con, "attribution_closed_totals", **args)
     rows = {t: (n, w, r) for t, n, w, r in df.itertuples(index=False)}
     # touched: D01, D02, D04, D07, D08 won (402,000), D03, D05 lost; untouched: D06 lost

@@ -105,8 +105,10 @@ def _run(argv: list[str]) -> int:
 
 
 def test_cli_attribute_one_model_csv(fixture_db: Path, capsys):
-    assert _run(["attribute", "--db", str(fixture_db), "--model", "linear", "--from", "2026-01-01",
-                 "--to", "2026-03-31"]) == 0
+    assert (
+        _run(["attribute", "--db", str(fixture_db), "--model", "linear", "--from", "2026-01-01", "--to", "2026-03-31"])
+        == 0
+    )
     out = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert list(out.columns) == ROLLUP_COLUMNS
     assert out["attributed_revenue_usd"].sum() == approx(402_000.0, abs=1e-3)
@@ -114,8 +116,28 @@ def test_cli_attribute_one_model_csv(fixture_db: Path, capsys):
 
 def test_cli_attribute_all_json_to_file(fixture_db: Path, tmp_path: Path):
     target = tmp_path / "all.json"
-    assert _run(["attribute", "--db", str(fixture_db), "--model", "all", "--by", "team", "--format", "json",
-                 "--out", str(target), "--from", "2026-01-01", "--to", "2026-03-31"]) == 0
+    assert (
+        _run(
+            [
+                "attribute",
+                "--db",
+                str(fixture_db),
+                "--model",
+                "all",
+                "--by",
+                "team",
+                "--format",
+                "json",
+                "--out",
+                str(target),
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(target.read_text())
     assert {r["key"] for r in rows} == {"marketing", "sales", "No touchpoint"}
     assert sum(r["markov"] for r in rows) == approx(5.0)
@@ -144,8 +166,9 @@ def test_cli_errors_are_clear(fixture_db: Path, capsys):
 
 def test_cli_attribute_paths(tmp_path: Path, capsys):
     f = tmp_path / "paths.csv"
-    f.write_text("path;total_conversions;total_conversion_value;total_null\n"
-                 "C1 > C2 > C3;1;100;0\nC1;0;0;1\nC2 > C3;0;0;1\n")
+    f.write_text(
+        "path;total_conversions;total_conversion_value;total_null\nC1 > C2 > C3;1;100;0\nC1;0;0;1\nC2 > C3;0;0;1\n"
+    )
     assert _run(["attribute-paths", "--paths", str(f), "--model", "markov"]) == 0
     out = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("channel")
     assert out["attributed_conversions"].to_dict() == approx({"C1": 0.2, "C2": 0.4, "C3": 0.4})

@@ -49,7 +49,10 @@ def _db(j: dict) -> duckdb.DuckDBPyConnection:
 
 weights_strategy = st.builds(
     CustomWeights,
-    ft=st.integers(0, 5), lc=st.integers(0, 5), oc=st.integers(0, 5), cl=st.integers(0, 5),
+    ft=st.integers(0, 5),
+    lc=st.integers(0, 5),
+    oc=st.integers(0, 5),
+    cl=st.integers(0, 5),
     middle=st.integers(1, 5),
     multipliers=st.fixed_dictionaries({"email_touch": st.sampled_from([0, 0.5, 3])}),
 )
@@ -57,9 +60,7 @@ weights_strategy = st.builds(
 
 @settings(SETTINGS, max_examples=30)
 @given(journeys(), weights_strategy, st.floats(0.5, 30))
-def test_every_deal_credit_sums_to_one_and_matches_the_python_rule(
-    j: dict, w: CustomWeights, half_life: float
-):
+def test_every_deal_credit_sums_to_one_and_matches_the_python_rule(j: dict, w: CustomWeights, half_life: float):
     con = _db(j)
     df = attribution.touch_credit(con, half_life_days=half_life, weights=w)
     models = list(RULE_MODELS)

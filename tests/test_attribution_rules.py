@@ -51,24 +51,31 @@ def build_db(
     for acct in sorted({d[1] for d in deals if d[1]}):
         con.execute("insert into accounts values (?, ?, 'Software', 'SMB', 'NA', 10)", [acct, acct])
     stage = {"won": "closed_won", "lost": "closed_lost", "open": "proposal"}
-    _insert(con, "insert into deals (deal_id, account_id, name, owner, created_at, closed_at, "
-        "stage, outcome, amount) values (?, ?, ?, 'Alice', ?, ?, ?, ?, ?)", [
-        [d_id, acct, d_id, created, closed, stage[outcome], outcome, amount]
-        for d_id, acct, created, closed, outcome, amount in deals
-    ])
+    _insert(
+        con,
+        "insert into deals (deal_id, account_id, name, owner, created_at, closed_at, "
+        "stage, outcome, amount) values (?, ?, ?, 'Alice', ?, ?, ?, ?, ?)",
+        [
+            [d_id, acct, d_id, created, closed, stage[outcome], outcome, amount]
+            for d_id, acct, created, closed, outcome, amount in deals
+        ],
+    )
     rows = []
     for t in touches:
         t_id, occurred, acct, channel, t_type, contact, team, campaign = list(t) + [None] * (8 - len(t))
-        rows.append([t_id, occurred, acct, contact, team or "marketing", channel, t_type or f"{channel}_touch",
-                     campaign])
-    _insert(con, "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
-        "touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, null)", rows)
+        rows.append(
+            [t_id, occurred, acct, contact, team or "marketing", channel, t_type or f"{channel}_touch", campaign]
+        )
+    _insert(
+        con,
+        "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
+        "touchpoint_type, campaign_id, asset) values (?, ?, ?, ?, ?, ?, ?, ?, null)",
+        rows,
+    )
     for c in contacts:
         con.execute("insert into contacts values (?, ?, 'x', 'x', ?)", list(c))
     for lead in leads:
-        con.execute(
-            "insert into leads (lead_id, contact_id, account_id, created_at) values (?, ?, ?, ?)", list(lead)
-        )
+        con.execute("insert into leads (lead_id, contact_id, account_id, created_at) values (?, ?, ?, ?)", list(lead))
     for dc in deal_contacts:
         con.execute("insert into deal_contacts values (?, ?, 'champion')", list(dc))
     for c in campaigns:
@@ -144,8 +151,12 @@ def test_missing_lc_is_redistributed_over_the_present_slots(con):
     build_db(
         con,
         [("X3", "A1", midnight(3), midnight(30), "won", 100.0)],
-        [("a", day(0), "A1", "ads"), ("b", day(2), "A1", "email"), ("c", day(10), "A1", "webinar"),
-         ("d", day(20), "A1", "sales")],
+        [
+            ("a", day(0), "A1", "ads"),
+            ("b", day(2), "A1", "email"),
+            ("c", day(10), "A1", "webinar"),
+            ("d", day(20), "A1", "sales"),
+        ],
     )
     assert positions(con, "X3") == {"a": "FT", "b": "OC", "c": "", "d": "CL"}
     c = credits(con, "X3")
@@ -168,9 +179,12 @@ def test_touches_after_close_and_before_lookback_do_not_count(con):
     build_db(
         con,
         [("X4", "A1", midnight(200), midnight(220), "won", 100.0)],
-        [("old", day(10), "A1", "ads"),  # 190 days before creation: outside 180
-         ("a", day(100), "A1", "email"), ("b", day(210), "A1", "sales"),
-         ("late", day(221), "A1", "sales")],  # after the close
+        [
+            ("old", day(10), "A1", "ads"),  # 190 days before creation: outside 180
+            ("a", day(100), "A1", "email"),
+            ("b", day(210), "A1", "sales"),
+            ("late", day(221), "A1", "sales"),
+        ],  # after the close
     )
     assert positions(con, "X4") == {"a": "FT+OC", "b": "CL"}
     assert positions(con, "X4", lookback_days=200) == {"old": "FT", "a": "OC", "b": "CL"}
@@ -180,8 +194,11 @@ def test_open_deal_closes_on_its_last_touch(con):
     build_db(
         con,
         [("X5", "A1", midnight(5), None, "open", 100.0)],
-        [("a", day(1), "A1", "ads"), ("b", day(8), "A1", "sales"),
-         ("future", datetime(2199, 1, 1), "A1", "sales")],  # not yet happened: never counts
+        [
+            ("a", day(1), "A1", "ads"),
+            ("b", day(8), "A1", "sales"),
+            ("future", datetime(2199, 1, 1), "A1", "sales"),
+        ],  # not yet happened: never counts
     )
     r = attribution.receipt(con, "X5")
     assert r["touchpoint_id"].tolist() == ["a", "b"]
@@ -198,8 +215,12 @@ def test_deal_without_touches_gets_a_no_touchpoint_row(con):
     assert r[list(attribution.RULE_MODELS[:-1])].to_numpy().tolist() == [[1.0] * 10]
     out = attribution.rollup(con, "linear")
     assert out.to_dict("records") == [
-        {"key": "No touchpoint", "attributed_wins": 1.0, "attributed_revenue_usd": 50.0,
-         "attributed_pipeline_usd": 50.0}
+        {
+            "key": "No touchpoint",
+            "attributed_wins": 1.0,
+            "attributed_revenue_usd": 50.0,
+            "attributed_pipeline_usd": 50.0,
+        }
     ]
 
 
@@ -220,8 +241,11 @@ def test_lc_and_touches_follow_the_scope(con):
     build_db(
         con,
         [("X8", "A1", midnight(8), midnight(20), "won", 100.0)],
-        [("a", day(0), "A1", "ads", None, "K2"), ("b", day(5), "A1", "email", None, "K1"),
-         ("c", day(10), "A1", "sales", None, "K1")],
+        [
+            ("a", day(0), "A1", "ads", None, "K2"),
+            ("b", day(5), "A1", "email", None, "K1"),
+            ("c", day(10), "A1", "sales", None, "K1"),
+        ],
         contacts=[("K1", "A1", midnight(6)), ("K2", "A1", midnight(1))],
         deal_contacts=[("X8", "K1")],
     )
@@ -235,12 +259,16 @@ def test_custom_weights_and_type_multipliers(con, tmp_path: Path):
     build_db(
         con,
         [("X3", "A1", midnight(3), midnight(30), "won", 100.0)],
-        [("a", day(0), "A1", "ads"), ("b", day(2), "A1", "email"), ("c", day(10), "A1", "webinar"),
-         ("d", day(20), "A1", "sales")],
+        [
+            ("a", day(0), "A1", "ads"),
+            ("b", day(2), "A1", "email"),
+            ("c", day(10), "A1", "webinar"),
+            ("d", day(20), "A1", "sales"),
+        ],
     )
     f = tmp_path / "w.toml"
     # LC is missing (dropped); OC weighs 0 so b is a middle touch; c's type counts triple
-    f.write_text('[positions]\nFT = 1\nLC = 5\nCL = 1\nmiddle = 2\n\n[multipliers]\nwebinar_touch = 3\n')
+    f.write_text("[positions]\nFT = 1\nLC = 5\nCL = 1\nmiddle = 2\n\n[multipliers]\nwebinar_touch = 3\n")
     w = load_weights(f)
     # base: FT 1, CL 1, middle 2 over b and c -> 1/4 each; times (1, 1, 3, 1), renormalized
     c = credits(con, "X3", weights=w)["custom"]
@@ -291,10 +319,17 @@ def test_api_rejects_bad_parameters(con):
 
 
 def test_receipt_query_on_fixture_deal_d01(fixture_con):
-    r = api.wide_credit(db.run(
-        fixture_con, "attribution_receipt", deal_id="D01", lookback_days=180, scope="account",
-        half_life_days=7.0, **api.catalogue_params(CustomWeights(middle=1.0)),
-    ))
+    r = api.wide_credit(
+        db.run(
+            fixture_con,
+            "attribution_receipt",
+            deal_id="D01",
+            lookback_days=180,
+            scope="account",
+            half_life_days=7.0,
+            **api.catalogue_params(CustomWeights(middle=1.0)),
+        )
+    )
     assert r["touchpoint_id"].tolist() == ["T01", "T02", "T03", "T04", "T05"]
     # FT ad click, LC the eBook (K01 created 2025-12-01 12:00), OC the webinar (last touch
     # before creation on 2026-01-05), CL the call; the meeting holds no position
@@ -304,8 +339,9 @@ def test_receipt_query_on_fixture_deal_d01(fixture_con):
     assert r["full_path"].tolist() == approx([0.225, 0.225, 0.225, 0.1, 0.225])
     assert r["position_40_20_40"].tolist() == approx([0.4, 0.2 / 3, 0.2 / 3, 0.2 / 3, 0.4])
     assert r["campaign"].tolist()[:3] == ["Search - Brand", "ROI Guide eBook", "Q1 Webinar"]
-    assert r["days_before_close"].tolist() == approx([100 + 14 / 24, 70 + 14 / 24, 37 + 14 / 24,
-                                                      20 + 14 / 24, 4 + 14 / 24])
+    assert r["days_before_close"].tolist() == approx(
+        [100 + 14 / 24, 70 + 14 / 24, 37 + 14 / 24, 20 + 14 / 24, 4 + 14 / 24]
+    )
 
 
 def test_fixture_deal_d04_without_lc_or_oc(fixture_con):
@@ -318,10 +354,16 @@ def test_fixture_deal_d04_without_lc_or_oc(fixture_con):
 
 
 def test_touch_credit_query_covers_every_deal(fixture_con):
-    df = api.wide_credit(db.run(
-        fixture_con, "attribution_touch_credit", lookback_days=180, scope="account", half_life_days=7.0,
-        **api.catalogue_params(CustomWeights(middle=1.0)),
-    ))
+    df = api.wide_credit(
+        db.run(
+            fixture_con,
+            "attribution_touch_credit",
+            lookback_days=180,
+            scope="account",
+            half_life_days=7.0,
+            **api.catalogue_params(CustomWeights(middle=1.0)),
+        )
+    )
     assert sorted(df["deal_id"].unique()) == [f"D{i:02d}" for i in range(1, 13)]
     sums = df.groupby("deal_id")[list(attribution.RULE_MODELS)].sum()
     assert (sums - 1).abs().max().max() < 1e-12
@@ -333,9 +375,17 @@ def test_touch_credit_query_covers_every_deal(fixture_con):
 
 def test_rollup_query_on_fixture_q1(fixture_con):
     df = db.run(
-        fixture_con, "attribution_rollup", by="channel", segment=None, region=None, owner=None,
-        lookback_days=180, scope="account", half_life_days=7.0,
-        **api.catalogue_params(CustomWeights(middle=1.0)), **Q1,
+        fixture_con,
+        "attribution_rollup",
+        by="channel",
+        segment=None,
+        region=None,
+        owner=None,
+        lookback_days=180,
+        scope="account",
+        half_life_days=7.0,
+        **api.catalogue_params(CustomWeights(middle=1.0)),
+        **Q1,
     )
     assert set(df["model"]) == set(attribution.RULE_MODELS)
     totals = df.groupby("model")[attribution.ROLLUP_COLUMNS[1:]].sum()
@@ -349,9 +399,7 @@ def test_rollup_query_on_fixture_q1(fixture_con):
     assert linear.loc["sales", "attributed_revenue_usd"] == approx(40_000 + 200_000 + 50_000 * 3 / 7)
     assert linear.loc["No touchpoint", "attributed_pipeline_usd"] == 8_000.0  # D06
     first = df[df["model"] == "first_touch"].set_index("key")["attributed_wins"]
-    assert first[first > 0].to_dict() == {
-        "paid_search": 2.0, "paid_social": 1.0, "sales": 1.0, "webinar": 1.0
-    }
+    assert first[first > 0].to_dict() == {"paid_search": 2.0, "paid_social": 1.0, "sales": 1.0, "webinar": 1.0}
 
 
 def test_rollup_keys_for_every_by(fixture_con):

@@ -30,8 +30,7 @@ def _brute_force(rows: list[tuple[tuple[str, ...], int, int]], variant: str = "w
             c[1] += losses
     # a set's win rate pools all its deals
     rate = {
-        t: (w / (w + lo) if w + lo else 0.0) if variant == "win_rate" else float(w)
-        for t, (w, lo) in counts.items()
+        t: (w / (w + lo) if w + lo else 0.0) if variant == "win_rate" else float(w) for t, (w, lo) in counts.items()
     }
     players = sorted({c for channels, _, _ in rows for c in channels})
 
@@ -86,8 +85,13 @@ def test_sixteen_channels_exactly_and_fast():
     rows = []
     for _ in range(3000):
         k = int(rng.integers(1, 6))
-        rows.append((tuple(sorted(rng.choice(channels, size=k, replace=False))), int(rng.integers(0, 4)),
-                     int(rng.integers(0, 4))))
+        rows.append(
+            (
+                tuple(sorted(rng.choice(channels, size=k, replace=False))),
+                int(rng.integers(0, 4)),
+                int(rng.integers(0, 4)),
+            )
+        )
     start = time.perf_counter()
     got = shapley.shapley_values(_coalitions(rows)).set_index("channel")["shapley_value"]
     took = time.perf_counter() - start
@@ -99,8 +103,16 @@ def test_sixteen_channels_exactly_and_fast():
 
 def test_shapley_coalitions_query_on_fixture(fixture_con):
     df = db.run(
-        fixture_con, "attribution_shapley_coalitions", by="channel", date_from="2026-01-01",
-        date_to="2026-03-31", segment=None, region=None, owner=None, lookback_days=180, scope="account",
+        fixture_con,
+        "attribution_shapley_coalitions",
+        by="channel",
+        date_from="2026-01-01",
+        date_to="2026-03-31",
+        segment=None,
+        region=None,
+        owner=None,
+        lookback_days=180,
+        scope="account",
     )
     sets = {tuple(c): (w, lo, r) for c, w, lo, r in df.itertuples(index=False)}
     assert sets == {

@@ -16,8 +16,18 @@ from closedloop.attribution.api import catalogue_params
 
 def _engine(con) -> pd.DataFrame:
     df = db.run(
-        con, "attribution_rollup", by="channel", date_from=None, date_to=None, segment=None, region=None,
-        owner=None, lookback_days=180, scope="account", half_life_days=7.0, **catalogue_params(),
+        con,
+        "attribution_rollup",
+        by="channel",
+        date_from=None,
+        date_to=None,
+        segment=None,
+        region=None,
+        owner=None,
+        lookback_days=180,
+        scope="account",
+        half_life_days=7.0,
+        **catalogue_params(),
     )
     return df[df["model"] != "custom"]
 

@@ -24,7 +24,8 @@ def _open(page, url: str, text: str) -> None:
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
-        '[data-testid="stException"]').first.inner_text()
+        '[data-testid="stException"]'
+    ).first.inner_text()
     assert page.get_by_text("Page not found").count() == 0
 
 
@@ -68,12 +69,19 @@ def test_handoff_page_in_a_real_browser(fixture_db, serve_app, browser_page):
     _shot(page, "handoff_fixture.png")
 
 
-@pytest.mark.parametrize(("path", "text", "name"), [
-    ("/win-rate-lift?quarter=2026Q2&by=touchpoint_type", "The counts behind each", "lift_sample.png"),
-    ("/pipeline?from=2025-07-01&to=2026-06-30&definition=window&days=30", "Pipeline created",
-     "pipeline_sample.png"),
-    ("/sla?quarter=2026Q3", "Cost of leads never followed up", "handoff_sample.png"),
-], ids=["lift", "pipeline", "handoff"])
+@pytest.mark.parametrize(
+    ("path", "text", "name"),
+    [
+        ("/win-rate-lift?quarter=2026Q2&by=touchpoint_type", "The counts behind each", "lift_sample.png"),
+        (
+            "/pipeline?from=2025-07-01&to=2026-06-30&definition=window&days=30",
+            "Pipeline created",
+            "pipeline_sample.png",
+        ),
+        ("/sla?quarter=2026Q3", "Cost of leads never followed up", "handoff_sample.png"),
+    ],
+    ids=["lift", "pipeline", "handoff"],
+)
 def test_pages_on_the_sample(sample_db, serve_app, browser_page, path, text, name):
     url = serve_app(sample_db)
     _open(browser_page, url + path, text)

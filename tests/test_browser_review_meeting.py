@@ -50,7 +50,8 @@ def test_the_pack_opens_offline_with_every_chart(fixture_db, tmp_path, browser_p
     page.get_by_role("heading", name="Review meeting pack: 2026Q1 won deals").wait_for()
     page.wait_for_load_state("load")
     images = page.evaluate(
-        "() => [...document.images].map(i => [i.alt, i.complete && i.naturalWidth > 0, i.naturalWidth])")
+        "() => [...document.images].map(i => [i.alt, i.complete && i.naturalWidth > 0, i.naturalWidth])"
+    )
     assert len(images) == 8
     assert all(drawn for _, drawn, _ in images), images
     assert page.get_by_text("$402,000").count() == 1 and page.get_by_text("62.5%").count() == 1
@@ -64,7 +65,6 @@ def test_review_meeting_page_in_a_real_browser(fixture_db, serve_app, browser_pa
     judge(fixture_db, start(fixture_db))
     url = serve_app(fixture_db)
     page = browser_page
-
 
     # a new review: the agenda
     page.goto(url + "/meeting?quarter=2026Q1&deals=won")

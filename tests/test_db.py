@@ -21,8 +21,15 @@ def test_unknown_query_names_the_known_ones(fixture_con):
 def test_missing_and_extra_parameters_are_named(fixture_con):
     with pytest.raises(db.QueryError, match=r"missing \$date_to.*unexpected \$colour"):
         db.run(
-            fixture_con, "review_kpis", date_from="2026-01-01", segment=None, region=None,
-            owner=None, lookback_days=180, scope="account", colour="red",
+            fixture_con,
+            "review_kpis",
+            date_from="2026-01-01",
+            segment=None,
+            region=None,
+            owner=None,
+            lookback_days=180,
+            scope="account",
+            colour="red",
         )
 
 
@@ -46,15 +53,13 @@ def test_schema_records_its_version_and_checks_enumerations(tmp_path):
     con = duckdb.connect(str(tmp_path / "s.duckdb"))
     db.create_schema(con)
     db.create_schema(con)  # idempotent
-    assert con.execute("select value from schema_info where key = 'schema_version'").fetchone() == (
-        db.SCHEMA_VERSION,
-    )
+    assert con.execute("select value from schema_info where key = 'schema_version'").fetchone() == (db.SCHEMA_VERSION,)
     with pytest.raises(duckdb.ConstraintException):
         con.execute("insert into deals (deal_id, outcome) values ('X', 'maybe')")
     with pytest.raises(duckdb.ConstraintException):
         con.execute(
             "insert into touchpoints (touchpoint_id, occurred_at, account_id, contact_id, team, channel, "
-        "touchpoint_type, campaign_id, asset) values ('T', now(), 'A', null, 'finance', 'c', 't', null, null)"
+            "touchpoint_type, campaign_id, asset) values ('T', now(), 'A', null, 'finance', 'c', 't', null, null)"
         )
     with pytest.raises(duckdb.ConstraintException):
         con.execute("insert into retro_notes (deal_id, team, verdict) values ('D', 'sales', 'meh')")
@@ -65,8 +70,15 @@ def test_schema_records_its_version_and_checks_enumerations(tmp_path):
 def test_every_table_of_the_design_exists(fixture_con):
     tables = {r[0] for r in fixture_con.execute("select table_name from information_schema.tables").fetchall()}
     assert {
-        "accounts", "contacts", "leads", "campaigns", "touchpoints", "deals",
-        "deal_contacts", "deal_stage_history", "retro_notes",
+        "accounts",
+        "contacts",
+        "leads",
+        "campaigns",
+        "touchpoints",
+        "deals",
+        "deal_contacts",
+        "deal_stage_history",
+        "retro_notes",
     } <= tables
 
 

@@ -38,7 +38,11 @@ def test_deal_search_matches_name_account_owner_and_id(fixture_con):
 def test_deal_search_one_deal_has_the_header_figures(fixture_con):
     row = db.run(fixture_con, "deal_search", search=None, deal_id="D01", max_rows=1).iloc[0]
     assert (row["deal_name"], row["account_name"], row["owner"], row["outcome"]) == (
-        "Acme platform", "Acme Corp", "Alice", "won")
+        "Acme platform",
+        "Acme Corp",
+        "Alice",
+        "won",
+    )
     assert row["amount_usd"] == 100_000 and row["days_to_close"] == 36
     assert row["created_on"] == pd.Timestamp(2026, 1, 5) and row["closed_on"] == pd.Timestamp(2026, 2, 10)
     assert db.run(fixture_con, "deal_search", search=None, deal_id="D99", max_rows=1).empty
@@ -58,8 +62,7 @@ def test_deal_timeline_touches_and_markers(fixture_con):
     assert touches["touchpoint_id"].tolist() == ["T01", "T02", "T03", "T04", "T05"]
     assert touches["team"].tolist() == ["marketing"] * 3 + ["sales"] * 2
     t03 = touches.set_index("touchpoint_id").loc["T03"]
-    assert (t03["campaign_name"], t03["asset"], t03["contact_title"]) == (
-        "Q1 Webinar", "Q1 Webinar", "VP Marketing")
+    assert (t03["campaign_name"], t03["asset"], t03["contact_title"]) == ("Q1 Webinar", "Q1 Webinar", "VP Marketing")
     markers = df[df["event"] != "touch"]
     assert list(zip(markers["occurred_at"], markers["event"], markers["label"], strict=True)) == [
         (datetime(2025, 12, 1, 12), "lead_created", "Lead L01 created (content)"),
@@ -105,7 +108,12 @@ def test_deal_view(fixture_con):
     assert len(v.markers) == 5
     # positions come from the attribution engine's receipt
     assert v.touches.set_index("touchpoint_id")["positions"].to_dict() == {
-        "T01": "FT", "T02": "LC", "T03": "OC", "T04": "", "T05": "CL"}
+        "T01": "FT",
+        "T02": "LC",
+        "T03": "OC",
+        "T04": "",
+        "T05": "CL",
+    }
     assert len(v.receipt) == 5 and v.receipt["linear"].tolist() == pytest.approx([0.2] * 5)
     assert v.receipt["u_shaped"].sum() == pytest.approx(1)
     assert v.receipt_models["model"].tolist()[:3] == ["first_touch", "last_touch", "linear"]
@@ -120,8 +128,9 @@ def test_deal_view(fixture_con):
 
 
 def test_add_note_saves_and_survives_reopening(fixture_db):
-    first = notes.add_note(fixture_db, "D01", "sales", "critical", "  The webinar won the VP over. ",
-                           touchpoint_id="T03")
+    first = notes.add_note(
+        fixture_db, "D01", "sales", "critical", "  The webinar won the VP over. ", touchpoint_id="T03"
+    )
     second = notes.add_note(fixture_db, "D01", "marketing", "helpful", "", touchpoint_id=None)
     assert (first, second) == (1, 2)
 
@@ -131,7 +140,12 @@ def test_add_note_saves_and_survives_reopening(fixture_db):
         assert df["note_id"].tolist() == [2, 1]  # newest first
         by_id = df.set_index("note_id")
         assert by_id.loc[1, ["team", "verdict", "text", "touchpoint_id", "touchpoint_type"]].tolist() == [
-            "sales", "critical", "The webinar won the VP over.", "T03", "webinar_attended"]
+            "sales",
+            "critical",
+            "The webinar won the VP over.",
+            "T03",
+            "webinar_attended",
+        ]
         assert by_id.loc[1, "touch_on"] == pd.Timestamp(2026, 1, 3)
         assert pd.isna(by_id.loc[2, "text"]) and pd.isna(by_id.loc[2, "touchpoint_id"])
         # the timeline marks the noted touch
@@ -156,8 +170,7 @@ def test_add_note_saves_and_survives_reopening(fixture_db):
     ],
 )
 def test_add_note_refuses_bad_notes(fixture_db, kwargs, message):
-    note = {"deal_id": "D01", "team": "sales", "verdict": "helpful", "text": "ok", "touchpoint_id": "T03",
-            **kwargs}
+    note = {"deal_id": "D01", "team": "sales", "verdict": "helpful", "text": "ok", "touchpoint_id": "T03", **kwargs}
     with pytest.raises(notes.NoteError, match=message):
         notes.add_note(fixture_db, **note)
     con = db.connect(fixture_db)

@@ -36,6 +36,7 @@ def _texts(elements) -> str:
 
 # --- pages ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
 def test_every_page_runs_on_every_degenerate_database(variant_db, spec):
     name, _ = variant_db
@@ -55,14 +56,20 @@ def test_data_quality_tab_on_every_degenerate_database(variant_db):
     assert not at.exception, [e.value for e in at.exception]
 
 
-@pytest.mark.parametrize("params", [
-    {"from": "2025-01-01", "to": "2026-12-31"},
-    {"from": "2026-02-01", "to": "2026-02-01"},
-], ids=["whole-range", "one-day"])
-@pytest.mark.parametrize("spec", [p for p in PAGES if p.url_path not in ("import-data", "deal")],
-                         ids=[p.url_path for p in PAGES if p.url_path not in ("import-data", "deal")])
-def test_pages_over_other_periods_on_the_no_touchpoints_and_same_dates_databases(tmp_path, monkeypatch,
-                                                                                 spec, params):
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2025-01-01", "to": "2026-12-31"},
+        {"from": "2026-02-01", "to": "2026-02-01"},
+    ],
+    ids=["whole-range", "one-day"],
+)
+@pytest.mark.parametrize(
+    "spec",
+    [p for p in PAGES if p.url_path not in ("import-data", "deal")],
+    ids=[p.url_path for p in PAGES if p.url_path not in ("import-data", "deal")],
+)
+def test_pages_over_other_periods_on_the_no_touchpoints_and_same_dates_databases(tmp_path, monkeypatch, spec, params):
     for name in ("no_touchpoints", "same_dates"):
         path = degenerate.build(tmp_path / f"{name}.duckdb", name)
         monkeypatch.setenv("CLOSEDLOOP_DB", str(path))
@@ -85,26 +92,31 @@ def test_deal_explorer_opens_a_deal_with_odd_keys(tmp_path, monkeypatch):
 
 # --- commands ------------------------------------------------------------------------------------
 
+
 def _run(argv: list[str], capsys) -> tuple[int, str, str]:
     rc = cli.main(argv)
     out, err = capsys.readouterr()
     return rc, out, err
 
 
-@pytest.mark.parametrize("argv", [
-    ["attribute", "--model", "all", *WHOLE],
-    ["attribute", "--model", "all", "--measure", "revenue"],
-    ["attribute", "--model", "w_shaped", "--by", "campaign", *WHOLE],
-    ["attribute", "--model", "time_decay", "--by", "asset", "--lookback-days", "90", *WHOLE],
-    ["attribute", "--model", "markov", "--order", "2", *WHOLE],
-    ["attribute", "--model", "shapley", *WHOLE, "--format", "json"],
-    ["attribute", "--model", "linear", "--scope", "contact_roles", "--by", "touchpoint_type", *WHOLE],
-    ["lift", *WHOLE],
-    ["lift", "--by", "campaign", "--format", "json"],
-    ["lift", "--by", "asset", "--scope", "contact_roles", "--lookback-days", "0", *WHOLE],
-    ["refresh", "--if-stale"],
-    ["refresh"],
-], ids=lambda a: "-".join(x.lstrip("-") for x in a[:3]))
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["attribute", "--model", "all", *WHOLE],
+        ["attribute", "--model", "all", "--measure", "revenue"],
+        ["attribute", "--model", "w_shaped", "--by", "campaign", *WHOLE],
+        ["attribute", "--model", "time_decay", "--by", "asset", "--lookback-days", "90", *WHOLE],
+        ["attribute", "--model", "markov", "--order", "2", *WHOLE],
+        ["attribute", "--model", "shapley", *WHOLE, "--format", "json"],
+        ["attribute", "--model", "linear", "--scope", "contact_roles", "--by", "touchpoint_type", *WHOLE],
+        ["lift", *WHOLE],
+        ["lift", "--by", "campaign", "--format", "json"],
+        ["lift", "--by", "asset", "--scope", "contact_roles", "--lookback-days", "0", *WHOLE],
+        ["refresh", "--if-stale"],
+        ["refresh"],
+    ],
+    ids=lambda a: "-".join(x.lstrip("-") for x in a[:3]),
+)
 def test_every_command_on_every_degenerate_database(variant_db, capsys, argv):
     name, path = variant_db
     rc, out, err = _run([argv[0], "--db", str(path), *argv[1:]], capsys)
@@ -125,8 +137,10 @@ def test_report_on_every_degenerate_database(variant_db, capsys, tmp_path, fmt):
     if fmt == "pdf":
         pytest.importorskip("reportlab")
     out_file = tmp_path / f"pack.{fmt}"
-    rc, out, err = _run(["report", "--db", str(path), *WHOLE, "--out", str(out_file),
-                         "--notes-csv", str(tmp_path / "notes.csv")], capsys)
+    rc, out, err = _run(
+        ["report", "--db", str(path), *WHOLE, "--out", str(out_file), "--notes-csv", str(tmp_path / "notes.csv")],
+        capsys,
+    )
     assert rc == 0, err
     assert out_file.stat().st_size > 0
     if name in NOTHING_CLOSED:
@@ -137,18 +151,24 @@ def test_report_on_every_degenerate_database(variant_db, capsys, tmp_path, fmt):
 
 def test_report_of_largest_deals_without_amounts(tmp_path, capsys):
     path = degenerate.build(tmp_path / "null.duckdb", "null_amounts")
-    rc, out, err = _run(["report", "--db", str(path), *WHOLE, "--select", "largest", "--top", "3",
-                         "--out", str(tmp_path / "p.html")], capsys)
+    rc, out, err = _run(
+        ["report", "--db", str(path), *WHOLE, "--select", "largest", "--top", "3", "--out", str(tmp_path / "p.html")],
+        capsys,
+    )
     assert rc == 0, err
     assert "3 deals" in out + err
 
 
-@pytest.mark.parametrize("text", [
-    "path;total_conversions;total_conversion_value;total_null\n",
-    "path;total_conversions;total_conversion_value;total_null\na > b;0;0;5\nb;0;0;2\n",
-    "path;total_conversions;total_conversion_value;total_null\nGoogle > google;3;300;1\n",
-    "path;total_conversions;total_conversion_value;total_null\nsearch 🚀 > " + degenerate.LONG + ";1;0;0\n",
-], ids=["no-paths", "no-conversions", "case-keys", "odd-keys"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "path;total_conversions;total_conversion_value;total_null\n",
+        "path;total_conversions;total_conversion_value;total_null\na > b;0;0;5\nb;0;0;2\n",
+        "path;total_conversions;total_conversion_value;total_null\nGoogle > google;3;300;1\n",
+        "path;total_conversions;total_conversion_value;total_null\nsearch 🚀 > " + degenerate.LONG + ";1;0;0\n",
+    ],
+    ids=["no-paths", "no-conversions", "case-keys", "odd-keys"],
+)
 @pytest.mark.parametrize("model", ["all", "markov", "shapley", "linear"])
 def test_attribute_paths_on_degenerate_path_files(tmp_path, capsys, text, model):
     paths = tmp_path / "paths.csv"

@@ -63,6 +63,7 @@ def positions(con, deal_id: str, **kw) -> dict[str, str]:
 
 # --- any lookback and either scope, by hand (tests/fixture.py) -----------------------------
 
+
 def test_longer_lookbacks_bring_older_touches_and_their_positions(fixture_any):
     con = fixture_any
     # D04 (created 2025-12-01): T14 is 194.6 days older, T15 189.6 days; K05 was created
@@ -74,12 +75,13 @@ def test_longer_lookbacks_bring_older_touches_and_their_positions(fixture_any):
     assert credit(con, "D04", "u_shaped", lookback_days=190) == approx({"T15": 0.8, "T16": 0.1, "T17": 0.1})
     assert credit(con, "D04", "w_shaped", lookback_days=190) == approx({"T15": 0.9, "T16": 0.05, "T17": 0.05})
     assert credit(con, "D04", "full_path", lookback_days=190) == approx({"T15": 0.675, "T16": 0.1, "T17": 0.225})
-    assert credit(con, "D04", "u_shaped", lookback_days=195) == approx(
-        {"T14": 0.4, "T15": 0.4, "T16": 0.1, "T17": 0.1})
+    assert credit(con, "D04", "u_shaped", lookback_days=195) == approx({"T14": 0.4, "T15": 0.4, "T16": 0.1, "T17": 0.1})
     assert credit(con, "D04", "w_shaped", lookback_days=730) == approx(
-        {"T14": 0.3, "T15": 0.6, "T16": 0.05, "T17": 0.05})
+        {"T14": 0.3, "T15": 0.6, "T16": 0.05, "T17": 0.05}
+    )
     assert credit(con, "D04", "full_path", lookback_days=730) == approx(
-        {"T14": 0.225, "T15": 0.45, "T16": 0.1, "T17": 0.225})
+        {"T14": 0.225, "T15": 0.45, "T16": 0.1, "T17": 0.225}
+    )
     # lookback 0: only touches from the creation on; D01 (created 2026-01-05) keeps T04, T05
     assert positions(con, "D01", lookback_days=0) == {"T04": "FT", "T05": "CL"}
 
@@ -89,9 +91,11 @@ def test_contact_roles_take_only_the_deal_contacts_touches(fixture_any):
     # D01's contacts K01, K02: T01 (no contact) is out; K01's creation (2025-12-01 12:00) makes T02 LC
     assert positions(con, "D01", scope="contact_roles") == {"T02": "FT+LC", "T03": "OC", "T04": "", "T05": "CL"}
     assert credit(con, "D01", "u_shaped", scope="contact_roles") == approx(
-        {"T02": 0.8, "T03": 0.2 / 3, "T04": 0.2 / 3, "T05": 0.2 / 3})
+        {"T02": 0.8, "T03": 0.2 / 3, "T04": 0.2 / 3, "T05": 0.2 / 3}
+    )
     assert credit(con, "D01", "w_shaped", scope="contact_roles") == approx(
-        {"T02": 0.6, "T03": 0.3, "T04": 0.05, "T05": 0.05})
+        {"T02": 0.6, "T03": 0.3, "T04": 0.05, "T05": 0.05}
+    )
     # the roll-up: D02's T08 (no contact) is out, so D02's first touch is its event
     # D01 and D07 start with K01's eBook, D04 with K05's meeting (T14, T15 are older than 180 days)
     first = api.rollup(con, "first_touch", scope="contact_roles", **Q1).set_index("key")["attributed_wins"]
@@ -122,14 +126,24 @@ def test_lookbacks_outside_0_to_730_are_refused(fixture_con):
 
 # --- the pandas baseline (bench/pandas_baseline.py) at several settings ---------------------
 
+
 @pytest.mark.parametrize(("lookback", "half_life"), [(0, 7.0), (90, 7.0), (180, 2.5), (365, 7.0), (730, 30.0)])
 def test_every_rule_model_equals_the_pandas_baseline(sample_db, lookback, half_life):
     con = db.connect(sample_db)
     try:
         assert derived.current(con)
         engine = db.run(
-            con, "attribution_rollup", by="channel", date_from=None, date_to=None, segment=None, region=None,
-            owner=None, lookback_days=lookback, scope="account", half_life_days=half_life,
+            con,
+            "attribution_rollup",
+            by="channel",
+            date_from=None,
+            date_to=None,
+            segment=None,
+            region=None,
+            owner=None,
+            lookback_days=lookback,
+            scope="account",
+            half_life_days=half_life,
             **api.catalogue_params(),
         )
         baseline = pandas_baseline.rollup(con, lookback_days=lookback, half_life_days=half_life)
@@ -174,17 +188,29 @@ def test_markov_histories_are_masked_to_the_window(fixture_any):
     con = fixture_any
     short = api.markov_transitions(con, order=2, lookback_days=180, date_from="2026-03-15", date_to="2026-03-15")
     long = api.markov_transitions(con, order=2, lookback_days=195, date_from="2026-03-15", date_to="2026-03-15")
-    as_set = lambda df: {(tuple(f), None if t is None else tuple(t), a if isinstance(a, str) else None, n)  # noqa: E731
-                         for f, t, a, n in df.itertuples(index=False)}
-    assert as_set(short) == {((), ("sales",), None, 1), (("sales",), ("sales", "sales"), None, 1),
-                             (("sales", "sales"), None, "conversion", 1)}
-    assert as_set(long) == {((), ("content",), None, 1), (("content",), ("content", "website"), None, 1),
-                            (("content", "website"), ("website", "sales"), None, 1),
-                            (("website", "sales"), ("sales", "sales"), None, 1),
-                            (("sales", "sales"), None, "conversion", 1)}
+
+    def as_set(df):
+        return {
+            (tuple(f), None if t is None else tuple(t), a if isinstance(a, str) else None, n)
+            for f, t, a, n in df.itertuples(index=False)
+        }
+
+    assert as_set(short) == {
+        ((), ("sales",), None, 1),
+        (("sales",), ("sales", "sales"), None, 1),
+        (("sales", "sales"), None, "conversion", 1),
+    }
+    assert as_set(long) == {
+        ((), ("content",), None, 1),
+        (("content",), ("content", "website"), None, 1),
+        (("content", "website"), ("website", "sales"), None, 1),
+        (("website", "sales"), ("sales", "sales"), None, 1),
+        (("sales", "sales"), None, "conversion", 1),
+    }
 
 
 # --- nothing stored can disagree with the source tables ------------------------------------
+
 
 def _attribute_csv(path: Path, capsys, *args: str) -> list[dict[str, str]]:
     assert cli.main(["attribute", "--db", str(path), *args]) == 0
@@ -316,13 +342,22 @@ def test_import_and_sample_leave_current_tables(tmp_path, sample_db):
 
 # --- degenerate databases take the same path ------------------------------------------------
 
+
 @pytest.mark.parametrize("case", ["empty", "no touchpoints", "no closed deals", "one deal"])
 def test_degenerate_databases(tmp_path, case):
     path = fixture.build(tmp_path / "f.duckdb")
     with duckdb.connect(str(path)) as con:
         if case == "empty":
-            for table in ("deal_stage_history", "deal_contacts", "touchpoints", "deals", "leads", "contacts",
-                          "campaigns", "accounts"):
+            for table in (
+                "deal_stage_history",
+                "deal_contacts",
+                "touchpoints",
+                "deals",
+                "leads",
+                "contacts",
+                "campaigns",
+                "accounts",
+            ):
                 con.execute(f"delete from {table}")
         elif case == "no touchpoints":
             con.execute("delete from touchpoints")
@@ -337,7 +372,8 @@ def test_degenerate_databases(tmp_path, case):
         rules = api.rollups(con, models=list(RULE_MODELS[:-1]))
         for df in rules.values():
             assert df["attributed_wins"].sum() == approx(
-                con.execute("select count(*) from deals where outcome = 'won'").fetchone()[0])
+                con.execute("select count(*) from deals where outcome = 'won'").fetchone()[0]
+            )
         api.rollups(con, ["markov", "shapley"])
         lift.touchpoint_lift(con, "2020-01-01", "2030-01-01")
         api.compare_models(con)
@@ -374,25 +410,46 @@ def test_the_pages_offer_the_lookbacks_the_engine_serves():
 def test_the_bookkeeping_queries(stored):
     con = db.connect(stored)
     try:
-        assert sorted(db.run(con, "derived_tables_present")["table_name"]) == ["cl_deal", "cl_key", "cl_meta",
-                                                                              "cl_touch"]
+        assert sorted(db.run(con, "derived_tables_present")["table_name"]) == [
+            "cl_deal",
+            "cl_key",
+            "cl_meta",
+            "cl_touch",
+        ]
         m = dict(db.run(con, "derived_meta").itertuples(index=False, name=None))
         assert m["max_lookback_days"] == "730" and m["build"] == derived.build_version()
         # the row digest: one "count:sum" part per source table (deals, touchpoints, accounts,
         # contacts, leads, deal_contacts)
         parts = db.run(con, "derived_fingerprint")["fingerprint"].iloc[0].split(",")
         assert [int(p.split(":")[0]) for p in parts] == [
-            len(fixture.DEALS), len(fixture.TOUCHPOINTS), len(fixture.ACCOUNTS), len(fixture.CONTACTS),
-            len(fixture.LEADS), len(fixture.DEAL_CONTACTS)]
+            len(fixture.DEALS),
+            len(fixture.TOUCHPOINTS),
+            len(fixture.ACCOUNTS),
+            len(fixture.CONTACTS),
+            len(fixture.LEADS),
+            len(fixture.DEAL_CONTACTS),
+        ]
         assert m["fingerprint"] == ",".join(parts)
         storage = db.run(con, "derived_storage")["storage"].iloc[0].split(",")
-        assert [int(c) for c in storage[::2]] == [len(fixture.DEALS), len(fixture.TOUCHPOINTS),
-                                                  len(fixture.ACCOUNTS), len(fixture.CONTACTS),
-                                                  len(fixture.LEADS), len(fixture.DEAL_CONTACTS)]
+        assert [int(c) for c in storage[::2]] == [
+            len(fixture.DEALS),
+            len(fixture.TOUCHPOINTS),
+            len(fixture.ACCOUNTS),
+            len(fixture.CONTACTS),
+            len(fixture.LEADS),
+            len(fixture.DEAL_CONTACTS),
+        ]
         keys = db.run(con, "derived_keys", dimension="campaign")
         # a missing campaign is code 1, then C1..C6 in order; keys are names, read now
         assert keys["raw"].tolist()[1:] == ["C1", "C2", "C3", "C4", "C5", "C6"]
-        assert keys["key"].tolist() == ["(no campaign)", "Search - Brand", "ROI Guide eBook", "Q1 Webinar",
-                                        "Nurture emails", "LinkedIn Ads", "Data Summit"]
+        assert keys["key"].tolist() == [
+            "(no campaign)",
+            "Search - Brand",
+            "ROI Guide eBook",
+            "Q1 Webinar",
+            "Nurture emails",
+            "LinkedIn Ads",
+            "Data Summit",
+        ]
     finally:
         con.close()

@@ -21,8 +21,7 @@ ALL = Filters(date(2025, 1, 1), date(2026, 3, 31))
 
 
 def lead_params(f: Filters) -> dict:
-    return {"date_from": f.date_from, "date_to": f.date_to, "segment": f.segment, "region": f.region,
-            "owner": f.owner}
+    return {"date_from": f.date_from, "date_to": f.date_to, "segment": f.segment, "region": f.region, "owner": f.owner}
 
 
 def test_lead_follow_up_hours_and_sla(fixture_con):
@@ -63,8 +62,7 @@ def test_leads_never_followed_up_follow_the_filters(fixture_con):
     # cost per lead counts every lead of the campaign, whatever the filters
     bob = db.run(fixture_con, "leads_never_followed_up", **lead_params(ALL.with_(owner="Bob")))
     assert bob[["lead_id", "cost_per_lead_usd"]].values.tolist() == [["L09", 4_000]]
-    dec = db.run(fixture_con, "leads_never_followed_up",
-                 **lead_params(ALL.with_(date_to=date(2025, 12, 31))))
+    dec = db.run(fixture_con, "leads_never_followed_up", **lead_params(ALL.with_(date_to=date(2025, 12, 31))))
     assert dec.empty
     na = db.run(fixture_con, "leads_never_followed_up", **lead_params(ALL.with_(region="NA")))
     assert sorted(na["lead_id"]) == ["L03", "L08", "L09"]
@@ -111,8 +109,7 @@ def test_lead_funnel_rows_are_the_groupings_of_the_same_leads(fixture_con):
 def test_lead_filter_options(fixture_con):
     df = db.run(fixture_con, "lead_filter_options")
     by = {k: g["value"].tolist() for k, g in df.groupby("filter")}
-    assert by == {"owner": ["Alice", "Bob", "Carol"], "created_max": ["2026-02-20"],
-                  "created_min": ["2025-05-25"]}
+    assert by == {"owner": ["Alice", "Bob", "Carol"], "created_max": ["2026-02-20"], "created_min": ["2025-05-25"]}
     options = handoff.filter_options(fixture_con)
     assert options.quarters == ["2026Q1", "2025Q4", "2025Q3", "2025Q2"]
     assert options.default_quarter == "2026Q1"
@@ -139,8 +136,17 @@ def test_handoff_kpis_q1(fixture_con):
 def test_speed_buckets_split_at_the_sla(fixture_con):
     h = handoff.handoff(fixture_con, ALL)
     counts = dict(zip(h.speed["bucket"], h.speed["leads"], strict=True))
-    assert counts == {"≤ 1 h": 1, "1 h–4 h": 2, "4 h–8 h": 1, "8 h–24 h": 0, "24 h–2 d": 1, "2 d–3 d": 1,
-                      "3 d–7 d": 0, "> 7 d": 0, "Never followed up": 3}
+    assert counts == {
+        "≤ 1 h": 1,
+        "1 h–4 h": 2,
+        "4 h–8 h": 1,
+        "8 h–24 h": 0,
+        "24 h–2 d": 1,
+        "2 d–3 d": 1,
+        "3 d–7 d": 0,
+        "> 7 d": 0,
+        "Never followed up": 3,
+    }
     within = h.speed.loc[h.speed["status"] == "Within SLA", "leads"].sum()
     assert within == h.kpis["within_sla"] == 4
     # an SLA off the standard edges becomes an edge of its own

@@ -55,11 +55,22 @@ def test_the_documented_commands_are_the_ones_tested():
 def test_lead_list_without_dates(tmp_path):
     path = tmp_path / "leads.duckdb"
     # the documented command, run as a user runs it
-    cmd = [sys.executable, "-m", "closedloop", "import", "--db", str(path),
-           "--mapping", str(LEADS / "lead_list.toml"), str(LEADS / "leads.csv")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "closedloop",
+        "import",
+        "--db",
+        str(path),
+        "--mapping",
+        str(LEADS / "lead_list.toml"),
+        str(LEADS / "leads.csv"),
+    ]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    assert "touchpoints: 4 of 12 row(s) skipped: 1 'Lead Source' is empty; 3 keep_if: not " \
-           "('A free copy of Mastering The Interview' is 'yes')" in out
+    assert (
+        "touchpoints: 4 of 12 row(s) skipped: 1 'Lead Source' is empty; 3 keep_if: not "
+        "('A free copy of Mastering The Interview' is 'yes')" in out
+    )
     assert "26 inserted, 0 updated, 0 unchanged, 4 skipped by the mapping" in out
     con = duckdb.connect(str(path), read_only=True)
     # 6 leads, 6 accounts, 6 deals: converted p-01, p-04, p-05 won; p-02, p-03, p-06 lost
@@ -81,8 +92,12 @@ def test_lead_list_without_dates(tmp_path):
             (*[as_of] * len(cols.split(", ")), True)
         ]
     assert q(con, "select rows_read, rows_inserted, rows_skipped, skipped_why from import_log") == [
-        (6, 26, 4, "touchpoints: 1 'Lead Source' is empty; "
-                   "3 keep_if: not ('A free copy of Mastering The Interview' is 'yes')")
+        (
+            6,
+            26,
+            4,
+            "touchpoints: 1 'Lead Source' is empty; 3 keep_if: not ('A free copy of Mastering The Interview' is 'yes')",
+        )
     ]
     # eBook takers won 2 of 3 (p-01, p-05; p-03 lost), the others 1 of 3 (p-04): +1/3
     lift = touchpoint_lift(con, "2024-06-30", "2024-06-30").set_index("key")
@@ -92,6 +107,7 @@ def test_lead_list_without_dates(tmp_path):
     assert ebook["win_rate_diff"] == pytest.approx(1 / 3)
     # the closed-deal figures that need dates say so: no "0 days to close"
     from closedloop import db
+
     deals = db.run(con, "deal_search", search=None, deal_id="p-01", max_rows=1)
     assert deals["days_to_close"].isna().all() and bool(deals["dates_unknown"].iloc[0])
     con.close()
@@ -100,18 +116,33 @@ def test_lead_list_without_dates(tmp_path):
 def funnel_state(path: Path) -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return q(con, "select deal_id, account_id, owner, created_at, closed_at, stage, outcome, amount "
-                      "from deals order by deal_id") + q(
-            con, "select account_id, segment from accounts order by 1") + q(
-            con, "select touchpoint_id, occurred_at, channel from touchpoints order by 1")
+        return (
+            q(
+                con,
+                "select deal_id, account_id, owner, created_at, closed_at, stage, outcome, amount "
+                "from deals order by deal_id",
+            )
+            + q(con, "select account_id, segment from accounts order by 1")
+            + q(con, "select touchpoint_id, occurred_at, channel from touchpoints order by 1")
+        )
     finally:
         con.close()
 
 
 def test_mql_file_plus_closed_deals_file(tmp_path):
     path = tmp_path / "funnel.duckdb"
-    cmd = [sys.executable, "-m", "closedloop", "import", "--db", str(path),
-           "--mapping", str(FUNNEL / "funnel.toml"), str(FUNNEL / "mqls.csv"), str(FUNNEL / "closed_deals.csv")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "closedloop",
+        "import",
+        "--db",
+        str(path),
+        "--mapping",
+        str(FUNNEL / "funnel.toml"),
+        str(FUNNEL / "mqls.csv"),
+        str(FUNNEL / "closed_deals.csv"),
+    ]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert "0 error(s), 2 warning(s)" in out
     assert "2 deal_id(s) of this file are also in mqls.csv: merged" in out

@@ -86,8 +86,7 @@ def test_touches_after_a_close_in_the_database_are_reported(tmp_path, fixture_db
     f = write(
         tmp_path,
         "touchpoints.csv",
-        "touchpoint_id,occurred_at,account_id,team,channel,touchpoint_type\n"
-        "T90,2026-03-02,A6,sales,sales,sales_call\n",
+        "touchpoint_id,occurred_at,account_id,team,channel,touchpoint_type\nT90,2026-03-02,A6,sales,sales,sales_call\n",
     )
     result = import_files(fixture_db, [f], "canonical")
     w = problems(result, "warning")
@@ -150,11 +149,13 @@ def test_keep_if_and_skip_if_count_every_row_they_leave_out(tmp_path):
 
 def test_rows_an_insert_missing_source_drops_for_lack_of_a_key_are_counted(tmp_path):
     # the old workaround: an empty id and insert_missing; p2 and p3 had no id, so 2 rows skipped
-    mapping = MAPPING.format(extra='mode = "insert_missing"').replace(
-        'keep_if = { Ebook = ["yes", "y"] }\nskip_if = { Status = ["test"] }\n', ""
-    ).replace(
-        'touchpoint_id = { from = "Prospect ID", prefix = "ebook-" }',
-        'touchpoint_id = { from = "Prospect ID", prefix = "ebook-", only_if = { Ebook = ["yes"] } }',
+    mapping = (
+        MAPPING.format(extra='mode = "insert_missing"')
+        .replace('keep_if = { Ebook = ["yes", "y"] }\nskip_if = { Status = ["test"] }\n', "")
+        .replace(
+            'touchpoint_id = { from = "Prospect ID", prefix = "ebook-" }',
+            'touchpoint_id = { from = "Prospect ID", prefix = "ebook-", only_if = { Ebook = ["yes"] } }',
+        )
     )
     result = import_files(tmp_path / "x.duckdb", [write(tmp_path, "leads.csv", LEADS)], parse_mapping(mapping))
     assert result.ok and result.rows_skipped == 2
@@ -164,12 +165,15 @@ def test_rows_an_insert_missing_source_drops_for_lack_of_a_key_are_counted(tmp_p
 def test_as_of_is_checked_when_the_mapping_is_read():
     with pytest.raises(MappingError, match="as_of must be a date"):
         parse_mapping(MAPPING.format(extra="").replace('as_of = "2024-06-30"', 'as_of = "June"'))
-    with_date = MAPPING.format(extra="").replace('account_id = "Prospect ID"\nteam', 'occurred_at = "Date"\n'
-                                                 'account_id = "Prospect ID"\nteam', 1)
+    with_date = MAPPING.format(extra="").replace(
+        'account_id = "Prospect ID"\nteam', 'occurred_at = "Date"\naccount_id = "Prospect ID"\nteam', 1
+    )
     with pytest.raises(MappingError, match="can't be used with occurred_at read from the file"):
         parse_mapping(with_date)
-    accounts = 'name = "a"\n[[sources]]\ntable = "accounts"\nfiles = ["*"]\nas_of = "2024-01-01"\n' \
-               '[sources.columns]\naccount_id = "Id"\nname = "Id"\n'
+    accounts = (
+        'name = "a"\n[[sources]]\ntable = "accounts"\nfiles = ["*"]\nas_of = "2024-01-01"\n'
+        '[sources.columns]\naccount_id = "Id"\nname = "Id"\n'
+    )
     with pytest.raises(MappingError, match="as_of is for the tables whose rows carry dates .*, not accounts"):
         parse_mapping(accounts)
 
@@ -218,13 +222,17 @@ def test_refresh_upgrades_a_version_1_database(tmp_path):
     con.close()
     out = subprocess.run(
         [sys.executable, "-m", "closedloop", "refresh", "--db", str(path)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert f"Upgraded the schema of {path} from version 1 to {db.SCHEMA_VERSION}." in out
     con = duckdb.connect(str(path), read_only=True)
     assert db.schema_version(con) == "2"
     assert con.execute("select deal_id, dates_unknown from deals").fetchall() == [("D1", False)]
-    cols = {r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'import_log'")
-            .fetchall()}
+    cols = {
+        r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'import_log'").fetchall()
+    }
     assert {"rows_skipped", "skipped_why"} <= cols
     con.close()

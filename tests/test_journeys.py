@@ -29,10 +29,8 @@ def test_journey_paths(fixture_con):
     df = db.run(fixture_con, "journey_paths", **WHOLE, **Q1.params()).set_index("deal_id")
     assert df["path"].to_dict() == Q1_PATHS
     assert df["full_path"].to_dict() == Q1_PATHS
-    assert df["steps"].to_dict() == {"D01": 4, "D02": 2, "D03": 2, "D04": 1, "D05": 2, "D06": 0, "D07": 6,
-                                     "D08": 2}
-    assert df["touches"].to_dict() == {"D01": 5, "D02": 2, "D03": 3, "D04": 2, "D05": 3, "D06": 0, "D07": 7,
-                                       "D08": 2}
+    assert df["steps"].to_dict() == {"D01": 4, "D02": 2, "D03": 2, "D04": 1, "D05": 2, "D06": 0, "D07": 6, "D08": 2}
+    assert df["touches"].to_dict() == {"D01": 5, "D02": 2, "D03": 3, "D04": 2, "D05": 3, "D06": 0, "D07": 7, "D08": 2}
 
 
 def test_journey_paths_keep_the_first_or_last_steps(fixture_con):
@@ -44,8 +42,11 @@ def test_journey_paths_keep_the_first_or_last_steps(fixture_con):
     assert first3.loc["D07", "full_path"] == Q1_PATHS["D07"] and first3.loc["D07", "steps"] == 6
     last2 = db.run(fixture_con, "journey_paths", path_steps=2, path_end="last", **Q1.params())
     last2 = last2.set_index("deal_id")["path"]
-    assert (last2["D07"], last2["D01"], last2["D05"]) == ("… > email > sales", "… > webinar > sales",
-                                                          "paid_social > sales")
+    assert (last2["D07"], last2["D01"], last2["D05"]) == (
+        "… > email > sales",
+        "… > webinar > sales",
+        "paid_social > sales",
+    )
     paths = journeys.journeys(fixture_con, Q1, path_steps=3).paths.set_index("path")
     assert paths.index[0] == "paid_search > content > webinar > …"
     top = paths.iloc[0]
@@ -58,10 +59,12 @@ def test_journey_paths_keep_the_first_or_last_steps(fixture_con):
 def test_journey_paths_follow_the_filters(fixture_con):
     bob = db.run(fixture_con, "journey_paths", **WHOLE, **Q1.with_(owner="Bob").params())
     assert dict(zip(bob["deal_id"], bob["path"], strict=True)) == {
-        "D05": "paid_social > sales", "D08": "webinar > content", "D02": "paid_social > event"}
+        "D05": "paid_social > sales",
+        "D08": "webinar > content",
+        "D02": "paid_social > event",
+    }
     # contact roles: T01 (no contact) drops out of D01 and D07
-    contacts = db.run(fixture_con, "journey_paths", **WHOLE,
-                      **Q1.with_(scope="contact_roles").params())
+    contacts = db.run(fixture_con, "journey_paths", **WHOLE, **Q1.with_(scope="contact_roles").params())
     contacts = contacts.set_index("deal_id")
     assert contacts.loc["D01", "path"] == "content > webinar > sales"
     assert contacts.loc["D05", "path"] == "sales"  # T19 has no contact
@@ -79,13 +82,15 @@ def test_path_summary_counts_wins_losses_and_win_rate(fixture_con):
 
 
 def test_path_summary_by_hand():
-    deals = pd.DataFrame({
-        "deal_id": ["a", "b", "c", "d"],
-        "outcome": ["won", "won", "lost", "lost"],
-        "amount_usd": [10.0, None, 5.0, 7.0],
-        "path": ["x > y", "x > y", "x > y", "(no touchpoint)"],
-        "steps": [2, 2, 2, 0],
-    })
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["a", "b", "c", "d"],
+            "outcome": ["won", "won", "lost", "lost"],
+            "amount_usd": [10.0, None, 5.0, 7.0],
+            "path": ["x > y", "x > y", "x > y", "(no touchpoint)"],
+            "steps": [2, 2, 2, 0],
+        }
+    )
     p = journeys.path_summary(deals)
     assert p["path"].tolist() == ["x > y", "(no touchpoint)"]
     assert p.iloc[0][["deals", "won_deals", "lost_deals", "won_revenue_usd"]].tolist() == [3, 2, 1, 10.0]
@@ -99,7 +104,14 @@ def test_journey_stats(fixture_con):
     # calendar days from the first touch to the close, e.g. D01: 2025-11-01 -> 2026-02-10 = 101
     days = df["days_first_touch_to_close"].to_dict()
     assert {k: v for k, v in days.items() if not pd.isna(v)} == {
-        "D01": 101, "D02": 167, "D03": 49, "D04": 59, "D05": 69, "D07": 149, "D08": 18}
+        "D01": 101,
+        "D02": 167,
+        "D03": 49,
+        "D04": 59,
+        "D05": 69,
+        "D07": 149,
+        "D08": 18,
+    }
     assert pd.isna(days["D06"])
     assert df.loc["D07", ["touches", "marketing_touches", "sales_touches"]].tolist() == [7, 4, 3]
     assert df.loc["D06", "touches"] == 0
@@ -109,8 +121,7 @@ def test_journey_summary_won_vs_lost(fixture_con):
     s = journeys.journeys(fixture_con, Q1).summary.set_index("outcome")
     # won touches 5, 2, 2, 7, 2; lost 3, 3, 0
     assert s.loc["won", ["deals", "median_touches", "mean_touches"]].tolist() == [5, 2, pytest.approx(3.6)]
-    assert s.loc["lost", ["deals", "deals_without_touch", "median_touches", "mean_touches"]].tolist() == [
-        3, 1, 3, 2]
+    assert s.loc["lost", ["deals", "deals_without_touch", "median_touches", "mean_touches"]].tolist() == [3, 1, 3, 2]
     # won days 101, 167, 59, 149, 18; lost 49, 69 (D06 has none)
     assert s.loc["won", "median_days_first_touch_to_close"] == 101
     assert s.loc["won", "mean_days_first_touch_to_close"] == pytest.approx(98.8)
@@ -146,10 +157,14 @@ def test_empty_period(fixture_con):
 
 
 def test_distribution_boxes_use_every_deal_and_dots_are_bounded():
-    stats = pd.DataFrame({
-        "deal_id": [f"D{i}" for i in range(30)], "deal_name": [f"Deal {i}" for i in range(30)],
-        "outcome": ["won"] * 20 + ["lost"] * 10, "touches": list(range(20)) + [5] * 10,
-    })
+    stats = pd.DataFrame(
+        {
+            "deal_id": [f"D{i}" for i in range(30)],
+            "deal_name": [f"Deal {i}" for i in range(30)],
+            "outcome": ["won"] * 20 + ["lost"] * 10,
+            "touches": list(range(20)) + [5] * 10,
+        }
+    )
     d = journeys.distribution(stats, "touches", max_dots=8)
     boxes = d.boxes.set_index("outcome")
     assert boxes.loc["Won", ["deals", "lower", "median", "upper"]].tolist() == [20, 0, 9.5, 19]

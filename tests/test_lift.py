@@ -54,8 +54,12 @@ def by_key(df: pd.DataFrame) -> dict[str, dict]:
 
 def counts(row: dict) -> tuple[int, int, int, int]:
     """(touched won, touched lost, not touched won, not touched lost)"""
-    return (row["deals_touched_won"], row["deals_touched_lost"],
-            row["deals_not_touched_won"], row["deals_not_touched_lost"])
+    return (
+        row["deals_touched_won"],
+        row["deals_touched_lost"],
+        row["deals_not_touched_won"],
+        row["deals_not_touched_lost"],
+    )
 
 
 def test_q1_touchpoint_types_by_hand(fixture_con) -> None:
@@ -103,7 +107,11 @@ def test_q1_touchpoint_types_by_hand(fixture_con) -> None:
 
     # largest lift first; ties in key order
     assert list(df["key"][:5]) == [
-        "ebook_download", "sales_meeting", "webinar_attended", "ad_click", "sales_call",
+        "ebook_download",
+        "sales_meeting",
+        "webinar_attended",
+        "ad_click",
+        "sales_call",
     ]
     assert list(df["key"][-3:]) == ["ad_view", "email_open", "sales_email"]
     assert df["win_rate_diff"].is_monotonic_decreasing
@@ -175,11 +183,22 @@ def test_bad_arguments(fixture_con) -> None:
         lift.touchpoint_lift(fixture_con, *Q1, scope="everything")
     # the SQL guards its own allowlist too
     with pytest.raises(duckdb.Error, match="unknown dimension"):
-        db.run(fixture_con, "touchpoint_lift", date_from=Q1[0], date_to=Q1[1], dimension="owner",
-               segment=None, region=None, owner=None, lookback_days=180, scope="account")
+        db.run(
+            fixture_con,
+            "touchpoint_lift",
+            date_from=Q1[0],
+            date_to=Q1[1],
+            dimension="owner",
+            segment=None,
+            region=None,
+            owner=None,
+            lookback_days=180,
+            scope="account",
+        )
 
 
 # --- planted effects on a generated sample -----------------------------------
+
 
 @pytest.fixture(scope="module")
 def sample_con(tmp_path_factory: pytest.TempPathFactory):
@@ -200,8 +219,9 @@ def test_planted_win_signals(sample_con) -> None:
         assert rows[key]["win_rate_diff_low95"] > 0, key
     demo = rows["demo_request"]
     assert demo["win_rate_diff_low95"] > 0
-    assert demo["win_rate_diff"] < min(rows["webinar_attended"]["win_rate_diff"],
-                                       rows["sales_meeting"]["win_rate_diff"])
+    assert demo["win_rate_diff"] < min(
+        rows["webinar_attended"]["win_rate_diff"], rows["sales_meeting"]["win_rate_diff"]
+    )
     assert not any(r["small_sample"] for r in rows.values())
 
 
@@ -218,7 +238,8 @@ def test_planted_neutral_ad_view(sample_con) -> None:
 def test_planted_email_only_losses(sample_con) -> None:
     cur = sample_con.cursor()
     cur.execute(db.sql_text("macros"))
-    rates = dict(cur.execute("""
+    rates = dict(
+        cur.execute("""
         with per_deal as (
             select d.deal_id, d.outcome,
                    bool_and(t.touchpoint_type in ('email_open', 'email_click', 'sales_email')) as email_only
@@ -228,7 +249,8 @@ def test_planted_email_only_losses(sample_con) -> None:
             group by all
         )
         select email_only, avg((outcome = 'won')::int) from per_deal group by all
-    """).fetchall())
+    """).fetchall()
+    )
     assert rates[True] < 0.2
     assert rates[False] - rates[True] > 0.25
     # and email opens alone mark losses in the lift table

@@ -33,8 +33,21 @@ def test_lift_by_touchpoint_type_as_csv(fixture_db, capsys):
 
 def test_lift_by_campaign_json_with_filters_and_out(fixture_db, capsys, tmp_path):
     out_file = tmp_path / "lift.json"
-    rc, out, err = run(capsys, "lift", "--db", str(fixture_db), *Q1, "--by", "campaign", "--segment", "SMB",
-                       "--format", "json", "--out", str(out_file))
+    rc, out, err = run(
+        capsys,
+        "lift",
+        "--db",
+        str(fixture_db),
+        *Q1,
+        "--by",
+        "campaign",
+        "--segment",
+        "SMB",
+        "--format",
+        "json",
+        "--out",
+        str(out_file),
+    )
     assert rc == 0 and out == ""
     rows = {r["key"]: r for r in json.loads(out_file.read_text())}
     # SMB in Q1 2026: D03 lost (C4 email), D06 lost (no touch), D08 won (C3 webinar, C2 ebook)

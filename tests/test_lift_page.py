@@ -26,8 +26,9 @@ def test_lift_view_on_the_fixture(fixture_con):
     v = lift_view.lift_view(fixture_con, Q1)
     assert (v.deals_won, v.deals_lost, v.closed_deals) == (5, 3, 8)
     t = v.table.set_index("key")
-    assert t.loc["ebook_download", ["deals_touched_won", "deals_touched_lost", "deals_not_touched_won",
-                                    "deals_not_touched_lost"]].tolist() == [3, 0, 2, 3]
+    assert t.loc[
+        "ebook_download", ["deals_touched_won", "deals_touched_lost", "deals_not_touched_won", "deals_not_touched_lost"]
+    ].tolist() == [3, 0, 2, 3]
     assert t.loc["ebook_download", "win_rate_diff_pp"] == pytest.approx(60.0)
     assert t.loc["sales_email", "win_rate_diff_pp"] == pytest.approx(-250 / 3)
     assert t["small_sample"].all()
@@ -56,8 +57,7 @@ def test_lift_page_touchpoint_types(app_db):
     at = page()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Touchpoint lift"
-    assert {m.label: m.value for m in at.metric} == {
-        "Closed deals": "8", "Won": "5", "Lost": "3", "Win rate": "62.5%"}
+    assert {m.label: m.value for m in at.metric} == {"Closed deals": "8", "Won": "5", "Lost": "3", "Win rate": "62.5%"}
     assert at.query_params["by"] == "touchpoint_type" and at.query_params["quarter"] == "2026Q1"
     table = at.dataframe[0].value.set_index("key")
     assert table.loc["ebook_download", "win_rate_diff_pp"] == pytest.approx(60.0)

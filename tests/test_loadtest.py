@@ -12,8 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_ten_sessions_at_once(chromium_path, tmp_path):
     # each session: 1 page (together they open every page), 1 note, 1 verdict; session 0 imports
-    result = run(sessions=10, pages_per_session=1, notes=1, verdicts=1, deals=300, deadline_s=480,
-                 workdir=tmp_path)
+    result = run(sessions=10, pages_per_session=1, notes=1, verdicts=1, deals=300, deadline_s=480, workdir=tmp_path)
     assert result.failures() == [], (result.failures(), result.error_samples)
     assert result.page_loads == 10 * (1 + 1 + 1) + 1
     assert (result.notes_sent, result.notes_found) == (10, 10)

@@ -20,6 +20,8 @@ from closedloop import db, pipeline
 from closedloop.filters import Filters
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
+
+
 @pytest.fixture
 def con(fixture_con):
     return fixture_con
@@ -28,11 +30,11 @@ def con(fixture_con):
 SPLITS = ["marketing_sourced", "marketing_influenced", "sales_only", "no_touchpoint"]
 
 
-def rows(con, f: Filters, definition: str, window_days: int = 90, grain: str = "quarter",
-         dimension: str = "period") -> pd.DataFrame:
+def rows(
+    con, f: Filters, definition: str, window_days: int = 90, grain: str = "quarter", dimension: str = "period"
+) -> pd.DataFrame:
     """One kind of pipeline_influence's rows: 'period', 'campaign' or 'channel'."""
-    df = db.run(con, "pipeline_influence", **f.params(), definition=definition, window_days=window_days,
-                grain=grain)
+    df = db.run(con, "pipeline_influence", **f.params(), definition=definition, window_days=window_days, grain=grain)
     assert set(df["dimension"]) <= {"period", "campaign", "channel"}
     return df[df["dimension"] == dimension].reset_index(drop=True)
 
@@ -60,7 +62,9 @@ def test_pipeline_by_period_window_n_days(con):
     }
     # 30 days: D11's only marketing touch (T19, Jan 10) is 59 days before it was created
     assert by_split(con, Q1, "window", 30) == {
-        "marketing_sourced": 230_000, "marketing_influenced": 32_000, "sales_only": 150_000,
+        "marketing_sourced": 230_000,
+        "marketing_influenced": 32_000,
+        "sales_only": 150_000,
         "no_touchpoint": 8_000,
     }
 
@@ -146,7 +150,10 @@ def test_pipeline_core(con):
     assert r.table["period"].tolist() == ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
     row = r.table.set_index("period").loc["2026-02"]
     assert (row["marketing_sourced_usd"], row["marketing_influenced_usd"], row["pipeline_usd"]) == (
-        80_000, 12_000, 92_000)
+        80_000,
+        12_000,
+        92_000,
+    )
     totals = r.totals.set_index("split")
     assert totals.loc["sales_only", "pipeline_usd"] == 359_000  # D04, D10, D12
     assert totals["share_of_pipeline"].sum() == pytest.approx(1.0)
@@ -162,7 +169,11 @@ def test_pipeline_deal_counts_and_missing_amounts(con):
     assert (r.total_deals, r.amounts_missing) == (9, False)
     assert r.table_deals.set_index("period")["deals"].to_dict() == {"2026-01": 4, "2026-02": 3, "2026-03": 2}
     assert r.totals.set_index("split")["deals"].to_dict() == {
-        "marketing_sourced": 7, "marketing_influenced": 0, "sales_only": 1, "no_touchpoint": 1}
+        "marketing_sourced": 7,
+        "marketing_influenced": 0,
+        "sales_only": 1,
+        "no_touchpoint": 1,
+    }
 
 
 def test_pipeline_says_when_amounts_are_missing(tmp_path):

@@ -48,8 +48,10 @@ def test_html_pack_holds_the_kpis_every_deal_and_the_summary(html_pack):
     assert "Deals discussed: 2 of 5" in text
     assert "they agreed on 1 (33%)" in text
     assert "Talking points (verdicts that differ): 2" in text
-    assert "<td>Sales meeting</td><td class=\"num\">2</td><td>0 of 2 (0%)</td><td>2 of 2 (100%)</td>" \
-           "<td class=\"num\">40.0%</td>" in text
+    assert (
+        '<td>Sales meeting</td><td class="num">2</td><td>0 of 2 (0%)</td><td>2 of 2 (100%)</td>'
+        '<td class="num">40.0%</td>' in text
+    )
     assert "W-shaped" in text and "30% FT, 30% LC, 30% OC" in text
 
 
@@ -65,8 +67,7 @@ def test_pdf_pack_is_a_pdf_with_a_page_per_deal(judged_db, tmp_path, capsys):
     out = tmp_path / "pack.pdf"
     notes = tmp_path / "notes.csv"
     # the format follows --out's suffix
-    assert main(["report", "--db", str(judged_db), "--review", NAME, "--out", str(out),
-                 "--notes-csv", str(notes)]) == 0
+    assert main(["report", "--db", str(judged_db), "--review", NAME, "--out", str(out), "--notes-csv", str(notes)]) == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     # cover (KPIs, agenda) + attribution and lift + 5 deals + agreement summary
@@ -83,8 +84,26 @@ def test_pdf_pack_is_a_pdf_with_a_page_per_deal(judged_db, tmp_path, capsys):
 
 def test_period_pack_of_the_lost_deals(judged_db, tmp_path):
     out = tmp_path / "lost.html"
-    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
-                 "--select", "lost", "--model", "linear", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--db",
+                str(judged_db),
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+                "--select",
+                "lost",
+                "--model",
+                "linear",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = out.read_text(encoding="utf-8")
     assert "Closed-loop review pack: 2026Q1" in text
     assert "Agenda: lost deals only (3 deals)" in text
@@ -95,8 +114,26 @@ def test_period_pack_of_the_lost_deals(judged_db, tmp_path):
     # nobody judged a lost deal yet
     assert "No verdicts recorded yet" in text
     pdf = tmp_path / "lost.pdf"
-    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
-                 "--select", "lost", "--format", "pdf", "--out", str(pdf)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--db",
+                str(judged_db),
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+                "--select",
+                "lost",
+                "--format",
+                "pdf",
+                "--out",
+                str(pdf),
+            ]
+        )
+        == 0
+    )
     assert report.pdf_page_count(pdf.read_bytes()) == 1 + 1 + 3 + 1
 
 
@@ -105,8 +142,7 @@ def test_period_pack_counts_every_note_on_its_deals(judged_db):
 
     con = db.connect(judged_db)
     try:
-        pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1")), selection="largest",
-                                 largest_n=2)
+        pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1")), selection="largest", largest_n=2)
     finally:
         con.close()
     assert pack.deal_names == ["1. Dynamo enterprise", "2. Acme platform"]
@@ -120,8 +156,10 @@ def test_period_pack_counts_every_note_on_its_deals(judged_db):
         (["--review", "Q9 review"], "There is no review named 'Q9 review'. Saved reviews: 2026Q1 won deals."),
         (["--review", NAME, "--top", "3"], "drop --top"),
         (["--from", "2026-01-01"], "Give --review NAME, or a period with both --from and --to."),
-        (["--from", "2026-01-01", "--to", "2026-03-31", "--select", "picked", "--deal", "D09"],
-         "Not closed in this period (or not matching the filters): D09."),
+        (
+            ["--from", "2026-01-01", "--to", "2026-03-31", "--select", "picked", "--deal", "D09"],
+            "Not closed in this period (or not matching the filters): D09.",
+        ),
     ],
 )
 def test_report_errors_say_what_to_do(judged_db, tmp_path, capsys, args, message):
@@ -137,8 +175,9 @@ def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
     review_id = start(fixture_db)
     comment = ("<b>Bold</b> & “curly” — émigré " * 80)[:2000]  # the longest comment a note holds
     for team in ("marketing", "sales"):
-        reviews.record_verdict(fixture_db, review_id, "D04", team, "critical" if team == "sales" else "noise",
-                               comment, touchpoint_id="T16")
+        reviews.record_verdict(
+            fixture_db, review_id, "D04", team, "critical" if team == "sales" else "noise", comment, touchpoint_id="T16"
+        )
     con = db.connect(fixture_db)
     try:
         pack = report.build_pack(con, NAME)
@@ -153,26 +192,63 @@ def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
 
 def test_a_long_agenda_pages_only_the_first_deals_and_says_so(judged_db, tmp_path, capsys):
     out = tmp_path / "capped.html"
-    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
-                 "--max-deal-pages", "3", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--db",
+                str(judged_db),
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+                "--max-deal-pages",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     # the 8 closed deals of Q1 2026, largest first: D04, D01, D07, D02, D05 | D08, D03, D06
     assert "Wrote " in captured.out and ": 8 deals, 3 with a page," in captured.out
     assert "Deal pages: 0 of 3" in captured.err and "Deal pages: 3 of 3" in captured.err
     assert "Drawing deal pages: 3 of 3" in captured.err
-    assert "The agenda lists all 8 deals; a page with its timeline, credit and notes is written for the first 3" \
+    assert (
+        "The agenda lists all 8 deals; a page with its timeline, credit and notes is written for the first 3"
         in captured.err
+    )
     text = out.read_text(encoding="utf-8")
     assert "The agenda lists all 8 deals" in text
     assert re.findall(r'<section class="deal"><h2>([^<]+)</h2>', text) == [
-        "1. Dynamo enterprise", "2. Acme platform", "3. Acme expansion", "Agreement summary"]
+        "1. Dynamo enterprise",
+        "2. Acme platform",
+        "3. Acme expansion",
+        "Agreement summary",
+    ]
     assert text.count("Granite team plan") == 1  # in the agenda table, without a page of its own
 
 
 def test_report_quiet_and_an_agenda_under_the_cap_say_nothing_about_it(judged_db, tmp_path, capsys):
     out = tmp_path / "all.html"
-    assert main(["report", "--db", str(judged_db), "--from", "2026-01-01", "--to", "2026-03-31",
-                 "--quiet", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--db",
+                str(judged_db),
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert captured.err == "" and ": 8 deals, " in captured.out and "with a page" not in captured.out
     assert "The agenda lists all" not in out.read_text(encoding="utf-8")
@@ -184,8 +260,12 @@ def test_build_pack_cap_and_progress(judged_db):
     calls = []
     con = db.connect(judged_db)
     try:
-        pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1")), max_deal_pages=0,
-                                 progress=lambda done, total, what: calls.append((done, total, what)))
+        pack = report.build_pack(
+            con,
+            filters=Filters(*quarter_bounds("2026Q1")),
+            max_deal_pages=0,
+            progress=lambda done, total, what: calls.append((done, total, what)),
+        )
     finally:
         con.close()
     assert pack.deals == [] and len(pack.agenda.rows) == 8

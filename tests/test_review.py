@@ -53,9 +53,9 @@ def test_review_touch_types(fixture_con):
 
 def test_review_touch_types_contact_scope(fixture_con):
     # T01, T08 and T19 have no contact, so they drop out under contact roles
-    df = db.run(
-        fixture_con, "review_touch_types", **Q1.with_(scope="contact_roles").params()
-    ).set_index("touchpoint_type")
+    df = db.run(fixture_con, "review_touch_types", **Q1.with_(scope="contact_roles").params()).set_index(
+        "touchpoint_type"
+    )
     assert "ad_click" not in df.index and "ad_view" not in df.index
 
 
@@ -64,8 +64,14 @@ def test_review_closed_deals(fixture_con):
     assert sorted(df.index) == ["D01", "D02", "D03", "D04", "D05", "D06", "D07", "D08"]
     counts = df[["marketing_touches", "sales_touches"]].apply(tuple, axis=1).to_dict()
     assert counts == {
-        "D01": (3, 2), "D02": (2, 0), "D03": (1, 2), "D04": (0, 2),
-        "D05": (1, 2), "D06": (0, 0), "D07": (4, 3), "D08": (2, 0),
+        "D01": (3, 2),
+        "D02": (2, 0),
+        "D03": (1, 2),
+        "D04": (0, 2),
+        "D05": (1, 2),
+        "D06": (0, 0),
+        "D07": (4, 3),
+        "D08": (2, 0),
     }
     assert df.loc["D04", "days_to_close"] == 104
     assert df.loc["D01", "account_name"] == "Acme Corp"
@@ -86,11 +92,19 @@ def test_filter_options(fixture_con):
     assert opts.default_quarter == "2026Q1" and opts.quarters == ["2026Q1", "2025Q4"]
 
 
-@pytest.mark.parametrize("f", [
-    Q1, Q1.with_(segment="SMB"), Q1.with_(owner="Bob"), Q1.with_(region="EMEA"),
-    Q1.with_(scope="contact_roles", lookback_days=60), Q1.with_(date_to=date(2026, 3, 29)),
-    Filters(date(2025, 10, 1), date(2025, 12, 31)),
-], ids=["q1", "smb", "bob", "emea", "contacts", "to-29-mar", "q4"])
+@pytest.mark.parametrize(
+    "f",
+    [
+        Q1,
+        Q1.with_(segment="SMB"),
+        Q1.with_(owner="Bob"),
+        Q1.with_(region="EMEA"),
+        Q1.with_(scope="contact_roles", lookback_days=60),
+        Q1.with_(date_to=date(2026, 3, 29)),
+        Filters(date(2025, 10, 1), date(2025, 12, 31)),
+    ],
+    ids=["q1", "smb", "bob", "emea", "contacts", "to-29-mar", "q4"],
+)
 def test_page_kpis_equal_the_kpi_query(fixture_con, f):
     # the page reads its KPIs off the closed-deal table (one pass over the touches fewer)
     sql = db.run(fixture_con, "review_kpis", **f.params()).to_dict("records")[0]
@@ -114,14 +128,22 @@ def test_quarters():
 
 
 def test_filters_round_trip_through_the_url():
-    f = Filters(date(2026, 1, 1), date(2026, 2, 15), segment="SMB", owner="Bob", lookback_days=90,
-                scope="contact_roles")
+    f = Filters(
+        date(2026, 1, 1), date(2026, 2, 15), segment="SMB", owner="Bob", lookback_days=90, scope="contact_roles"
+    )
     qp = to_query_params(f)
-    assert qp == {"from": "2026-01-01", "to": "2026-02-15", "segment": "SMB", "owner": "Bob",
-                  "lookback": "90", "scope": "contact_roles"}
+    assert qp == {
+        "from": "2026-01-01",
+        "to": "2026-02-15",
+        "segment": "SMB",
+        "owner": "Bob",
+        "lookback": "90",
+        "scope": "contact_roles",
+    }
     assert from_query_params(qp, "2026Q1") == (f, None)
     g, q = from_query_params({"quarter": "2025Q4", "region": "EMEA"}, "2026Q1")
     assert q == "2025Q4" and g.date_from == date(2025, 10, 1) and g.region == "EMEA"
     # garbage falls back to the default quarter instead of failing
     assert from_query_params({"quarter": "soon", "lookback": "x"}, "2026Q1")[0] == Filters(
-        date(2026, 1, 1), date(2026, 3, 31))
+        date(2026, 1, 1), date(2026, 3, 31)
+    )

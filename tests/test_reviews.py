@@ -85,8 +85,7 @@ def test_a_new_review_saves_its_agenda_largest_first(fixture_db):
     assert agenda["amount_usd"].tolist() == [200000, 100000, 50000, 40000, 12000]
     assert not agenda["has_verdict"].any()
     row = listed.iloc[0]
-    assert (row["name"], row["selection"], row["model"], row["deals"], row["notes"]) == (
-        NAME, "won", "w_shaped", 5, 0)
+    assert (row["name"], row["selection"], row["model"], row["deals"], row["notes"]) == (NAME, "won", "w_shaped", 5, 0)
     assert (str(row["period_from"])[:10], str(row["period_to"])[:10]) == ("2026-01-01", "2026-03-31")
     assert (row["lookback_days"], row["scope"]) == (180, "account")
 
@@ -180,8 +179,7 @@ def test_a_verdict_on_a_deal_off_the_agenda_is_refused(fixture_db):
 def test_a_later_verdict_replaces_the_earlier_one_in_the_summary_but_both_are_kept(fixture_db):
     review_id = start(fixture_db)
     reviews.record_verdict(fixture_db, review_id, "D04", "marketing", "noise", touchpoint_id="T16")
-    reviews.record_verdict(fixture_db, review_id, "D04", "marketing", "critical", "On reflection",
-                           touchpoint_id="T16")
+    reviews.record_verdict(fixture_db, review_id, "D04", "marketing", "critical", "On reflection", touchpoint_id="T16")
     with read(fixture_db) as con:
         deal_ids = ids(reviews.agenda(con, review_id))
         notes = reviews.review_notes(con, review_id, deal_ids)
@@ -246,11 +244,18 @@ def test_agreement_summary_worked_out_by_hand(fixture_db):
     assert a.agreement_rate == pytest.approx(1 / 3)
     t = a.by_type.set_index("touchpoint_type")
     assert a.by_type["touchpoint_type"].tolist() == [
-        "sales_meeting", "ad_click", "ebook_download", "webinar_attended", "linkedin_inmail", "sales_call"]
+        "sales_meeting",
+        "ad_click",
+        "ebook_download",
+        "webinar_attended",
+        "linkedin_inmail",
+        "sales_call",
+    ]
     assert t["model_credit_share"].tolist() == pytest.approx([0.40, 0.15, 0.15, 0.15, 0.125, 0.025])
     assert t["touches"].tolist() == [2, 1, 1, 1, 1, 1]
-    assert t.loc["sales_meeting", ["marketing_critical", "marketing_verdicts", "sales_critical",
-                                   "sales_verdicts"]].tolist() == [0, 2, 2, 2]
+    assert t.loc[
+        "sales_meeting", ["marketing_critical", "marketing_verdicts", "sales_critical", "sales_verdicts"]
+    ].tolist() == [0, 2, 2, 2]
     assert t.loc["sales_meeting", "marketing_critical_share"] == 0
     assert t.loc["sales_meeting", "sales_critical_share"] == 1
     assert t.loc["webinar_attended", ["marketing_critical_share", "sales_critical_share"]].tolist() == [1, 1]
@@ -263,7 +268,9 @@ def test_agreement_summary_worked_out_by_hand(fixture_db):
     assert talking["deal_id"].tolist() == ["D04", "D01"]
     assert talking["touchpoint_id"].tolist() == ["T16", "T04"]
     assert talking[["marketing_verdict", "sales_verdict"]].values.tolist() == [
-        ["helpful", "critical"], ["noise", "critical"]]
+        ["helpful", "critical"],
+        ["noise", "critical"],
+    ]
     assert talking["opposite"].tolist() == [False, True]
     assert talking["sales_comment"].tolist() == ["The exec meeting closed it", ""]
     assert talking["marketing_comment"].tolist() == ["", ""]
@@ -283,7 +290,8 @@ def test_deal_level_disagreements_are_talking_points_too(fixture_db):
     # W-shaped: T08 is FT (30), T09 both LC and OC (30 + 30; lead L02 at 11:00 after it), no middle touch
     assert a.deals_discussed == 1 and a.touches_judged_by_both == 0
     assert a.by_type.set_index("touchpoint_type")["model_credit_share"].to_dict() == pytest.approx(
-        {"ad_view": 1 / 3, "event_attended": 2 / 3})
+        {"ad_view": 1 / 3, "event_attended": 2 / 3}
+    )
     # the summary chart draws the model's bars alone when no team judged a touch
     spec = charts.review_agreement(a.by_type, a.model_label).to_dict()
     texts = [row["text"] for rows in spec["datasets"].values() for row in rows]

@@ -10,7 +10,13 @@ import pytest
 from closedloop import cli, sample
 
 DATA_TABLES = [
-    "accounts", "contacts", "leads", "campaigns", "touchpoints", "deals", "deal_contacts",
+    "accounts",
+    "contacts",
+    "leads",
+    "campaigns",
+    "touchpoints",
+    "deals",
+    "deal_contacts",
     "deal_stage_history",
 ]
 SALES_TYPES = {"sales_email", "sales_call", "sales_meeting", "linkedin_inmail"}
@@ -21,10 +27,13 @@ def _checksums(path: Path) -> dict[str, tuple[int, str]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         # cl_meta records when the derived tables were built: the one table a rebuild changes
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main' "
-            "and table_name <> 'cl_meta'"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main' "
+                "and table_name <> 'cl_meta'"
+            ).fetchall()
+        ]
         return {
             t: con.execute(
                 f"select count(*), md5(coalesce(string_agg(cast(r as varchar), '|' "
@@ -113,15 +122,18 @@ def test_enumerations_are_valid(con) -> None:
     outcomes = {r[0] for r in con.execute("select distinct outcome from deals").fetchall()}
     assert outcomes == {"won", "lost", "open"}
     assert {r[0] for r in con.execute("select distinct segment from accounts").fetchall()} == {
-        "Enterprise", "Mid-Market", "SMB"
+        "Enterprise",
+        "Mid-Market",
+        "SMB",
     }
     assert {r[0] for r in con.execute("select distinct region from accounts").fetchall()} <= {
-        "NA", "EMEA", "APAC", "LATAM"
+        "NA",
+        "EMEA",
+        "APAC",
+        "LATAM",
     }
     assert _one(con, "select count(distinct owner) from deals") == 8
-    stage_of = con.execute(
-        "select outcome, stage, count(*) from deals group by all"
-    ).fetchall()
+    stage_of = con.execute("select outcome, stage, count(*) from deals group by all").fetchall()
     for outcome, stage, _ in stage_of:
         if outcome == "won":
             assert stage == "closed_won"
@@ -147,21 +159,42 @@ def test_deal_dates_are_consistent(con) -> None:
 
 def test_stage_history_follows_each_deal(con) -> None:
     # every deal starts in qualification at its creation
-    assert _one(con, """
+    assert (
+        _one(
+            con,
+            """
         select count(*) from deals as d
         left join deal_stage_history as h
           on h.deal_id = d.deal_id and h.stage = 'qualification' and h.entered_at = d.created_at
-        where h.deal_id is null""") == 0
+        where h.deal_id is null""",
+        )
+        == 0
+    )
     # closed deals end in their closing stage at the close; no entry outside the deal's life
-    assert _one(con, """
+    assert (
+        _one(
+            con,
+            """
         select count(*) from deals as d
         left join deal_stage_history as h on h.deal_id = d.deal_id and h.stage = d.stage
-        where d.outcome <> 'open' and h.entered_at is distinct from d.closed_at""") == 0
-    assert _one(con, """
+        where d.outcome <> 'open' and h.entered_at is distinct from d.closed_at""",
+        )
+        == 0
+    )
+    assert (
+        _one(
+            con,
+            """
         select count(*) from deal_stage_history as h join deals as d using (deal_id)
-        where h.entered_at < d.created_at or h.entered_at > coalesce(d.closed_at, h.entered_at)""") == 0
+        where h.entered_at < d.created_at or h.entered_at > coalesce(d.closed_at, h.entered_at)""",
+        )
+        == 0
+    )
     # stages are entered in order
-    assert _one(con, """
+    assert (
+        _one(
+            con,
+            """
         with ranked as (
             select deal_id, entered_at,
                 list_position(['qualification', 'discovery', 'proposal', 'negotiation',
@@ -169,11 +202,20 @@ def test_stage_history_follows_each_deal(con) -> None:
             from deal_stage_history
         )
         select count(*) from ranked as a join ranked as b
-          on a.deal_id = b.deal_id and a.pos < b.pos and a.entered_at >= b.entered_at""") == 0
+          on a.deal_id = b.deal_id and a.pos < b.pos and a.entered_at >= b.entered_at""",
+        )
+        == 0
+    )
     # won deals pass every stage
-    assert _one(con, """
+    assert (
+        _one(
+            con,
+            """
         select count(*) from deals as d where outcome = 'won'
-          and (select count(*) from deal_stage_history h where h.deal_id = d.deal_id) <> 5""") == 0
+          and (select count(*) from deal_stage_history h where h.deal_id = d.deal_id) <> 5""",
+        )
+        == 0
+    )
 
 
 def test_references_resolve(con) -> None:
@@ -202,19 +244,33 @@ def test_references_resolve(con) -> None:
 
 
 def test_touches_fall_within_their_campaign(con) -> None:
-    assert _one(con, """
+    assert (
+        _one(
+            con,
+            """
         select count(*) from touchpoints as t join campaigns as c using (campaign_id)
         where t.occurred_at < c.started_at
-           or t.occurred_at >= coalesce(c.ended_at + interval 1 day, timestamp '2100-01-01')""") == 0
+           or t.occurred_at >= coalesce(c.ended_at + interval 1 day, timestamp '2100-01-01')""",
+        )
+        == 0
+    )
 
 
 def test_deal_names_and_amounts(con) -> None:
-    assert _one(con, """
+    assert (
+        _one(
+            con,
+            """
         select count(*) from deals as d join accounts as a using (account_id)
-        where not starts_with(d.name, a.name || ' – ')""") == 0
-    medians = dict(con.execute("""
+        where not starts_with(d.name, a.name || ' – ')""",
+        )
+        == 0
+    )
+    medians = dict(
+        con.execute("""
         select a.segment, median(d.amount) from deals as d join accounts as a using (account_id)
-        group by all""").fetchall())
+        group by all""").fetchall()
+    )
     assert medians["Enterprise"] > medians["Mid-Market"] > medians["SMB"]
     assert _one(con, "select min(amount) from deals") > 0
 
@@ -231,18 +287,31 @@ def test_leads_follow_up_times(default_db: tuple[Path, dict[str, int]]) -> None:
         assert 0.10 < never / assigned < 0.20  # ~15% never followed up
         assert within_day / assigned > 0.6  # most within hours
         assert late / assigned > 0.05  # some late by days
-        assert _one(con, """select count(*) from leads
+        assert (
+            _one(
+                con,
+                """select count(*) from leads
                             where mql_at < created_at or assigned_at < mql_at
-                               or first_follow_up_at < assigned_at""") == 0
-        assert _one(con, "select count(*) from leads where disqualified_at is not null "
-                         "and disqualify_reason is null") == 0
+                               or first_follow_up_at < assigned_at""",
+            )
+            == 0
+        )
+        assert (
+            _one(con, "select count(*) from leads where disqualified_at is not null and disqualify_reason is null") == 0
+        )
         assert _one(con, "select count(*) from leads where disqualified_at is not null") > 0
         # every deal grew from a lead of one of its contacts, accepted before the deal
-        assert _one(con, """
+        assert (
+            _one(
+                con,
+                """
             select count(*) from deals as d where not exists (
                 select 1 from leads as l
                 join deal_contacts as dc on dc.contact_id = l.contact_id and dc.deal_id = d.deal_id
-                where l.accepted_at <= d.created_at)""") == 0
+                where l.accepted_at <= d.created_at)""",
+            )
+            == 0
+        )
     finally:
         con.close()
 
@@ -254,9 +323,7 @@ def test_touches_per_deal_and_timing(default_db: tuple[Path, dict[str, int]]) ->
 
         cur = con.cursor()
         cur.execute(db.sql_text("macros"))
-        per_deal = _one(
-            cur, "select count(*) / (select count(*) from deals) from deal_touches(180, 'account')"
-        )
+        per_deal = _one(cur, "select count(*) / (select count(*) from deals) from deal_touches(180, 'account')")
         assert 15 <= per_deal <= 25
         # marketing early, sales later
         mkt, sales = cur.execute("""
@@ -265,9 +332,12 @@ def test_touches_per_deal_and_timing(default_db: tuple[Path, dict[str, int]]) ->
             from deal_touches(180, 'account') as t join deals as d using (deal_id)""").fetchone()
         assert mkt < 0 < sales
         # a burst around opportunity creation: the week around it is far denser than average
-        week_share = _one(cur, """
+        week_share = _one(
+            cur,
+            """
             select avg((abs(date_diff('hour', d.created_at, t.occurred_at)) <= 84)::int)
-            from deal_touches(180, 'account') as t join deals as d using (deal_id)""")
+            from deal_touches(180, 'account') as t join deals as d using (deal_id)""",
+        )
         # a uniform spread over the ~270-day window would put ~3% of touches in that week
         assert week_share > 0.15
     finally:

@@ -86,8 +86,7 @@ def fixture_engines(spark, tmp_path_factory):
     con.close()
 
 
-@pytest.mark.parametrize(("query", "params"), FIXTURE_CASES, ids=[f"{q}-{i}" for i, (q, _) in
-                                                                   enumerate(FIXTURE_CASES)])
+@pytest.mark.parametrize(("query", "params"), FIXTURE_CASES, ids=[f"{q}-{i}" for i, (q, _) in enumerate(FIXTURE_CASES)])
 def test_fixture_same_on_spark(fixture_engines, query, params):
     con, spark_engine = fixture_engines
     duck = db.run(con, query, **params)
@@ -130,15 +129,26 @@ def test_sample_same_on_spark(sample_engines):
     con, spark_engine = sample_engines
     opts = db.run(con, "filter_options")
     closed = dict(zip(opts["filter"], opts["value"], strict=False))
-    period = dict(date_from=dt.date.fromisoformat(closed["closed_min"]),
-                  date_to=dt.date.fromisoformat(closed["closed_max"]), segment=None, region=None, owner=None)
+    period = dict(
+        date_from=dt.date.fromisoformat(closed["closed_min"]),
+        date_to=dt.date.fromisoformat(closed["closed_max"]),
+        segment=None,
+        region=None,
+        owner=None,
+    )
     lead_opts = db.run(con, "lead_filter_options")
     created = dict(zip(lead_opts["filter"], lead_opts["value"], strict=False))
-    lead_period = dict(period, date_from=dt.date.fromisoformat(created["created_min"]),
-                       date_to=dt.date.fromisoformat(created["created_max"]))
+    lead_period = dict(
+        period,
+        date_from=dt.date.fromisoformat(created["created_min"]),
+        date_to=dt.date.fromisoformat(created["created_max"]),
+    )
     busiest = db.run(con, "review_closed_deals", **period, **WINDOW)
-    busiest = busiest.assign(t=busiest.marketing_touches + busiest.sales_touches).sort_values(
-        ["t", "deal_id"]).deal_id.iloc[-1]
+    busiest = (
+        busiest.assign(t=busiest.marketing_touches + busiest.sales_touches)
+        .sort_values(["t", "deal_id"])
+        .deal_id.iloc[-1]
+    )
     cases = [
         ("filter_options", {}),
         ("lead_filter_options", {}),

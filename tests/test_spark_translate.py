@@ -32,7 +32,8 @@ def test_every_query_translates_or_is_listed_not_yet():
             failures[name] = str(exc)
     unlisted = sorted(set(failures) - set(NOT_YET_ON_SPARK))
     assert not unlisted, f"queries that do not translate and are not listed: {unlisted}: " + "; ".join(
-        failures[n] for n in unlisted)
+        failures[n] for n in unlisted
+    )
     # a listed query that translates now belongs on Spark: take it off the list
     translating_but_listed = sorted(set(NOT_YET_ON_SPARK) - set(failures))
     assert not translating_but_listed, f"listed as not yet on Spark but translate: {translating_but_listed}"
@@ -119,8 +120,9 @@ def test_tables_read():
 
 def test_settings_default_and_environment():
     assert EngineSettings.from_env({}) == EngineSettings("duckdb", None, None)
-    s = EngineSettings.from_env({"CLOSEDLOOP_ENGINE": "Spark", "CLOSEDLOOP_SPARK_SOURCE": "crm",
-                                 "CLOSEDLOOP_SPARK_REMOTE": "sc://spark:15002"})
+    s = EngineSettings.from_env(
+        {"CLOSEDLOOP_ENGINE": "Spark", "CLOSEDLOOP_SPARK_SOURCE": "crm", "CLOSEDLOOP_SPARK_REMOTE": "sc://spark:15002"}
+    )
     assert s == EngineSettings("spark", "sc://spark:15002", "crm")
     with pytest.raises(ValueError, match="one of duckdb, spark"):
         EngineSettings.from_env({"CLOSEDLOOP_ENGINE": "snowflake"})
@@ -129,8 +131,9 @@ def test_settings_default_and_environment():
 
 
 def test_flags_override_environment():
-    args = cli.build_parser().parse_args(["attribute", "--model", "linear", "--engine", "spark",
-                                          "--spark-source", "/data/lake"])
+    args = cli.build_parser().parse_args(
+        ["attribute", "--model", "linear", "--engine", "spark", "--spark-source", "/data/lake"]
+    )
     env = {"CLOSEDLOOP_ENGINE": "duckdb", "CLOSEDLOOP_SPARK_SOURCE": "crm", "CLOSEDLOOP_SPARK_REMOTE": "sc://h:1"}
     assert EngineSettings.from_args(args, env) == EngineSettings("spark", "sc://h:1", "/data/lake")
 
@@ -175,8 +178,11 @@ def test_export_writes_every_canonical_table_and_nothing_else(tmp_path):
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(translate.CANONICAL_TABLES)
         check = duckdb.connect()
         for table in translate.CANONICAL_TABLES:
-            back = check.read_parquet(str(tmp_path / "out" / table / "*.parquet")).order(
-                ", ".join(f"#{i}" for i in range(1, 4))).df()
+            back = (
+                check.read_parquet(str(tmp_path / "out" / table / "*.parquet"))
+                .order(", ".join(f"#{i}" for i in range(1, 4)))
+                .df()
+            )
             orig = con.table(table).order(", ".join(f"#{i}" for i in range(1, 4))).df()
             assert back.equals(orig), table
         with pytest.raises(ValueError, match="--force"):
@@ -191,8 +197,7 @@ def test_export_partitions_where_asked(tmp_path):
     con = db.connect(path)
     try:
         parquet_export.export(con, tmp_path / "out", {"touchpoints": "team"})
-        assert sorted(p.name for p in (tmp_path / "out" / "touchpoints").iterdir()) == ["team=marketing",
-                                                                                        "team=sales"]
+        assert sorted(p.name for p in (tmp_path / "out" / "touchpoints").iterdir()) == ["team=marketing", "team=sales"]
         with pytest.raises(ValueError, match="no column"):
             parquet_export.export(con, tmp_path / "o2", {"touchpoints": "occurred_at; drop"})
         with pytest.raises(ValueError, match="not a canonical table"):

@@ -57,8 +57,10 @@ def test_team_models_are_in_the_catalogue_and_in_attribute_all(team, fixture_db,
     assert catalogue.loc["sales_first", "label"] == "Sales first"
     assert "sales_call x2" in catalogue.loc["sales_first", "weights"]
     assert "lookback 0 days" in catalogue.loc["recent_only", "weights"]
-    assert cli.main(["attribute", "--db", str(fixture_db), "--model", "all", "--from", "2026-02-10",
-                     "--to", "2026-02-10"]) == 0
+    assert (
+        cli.main(["attribute", "--db", str(fixture_db), "--model", "all", "--from", "2026-02-10", "--to", "2026-02-10"])
+        == 0
+    )
     rows = {r["key"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
     assert float(rows["sales"]["sales_first"]) == approx(6 / 7, abs=1e-6)
     assert float(rows["sales"]["recent_only"]) == approx(1.0, abs=1e-6)

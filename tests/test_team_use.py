@@ -28,8 +28,7 @@ def count(con, sql, **params):
     return con.cursor().execute(sql, params).fetchone()[0]
 
 
-def test_opening_the_file_by_path_inside_the_app_is_a_cursor_and_closing_it_closes_nothing_else(shared,
-                                                                                                 fixture_db):
+def test_opening_the_file_by_path_inside_the_app_is_a_cursor_and_closing_it_closes_nothing_else(shared, fixture_db):
     reader = db.connect(fixture_db)  # read_only asked: before, "different configuration" in the app
     writer = db.connect(fixture_db, read_only=False)
     writer.close()  # before: ui/common.write() closed the connection every session shared
@@ -63,8 +62,14 @@ def test_sessions_writing_at_once_lose_nothing_and_store_nothing_twice(shared, f
         try:
             for k in range(5):
                 for _ in range(2):
-                    notes.add_note(fixture_db, "D0" + str(1 + (n + k) % 8), "marketing", "helpful",
-                                   f"s{n}-n{k}", submission_id=f"s{n}-n{k}")
+                    notes.add_note(
+                        fixture_db,
+                        "D0" + str(1 + (n + k) % 8),
+                        "marketing",
+                        "helpful",
+                        f"s{n}-n{k}",
+                        submission_id=f"s{n}-n{k}",
+                    )
                 cur = db.connect(fixture_db)
                 try:
                     assert cur.execute("select count(*) from deals").fetchone()[0] == 12
@@ -112,14 +117,24 @@ def test_a_transaction_conflict_is_retried_and_other_errors_are_not(shared):
 def test_another_program_gets_one_clear_message(fixture_db):
     """The dashboard holds the file read-write; the CLI says so in one line, no traceback."""
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys; c = duckdb.connect({str(fixture_db)!r}); print('ok', flush=True); sys.stdin.read()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(fixture_db)!r}); print('ok', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ok"
-        out = subprocess.run([sys.executable, "-m", "closedloop", "refresh", "--db", str(fixture_db)],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "closedloop", "refresh", "--db", str(fixture_db)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 2
         assert "Traceback" not in out.stderr
         lines = out.stderr.strip().splitlines()

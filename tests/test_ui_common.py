@@ -8,8 +8,12 @@ from ui import common
 
 
 def frame(n: int) -> pd.DataFrame:
-    return pd.DataFrame({"deal_id": [f"D{i:05d}" for i in range(n)],
-                         "amount_usd": [float((i * 7919) % 1000) if i % 10 else None for i in range(n)]})
+    return pd.DataFrame(
+        {
+            "deal_id": [f"D{i:05d}" for i in range(n)],
+            "amount_usd": [float((i * 7919) % 1000) if i % 10 else None for i in range(n)],
+        }
+    )
 
 
 def test_small_frames_are_shown_whole():

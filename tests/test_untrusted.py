@@ -33,7 +33,15 @@ LINK = "[click](http://evil.example) ![i](http://evil.example/i.png) :red[x] $E=
 def test_cells_that_start_a_formula_get_a_quote_and_numbers_do_not():
     assert [export.safe_cell(v) for v in FORMULAS] == ["'" + v for v in FORMULAS]
     assert [export.safe_cell(v) for v in ["-12.5", "+3", "1e5", "Acme", "", "a=b", None, -4.0]] == [
-        "-12.5", "+3", "1e5", "Acme", "", "a=b", None, -4.0]
+        "-12.5",
+        "+3",
+        "1e5",
+        "Acme",
+        "",
+        "a=b",
+        None,
+        -4.0,
+    ]
     df = pd.DataFrame({"=name": ["=1+1", "ok"], "amount": [-5.0, 3.0]})
     text = export.csv_bytes(df).decode()
     assert text == "'=name,amount\n'=1+1,-5.0\nok,3.0\n"
@@ -43,8 +51,9 @@ def poison(path: Path) -> str:
     """The fixture with formulas and Markdown in every kind of text a page shows; returns a review's name."""
     con = duckdb_rw(path)
     try:
-        con.execute("update deals set name = $n, owner = $o where deal_id = 'D01'",
-                    {"n": FORMULAS[0], "o": FORMULAS[2]})
+        con.execute(
+            "update deals set name = $n, owner = $o where deal_id = 'D01'", {"n": FORMULAS[0], "o": FORMULAS[2]}
+        )
         con.execute("update deals set name = $n where deal_id = 'D02'", {"n": LINK})
         con.execute("update accounts set name = $n where account_id = 'A1'", {"n": FORMULAS[1]})
         con.execute("update accounts set name = $n where account_id = 'A2'", {"n": LINK})
@@ -101,8 +110,13 @@ def test_every_download_of_every_page_neutralises_formulas(app_db, monkeypatch):
     at = run_page(PAGES[1], {"review": "Q1 review", "step": "2"})  # the D02 step of the meeting
     csvs = {name: data for name, label, data in captured if str(name).endswith(".csv")}
     # the pages' downloads that hold the poisoned text
-    for must in ("closed_deals_2026-01-01_2026-03-31.csv", "retro_notes_D01.csv", "credit_receipt_D01.csv",
-                 "review-pack-q1-review-notes.csv", "review-pack-q1-review-D01-touches.csv"):
+    for must in (
+        "closed_deals_2026-01-01_2026-03-31.csv",
+        "retro_notes_D01.csv",
+        "credit_receipt_D01.csv",
+        "review-pack-q1-review-notes.csv",
+        "review-pack-q1-review-D01-touches.csv",
+    ):
         assert must in csvs, sorted(csvs)
     unsafe_before = 0
     for name, data in csvs.items():
@@ -121,8 +135,18 @@ def test_every_download_of_every_page_neutralises_formulas(app_db, monkeypatch):
     assert assert_csv_safe(report.notes_csv(pack), "report notes CSV") > 0
 
 
-UNESCAPED = [re.compile(p) for p in (r"(?<!\\)\[(click|i|x)(?<!\\)\]", r"(?<!\\)\$E", r"(?<!\\)<b>",
-                                      r"(?<!`)www\.", r"(?<!`)http", r"(?<!\\)\[evil", r"(?<!\\)\*\*evil")]
+UNESCAPED = [
+    re.compile(p)
+    for p in (
+        r"(?<!\\)\[(click|i|x)(?<!\\)\]",
+        r"(?<!\\)\$E",
+        r"(?<!\\)<b>",
+        r"(?<!`)www\.",
+        r"(?<!`)http",
+        r"(?<!\\)\[evil",
+        r"(?<!\\)\*\*evil",
+    )
+]
 
 
 def markdown_texts(at: AppTest) -> list[str]:
@@ -189,11 +213,42 @@ def test_every_page_reads_its_parameters_through_the_checks():
 
 # a few per page in `make test`; CLOSEDLOOP_FUZZ_EXAMPLES=50 for a longer hunt
 FUZZ_EXAMPLES = int(os.environ.get("CLOSEDLOOP_FUZZ_EXAMPLES", "3"))
-EDGE = ["inf", "-inf", "nan", "1e309", "-1", "0", "99999999999999999999", "0001-01-01", "9999-12-31",
-        "2026Q1", "9999Q4", "0000Q1", "all", "", " ", "%00", "\x00", "[x](http://e.io)", "1.5", "D01",
-        "Q1 review", "account", "contact_roles", "w_shaped", "markov", "2026-02-30", "１２"]
-VALUES = st.one_of(st.sampled_from(EDGE), st.text(max_size=12), st.integers().map(str),
-                   st.floats(allow_nan=True).map(str), st.dates().map(date.isoformat))
+EDGE = [
+    "inf",
+    "-inf",
+    "nan",
+    "1e309",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "0001-01-01",
+    "9999-12-31",
+    "2026Q1",
+    "9999Q4",
+    "0000Q1",
+    "all",
+    "",
+    " ",
+    "%00",
+    "\x00",
+    "[x](http://e.io)",
+    "1.5",
+    "D01",
+    "Q1 review",
+    "account",
+    "contact_roles",
+    "w_shaped",
+    "markov",
+    "2026-02-30",
+    "１２",
+]
+VALUES = st.one_of(
+    st.sampled_from(EDGE),
+    st.text(max_size=12),
+    st.integers().map(str),
+    st.floats(allow_nan=True).map(str),
+    st.dates().map(date.isoformat),
+)
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
@@ -201,8 +256,13 @@ def test_fuzzed_links_never_raise(spec, fuzz_db, monkeypatch):
     monkeypatch.setenv("CLOSEDLOOP_DB", str(fuzz_db))
     names = page_params(spec)
 
-    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(st.dictionaries(st.sampled_from(names), VALUES, min_size=1, max_size=4))
     def check(params):
         at = run_page(spec, params)
@@ -220,17 +280,20 @@ def fuzz_db(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize(("url_path", "params", "note"), [
-    ("sla", {"sla": "inf"}, "sla=inf"),
-    ("sla", {"sla": "0"}, "sla=0"),
-    ("meeting", {"from": "0001-01-01", "to": "9999-12-31"}, "from=0001-01-01"),
-    ("credit", {"half_life": "nan", "order": "9"}, "half\\_life=nan"),
-    ("paths", {"top": "1000"}, "top=1000"),
-    ("meeting", {"n": "0", "deals": "largest"}, "n=0"),
-    ("deal", {"lookback": "99999"}, "lookback=99999"),
-    ("closed-loop-review", {"quarter": "9999Q4"}, "quarter=9999Q4"),
-    ("closed-loop-review", {"owner": "Nobody"}, "owner=Nobody"),
-])
+@pytest.mark.parametrize(
+    ("url_path", "params", "note"),
+    [
+        ("sla", {"sla": "inf"}, "sla=inf"),
+        ("sla", {"sla": "0"}, "sla=0"),
+        ("meeting", {"from": "0001-01-01", "to": "9999-12-31"}, "from=0001-01-01"),
+        ("credit", {"half_life": "nan", "order": "9"}, "half\\_life=nan"),
+        ("paths", {"top": "1000"}, "top=1000"),
+        ("meeting", {"n": "0", "deals": "largest"}, "n=0"),
+        ("deal", {"lookback": "99999"}, "lookback=99999"),
+        ("closed-loop-review", {"quarter": "9999Q4"}, "quarter=9999Q4"),
+        ("closed-loop-review", {"owner": "Nobody"}, "owner=Nobody"),
+    ],
+)
 def test_known_bad_links_fall_back_with_a_note(app_db, url_path, params, note):
     spec = next(p for p in PAGES if p.url_path == url_path)
     at = run_page(spec, params)
@@ -245,8 +308,9 @@ def test_filter_links_are_checked_against_their_type_and_range():
     assert [p[0] for p in query_param_problems({"from": "0001-01-01", "to": "9999-12-31"})] == ["from", "to"]
     assert [p[0] for p in query_param_problems({"from": "2026-03-01", "to": "2026-01-01"})] == ["from"]
     assert [p[0] for p in query_param_problems({"from": "2026-03-01"})] == ["to"]
-    assert [p[0] for p in query_param_problems({"lookback": "-1", "scope": "x", "region": "Mars"},
-                                               regions=["EMEA"])] == ["lookback", "scope", "region"]
+    assert [
+        p[0] for p in query_param_problems({"lookback": "-1", "scope": "x", "region": "Mars"}, regions=["EMEA"])
+    ] == ["lookback", "scope", "region"]
     # what the page then uses: the default quarter
     f, q = from_query_params({"from": "0001-01-01", "to": "9999-12-31", "lookback": "1e9"}, "2026Q1")
     assert (f.date_from, f.date_to, f.lookback_days, q) == (date(2026, 1, 1), date(2026, 3, 31), 180, "2026Q1")
@@ -277,12 +341,13 @@ def test_a_period_with_only_wins_or_only_losses_says_so(app_db):
     at = run_page(PAGES[0], {"quarter": "2025Q4"})
     assert not at.exception
     assert [w.value for w in at.warning] == [
-        "This period has 1 win and no losses — losses may be dated differently (e.g. at first contact); "
-        "try All time."]
+        "This period has 1 win and no losses — losses may be dated differently (e.g. at first contact); try All time."
+    ]
     at = run_page(PAGES[0], {"quarter": "2026Q1"})
     assert not at.warning
     assert common.one_sided(0, 27) == (
-        "This period has 27 losses and no wins — wins may be dated differently; try All time.")
+        "This period has 27 losses and no wins — wins may be dated differently; try All time."
+    )
     assert common.one_sided(3, 1) is None and common.one_sided(0, 0) is None
 
 
@@ -299,8 +364,10 @@ def test_the_command_line_csvs_neutralise_formulas(fixture_db, tmp_path, capsys)
         assert "'" + FORMULAS[3] in cells, argv  # "@SUM(1)", the poisoned campaign name, quoted
         assert FORMULAS[3] not in cells, argv
     bad = tmp_path / "deals.csv"
-    bad.write_text("deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
-                   'D99,A1,x,y,2026-01-05,,open,open,"=1+2"\n')
+    bad.write_text(
+        "deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
+        'D99,A1,x,y,2026-01-05,,open,open,"=1+2"\n'
+    )
     report_csv = tmp_path / "problems.csv"
     main(["import", "--db", str(fixture_db), "--mapping", "canonical", str(bad), "--report", str(report_csv)])
     values = [row["value"] for row in csv.DictReader(report_csv.open())]

@@ -46,8 +46,13 @@ def _connection(path: str) -> _Shared:
 
 # Core modules whose functions read what the app writes (notes, verdicts, reviews); a note saved
 # re-reads only these, an import re-reads everything (tests/test_team_use.py keeps the list true).
-NOTE_READERS = ("closedloop.deals", "closedloop.notes", "closedloop.reviews", "closedloop.report",
-                "closedloop.importer")
+NOTE_READERS = (
+    "closedloop.deals",
+    "closedloop.notes",
+    "closedloop.reviews",
+    "closedloop.report",
+    "closedloop.importer",
+)
 NOTE_WRITERS = ("closedloop.notes", "closedloop.reviews")
 
 
@@ -177,8 +182,7 @@ def attempt(fn: Callable[..., Any], **kwargs: Any) -> tuple[Any, str | None]:
     except ValueError as exc:  # the message says what to do
         return None, str(exc)
     except duckdb.Error as exc:
-        return None, (f"the database refused the write ({str(exc).splitlines()[0]}); nothing was stored, "
-                      "try again")
+        return None, (f"the database refused the write ({str(exc).splitlines()[0]}); nothing was stored, try again")
 
 
 def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str | None]:
@@ -218,12 +222,13 @@ def md(value: Any) -> str:
     text = " ".join(("" if value is None else str(value)).splitlines())
     out, at = [], 0
     for m in _BARE_LINK.finditer(text):
-        out += [_MARKDOWN.sub(r"\\\1", text[at:m.start()]), _code(m.group())]
+        out += [_MARKDOWN.sub(r"\\\1", text[at : m.start()]), _code(m.group())]
         at = m.end()
     out.append(_MARKDOWN.sub(r"\\\1", text[at:]))
     escaped = "".join(out)
-    return _LIST_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) in "-+" else m.group(2) + "\\"),
-                           escaped)
+    return _LIST_START.sub(
+        lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2) in "-+" else m.group(2) + "\\"), escaped
+    )
 
 
 def _seed(key: str, value: Any) -> None:
@@ -247,12 +252,16 @@ def _expected(allowed: Any, cast: Callable[[str], Any], low: Any, high: Any) -> 
 def url_note(param: str, raw: str, expected: str, default: Any) -> None:
     """Say that the link's `param` was not used, and what the page shows instead."""
     shown = raw if len(raw) <= 60 else raw[:60] + "…"
-    st.warning(f"The link's {md(param)}={md(shown)} can't be used ({md(expected)}), so this page shows "
-               f"{md(default if default not in (None, '') else 'the default')} instead.", icon=":material/link_off:")
+    st.warning(
+        f"The link's {md(param)}={md(shown)} can't be used ({md(expected)}), so this page shows "
+        f"{md(default if default not in (None, '') else 'the default')} instead.",
+        icon=":material/link_off:",
+    )
 
 
-def url_value(param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str,
-              low: Any = None, high: Any = None) -> Any:
+def url_value(
+    param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str, low: Any = None, high: Any = None
+) -> Any:
     """The URL's `param` read with `cast`, checked against `allowed` and [low, high]; `default` when
     it is absent, and `default` with a visible note when it is unreadable or out of range."""
     raw = st.query_params.get(param)
@@ -271,8 +280,15 @@ def url_value(param: str, default: Any, allowed: Any = None, cast: Callable[[str
     return default
 
 
-def from_url(key: str, param: str, default: Any, allowed: Any = None, cast: Callable[[str], Any] = str,
-             low: Any = None, high: Any = None) -> None:
+def from_url(
+    key: str,
+    param: str,
+    default: Any,
+    allowed: Any = None,
+    cast: Callable[[str], Any] = str,
+    low: Any = None,
+    high: Any = None,
+) -> None:
     """Seed a page's own widget `key` from the URL's `param` on the first run of a session;
     unreadable, unknown or out-of-range values fall back to `default` with a note (url_value)."""
     if key not in st.session_state:
@@ -300,15 +316,22 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
     all_time = qp.get("quarter") == ALL_TIME
     if "f_mode" not in st.session_state:  # the first run of the session: say what the link got wrong
         for param, raw, expected in query_param_problems(qp, options.segments, options.regions, options.owners):
-            url_note(param, raw, expected, f"All ({param})" if param in ("segment", "region", "owner")
-                     else "the default")
-    quarters = options.quarters if url_quarter is None or url_quarter in options.quarters else [
-        url_quarter, *options.quarters]
+            url_note(
+                param, raw, expected, f"All ({param})" if param in ("segment", "region", "owner") else "the default"
+            )
+    quarters = (
+        options.quarters if url_quarter is None or url_quarter in options.quarters else [url_quarter, *options.quarters]
+    )
     with st.sidebar:
         st.header("Filters")
         _seed("f_mode", "All time" if all_time else "Quarter" if url_quarter else "Custom dates")
-        mode = st.radio("Period", PERIOD_MODES, key="f_mode", horizontal=True,
-                        help="All time: every deal, from the first to the last quarter with data.")
+        mode = st.radio(
+            "Period",
+            PERIOD_MODES,
+            key="f_mode",
+            horizontal=True,
+            help="All time: every deal, from the first to the last quarter with data.",
+        )
         if mode == "Quarter":
             _seed("f_quarter", url_quarter or options.default_quarter)
             if st.session_state["f_quarter"] not in quarters:
@@ -328,8 +351,7 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
                 st.caption("Pick an end date too.")
                 start = end = picked[0] if isinstance(picked, tuple) and picked else date.today()
         chosen: dict[str, str | None] = {}
-        for key, values in (("segment", options.segments), ("region", options.regions),
-                            ("owner", options.owners)):
+        for key, values in (("segment", options.segments), ("region", options.regions), ("owner", options.owners)):
             url_value = getattr(url_filters, key)
             _seed(f"f_{key}", url_value if url_value in values else ALL)
             value = st.selectbox(key.capitalize(), [ALL, *values], key=f"f_{key}")
@@ -338,17 +360,26 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
         if show_scope:
             with st.expander("Touchpoint matching"):
                 _seed("f_lookback", url_filters.lookback_days)
-                lookback = int(st.number_input(
-                    "Lookback before deal creation (days)", min_value=0, max_value=MAX_LOOKBACK_DAYS, step=30,
-                    key="f_lookback",
-                    help="Touches of the deal's account from this many days before the deal was created "
-                         "up to its close count toward the deal.",
-                ))
+                lookback = int(
+                    st.number_input(
+                        "Lookback before deal creation (days)",
+                        min_value=0,
+                        max_value=MAX_LOOKBACK_DAYS,
+                        step=30,
+                        key="f_lookback",
+                        help="Touches of the deal's account from this many days before the deal was created "
+                        "up to its close count toward the deal.",
+                    )
+                )
                 _seed("f_scope", url_filters.scope)
                 scope = st.radio(
-                    "Which touches belong to a deal", ["account", "contact_roles"], key="f_scope",
-                    format_func={"account": "Every touch of the account",
-                                 "contact_roles": "Only touches of the deal's contacts"}.get,
+                    "Which touches belong to a deal",
+                    ["account", "contact_roles"],
+                    key="f_scope",
+                    format_func={
+                        "account": "Every touch of the account",
+                        "contact_roles": "Only touches of the deal's contacts",
+                    }.get,
                 )
     f = Filters(date_from=start, date_to=end, lookback_days=lookback, scope=scope, **chosen)
     # replace only the common filters' keys: a page's own parameters stay in the URL
@@ -368,11 +399,15 @@ def one_sided(won: int, lost: int) -> str | None:
     """A sentence when the period's closed deals are all wins or all losses (a win rate of 100% or 0%
     that says more about how the data dates its deals than about the period), else None."""
     if won and not lost:
-        return (f"This period has {won:,} win{'s' if won != 1 else ''} and no losses — losses may be dated "
-                "differently (e.g. at first contact); try All time.")
+        return (
+            f"This period has {won:,} win{'s' if won != 1 else ''} and no losses — losses may be dated "
+            "differently (e.g. at first contact); try All time."
+        )
     if lost and not won:
-        return (f"This period has {lost:,} loss{'es' if lost != 1 else ''} and no wins — wins may be dated "
-                "differently; try All time.")
+        return (
+            f"This period has {lost:,} loss{'es' if lost != 1 else ''} and no wins — wins may be dated "
+            "differently; try All time."
+        )
     return None
 
 
@@ -381,8 +416,10 @@ def period_caption(f: Filters, what: str = "Deals closed") -> str:
     for key in ("segment", "region", "owner"):
         if getattr(f, key):
             parts.append(f"{key} {md(getattr(f, key))}")
-    parts.append(f"touches up to {f.lookback_days} days before creation"
-                 + (", deal contacts only" if f.scope == "contact_roles" else ""))
+    parts.append(
+        f"touches up to {f.lookback_days} days before creation"
+        + (", deal contacts only" if f.scope == "contact_roles" else "")
+    )
     return " · ".join(parts)
 
 
@@ -407,8 +444,13 @@ def download(df: pd.DataFrame, filename: str, label: str = "Download CSV") -> No
     does not rerun the page.
     """
     st.download_button(
-        label, partial(csv_bytes, df), file_name=filename, mime="text/csv",
-        icon=":material/download:", key=f"dl_{filename}", on_click="ignore",
+        label,
+        partial(csv_bytes, df),
+        file_name=filename,
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"dl_{filename}",
+        on_click="ignore",
     )
 
 
@@ -425,8 +467,7 @@ def shown_rows(df: pd.DataFrame, largest: str | None = None, n: int = TABLE_ROWS
     return df.sort_values(largest, ascending=False, kind="stable", na_position="last").head(n)
 
 
-def table(df: pd.DataFrame, what: str, largest: str | None = None, n: int = TABLE_ROWS,
-          **kwargs: Any) -> pd.DataFrame:
+def table(df: pd.DataFrame, what: str, largest: str | None = None, n: int = TABLE_ROWS, **kwargs: Any) -> pd.DataFrame:
     """st.dataframe of at most `n` rows, saying so when the frame has more; returns the rows shown.
 
     Sending 100k rows to the browser cost ~0.2 s a rerun and nobody scrolls them: the

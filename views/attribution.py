@@ -8,16 +8,23 @@ from closedloop.attribution_view import attribution_view, custom_weights
 from ui import common
 
 st.title("Attribution")
-st.caption("For the marketing leader: credit for the period's wins, won revenue and pipeline under each "
-           "attribution model — and where the models disagree.")
+st.caption(
+    "For the marketing leader: credit for the period's wins, won revenue and pipeline under each "
+    "attribution model — and where the models disagree."
+)
 
 catalogue = attr.model_catalogue()
 labels = dict(zip(catalogue["model"], catalogue["label"], strict=True))
 options = common.call(review.filter_options)
 f = common.filter_bar(options)
 
-BY_LABELS = {"channel": "Channel", "touchpoint_type": "Touchpoint type", "campaign": "Campaign",
-             "asset": "Asset", "team": "Team"}
+BY_LABELS = {
+    "channel": "Channel",
+    "touchpoint_type": "Touchpoint type",
+    "campaign": "Campaign",
+    "asset": "Asset",
+    "team": "Team",
+}
 MEASURE_LABELS = {"wins": "Attributed wins", "revenue": "Won revenue (USD)", "pipeline": "Pipeline created (USD)"}
 
 common.from_url("a_model", "model", "w_shaped", allowed=labels)
@@ -28,35 +35,62 @@ common.from_url("a_order", "order", attr.DEFAULT_ORDER, allowed=range(1, attr.MA
 
 left, mid, right = st.columns([3, 1.2, 1.6])
 model = left.selectbox(
-    "Model (weights)", list(labels), key="a_model",
-    format_func=lambda m: f"{labels[m]} — " + attr.describe(
-        m, half_life_days=st.session_state["a_half_life"], order=st.session_state["a_order"]),
+    "Model (weights)",
+    list(labels),
+    key="a_model",
+    format_func=lambda m: (
+        f"{labels[m]} — "
+        + attr.describe(m, half_life_days=st.session_state["a_half_life"], order=st.session_state["a_order"])
+    ),
 )
 by = mid.selectbox("Group by", list(BY_LABELS), key="a_by", format_func=BY_LABELS.get)
-measure = right.radio("Measure", list(MEASURE_LABELS), key="a_measure", format_func=MEASURE_LABELS.get,
-                      horizontal=True)
+measure = right.radio("Measure", list(MEASURE_LABELS), key="a_measure", format_func=MEASURE_LABELS.get, horizontal=True)
 
 with st.expander("Model parameters", expanded=model in ("time_decay", "custom", "markov")):
     c = st.columns(2)
-    half_life = c[0].number_input("Time-decay half-life (days)", min_value=0.5, max_value=365.0, step=1.0,
-                                  key="a_half_life", help="A touch this many days before the close weighs half "
-                                  "as much as a touch on the close date.")
-    order = c[1].selectbox("Markov order", list(range(1, attr.MAX_ORDER + 1)), key="a_order",
-                           help="States are the last k channels of the journey.")
+    half_life = c[0].number_input(
+        "Time-decay half-life (days)",
+        min_value=0.5,
+        max_value=365.0,
+        step=1.0,
+        key="a_half_life",
+        help="A touch this many days before the close weighs half as much as a touch on the close date.",
+    )
+    order = c[1].selectbox(
+        "Markov order",
+        list(range(1, attr.MAX_ORDER + 1)),
+        key="a_order",
+        help="States are the last k channels of the journey.",
+    )
     st.caption("Custom model: weights per position (relative; they are normalized).")
     w = st.columns(5)
     weights = custom_weights(
-        *(w[i].number_input(name, min_value=0.0, max_value=100.0, value=default, step=5.0, key=f"a_w_{name}")
-          for i, (name, default) in enumerate(
-              [("FT", 30.0), ("LC", 20.0), ("OC", 20.0), ("CL", 20.0), ("middle", 10.0)]))
+        *(
+            w[i].number_input(name, min_value=0.0, max_value=100.0, value=default, step=5.0, key=f"a_w_{name}")
+            for i, (name, default) in enumerate(
+                [("FT", 30.0), ("LC", 20.0), ("OC", 20.0), ("CL", 20.0), ("middle", 10.0)]
+            )
+        )
     )
-common.to_url(model=model, by=by, measure=measure,
-              half_life=None if half_life == attr.DEFAULT_HALF_LIFE_DAYS else half_life,
-              order=None if order == attr.DEFAULT_ORDER else order)
+common.to_url(
+    model=model,
+    by=by,
+    measure=measure,
+    half_life=None if half_life == attr.DEFAULT_HALF_LIFE_DAYS else half_life,
+    order=None if order == attr.DEFAULT_ORDER else order,
+)
 
 try:
-    v = common.call(attribution_view, f=f, model=model, by=by, measure=measure, half_life_days=half_life,
-                    order=order, weights=weights)
+    v = common.call(
+        attribution_view,
+        f=f,
+        model=model,
+        by=by,
+        measure=measure,
+        half_life_days=half_life,
+        order=order,
+        weights=weights,
+    )
 except ValueError as exc:
     st.error(common.md(exc))
     st.stop()
@@ -65,49 +99,74 @@ st.caption(common.period_caption(f) + " · pipeline = amount of deals created in
 if v.note:
     st.warning(common.md(v.note))
 if v.empty:
-    st.info("Nothing to credit in this period with these filters: no deal was won (or created, for "
-            "pipeline). Pick another quarter or clear a filter.")
+    st.info(
+        "Nothing to credit in this period with these filters: no deal was won (or created, for "
+        "pipeline). Pick another quarter or clear a filter."
+    )
     st.stop()
 
 if v.rollup["key"].eq("No touchpoint").all():
-    st.info(f"None of these deals had a touch in its window ({f.lookback_days} days before creation up to the "
-            "close), so all the credit stays under “No touchpoint”. Import touchpoints (see docs/import.md) or "
-            "try a longer lookback.")
+    st.info(
+        f"None of these deals had a touch in its window ({f.lookback_days} days before creation up to the "
+        "close), so all the credit stays under “No touchpoint”. Import touchpoints (see docs/import.md) or "
+        "try a longer lookback."
+    )
 st.markdown(f"**{common.md(v.label)}** — {common.md(v.weights)}")
 chart_col, team_col = st.columns([3, 2])
 chart_col.altair_chart(
-    charts.attribution_bars(v.rollup, v.column, f"{MEASURE_LABELS[v.measure]} by {BY_LABELS[by].lower()} — "
-                            f"{v.label}"),
+    charts.attribution_bars(v.rollup, v.column, f"{MEASURE_LABELS[v.measure]} by {BY_LABELS[by].lower()} — {v.label}"),
     width="stretch",
 )
 with team_col:
     st.altair_chart(charts.team_split_bar(v.team_split, v.column), width="stretch")
     if attr.MODELS[model].kind != "rule":
         st.caption("Markov and Shapley credit channels, not teams: the team split uses the W-shaped model.")
-    st.dataframe(v.team_split, hide_index=True, width="stretch", column_config={
-        "team": "Team", v.column: st.column_config.NumberColumn(MEASURE_LABELS[v.measure], format="%,.1f"),
-        "share": st.column_config.NumberColumn("Share", format="percent"),
-    })
+    st.dataframe(
+        v.team_split,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "team": "Team",
+            v.column: st.column_config.NumberColumn(MEASURE_LABELS[v.measure], format="%,.1f"),
+            "share": st.column_config.NumberColumn("Share", format="percent"),
+        },
+    )
 
 MONEY = st.column_config.NumberColumn
-st.dataframe(v.rollup, hide_index=True, width="stretch", column_config={
-    "key": BY_LABELS[by],
-    "attributed_wins": MONEY("Attributed wins", format="%.2f"),
-    "attributed_revenue_usd": MONEY("Attributed won revenue (USD)", format="dollar"),
-    "attributed_pipeline_usd": MONEY("Attributed pipeline (USD)", format="dollar"),
-    "removal_effect": MONEY("Removal effect", format="%.3f"),
-    "shapley_value": MONEY("Shapley value", format="%.4f"),
-})
+st.dataframe(
+    v.rollup,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "key": BY_LABELS[by],
+        "attributed_wins": MONEY("Attributed wins", format="%.2f"),
+        "attributed_revenue_usd": MONEY("Attributed won revenue (USD)", format="dollar"),
+        "attributed_pipeline_usd": MONEY("Attributed pipeline (USD)", format="dollar"),
+        "removal_effect": MONEY("Removal effect", format="%.3f"),
+        "shapley_value": MONEY("Shapley value", format="%.4f"),
+    },
+)
 common.download(v.rollup, f"attribution_{model}_{by}_{f.date_from}_{f.date_to}.csv")
 
 st.subheader("Every model side by side")
-st.caption("Rows sorted by average rank. A row whose colour changes across the models is a key whose credit "
-           "depends on the model you pick; 'rank spread' is its best minus worst rank.")
+st.caption(
+    "Rows sorted by average rank. A row whose colour changes across the models is a key whose credit "
+    "depends on the model you pick; 'rank spread' is its best minus worst rank."
+)
 st.altair_chart(charts.model_rank_heatmap(v.comparison, labels, v.column), width="stretch")
-st.dataframe(v.comparison, hide_index=True, width="stretch", column_config={
-    "key": BY_LABELS[by], **{m: MONEY(labels[m], format="%.2f") for m in labels},
-    **{f"rank_{m}": MONEY(f"Rank: {labels[m]}", format="%d") for m in labels},
-    "rank_spread": MONEY("Rank spread", format="%d"),
-})
-common.download(v.comparison, f"attribution_all_models_{by}_{v.measure}_{f.date_from}_{f.date_to}.csv",
-                label="Download comparison CSV")
+st.dataframe(
+    v.comparison,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "key": BY_LABELS[by],
+        **{m: MONEY(labels[m], format="%.2f") for m in labels},
+        **{f"rank_{m}": MONEY(f"Rank: {labels[m]}", format="%d") for m in labels},
+        "rank_spread": MONEY("Rank spread", format="%d"),
+    },
+)
+common.download(
+    v.comparison,
+    f"attribution_all_models_{by}_{v.measure}_{f.date_from}_{f.date_to}.csv",
+    label="Download comparison CSV",
+)

@@ -6,8 +6,10 @@ from closedloop import data_status, derived, importer
 from ui import common
 
 st.title("Data")
-st.caption("Import exports from Salesforce, HubSpot or your own CSVs into this database — validated first, "
-           "in one transaction, safe to re-run — and check the data's quality.")
+st.caption(
+    "Import exports from Salesforce, HubSpot or your own CSVs into this database — validated first, "
+    "in one transaction, safe to re-run — and check the data's quality."
+)
 
 presets = {p.name: p for p in importer.list_presets()}
 # the tab is in the URL (?tab=...), and only the open tab runs its queries: the quality checks
@@ -19,16 +21,18 @@ tab_import, tab_quality, tab_history = st.tabs(
 with tab_import:
     st.markdown(f"Database: {common.md(common.db_path())}")
     common.from_url("d_mapping", "mapping", "canonical", allowed=presets)
-    name = st.selectbox("Mapping", list(presets), key="d_mapping",
-                        format_func=lambda n: f"{n} — {presets[n].description}")
+    name = st.selectbox(
+        "Mapping", list(presets), key="d_mapping", format_func=lambda n: f"{n} — {presets[n].description}"
+    )
     common.to_url(mapping=name)
     preset_text = presets[name].path.read_text(encoding="utf-8")
     with st.expander("View or edit the mapping (TOML)"):
-        st.caption("Column renames, date formats and time zones, value maps, constants and derived ids. "
-                   "Edits apply to this import only; save a copy as a .toml file to reuse it from the CLI "
-                   "(`--mapping path/to/file.toml`). See docs/import.md.")
-        text = st.text_area("Mapping", preset_text, height=300, key=f"d_text_{name}",
-                            label_visibility="collapsed")
+        st.caption(
+            "Column renames, date formats and time zones, value maps, constants and derived ids. "
+            "Edits apply to this import only; save a copy as a .toml file to reuse it from the CLI "
+            "(`--mapping path/to/file.toml`). See docs/import.md."
+        )
+        text = st.text_area("Mapping", preset_text, height=300, key=f"d_text_{name}", label_visibility="collapsed")
     try:
         mapping = importer.parse_mapping(text) if text != preset_text else importer.load_mapping(name)
     except importer.MappingError as exc:
@@ -36,12 +40,16 @@ with tab_import:
         st.stop()
 
     files = st.file_uploader(
-        "Export files (CSV, TSV, Parquet or Excel .xlsx)", accept_multiple_files=True,
-        type=["csv", "tsv", "txt", "parquet", "xlsx"], key="d_files",
+        "Export files (CSV, TSV, Parquet or Excel .xlsx)",
+        accept_multiple_files=True,
+        type=["csv", "tsv", "txt", "parquet", "xlsx"],
+        key="d_files",
     )
     if not files:
-        st.info("Upload one or more files to preview and validate them. With the `canonical` mapping, name each "
-                "file after its table (accounts.csv, deals.csv, touchpoints.csv …).")
+        st.info(
+            "Upload one or more files to preview and validate them. With the `canonical` mapping, name each "
+            "file after its table (accounts.csv, deals.csv, touchpoints.csv …)."
+        )
     else:
         st.subheader("Preview")
         for tab, f in zip(st.tabs([common.md(f.name) for f in files]), files, strict=True):
@@ -53,9 +61,14 @@ with tab_import:
 
         st.subheader("Validate and import")
         on_error = st.radio(
-            "When some rows have errors", ["fail", "quarantine"], horizontal=True, key="d_on_error",
-            format_func={"fail": "Import nothing (fix and retry)",
-                         "quarantine": "Import the good rows, quarantine the bad ones"}.get,
+            "When some rows have errors",
+            ["fail", "quarantine"],
+            horizontal=True,
+            key="d_on_error",
+            format_func={
+                "fail": "Import nothing (fix and retry)",
+                "quarantine": "Import the good rows, quarantine the bad ones",
+            }.get,
         )
         report = common.validated(files, mapping, text)
         c = st.columns(5)
@@ -63,12 +76,17 @@ with tab_import:
         c[1].metric("Errors", f"{report.errors:,}")
         c[2].metric("Warnings", f"{report.warnings:,}")
         c[3].metric("Rows that would be rejected", f"{report.rows_rejected:,}")
-        c[4].metric("Rows skipped by the mapping", f"{report.rows_skipped:,}",
-                    help="Counted per table, each with its reason in the table below (skipped_why).")
+        c[4].metric(
+            "Rows skipped by the mapping",
+            f"{report.rows_skipped:,}",
+            help="Counted per table, each with its reason in the table below (skipped_why).",
+        )
         st.dataframe(report.counts, hide_index=True, width="stretch")
         if report.total_problems:
-            st.warning(f"{report.total_problems:,} problem(s) found. Each names the file, row (the header is row 1), "
-                       "column and value, and says how to fix it.")
+            st.warning(
+                f"{report.total_problems:,} problem(s) found. Each names the file, row (the header is row 1), "
+                "column and value, and says how to fix it."
+            )
             st.dataframe(report.problems, hide_index=True, width="stretch")
             common.download(report.problems, "import_problems.csv", label="Download the problems as CSV")
         else:
@@ -78,7 +96,10 @@ with tab_import:
             # one transaction on a cursor of the shared connection: the other sessions keep
             # reading the old data until it commits
             result, problem = common.attempt(
-                importer.import_files, files=files, mapping=mapping, on_error=on_error,
+                importer.import_files,
+                files=files,
+                mapping=mapping,
+                on_error=on_error,
                 progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
             )
             if problem:
@@ -116,11 +137,15 @@ with tab_quality:
                     common.download(sample, f"data_quality_{key}.csv")
         built = common.call(derived.status).set_index("key")["value"]
         if common.call(derived.usable):
-            st.caption(f"Derived tables (docs/performance.md): built {built['built_at'][:16]} UTC for the default "
-                       "matching and up to date; the models read them.")
+            st.caption(
+                f"Derived tables (docs/performance.md): built {built['built_at'][:16]} UTC for the default "
+                "matching and up to date; the models read them."
+            )
         else:
-            st.caption("Derived tables (docs/performance.md): missing or out of date, so the models read the source "
-                       "tables (slower, same figures). Rebuild them with `python -m closedloop refresh`.")
+            st.caption(
+                "Derived tables (docs/performance.md): missing or out of date, so the models read the source "
+                "tables (slower, same figures). Rebuild them with `python -m closedloop refresh`."
+            )
 
 with tab_history:
     history = common.call(data_status.import_history)

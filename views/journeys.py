@@ -7,8 +7,9 @@ from closedloop.attribution import MAX_ORDER
 from ui import common
 
 st.title("Journeys")
-st.caption("For the review meeting: which sequences of channels led to wins — and to losses — and how long "
-           "the journeys took.")
+st.caption(
+    "For the review meeting: which sequences of channels led to wins — and to losses — and how long the journeys took."
+)
 
 
 PATH_VIEWS = {
@@ -29,14 +30,23 @@ options = common.call(review.filter_options)
 f = common.filter_bar(options)
 with st.sidebar:
     st.header("Journeys")
-    path_view = st.selectbox("Paths compare", list(PATH_VIEWS), key="j_path", format_func=PATH_VIEWS.get,
-                             help="Long B2B journeys are nearly all different; their openings and endings "
-                                  "repeat. A cut path ends (or starts) with …")
+    path_view = st.selectbox(
+        "Paths compare",
+        list(PATH_VIEWS),
+        key="j_path",
+        format_func=PATH_VIEWS.get,
+        help="Long B2B journeys are nearly all different; their openings and endings "
+        "repeat. A cut path ends (or starts) with …",
+    )
     top_n = st.slider("Paths in the chart", min_value=3, max_value=30, key="j_top")
-    order = st.radio("Markov order (channels a state remembers)", list(range(1, MAX_ORDER + 1)),
-                     key="j_order", horizontal=True,
-                     help="Order 1: the next step depends on the current channel only; "
-                          "order 2: on the last two channels; and so on.")
+    order = st.radio(
+        "Markov order (channels a state remembers)",
+        list(range(1, MAX_ORDER + 1)),
+        key="j_order",
+        horizontal=True,
+        help="Order 1: the next step depends on the current channel only; "
+        "order 2: on the last two channels; and so on.",
+    )
 if path_view != DEFAULT_PATH_VIEW:
     st.query_params["path"] = path_view
 if top_n != 10:
@@ -46,8 +56,13 @@ if order != 1:
 
 path_steps = 0 if path_view == "whole" else int(path_view[-1])
 # paths and the chain are cached apart: a new path view keeps the chain, a new order the paths
-j = common.call(journeys.journeys, f=f, order=None, path_steps=path_steps,
-                path_end="last" if path_view.startswith("last") else "first")
+j = common.call(
+    journeys.journeys,
+    f=f,
+    order=None,
+    path_steps=path_steps,
+    path_end="last" if path_view.startswith("last") else "first",
+)
 st.caption(common.period_caption(f))
 
 if j.empty:
@@ -58,22 +73,29 @@ won = j.summary.set_index("outcome")
 cols = st.columns(4)
 cols[0].metric("Closed deals", f"{len(j.deals):,}")
 cols[1].metric("Distinct channel paths", f"{len(j.paths):,}")
-cols[2].metric("Median touches, won vs lost",
-               f"{common.fmt(won.loc['won', 'median_touches'], '{:g}')} vs "
-               f"{common.fmt(won.loc['lost', 'median_touches'], '{:g}')}")
-cols[3].metric("Median journey days, won vs lost",
-               f"{common.fmt(won.loc['won', 'median_days_first_touch_to_close'], '{:,.0f}')} vs "
-               f"{common.fmt(won.loc['lost', 'median_days_first_touch_to_close'], '{:,.0f}')}",
-               help="Days from a deal's first touch to its close.")
+cols[2].metric(
+    "Median touches, won vs lost",
+    f"{common.fmt(won.loc['won', 'median_touches'], '{:g}')} vs "
+    f"{common.fmt(won.loc['lost', 'median_touches'], '{:g}')}",
+)
+cols[3].metric(
+    "Median journey days, won vs lost",
+    f"{common.fmt(won.loc['won', 'median_days_first_touch_to_close'], '{:,.0f}')} vs "
+    f"{common.fmt(won.loc['lost', 'median_days_first_touch_to_close'], '{:,.0f}')}",
+    help="Days from a deal's first touch to its close.",
+)
 
 # --- paths ----------------------------------------------------------------------------------------
 st.subheader("Most common channel paths")
-st.caption(f"{PATH_VIEWS[path_view].split(' (')[0]} of each closed deal's journey: the channels of its "
-           "touches in time order, repeats in a row collapsed (content > content > sales reads content > "
-           "sales). Win rate = won ÷ closed deals on the path. The table's CSV has every deal's whole path.")
+st.caption(
+    f"{PATH_VIEWS[path_view].split(' (')[0]} of each closed deal's journey: the channels of its "
+    "touches in time order, repeats in a row collapsed (content > content > sales reads content > "
+    "sales). Win rate = won ÷ closed deals on the path. The table's CSV has every deal's whole path."
+)
 st.altair_chart(charts.journey_paths(j.paths, top_n), width="stretch")
 common.table(
-    j.paths, "paths (most common first)",
+    j.paths,
+    "paths (most common first)",
     column_config={
         "path": st.column_config.TextColumn("Channel path", width="large"),
         "deals": st.column_config.NumberColumn("Closed deals"),
@@ -84,57 +106,85 @@ common.table(
     },
 )
 common.download(j.paths, f"journey_paths_{f.date_from}_{f.date_to}.csv")
-common.download(j.deals, f"journey_paths_per_deal_{f.date_from}_{f.date_to}.csv",
-                label="Download CSV (one row per deal, whole paths)")
+common.download(
+    j.deals,
+    f"journey_paths_per_deal_{f.date_from}_{f.date_to}.csv",
+    label="Download CSV (one row per deal, whole paths)",
+)
 
 # --- length of the journeys -----------------------------------------------------------------------
 st.subheader("How long the journeys were, won vs lost")
 left, right = st.columns(2)
-left.altair_chart(charts.journey_distribution(j.touches.boxes, j.touches.dots, "touches",
-                                              "Touches before the close (count)", "Touches per deal"),
-                  width="stretch")
+left.altair_chart(
+    charts.journey_distribution(
+        j.touches.boxes, j.touches.dots, "touches", "Touches before the close (count)", "Touches per deal"
+    ),
+    width="stretch",
+)
 if not j.days.boxes.empty:
-    right.altair_chart(charts.journey_distribution(
-        j.days.boxes, j.days.dots, "days_first_touch_to_close", "Days from first touch to close",
-        "Days from first touch to close"), width="stretch")
+    right.altair_chart(
+        charts.journey_distribution(
+            j.days.boxes,
+            j.days.dots,
+            "days_first_touch_to_close",
+            "Days from first touch to close",
+            "Days from first touch to close",
+        ),
+        width="stretch",
+    )
 else:
-    right.info("These deals were imported without dates, so their days from first touch to close are unknown."
-               if len(j.deals) and (j.deals["touches"] > 0).any()
-               else "None of these deals had a touch, so there are no days from first touch to show.")
-st.caption("Boxes span the middle half of the deals, the line is the median, whiskers reach the extremes; "
-           "each dot is a deal (hover for its name"
-           + (f"; a random {journeys.MAX_DOTS:,} of each outcome's deals, the boxes use all of them"
-              if j.touches.sampled else "")
-           + "). Deals without a touch count as 0 touches and have no days from first touch.")
+    right.info(
+        "These deals were imported without dates, so their days from first touch to close are unknown."
+        if len(j.deals) and (j.deals["touches"] > 0).any()
+        else "None of these deals had a touch, so there are no days from first touch to show."
+    )
+st.caption(
+    "Boxes span the middle half of the deals, the line is the median, whiskers reach the extremes; "
+    "each dot is a deal (hover for its name"
+    + (
+        f"; a random {journeys.MAX_DOTS:,} of each outcome's deals, the boxes use all of them"
+        if j.touches.sampled
+        else ""
+    )
+    + "). Deals without a touch count as 0 touches and have no days from first touch."
+)
 st.dataframe(
-    j.summary, hide_index=True, width="stretch",
+    j.summary,
+    hide_index=True,
+    width="stretch",
     column_config={
-        "outcome": "Outcome", "deals": "Closed deals", "deals_without_touch": "Deals without a touch",
+        "outcome": "Outcome",
+        "deals": "Closed deals",
+        "deals_without_touch": "Deals without a touch",
         "median_touches": st.column_config.NumberColumn("Median touches", format="%.1f"),
         "mean_touches": st.column_config.NumberColumn("Mean touches", format="%.1f"),
         "median_days_first_touch_to_close": st.column_config.NumberColumn(
-            "Median days first touch → close", format="%.0f"),
-        "mean_days_first_touch_to_close": st.column_config.NumberColumn(
-            "Mean days first touch → close", format="%.0f"),
+            "Median days first touch → close", format="%.0f"
+        ),
+        "mean_days_first_touch_to_close": st.column_config.NumberColumn("Mean days first touch → close", format="%.0f"),
     },
 )
-common.download(j.stats, f"journey_stats_{f.date_from}_{f.date_to}.csv",
-                label="Download CSV (one row per deal)")
+common.download(j.stats, f"journey_stats_{f.date_from}_{f.date_to}.csv", label="Download CSV (one row per deal)")
 
 # --- Markov transitions ---------------------------------------------------------------------------
 st.subheader("Where journeys go next: the Markov transition matrix")
-st.caption(f"The chain behind the Markov attribution model (order {order}): each row is where journeys are, "
-           "each cell the share of them that move to the column's state next — another channel, a win or a "
-           "loss. Repeats are kept here (sales > sales is a step); deals without a touch have no journey.")
+st.caption(
+    f"The chain behind the Markov attribution model (order {order}): each row is where journeys are, "
+    "each cell the share of them that move to the column's state next — another channel, a win or a "
+    "loss. Repeats are kept here (sales > sales is a step); deals without a touch have no journey."
+)
 transitions = common.call(journeys.transition_matrix, f=f, order=order)
 if transitions.empty:
     st.info("None of these deals had a touch, so there is no journey to draw.")
 else:
     st.altair_chart(charts.transition_heatmap(transitions), width="stretch")
     common.table(
-        transitions, "transitions",
+        transitions,
+        "transitions",
         column_config={
-            "from_state": "From", "to_state": "To", "transitions": "Transitions",
+            "from_state": "From",
+            "to_state": "To",
+            "transitions": "Transitions",
             "probability": st.column_config.NumberColumn("Probability", format="percent"),
         },
     )

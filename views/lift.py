@@ -6,10 +6,12 @@ from closedloop import charts, lift_view, review
 from ui import common
 
 st.title("Touchpoint lift")
-st.caption("For the review meeting: for each touchpoint type, channel, campaign or asset, the win rate of the "
-           "period's closed deals it touched against the win rate of those it did not — with the wins and "
-           "losses behind both. Lift is association, not cause: a touch sales books for deals already going "
-           "well shows lift too.")
+st.caption(
+    "For the review meeting: for each touchpoint type, channel, campaign or asset, the win rate of the "
+    "period's closed deals it touched against the win rate of those it did not — with the wins and "
+    "losses behind both. Lift is association, not cause: a touch sales books for deals already going "
+    "well shows lift too."
+)
 
 DIMS = list(lift_view.DIMENSION_TITLES)
 
@@ -20,8 +22,13 @@ if "l_dimension" not in st.session_state:
 
 options = common.call(review.filter_options)
 f = common.filter_bar(options)
-dimension = st.segmented_control("Compare each", DIMS, key="l_dimension", required=True,
-                                 format_func=lambda d: lift_view.DIMENSION_TITLES[d].capitalize())
+dimension = st.segmented_control(
+    "Compare each",
+    DIMS,
+    key="l_dimension",
+    required=True,
+    format_func=lambda d: lift_view.DIMENSION_TITLES[d].capitalize(),
+)
 st.query_params["by"] = dimension
 title = lift_view.DIMENSION_TITLES[dimension]
 
@@ -32,8 +39,10 @@ if not v.closed_deals:
     st.info("No deals closed in this period with these filters. Pick another quarter or clear a filter.")
     st.stop()
 if v.empty:
-    st.info(f"No deal closed in this period ({v.closed_deals:,} closed) had a touch with a {title} in its "
-            "window, so there is nothing to compare. Try another dimension or a longer lookback.")
+    st.info(
+        f"No deal closed in this period ({v.closed_deals:,} closed) had a touch with a {title} in its "
+        "window, so there is nothing to compare. Try another dimension or a longer lookback."
+    )
     st.stop()
 
 cols = st.columns(4)
@@ -41,7 +50,7 @@ cols[0].metric("Closed deals", f"{v.closed_deals:,}", help="Won + lost deals clo
 cols[1].metric("Won", f"{v.deals_won:,}")
 cols[2].metric("Lost", f"{v.deals_lost:,}")
 cols[3].metric("Win rate", f"{v.deals_won / v.closed_deals:.1%}")
-if (one_sided := common.one_sided(v.deals_won, v.deals_lost)):
+if one_sided := common.one_sided(v.deals_won, v.deals_lost):
     st.warning(one_sided, icon=":material/balance:")
 
 codes = dimension in ("touchpoint_type", "channel")
@@ -54,32 +63,52 @@ st.caption(
     "black line: the 95% interval of that difference (Newcombe's score interval) — when it crosses 0 the "
     f"difference could be chance. Faint bars: fewer than {v.small_sample_deals} closed deals on one side, "
     "so read them with care. Hover for the counts."
-    + ("" if len(v.charted) == len(v.table) else
-       f" Not drawn: {len(v.table) - len(v.charted)} that touched every closed deal (see the table).")
+    + (
+        ""
+        if len(v.charted) == len(v.table)
+        else f" Not drawn: {len(v.table) - len(v.charted)} that touched every closed deal (see the table)."
+    )
 )
 
 st.subheader(f"The counts behind each {title}")
 st.dataframe(
-    v.table, hide_index=True, width="stretch",
+    v.table,
+    hide_index=True,
+    width="stretch",
     column_config={
         "key": None if dimension != "campaign" else "Campaign ID",
         "label": title.capitalize(),
-        "deals_touched": None, "deals_not_touched": None,
+        "deals_touched": None,
+        "deals_not_touched": None,
         "deals_touched_won": st.column_config.NumberColumn("Touched: won"),
         "deals_touched_lost": st.column_config.NumberColumn("Touched: lost"),
         "deals_not_touched_won": st.column_config.NumberColumn("Not touched: won"),
         "deals_not_touched_lost": st.column_config.NumberColumn("Not touched: lost"),
         "win_rate_touched": st.column_config.NumberColumn("Win rate touched", format="percent"),
         "win_rate_not_touched": st.column_config.NumberColumn("Win rate not touched", format="percent"),
-        "win_rate_diff": None, "win_rate_diff_low95": None, "win_rate_diff_high95": None,
+        "win_rate_diff": None,
+        "win_rate_diff_low95": None,
+        "win_rate_diff_high95": None,
         "win_rate_diff_pp": st.column_config.NumberColumn("Difference (pp)", format="%+.1f"),
         "low95_pp": st.column_config.NumberColumn("95% interval from (pp)", format="%+.1f"),
         "high95_pp": st.column_config.NumberColumn("95% interval to (pp)", format="%+.1f"),
         "small_sample": st.column_config.CheckboxColumn(
-            "Small sample", help=f"Fewer than {v.small_sample_deals} closed deals touched or not touched."),
+            "Small sample", help=f"Fewer than {v.small_sample_deals} closed deals touched or not touched."
+        ),
     },
-    column_order=["key", "label", "deals_touched_won", "deals_touched_lost", "deals_not_touched_won",
-                  "deals_not_touched_lost", "win_rate_touched", "win_rate_not_touched", "win_rate_diff_pp",
-                  "low95_pp", "high95_pp", "small_sample"],
+    column_order=[
+        "key",
+        "label",
+        "deals_touched_won",
+        "deals_touched_lost",
+        "deals_not_touched_won",
+        "deals_not_touched_lost",
+        "win_rate_touched",
+        "win_rate_not_touched",
+        "win_rate_diff_pp",
+        "low95_pp",
+        "high95_pp",
+        "small_sample",
+    ],
 )
 common.download(v.table, f"win_rate_lift_by_{dimension}_{f.date_from}_{f.date_to}.csv")

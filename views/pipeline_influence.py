@@ -6,8 +6,10 @@ from closedloop import charts, pipeline
 from ui import common
 
 st.title("Pipeline influence")
-st.caption("For the marketing leader: how much of the pipeline created did marketing source, how much did it "
-           "influence, and which campaigns and channels were behind it?")
+st.caption(
+    "For the marketing leader: how much of the pipeline created did marketing source, how much did it "
+    "influence, and which campaigns and channels were behind it?"
+)
 
 DEFS = list(pipeline.DEFINITIONS)
 
@@ -23,58 +25,92 @@ options = common.call(pipeline.filter_options)
 f = common.filter_bar(options, period_label="deals created in")
 with st.sidebar:
     st.header("Pipeline influence")
-    definition = st.radio("Marketing-sourced means", DEFS, key="p_definition",
-                          format_func=lambda d: pipeline.DEFINITIONS[d][0])
-    days = int(st.number_input("N: days before the opportunity", min_value=0, max_value=3650, step=15,
-                               key="p_days", disabled=definition != "window",
-                               help="Used by the definition “marketing touch within N days before the "
-                                    "opportunity”."))
+    definition = st.radio(
+        "Marketing-sourced means", DEFS, key="p_definition", format_func=lambda d: pipeline.DEFINITIONS[d][0]
+    )
+    days = int(
+        st.number_input(
+            "N: days before the opportunity",
+            min_value=0,
+            max_value=3650,
+            step=15,
+            key="p_days",
+            disabled=definition != "window",
+            help="Used by the definition “marketing touch within N days before the opportunity”.",
+        )
+    )
     grain = st.radio("Bars per", pipeline.GRAINS, key="p_grain", horizontal=True)
 
 r = common.call(pipeline.pipeline, f=f, definition=definition, window_days=days, grain=grain)
 if "p_measure" not in st.session_state:
     st.session_state["p_measure"] = st.session_state["p_measure_url"] or ("deals" if r.amounts_missing else "usd")
 with st.sidebar:
-    measure = st.radio("Measure", list(pipeline.MEASURES), key="p_measure", horizontal=True,
-                       format_func=pipeline.MEASURES.get,
-                       help="Sum the deals' amounts, or count the deals (when the CRM has no amounts).")
+    measure = st.radio(
+        "Measure",
+        list(pipeline.MEASURES),
+        key="p_measure",
+        horizontal=True,
+        format_func=pipeline.MEASURES.get,
+        help="Sum the deals' amounts, or count the deals (when the CRM has no amounts).",
+    )
 st.query_params.update({"definition": definition, "days": str(days), "grain": grain, "measure": measure})
 by_deals = measure == "deals"
 st.caption(common.period_caption(f, "Deals created"))
 
 name, rule = pipeline.DEFINITIONS[definition]
-st.markdown(f"**Definition: {name.replace('N days', f'{days} days')}.** {rule.replace('N days', f'{days} days')} "
-            "No touchpoint: no touch in the deal's window (counted, so the total matches the CRM's pipeline).")
+st.markdown(
+    f"**Definition: {name.replace('N days', f'{days} days')}.** {rule.replace('N days', f'{days} days')} "
+    "No touchpoint: no touch in the deal's window (counted, so the total matches the CRM's pipeline)."
+)
 
 if r.empty:
     st.info("No deals were created in this period with these filters. Pick another quarter or clear a filter.")
     st.stop()
 
 if r.amounts_missing:
-    st.warning(f"None of the {r.total_deals:,} deals created in this period has an amount (all are empty or 0), "
-               "so the pipeline in USD is $0. "
-               + ("Showing the number of deals instead." if by_deals else
-                  "Choose **Number of deals** under Measure to compare the splits by deal count."))
+    st.warning(
+        f"None of the {r.total_deals:,} deals created in this period has an amount (all are empty or 0), "
+        "so the pipeline in USD is $0. "
+        + (
+            "Showing the number of deals instead."
+            if by_deals
+            else "Choose **Number of deals** under Measure to compare the splits by deal count."
+        )
+    )
 
 totals = r.totals.set_index("split")
 cols = st.columns(5)
 if by_deals:
-    cols[0].metric("Deals created", f"{r.total_deals:,}",
-                   help=f"Deals created in the period; their amounts add up to ${r.total_usd:,.0f}.")
+    cols[0].metric(
+        "Deals created",
+        f"{r.total_deals:,}",
+        help=f"Deals created in the period; their amounts add up to ${r.total_usd:,.0f}.",
+    )
 else:
-    cols[0].metric("Pipeline created", f"${r.total_usd:,.0f}",
-                   help=f"Sum of the amounts of the {r.total_deals:,} deals created in the period.")
+    cols[0].metric(
+        "Pipeline created",
+        f"${r.total_usd:,.0f}",
+        help=f"Sum of the amounts of the {r.total_deals:,} deals created in the period.",
+    )
 for col, split in zip(cols[1:], pipeline.SPLITS, strict=True):
     row = totals.loc[split]
     n = int(row["deals"])
     if by_deals:
-        col.metric(pipeline.SPLITS[split], f"{n:,} deal{'' if n == 1 else 's'}",
-                   delta=f"{row['share_of_deals']:.0%} of deals · ${row['pipeline_usd']:,.0f}",
-                   delta_color="off", delta_arrow="off")
+        col.metric(
+            pipeline.SPLITS[split],
+            f"{n:,} deal{'' if n == 1 else 's'}",
+            delta=f"{row['share_of_deals']:.0%} of deals · ${row['pipeline_usd']:,.0f}",
+            delta_color="off",
+            delta_arrow="off",
+        )
     else:
-        col.metric(pipeline.SPLITS[split], f"${row['pipeline_usd']:,.0f}",
-                   delta=f"{row['share_of_pipeline']:.0%} of pipeline · {n:,} deal{'' if n == 1 else 's'}",
-                   delta_color="off", delta_arrow="off")
+        col.metric(
+            pipeline.SPLITS[split],
+            f"${row['pipeline_usd']:,.0f}",
+            delta=f"{row['share_of_pipeline']:.0%} of pipeline · {n:,} deal{'' if n == 1 else 's'}",
+            delta_color="off",
+            delta_arrow="off",
+        )
 
 st.altair_chart(charts.pipeline_over_time(r.by_period, grain, measure), width="stretch")
 if by_deals:
@@ -82,11 +118,18 @@ if by_deals:
     columns = {f"{k}_deals": st.column_config.NumberColumn(f"{v} (deals)") for k, v in pipeline.SPLITS.items()}
 else:
     table = r.table
-    columns = {**{f"{k}_usd": st.column_config.NumberColumn(f"{v} (USD)", format="$%,.0f")
-                  for k, v in pipeline.SPLITS.items()},
-               "pipeline_usd": st.column_config.NumberColumn("Pipeline created (USD)", format="$%,.0f")}
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"period": grain.capitalize(), **columns, "deals": st.column_config.NumberColumn("Deals")})
+    columns = {
+        **{
+            f"{k}_usd": st.column_config.NumberColumn(f"{v} (USD)", format="$%,.0f") for k, v in pipeline.SPLITS.items()
+        },
+        "pipeline_usd": st.column_config.NumberColumn("Pipeline created (USD)", format="$%,.0f"),
+    }
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={"period": grain.capitalize(), **columns, "deals": st.column_config.NumberColumn("Deals")},
+)
 common.download(table, f"pipeline_by_{grain}_{definition}_{measure}_{f.date_from}_{f.date_to}.csv")
 
 st.subheader("By campaign and by channel")
@@ -111,14 +154,19 @@ KEY_COLUMNS = {
     "cost_per_won_deal_usd": st.column_config.NumberColumn("Cost per won deal (USD)", format="$%,.0f"),
 }
 tab_campaign, tab_channel = st.tabs(["By campaign", "By channel"])
-for tab, df, what, codes in ((tab_campaign, r.by_campaign, "campaign", False),
-                             (tab_channel, r.by_channel, "channel", True)):
+for tab, df, what, codes in (
+    (tab_campaign, r.by_campaign, "campaign", False),
+    (tab_channel, r.by_channel, "channel", True),
+):
     with tab:
         if df.empty:
             st.info(f"No deal created in this period had a marketing touch, so no {what} took part.")
             continue
         st.altair_chart(charts.pipeline_by_key(df, what, codes=codes, measure=measure), width="stretch")
-        st.dataframe(df, hide_index=True, width="stretch",
-                     column_config={"key": "ID" if what == "campaign" else None,
-                                    "name": what.capitalize(), **KEY_COLUMNS})
+        st.dataframe(
+            df,
+            hide_index=True,
+            width="stretch",
+            column_config={"key": "ID" if what == "campaign" else None, "name": what.capitalize(), **KEY_COLUMNS},
+        )
         common.download(df, f"pipeline_by_{what}_{definition}_{f.date_from}_{f.date_to}.csv")

@@ -139,7 +139,9 @@ def _no_touchpoint_last(df: pd.DataFrame, sort_by: str) -> pd.DataFrame:
     # whose credit ties to 9 decimals are ordered by name, whichever tables answered
     rounded = df[sort_by].round(9).rename("_sort")
     ordered = (
-        df[~last].join(rounded).sort_values(["_sort", "key"], ascending=[False, True], kind="stable")
+        df[~last]
+        .join(rounded)
+        .sort_values(["_sort", "key"], ascending=[False, True], kind="stable")
         .drop(columns="_sort")
     )
     return pd.concat([ordered, df[last]], ignore_index=True)
@@ -152,8 +154,12 @@ def model_catalogue(
     w = as_weights(weights)
     return pd.DataFrame(
         [
-            {"model": m.name, "label": m.label, "kind": m.kind,
-             "weights": describe(m.name, half_life_days=half_life_days, order=order, weights=w)}
+            {
+                "model": m.name,
+                "label": m.label,
+                "kind": m.kind,
+                "weights": describe(m.name, half_life_days=half_life_days, order=order, weights=w),
+            }
             for m in MODELS.values()
         ]
     )
@@ -184,9 +190,7 @@ def _totals_of(closed: pd.DataFrame) -> tuple[float, float, float, float, bool]:
     )
 
 
-def _spread(
-    shares: pd.DataFrame, totals: tuple[float, float, float, float, bool], extra: str
-) -> pd.DataFrame:
+def _spread(shares: pd.DataFrame, totals: tuple[float, float, float, float, bool], extra: str) -> pd.DataFrame:
     """Channel shares times the touched deals' wins and revenue (totals: _closed_totals),
     plus the "No touchpoint" row."""
     wins, revenue, nt_wins, nt_revenue, has_untouched = totals
@@ -201,8 +205,13 @@ def _spread(
         }
     )
     if has_untouched:
-        row = {"key": NO_TOUCHPOINT, "attributed_wins": nt_wins, "attributed_revenue_usd": nt_revenue,
-               "attributed_pipeline_usd": np.nan, extra: np.nan}
+        row = {
+            "key": NO_TOUCHPOINT,
+            "attributed_wins": nt_wins,
+            "attributed_revenue_usd": nt_revenue,
+            "attributed_pipeline_usd": np.nan,
+            extra: np.nan,
+        }
         out = pd.concat([out, pd.DataFrame([row])], ignore_index=True)
     return _no_touchpoint_last(out, "attributed_wins")
 
@@ -238,7 +247,8 @@ def markov_transitions(
 
 def _default_models(weights: CustomWeights | None, with_data_driven: bool = True) -> list[str]:
     return [
-        name for name, m in MODELS.items()
+        name
+        for name, m in MODELS.items()
         if (name != "custom" or weights is not None) and (m.kind == "rule" or with_data_driven)
     ]
 
@@ -268,12 +278,16 @@ def _rollups(
         for lookback in sorted(own):
             names = [n for n in models if MODELS[n].lookback_days == lookback]
             other = db.run(
-                con, "attribution_rollup", by=by, **{**f, "lookback_days": lookback},
+                con,
+                "attribution_rollup",
+                by=by,
+                **{**f, "lookback_days": lookback},
                 half_life_days=_rule_params(half_life_days, weights)["half_life_days"],
                 **catalogue_params(weights, names),
             )
-            rules = pd.concat([rules[~rules["model"].isin(names)], other[other["model"].isin(names)]],
-                              ignore_index=True)
+            rules = pd.concat(
+                [rules[~rules["model"].isin(names)], other[other["model"].isin(names)]], ignore_index=True
+            )
         for name in models:
             if MODELS[name].kind == "rule":
                 one = rules[rules["model"] == name][ROLLUP_COLUMNS].reset_index(drop=True)
@@ -383,9 +397,7 @@ def compare_models(
     models = list(models) if models is not None else _default_models(w, measure != "pipeline")
     for name in models:
         if check_model(name).kind != "rule" and measure == "pipeline":
-            raise ValueError(
-                f"{name} learns from closed deals and has no pipeline figure; pick wins or revenue."
-            )
+            raise ValueError(f"{name} learns from closed deals and has no pipeline figure; pick wins or revenue.")
     results = _rollups(con, models, _check_by(by), f, half_life_days, order, w)
     return side_by_side(results, MEASURE_COLUMNS[measure])
 
@@ -399,9 +411,7 @@ def side_by_side(results: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     keys = wide["key"] != NO_TOUCHPOINT
     for name in models:
         wide[f"rank_{name}"] = pd.Series(pd.NA, index=wide.index, dtype="Int64")
-        wide.loc[keys, f"rank_{name}"] = (
-            wide.loc[keys, name].rank(ascending=False, method="min").astype("Int64")
-        )
+        wide.loc[keys, f"rank_{name}"] = wide.loc[keys, name].rank(ascending=False, method="min").astype("Int64")
     ranks = wide[[f"rank_{n}" for n in models]]
     wide["rank_spread"] = (ranks.max(axis=1) - ranks.min(axis=1)).astype("Int64")
     wide["_mean_rank"] = ranks.astype(float).mean(axis=1)
@@ -426,7 +436,11 @@ def receipt(
     f = _filters(None, None, None, None, None, lookback_days, scope)
     w = as_weights(weights)
     df = db.run(
-        con, "attribution_receipt", deal_id=deal_id, lookback_days=f["lookback_days"], scope=f["scope"],
+        con,
+        "attribution_receipt",
+        deal_id=deal_id,
+        lookback_days=f["lookback_days"],
+        scope=f["scope"],
         **_rule_params(half_life_days, w),
     )
     if df.empty:
@@ -448,7 +462,10 @@ def touch_credit(
     f = _filters(None, None, None, None, None, lookback_days, scope)
     w = as_weights(weights)
     df = db.run(
-        con, "attribution_touch_credit", lookback_days=f["lookback_days"], scope=f["scope"],
+        con,
+        "attribution_touch_credit",
+        lookback_days=f["lookback_days"],
+        scope=f["scope"],
         **_rule_params(half_life_days, w),
     )
     df = wide_credit(df)

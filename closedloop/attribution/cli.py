@@ -40,18 +40,34 @@ def register(subparsers: Any) -> None:
     a.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
     a.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}, or all")
     a.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
-    a.add_argument("--lookback-days", type=int, default=DEFAULT_LOOKBACK_DAYS,
-                   help=f"touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})")
-    a.add_argument("--half-life-days", type=float, default=DEFAULT_HALF_LIFE_DAYS,
-                   help=f"time_decay half-life in days (default {DEFAULT_HALF_LIFE_DAYS:g})")
-    a.add_argument("--scope", choices=SCOPES, default="account",
-                   help="touches of the deal's account (default) or only of its contacts")
+    a.add_argument(
+        "--lookback-days",
+        type=int,
+        default=DEFAULT_LOOKBACK_DAYS,
+        help=f"touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})",
+    )
+    a.add_argument(
+        "--half-life-days",
+        type=float,
+        default=DEFAULT_HALF_LIFE_DAYS,
+        help=f"time_decay half-life in days (default {DEFAULT_HALF_LIFE_DAYS:g})",
+    )
+    a.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default="account",
+        help="touches of the deal's account (default) or only of its contacts",
+    )
     a.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
     a.add_argument("--from", dest="date_from", metavar="DATE", help="period start, inclusive (YYYY-MM-DD)")
     a.add_argument("--to", dest="date_to", metavar="DATE", help="period end, inclusive (YYYY-MM-DD)")
     a.add_argument("--weights", type=Path, help="TOML or JSON file of the custom model's weights")
-    a.add_argument("--measure", choices=MEASURES, default="wins",
-                   help="with --model all: the figure compared across models (default wins)")
+    a.add_argument(
+        "--measure",
+        choices=MEASURES,
+        default="wins",
+        help="with --model all: the figure compared across models (default wins)",
+    )
     a.add_argument("--segment", help="only deals of accounts in this segment")
     a.add_argument("--region", help="only deals of accounts in this region")
     a.add_argument("--owner", help="only deals of this owner")
@@ -68,8 +84,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", required=True, help=f"one of {', '.join(PATH_MODELS)}, or all")
     p.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
     p.add_argument("--sep", default=">", help="separator between a path's channels (default '>')")
-    p.add_argument("--measure", choices=PATH_MEASURES, default="conversions",
-                   help="with --model all: the figure compared across models (default conversions)")
+    p.add_argument(
+        "--measure",
+        choices=PATH_MEASURES,
+        default="conversions",
+        help="with --model all: the figure compared across models (default conversions)",
+    )
     _add_output(p)
     p.set_defaults(func=run_attribute_paths)
 
@@ -91,9 +111,17 @@ def run_attribute(args: argparse.Namespace) -> int:
         check_model(args.model)
     weights = load_weights(args.weights) if args.weights else None
     params = dict(
-        by=args.by, date_from=args.date_from, date_to=args.date_to, segment=args.segment,
-        region=args.region, owner=args.owner, lookback_days=args.lookback_days,
-        half_life_days=args.half_life_days, scope=args.scope, order=args.order, weights=weights,
+        by=args.by,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        segment=args.segment,
+        region=args.region,
+        owner=args.owner,
+        lookback_days=args.lookback_days,
+        half_life_days=args.half_life_days,
+        scope=args.scope,
+        order=args.order,
+        weights=weights,
     )
     con = db.connect(args.db or db.default_db_path())
     try:
@@ -111,9 +139,8 @@ def run_attribute(args: argparse.Namespace) -> int:
 _NOTHING = {
     "wins": "No won deals in the period: every credit is 0.",
     "revenue": "No won revenue in the period (no won deals, or their amounts are missing or 0): "
-               "every revenue credit is 0.",
-    "pipeline": "No pipeline in the period (no deals, or their amounts are missing or 0): "
-                "every pipeline credit is 0.",
+    "every revenue credit is 0.",
+    "pipeline": "No pipeline in the period (no deals, or their amounts are missing or 0): every pipeline credit is 0.",
 }
 
 
@@ -122,8 +149,9 @@ def _say_when_nothing_to_credit(df: pd.DataFrame, measure: str | None) -> None:
     if measure is not None:  # --model all: every numeric model column is the one measure
         cols = {measure: [c for c in df.columns if c in MODELS]}
     else:
-        cols = {m: [c] for m, c in (("wins", "attributed_wins"), ("revenue", "attributed_revenue_usd"))
-                if c in df.columns}
+        cols = {
+            m: [c] for m, c in (("wins", "attributed_wins"), ("revenue", "attributed_revenue_usd")) if c in df.columns
+        }
     for m, names in cols.items():
         if names and not df[names].fillna(0).abs().to_numpy().sum() > 0:
             print(_NOTHING[m], file=sys.stderr)

@@ -17,8 +17,10 @@ def markov_transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: d
     df = db.run(con, "attribution_markov_transitions", by=by, order=order, **f)
     return df.assign(
         from_state=[list(s) for s in df["from_state"]],
-        to_state=[None if s is None or s is pd.NA or (isinstance(s, float) and np.isnan(s)) else list(s)
-                  for s in df["to_state"]],
+        to_state=[
+            None if s is None or s is pd.NA or (isinstance(s, float) and np.isnan(s)) else list(s)
+            for s in df["to_state"]
+        ],
     )
 
 

@@ -54,51 +54,80 @@ _CATALOGUE = [
     Model("last_touch", "Last touch", "100% CL (closing touch)", "rule", (0, 0, 0, 1, 0)),
     Model("linear", "Linear", "equal share per touch", "rule", (0, 0, 0, 0, 1)),
     Model(
-        "u_shaped", "U-shaped", "40% FT, 40% LC, 20% split over the other touches", "rule",
+        "u_shaped",
+        "U-shaped",
+        "40% FT, 40% LC, 20% split over the other touches",
+        "rule",
         (40, 40, 0, 0, 20),
     ),
     Model(
-        "w_shaped", "W-shaped", "30% FT, 30% LC, 30% OC, 10% split over the other touches", "rule",
-        (30, 30, 30, 0, 10), on_paths=False,
+        "w_shaped",
+        "W-shaped",
+        "30% FT, 30% LC, 30% OC, 10% split over the other touches",
+        "rule",
+        (30, 30, 30, 0, 10),
+        on_paths=False,
     ),
     Model(
-        "full_path", "Full path (Z-shaped)", "22.5% each FT, LC, OC, CL; 10% split over the other touches",
-        "rule", (225, 225, 225, 225, 100), on_paths=False,
+        "full_path",
+        "Full path (Z-shaped)",
+        "22.5% each FT, LC, OC, CL; 10% split over the other touches",
+        "rule",
+        (225, 225, 225, 225, 100),
+        on_paths=False,
     ),
     Model(
-        "position_40_20_40", "Position 40/20/40", "40% FT, 40% CL, 20% split over the middle touches",
-        "rule", (40, 0, 0, 40, 20),
+        "position_40_20_40",
+        "Position 40/20/40",
+        "40% FT, 40% CL, 20% split over the middle touches",
+        "rule",
+        (40, 0, 0, 40, 20),
     ),
     Model(
-        "j_shaped", "J-shaped", "20% FT, 60% CL, 20% split over the middle touches", "rule",
+        "j_shaped",
+        "J-shaped",
+        "20% FT, 60% CL, 20% split over the middle touches",
+        "rule",
         (20, 0, 0, 60, 20),
     ),
     Model(
-        "inverse_j", "Inverse J", "60% FT, 20% CL, 20% split over the middle touches", "rule",
+        "inverse_j",
+        "Inverse J",
+        "60% FT, 20% CL, 20% split over the middle touches",
+        "rule",
         (60, 0, 0, 20, 20),
     ),
     Model(
-        "time_decay", "Time decay",
-        "each touch weighs 2^(-days before close / half-life), half-life {half_life_days:g} days; "
-        "normalized per deal", "rule", on_paths=False,
+        "time_decay",
+        "Time decay",
+        "each touch weighs 2^(-days before close / half-life), half-life {half_life_days:g} days; normalized per deal",
+        "rule",
+        on_paths=False,
     ),
     Model(
-        "custom", "Custom", "{custom}", "rule", on_paths=False,
+        "custom",
+        "Custom",
+        "{custom}",
+        "rule",
+        on_paths=False,
     ),
     Model(
-        "markov", "Markov chain",
+        "markov",
+        "Markov chain",
         "removal effect of each channel in an order-{order} absorbing Markov chain of won (conversion) "
         "and lost (null) journeys, solved exactly; shares x wins and won revenue",
         "markov",
     ),
     Model(
-        "shapley", "Shapley value",
+        "shapley",
+        "Shapley value",
         "exact Shapley value over channels; v(S) = sum of the win rates of the channel sets within S; "
         "shares x wins and won revenue",
         "shapley",
     ),
     Model(
-        "shapley_conversions", "Shapley (conversions only)",
+        "shapley_conversions",
+        "Shapley (conversions only)",
         "exact Shapley value with v(S) = wins whose channel set lies within S: each win split equally "
         "over its distinct channels; shares x wins and won revenue",
         "shapley",
@@ -120,11 +149,11 @@ def team_models_path() -> Path:
 def read_team_models(path: str | Path) -> list[Model]:
     """A team's named position-based models from a TOML file (docs/attribution.md):
 
-        [models.sales_first]
-        label = "Sales first"          # optional
-        lookback_days = 90             # optional: its own lookback (else the page's)
-        positions = { FT = 20, LC = 10, OC = 20, CL = 40, middle = 10 }
-        multipliers = { sales_meeting = 2.0 }   # optional, per touchpoint type
+    [models.sales_first]
+    label = "Sales first"          # optional
+    lookback_days = 90             # optional: its own lookback (else the page's)
+    positions = { FT = 20, LC = 10, OC = 20, CL = 40, middle = 10 }
+    multipliers = { sales_meeting = 2.0 }   # optional, per touchpoint type
     """
     path = Path(path)
     try:
@@ -148,15 +177,23 @@ def read_team_models(path: str | Path) -> list[Model]:
         w = CustomWeights.from_mapping({k: spec[k] for k in ("positions", "multipliers") if k in spec})
         lookback = spec.get("lookback_days")
         if lookback is not None and (
-            not isinstance(lookback, int) or isinstance(lookback, bool)
-            or not 0 <= lookback <= MAX_TEAM_LOOKBACK_DAYS
+            not isinstance(lookback, int) or isinstance(lookback, bool) or not 0 <= lookback <= MAX_TEAM_LOOKBACK_DAYS
         ):
             raise ValueError(f"lookback_days of {name} must be a whole number from 0 to 730, got {lookback!r}.")
         text = w.describe() + (f"; lookback {lookback} days" if lookback is not None else "")
-        out.append(Model(
-            name, str(spec.get("label") or name), text.replace("{", "{{").replace("}", "}}"), "rule",
-            w.slots(), on_paths=False, multipliers=dict(w.multipliers), lookback_days=lookback, team=True,
-        ))
+        out.append(
+            Model(
+                name,
+                str(spec.get("label") or name),
+                text.replace("{", "{{").replace("}", "}}"),
+                "rule",
+                w.slots(),
+                on_paths=False,
+                multipliers=dict(w.multipliers),
+                lookback_days=lookback,
+                team=True,
+            )
+        )
     return out
 
 
@@ -238,9 +275,7 @@ class CustomWeights:
             )
         positions = data.get("positions")
         if not isinstance(positions, Mapping) or not positions:
-            raise ValueError(
-                "Custom weights need a 'positions' table, e.g. FT = 30, LC = 20, CL = 30, middle = 20."
-            )
+            raise ValueError("Custom weights need a 'positions' table, e.g. FT = 30, LC = 20, CL = 30, middle = 20.")
         by_slot = {s.lower(): s for s in SLOTS}
         values: dict[str, float] = {}
         for key, value in positions.items():

@@ -41,9 +41,7 @@ def parse_paths(text: str, sep: str = ">", source: str = "path data") -> pd.Data
     if "path" in header:
         missing = [c for c in ("path", "total_conversions") if c not in header]
         if missing:
-            raise ValueError(
-                f"{source} needs the columns {', '.join(COLUMNS)}; missing {', '.join(missing)}."
-            )
+            raise ValueError(f"{source} needs the columns {', '.join(COLUMNS)}; missing {', '.join(missing)}.")
         at = {c: header.index(c) if c in header else None for c in COLUMNS}
         body, first_line = rows[1:], 2
     else:
@@ -51,6 +49,7 @@ def parse_paths(text: str, sep: str = ">", source: str = "path data") -> pd.Data
         body, first_line = rows, 1
     out = []
     for line_no, row in enumerate(body, start=first_line):
+
         def cell(col: str, row: list[str] = row, line_no: int = line_no) -> float:
             i = at[col]
             if i is None or i >= len(row) or not row[i].strip():
@@ -58,9 +57,7 @@ def parse_paths(text: str, sep: str = ">", source: str = "path data") -> pd.Data
             try:
                 value = float(row[i])
             except ValueError:
-                raise ValueError(
-                    f"{source} line {line_no}: {col} must be a number, got {row[i]!r}."
-                ) from None
+                raise ValueError(f"{source} line {line_no}: {col} must be a number, got {row[i]!r}.") from None
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"{source} line {line_no}: {col} must be >= 0, got {row[i]!r}.")
             return value

@@ -36,12 +36,15 @@ class EngineSettings:
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
-            raise ValueError(f"The engine is one of {', '.join(ENGINES)}, got {self.engine!r} "
-                             f"(CLOSEDLOOP_ENGINE or --engine).")
+            raise ValueError(
+                f"The engine is one of {', '.join(ENGINES)}, got {self.engine!r} (CLOSEDLOOP_ENGINE or --engine)."
+            )
         if self.engine == "spark" and not self.spark_source:
-            raise ValueError("The Spark engine needs to know where the tables are: set CLOSEDLOOP_SPARK_SOURCE "
-                             "or --spark-source to a catalog schema or a folder written by "
-                             "`python -m closedloop export` (docs/scale-out.md).")
+            raise ValueError(
+                "The Spark engine needs to know where the tables are: set CLOSEDLOOP_SPARK_SOURCE "
+                "or --spark-source to a catalog schema or a folder written by "
+                "`python -m closedloop export` (docs/scale-out.md)."
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EngineSettings:
@@ -73,14 +76,24 @@ ENGINE_HELP = (
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     """The engine flags, added once to every command that reads (closedloop/cli.py)."""
     g = parser.add_argument_group("engine", ENGINE_HELP)
-    g.add_argument("--engine", choices=ENGINES, default=None,
-                   help="which engine answers the queries (default $CLOSEDLOOP_ENGINE or duckdb)")
-    g.add_argument("--spark-remote", metavar="URL",
-                   help="Spark Connect URL such as sc://host:15002, or local[2] for a local Connect server "
-                        "(default $CLOSEDLOOP_SPARK_REMOTE; unset = local Spark in this process)")
-    g.add_argument("--spark-source", metavar="SCHEMA|FOLDER",
-                   help="where Spark reads the canonical tables: a catalog schema, or a folder written by "
-                        "`export` (default $CLOSEDLOOP_SPARK_SOURCE)")
+    g.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="which engine answers the queries (default $CLOSEDLOOP_ENGINE or duckdb)",
+    )
+    g.add_argument(
+        "--spark-remote",
+        metavar="URL",
+        help="Spark Connect URL such as sc://host:15002, or local[2] for a local Connect server "
+        "(default $CLOSEDLOOP_SPARK_REMOTE; unset = local Spark in this process)",
+    )
+    g.add_argument(
+        "--spark-source",
+        metavar="SCHEMA|FOLDER",
+        help="where Spark reads the canonical tables: a catalog schema, or a folder written by "
+        "`export` (default $CLOSEDLOOP_SPARK_SOURCE)",
+    )
 
 
 class Engine(Protocol):

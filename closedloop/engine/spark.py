@@ -33,8 +33,7 @@ LOCAL_MASTER = "local[2]"
 SESSION_CONF = {"spark.sql.session.timeZone": "UTC"}
 # Local mode and the local Connect server only: a laptop's data is small, 200 shuffle
 # partitions would be mostly empty tasks.
-LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false",
-              "spark.ui.showConsoleProgress": "false"}
+LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
 
 _SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 _lock = threading.Lock()
@@ -129,8 +128,10 @@ class SparkEngine:
     def _ship_app_tables(self, names: set[str]) -> None:
         for table in sorted(names):
             if self.local is None:
-                raise ValueError(f"The query reads {table}, written by the app into the local DuckDB file; "
-                                 f"open the Spark engine with that file (CLOSEDLOOP_DB / --db).")
+                raise ValueError(
+                    f"The query reads {table}, written by the app into the local DuckDB file; "
+                    f"open the Spark engine with that file (CLOSEDLOOP_DB / --db)."
+                )
             cur = self.local.cursor()
             try:
                 rows = cur.table(table).arrow()

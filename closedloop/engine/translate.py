@@ -24,7 +24,14 @@ from closedloop import db
 
 # The canonical tables of the data model (DESIGN.md): what Spark reads from its source.
 CANONICAL_TABLES = (
-    "accounts", "contacts", "leads", "campaigns", "touchpoints", "deals", "deal_contacts", "deal_stage_history",
+    "accounts",
+    "contacts",
+    "leads",
+    "campaigns",
+    "touchpoints",
+    "deals",
+    "deal_contacts",
+    "deal_stage_history",
 )
 # Written by the app: they stay in the local DuckDB file (CLOSEDLOOP_DB) and are shipped to
 # Spark as small temporary views when a query reads them.
@@ -88,8 +95,7 @@ def _substitute(body: exp.Expression, params: list[str], args: list[exp.Expressi
             arg = by_name[node.name.lower()].copy()
             # keep precedence: an argument like `a + b` must stay one operand
             keep = exp.Column | exp.Literal | exp.Placeholder | exp.Null | exp.Subquery | exp.Array
-            return arg if isinstance(arg, keep) else exp.Paren(
-                this=arg)
+            return arg if isinstance(arg, keep) else exp.Paren(this=arg)
         return node
 
     return body.copy().transform(put)
@@ -159,8 +165,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     # is UTC (closedloop.engine.spark.SESSION_CONF), where that is localtimestamp().
     if isinstance(node, exp.Anonymous) and node.name.lower() == "timezone":
         args = node.expressions
-        if (len(args) == 2 and isinstance(args[0], exp.Literal) and args[0].this.upper() == "UTC"
-                and isinstance(args[1], exp.CurrentTimestamp)):
+        if (
+            len(args) == 2
+            and isinstance(args[0], exp.Literal)
+            and args[0].this.upper() == "UTC"
+            and isinstance(args[1], exp.CurrentTimestamp)
+        ):
             return exp.Anonymous(this="LOCALTIMESTAMP", expressions=[])
         raise NotOnSpark(f"timezone() other than timezone('UTC', current_timestamp): {node.sql('duckdb')!r}")
     # `x in (select unnest((select list(c) from r)))`, DuckDB's way of pushing a set of ids
@@ -168,8 +178,11 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
     # one row holding every id, built by one task
     if isinstance(node, exp.Select) and len(node.expressions) == 1 and not node.args.get("from_"):
         fn = node.expressions[0]
-        inner = fn.this if isinstance(fn, exp.Explode) else (
-            fn.expressions[0] if isinstance(fn, exp.Unnest) and len(fn.expressions) == 1 else None)
+        inner = (
+            fn.this
+            if isinstance(fn, exp.Explode)
+            else (fn.expressions[0] if isinstance(fn, exp.Unnest) and len(fn.expressions) == 1 else None)
+        )
         while isinstance(inner, exp.Paren):
             inner = inner.this
         if isinstance(inner, exp.Subquery) and isinstance(inner.this, exp.Select):
@@ -183,8 +196,7 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
 def _guard(tree: exp.Expression, name: str) -> None:
     """Raise on what SQLGlot would translate without complaint but wrongly."""
     for node in tree.walk():
-        if isinstance(node, exp.AggFunc) and isinstance(node.this, exp.Order) and not isinstance(
-                node, exp.GroupConcat):
+        if isinstance(node, exp.AggFunc) and isinstance(node.this, exp.Order) and not isinstance(node, exp.GroupConcat):
             raise NotOnSpark(
                 f"{name}: ordered aggregate {node.sql('duckdb')!r} — Spark's COLLECT_LIST would drop the "
                 f"order; sort an array of structs instead (docs/scale-out.md)"
@@ -199,8 +211,10 @@ def _guard(tree: exp.Expression, name: str) -> None:
                 f"{name}: {node.sql('duckdb')!r} indexes a list by an expression: DuckDB counts from 1, Spark "
                 f"from 0, and SQLGlot shifts only literal indexes"
             )
-        if isinstance(node, exp.Select) and sum(
-                isinstance(e.unalias(), exp.Explode | exp.Unnest) for e in node.expressions) > 1:
+        if (
+            isinstance(node, exp.Select)
+            and sum(isinstance(e.unalias(), exp.Explode | exp.Unnest) for e in node.expressions) > 1
+        ):
             raise NotOnSpark(
                 f"{name}: several unnest() in one select — DuckDB zips the lists, Spark's EXPLODEs multiply "
                 f"them; unnest one list of structs instead (docs/scale-out.md)"
@@ -225,7 +239,8 @@ def tables_read(name: str) -> frozenset[str]:
     tree = expand_macros(_parse(name))
     ctes = _cte_names(tree)
     return frozenset(
-        t.name.lower() for t in tree.find_all(exp.Table)
+        t.name.lower()
+        for t in tree.find_all(exp.Table)
         if t.name.lower() in CANONICAL_TABLES + APP_TABLES and t.name.lower() not in ctes and not t.db
     )
 

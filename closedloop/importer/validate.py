@@ -999,9 +999,8 @@ class Run:
         ).fetchall()
         problems = pd.DataFrame(file_rows + rows, columns=PROBLEM_COLUMNS) if (file_rows or rows) else _empty_problems()
         problems["row"] = problems["row"].astype("Int64")
-        errors = (
-            sum(p.severity == "error" for p in self.file_problems)
-            + row_count(con, self.problems, where="severity = 'error'")
+        errors = sum(p.severity == "error" for p in self.file_problems) + row_count(
+            con, self.problems, where="severity = 'error'"
         )
         warnings = len(self.file_problems) + total - errors
         file_errors = sum(p.severity == "error" for p in self.file_problems)

@@ -53,9 +53,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
 
 # ---------------------------------------------------------------------------
+from closedloop.engine import journey_tables as derived
+
 # Fixed calendar. Times are float days since EPOCH; they become timestamps only
 # when written, rounded down to the minute.
 EPOCH = np.datetime64("2024-01-01T00:00", "m")

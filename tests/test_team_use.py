@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from closedloop import db, notes, reviews
+from closedloop import db
 from closedloop.filters import Filters, quarter_bounds
+from closedloop.meeting import notes, reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,11 +15,11 @@ from closedloop import db
 # Modules that add a command, in the order `--help` lists them.
 COMMAND_MODULES = [
     "closedloop.sample",
-    "closedloop.attribution.cli",
-    "closedloop.importer.cli",
-    "closedloop.report_cli",
-    "closedloop.lift_cli",
-    "closedloop.derived",
+    "closedloop.cli.attribute",
+    "closedloop.cli.importer",
+    "closedloop.cli.report",
+    "closedloop.cli.lift",
+    "closedloop.engine.journey_tables",
     "closedloop.parquet_export",
 ]
 

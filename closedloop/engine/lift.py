@@ -14,6 +14,7 @@ from datetime import date
 import duckdb
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from closedloop import db
 from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
@@ -23,8 +24,8 @@ DIMENSIONS: tuple[str, ...] = ("touchpoint_type", "channel", "campaign", "asset"
 SCOPES: tuple[str, ...] = ("account", "contact_roles")
 # Below this many closed deals on either side a rate is too noisy to read alone.
 SMALL_SAMPLE_DEALS = 10
-# the two-sided 95% normal quantile
-Z95 = 1.959963984540054
+# two-sided: the interval's level is 1 - ALPHA
+ALPHA = 0.05
 COLUMNS = [
     "key",
     "label",
@@ -83,14 +84,6 @@ def touchpoint_lift(
     )
 
 
-def _wilson(won: np.ndarray, total: np.ndarray, sign: float) -> np.ndarray:
-    """A Wilson score bound of won / total: (x + z²/2 ± z·sqrt(x(n-x)/n + z²/4)) / (n + z²)."""
-    z = Z95
-    with np.errstate(divide="ignore", invalid="ignore"):
-        spread = np.sqrt(won * (total - won) / np.where(total > 0, total, np.nan) + z * z / 4)
-    return (won + z * z / 2 + sign * z * spread) / (total + z * z)
-
-
 def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
     """The query's counts -> both win rates, their difference and Newcombe's hybrid score
     interval (method 10: the Wilson intervals of each rate combined), which stays sensible
@@ -103,8 +96,10 @@ def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         p1 = np.where(t > 0, tw / t, np.nan)
         p2 = np.where(n > 0, nw / n, np.nan)
-    l1, u1 = _wilson(tw, t, -1.0), _wilson(tw, t, 1.0)
-    l2, u2 = _wilson(nw, n, -1.0), _wilson(nw, n, 1.0)
+    # statsmodels' "newcomb" is method 10 (each rate's Wilson interval, combined); a side with no
+    # closed deals has no rate, so its bounds are NaN (numpy's divide warnings silenced).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = confint_proportions_2indep(tw, t, nw, n, method="newcomb", compare="diff", alpha=ALPHA)
     out = pd.DataFrame(
         {
             "key": counts["key"],
@@ -118,8 +113,8 @@ def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:
             "win_rate_touched": p1,
             "win_rate_not_touched": p2,
             "win_rate_diff": p1 - p2,
-            "win_rate_diff_low95": p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2),
-            "win_rate_diff_high95": p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2),
+            "win_rate_diff_low95": np.asarray(low, dtype=float),
+            "win_rate_diff_high95": np.asarray(high, dtype=float),
             "small_sample": (t < SMALL_SAMPLE_DEALS) | (n < SMALL_SAMPLE_DEALS),
         }
     )

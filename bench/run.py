@@ -56,7 +56,7 @@ WORKER_TIMEOUT = 30 * 60
 WARM_LIMIT = 10.0
 # the files whose change rebuilds the cached databases (`closedloop sample` builds the derived tables)
 SOURCES = (
-    "closedloop/sample.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "closedloop" / "sample").glob("*.py")),
     "closedloop/engine/journey_tables.py",
     "queries/derived_build.sql",
     "queries/macros.sql",

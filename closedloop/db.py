@@ -25,6 +25,18 @@ DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
 # 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
 # import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
 SCHEMA_VERSION = "2"
+# The canonical tables of the data model (DESIGN.md), which imports and the sample fill; the app's
+# own tables (notes, reviews, import history) are not among them.
+CANONICAL_TABLES: tuple[str, ...] = (
+    "accounts",
+    "contacts",
+    "leads",
+    "campaigns",
+    "touchpoints",
+    "deals",
+    "deal_contacts",
+    "deal_stage_history",
+)
 
 # `$name` placeholders; `$$` never appears in our SQL.
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -245,15 +257,7 @@ def macros_for(name: str) -> str:
 
     Creating every macro on every cursor cost ~12 ms a query; most queries need one or two.
     """
-    defs = _macro_definitions()
-    needed: set[str] = set()
-    todo = _uses(sql_text(name), defs)
-    while todo:
-        m = todo.pop()
-        if m not in needed:
-            needed.add(m)
-            todo |= _uses(defs[m], defs) - needed - {m}
-    return "".join(body for n, body in defs.items() if n in needed)
+    return macros_used_by(sql_text(name))
 
 
 def macros_used_by(sql: str) -> str:

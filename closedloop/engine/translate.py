@@ -22,17 +22,8 @@ from sqlglot.errors import ErrorLevel
 
 from closedloop import db
 
-# The canonical tables of the data model (DESIGN.md): what Spark reads from its source.
-CANONICAL_TABLES = (
-    "accounts",
-    "contacts",
-    "leads",
-    "campaigns",
-    "touchpoints",
-    "deals",
-    "deal_contacts",
-    "deal_stage_history",
-)
+# The canonical tables of the data model (db.CANONICAL_TABLES) are what Spark reads from its source.
+CANONICAL_TABLES = db.CANONICAL_TABLES
 # Written by the app: they stay in the local DuckDB file (CLOSEDLOOP_DB) and are shipped to
 # Spark as small temporary views when a query reads them.
 APP_TABLES = ("retro_notes", "reviews", "review_deals", "review_settings", "import_log", "import_rejects")

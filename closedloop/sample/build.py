@@ -101,17 +101,7 @@ def _build(
     _leads(con, w, bar)
     _campaigns(con, w, bar)
     _touchpoints(con, w, bar)
-    tables = [
-        "accounts",
-        "contacts",
-        "leads",
-        "campaigns",
-        "touchpoints",
-        "deals",
-        "deal_contacts",
-        "deal_stage_history",
-    ]
-    return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in tables}
+    return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in db.CANONICAL_TABLES}
 
 
 def _touchpoints(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from closedloop import export
-from closedloop.engine.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES, compare_models, rollup
+from closedloop.cli import options
+from closedloop.engine.attribution.api import compare_models, rollup
 from closedloop.engine.attribution.models import (
     BY_KEYS,
     DEFAULT_HALF_LIFE_DAYS,
@@ -25,11 +25,6 @@ from closedloop.engine.attribution.models import (
 from closedloop.engine.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
 
 
-def _add_output(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
-    p.add_argument("--out", type=Path, help="write to this file instead of standard output")
-
-
 def register(subparsers: Any) -> None:
     a = subparsers.add_parser(
         "attribute",
@@ -37,27 +32,17 @@ def register(subparsers: Any) -> None:
         description="Attribute the database's wins, won revenue and pipeline under one model, "
         "or compare every model side by side with --model all. See docs/attribution.md.",
     )
-    a.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
+    options.add_db(a)
     a.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}, or all")
     a.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
-    a.add_argument(
-        "--lookback-days",
-        type=int,
-        default=DEFAULT_LOOKBACK_DAYS,
-        help=f"touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})",
-    )
+    options.add_lookback(a)
     a.add_argument(
         "--half-life-days",
         type=float,
         default=DEFAULT_HALF_LIFE_DAYS,
         help=f"time_decay half-life in days (default {DEFAULT_HALF_LIFE_DAYS:g})",
     )
-    a.add_argument(
-        "--scope",
-        choices=SCOPES,
-        default="account",
-        help="touches of the deal's account (default) or only of its contacts",
-    )
+    options.add_scope(a)
     a.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
     a.add_argument("--from", dest="date_from", metavar="DATE", help="period start, inclusive (YYYY-MM-DD)")
     a.add_argument("--to", dest="date_to", metavar="DATE", help="period end, inclusive (YYYY-MM-DD)")
@@ -68,10 +53,8 @@ def register(subparsers: Any) -> None:
         default="wins",
         help="with --model all: the figure compared across models (default wins)",
     )
-    a.add_argument("--segment", help="only deals of accounts in this segment")
-    a.add_argument("--region", help="only deals of accounts in this region")
-    a.add_argument("--owner", help="only deals of this owner")
-    _add_output(a)
+    options.add_deal_filters(a)
+    options.add_output(a)
     a.set_defaults(func=run_attribute)
 
     p = subparsers.add_parser(
@@ -90,18 +73,8 @@ def register(subparsers: Any) -> None:
         default="conversions",
         help="with --model all: the figure compared across models (default conversions)",
     )
-    _add_output(p)
+    options.add_output(p)
     p.set_defaults(func=run_attribute_paths)
-
-
-def _write(df: pd.DataFrame, fmt: str, out: Path | None) -> None:
-    df = df.round(6)
-    text = df.to_json(orient="records", indent=2) + "\n" if fmt == "json" else export.safe_frame(df).to_csv(index=False)
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-        print(f"Wrote {len(df)} rows to {out}", file=sys.stderr)
 
 
 def run_attribute(args: argparse.Namespace) -> int:
@@ -123,7 +96,7 @@ def run_attribute(args: argparse.Namespace) -> int:
         order=args.order,
         weights=weights,
     )
-    con = db.connect(args.db or db.default_db_path())
+    con = db.connect(options.db_path(args))
     try:
         if args.model == "all":
             df = compare_models(con, measure=args.measure, **params)
@@ -131,7 +104,7 @@ def run_attribute(args: argparse.Namespace) -> int:
             df = rollup(con, args.model, **params)
     finally:
         con.close()
-    _write(df, args.format, args.out)
+    options.write_table(df.round(6), args.format, args.out)
     _say_when_nothing_to_credit(df, args.measure if args.model == "all" else None)
     return 0
 
@@ -166,5 +139,5 @@ def run_attribute_paths(args: argparse.Namespace) -> int:
         df = compare_paths(paths, measure=args.measure, order=args.order)
     else:
         df = attribute_paths(paths, args.model, order=args.order)
-    _write(df, args.format, args.out)
+    options.write_table(df.round(6), args.format, args.out)
     return 0

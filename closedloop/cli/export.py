@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from closedloop import db
+from closedloop.cli import options
 from closedloop.parquet_export import export
 
 
@@ -27,7 +28,7 @@ def register(subparsers: Any) -> None:
         "table under --out, the layout CLOSEDLOOP_SPARK_SOURCE=DIR reads. Notes, reviews, import "
         "history and the derived tables stay in the DuckDB file. See docs/scale-out.md.",
     )
-    p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
+    options.add_db(p)
     p.add_argument("--out", type=Path, required=True, help="folder to write (one subfolder per table)")
     p.add_argument(
         "--partition",
@@ -42,7 +43,7 @@ def register(subparsers: Any) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    path = Path(args.db) if args.db else db.default_db_path()
+    path = options.db_path(args)
     started = time.monotonic()
     con = db.connect(path, read_only=True)
     try:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from closedloop import db, export
-from closedloop.cli.report import iso_date
+from closedloop import db
+from closedloop.cli import options
 from closedloop.engine import lift
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
+from closedloop.filters import Filters
 from closedloop.pages import lift as lift_view
 
 # Without --from / --to: every closed deal in the database.
@@ -49,7 +46,7 @@ def register(subparsers: Any) -> None:
         "on both sides, largest lift first (the Touchpoint lift page's table). Summary on standard error. "
         "See docs/attribution.md.",
     )
-    p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
+    options.add_db(p)
     p.add_argument(
         "--by",
         choices=list(lift_view.DIMENSION_TITLES),
@@ -59,34 +56,21 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--from",
         dest="date_from",
-        type=iso_date,
+        type=options.iso_date,
         metavar="DATE",
         help="period start, inclusive (YYYY-MM-DD, on the close date; default: all time)",
     )
     p.add_argument(
         "--to",
         dest="date_to",
-        type=iso_date,
+        type=options.iso_date,
         metavar="DATE",
         help="period end, inclusive (YYYY-MM-DD; default: all time)",
     )
-    p.add_argument("--segment", help="only deals of accounts in this segment")
-    p.add_argument("--region", help="only deals of accounts in this region")
-    p.add_argument("--owner", help="only deals of this owner")
-    p.add_argument(
-        "--lookback-days",
-        type=int,
-        default=DEFAULT_LOOKBACK_DAYS,
-        help=f"touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})",
-    )
-    p.add_argument(
-        "--scope",
-        choices=SCOPES,
-        default="account",
-        help="touches of the deal's account (default) or only of its contacts",
-    )
-    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
-    p.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    options.add_deal_filters(p)
+    options.add_lookback(p)
+    options.add_scope(p)
+    options.add_output(p)
     p.set_defaults(func=run_lift)
 
 
@@ -100,22 +84,12 @@ def run_lift(args: argparse.Namespace) -> int:
         lookback_days=args.lookback_days,
         scope=args.scope,
     )
-    con = db.connect(args.db or db.default_db_path())
+    con = db.connect(options.db_path(args))
     try:
         v = lift_view.lift_view(con, f, dimension=args.by)
     finally:
         con.close()
-    df: pd.DataFrame = v.table[COLUMNS].round(6)
-    if args.format == "json":
-        text = df.to_json(orient="records", indent=2) + "\n"
-    else:  # a CSV is opened in spreadsheets: neutralise formulas from campaign names and assets
-        text = export.safe_frame(df).to_csv(index=False)
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        print(f"Wrote {len(df)} rows to {args.out}", file=sys.stderr)
+    options.write_table(v.table[COLUMNS].round(6), args.format, args.out)
     period = "all time" if args.date_from is None and args.date_to is None else f"{f.date_from} to {f.date_to}"
     title = lift_view.DIMENSION_TITLES[args.by]
     if not v.closed_deals:

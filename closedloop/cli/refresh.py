@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
 from closedloop import db
+from closedloop.cli import options
 from closedloop.engine.journey_tables import current, refresh, seal
 
 
@@ -18,9 +18,7 @@ def register(subparsers: Any) -> None:
         description="Rebuild the derived tables (docs/performance.md). `import` and `sample` do this "
         "themselves; run it after changing the database by other means.",
     )
-    p.add_argument(
-        "--db", type=Path, default=None, help="database file (default: $CLOSEDLOOP_DB or data/closedloop.duckdb)"
-    )
+    options.add_db(p)
     p.add_argument(
         "--if-stale",
         action="store_true",
@@ -30,7 +28,7 @@ def register(subparsers: Any) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
-    path = Path(args.db) if args.db else db.default_db_path()
+    path = options.db_path(args)
     if not path.exists():
         raise FileNotFoundError(f"No database at {path}.")
     started = time.monotonic()

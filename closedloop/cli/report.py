@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from closedloop import db
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
+from closedloop.cli import options
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters
 from closedloop.meeting import reviews
 
 DEFAULT_MAX_DEAL_PAGES = 50  # closedloop.meeting.report.DEFAULT_MAX_DEAL_PAGES (not imported: it loads altair)
@@ -40,14 +40,6 @@ class _Progress:
             print(text, file=sys.stderr, flush=True)
 
 
-def iso_date(value: str) -> date:
-    """An argparse type for a YYYY-MM-DD option (report and lift share it)."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a date looks like 2026-03-31, got {value!r}") from None
-
-
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "report",
@@ -56,19 +48,19 @@ def register(subparsers: Any) -> None:
         "period (--from DATE --to DATE): KPIs, attribution and lift charts, each deal's timeline with the "
         "teams' verdicts and notes, and the agreement summary. See docs/review-meeting.md.",
     )
-    p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
+    options.add_db(p)
     p.add_argument("--review", metavar="NAME", help="a saved review's name (as on the Review meeting page)")
     p.add_argument(
         "--from",
         dest="date_from",
-        type=iso_date,
+        type=options.iso_date,
         metavar="DATE",
         help="without --review: period start, inclusive (YYYY-MM-DD, on the close date)",
     )
     p.add_argument(
         "--to",
         dest="date_to",
-        type=iso_date,
+        type=options.iso_date,
         metavar="DATE",
         help="without --review: period end, inclusive (YYYY-MM-DD)",
     )
@@ -91,21 +83,9 @@ def register(subparsers: Any) -> None:
         default=None,
         help=f"without --review: the credit model (default {reviews.DEFAULT_MODEL})",
     )
-    p.add_argument("--segment", help="without --review: only deals of accounts in this segment")
-    p.add_argument("--region", help="without --review: only deals of accounts in this region")
-    p.add_argument("--owner", help="without --review: only deals of this owner")
-    p.add_argument(
-        "--lookback-days",
-        type=int,
-        default=None,
-        help=f"without --review: touches from N days before a deal's creation (default {DEFAULT_LOOKBACK_DAYS})",
-    )
-    p.add_argument(
-        "--scope",
-        choices=SCOPES,
-        default=None,
-        help="without --review: touches of the deal's account (default) or only of its contacts",
-    )
+    options.add_deal_filters(p, when="without --review: ")
+    options.add_lookback(p, when="without --review: ", default=None)
+    options.add_scope(p, when="without --review: ", default=None)
     p.add_argument(
         "--format",
         choices=("html", "pdf"),
@@ -163,7 +143,7 @@ def run_report(args: argparse.Namespace) -> int:
     if max_pages < 0:
         raise ValueError(f"--max-deal-pages must be 0 or more, got {max_pages}.")
     progress = _Progress(args.quiet)
-    path = Path(args.db) if args.db else db.default_db_path()
+    path = options.db_path(args)
     con = db.connect(path, read_only=True)
     try:
         progress.say("Gathering the agenda, the figures and the charts…")

@@ -21,6 +21,10 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
+# Statements the app runs on its own tables and the import's staging (writes, and the checks made
+# inside a write's transaction): queries/statements/<name>.sql, run by `execute` on the connection
+# itself, never a cursor of it. They are not questions: no page shows them and Spark never runs them.
+STATEMENTS_DIR = QUERIES_DIR / "statements"
 DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
 # 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
 # import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
@@ -230,6 +234,23 @@ def strip_comments(text: str) -> str:
 
 
 @cache
+def statement_text(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"Statement names are lowercase words joined by _, got {name!r}.")
+    path = STATEMENTS_DIR / f"{name}.sql"
+    if not path.exists():
+        raise QueryError(f"Unknown statement {name!r}: there is no queries/statements/{name}.sql.")
+    return path.read_text(encoding="utf-8")
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:
+    """Run queries/statements/<name>.sql on `con` itself (inside its transaction, seeing what it has
+    registered), its `$name` parameters checked like `run`'s; fetch from what it returns."""
+    wanted = frozenset(_PARAM.findall(strip_comments(statement_text(name))))
+    return con.execute(statement_text(name), _exactly(f"Statement {name!r}", wanted, params))
+
+
+@cache
 def query_params(name: str) -> frozenset[str]:
     """The `$name` parameters a query binds (comments ignored)."""
     return frozenset(_PARAM.findall(strip_comments(sql_text(name))))
@@ -283,7 +304,10 @@ def reads_journeys(name: str) -> bool:
 
 def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Check that `params` are exactly the parameters of query `name`."""
-    wanted = query_params(name)
+    return _exactly(f"Query {name!r}", query_params(name), params)
+
+
+def _exactly(what: str, wanted: frozenset[str], params: dict[str, Any]) -> dict[str, Any]:
     given = set(params)
     missing = sorted(wanted - given)
     extra = sorted(given - wanted)
@@ -294,8 +318,7 @@ def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
         if extra:
             parts.append(f"unexpected {', '.join('$' + e for e in extra)}")
         raise QueryError(
-            f"Query {name!r} takes {', '.join('$' + w for w in sorted(wanted)) or 'no parameters'}; "
-            f"{' and '.join(parts)}."
+            f"{what} takes {', '.join('$' + w for w in sorted(wanted)) or 'no parameters'}; {' and '.join(parts)}."
         )
     return dict(params)
 

@@ -73,14 +73,12 @@ def add_note(
 
         def work(c: duckdb.DuckDBPyConnection) -> int:
             if submission_id is not None:
-                done = c.execute(
-                    "select note_id from note_submissions where submission_id = $s", {"s": submission_id}
-                ).fetchone()
+                done = db.execute(c, "note_submission_of", submission_id=submission_id).fetchone()
                 if done is not None:
                     return int(done[0])
             note_id = _insert(c, deal_id, team, verdict, text, touchpoint_id, review_id)
             if submission_id is not None:
-                c.execute("insert into note_submissions values ($s, $n)", {"s": submission_id, "n": note_id})
+                db.execute(c, "note_submission_record", submission_id=submission_id, note_id=note_id)
             return note_id
 
         return db.in_transaction(con, work)
@@ -91,7 +89,7 @@ def add_note(
 def _ensure_submissions(con: duckdb.DuckDBPyConnection) -> None:
     """Databases built before note_submissions existed get it (the dashboard's shared connection
     creates it when it opens)."""
-    found = con.execute("select count(*) from duckdb_tables() where table_name = 'note_submissions'").fetchone()
+    found = db.execute(con, "app_tables_present", tables=["note_submissions"]).fetchone()
     if not found[0]:
         con.execute(db.sql_text("schema"))
 
@@ -105,39 +103,32 @@ def _insert(
     touchpoint_id: str | None,
     review_id: str | None,
 ) -> int:
-    deal = con.execute("select account_id from deals where deal_id = $d", {"d": deal_id}).fetchone()
+    deal = db.execute(con, "note_deal_account", deal_id=deal_id).fetchone()
     if deal is None:
         raise NoteError(f"There is no deal {deal_id!r}.")
     if touchpoint_id is not None:
-        touch = con.execute(
-            "select account_id, contact_id from touchpoints where touchpoint_id = $t", {"t": touchpoint_id}
-        ).fetchone()
+        touch = db.execute(con, "note_touch_owner", touchpoint_id=touchpoint_id).fetchone()
         if touch is None:
             raise NoteError(f"There is no touchpoint {touchpoint_id!r}.")
-        of_contact = con.execute(
-            "select count(*) from deal_contacts where deal_id = $d and contact_id = $c",
-            {"d": deal_id, "c": touch[1]},
-        ).fetchone()[0]
+        of_contact = db.execute(con, "note_contact_on_deal", deal_id=deal_id, contact_id=touch[1]).fetchone()[0]
         if touch[0] != deal[0] and not of_contact:
             raise NoteError(
                 f"Touchpoint {touchpoint_id!r} is not a touch of deal {deal_id!r}: it belongs to "
                 f"another account and to none of the deal's contacts."
             )
     if review_id is not None:
-        found = con.execute("select count(*) from reviews where review_id = $r", {"r": review_id}).fetchone()
+        found = db.execute(con, "review_exists", review_id=review_id).fetchone()
         if not found[0]:
             raise NoteError(f"There is no review {review_id!r}.")
-    row = con.execute(
-        "insert into retro_notes (deal_id, touchpoint_id, team, verdict, text, review_id) "
-        "values ($deal_id, $touchpoint_id, $team, $verdict, $text, $review_id) returning note_id",
-        {
-            "deal_id": deal_id,
-            "touchpoint_id": touchpoint_id,
-            "team": team,
-            "verdict": verdict,
-            "text": text,
-            "review_id": review_id,
-        },
+    row = db.execute(
+        con,
+        "note_insert",
+        deal_id=deal_id,
+        touchpoint_id=touchpoint_id,
+        team=team,
+        verdict=verdict,
+        text=text,
+        review_id=review_id,
     ).fetchone()
     return int(row[0])
 

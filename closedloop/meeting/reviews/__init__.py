@@ -184,41 +184,40 @@ def create_review(
                     f"{filters.date_from:%d %b %Y} – {filters.date_to:%d %b %Y} with these filters: "
                     "pick another period or clear a filter."
                 )
-            taken = c.execute("select review_id, name from reviews").fetchall()
+            taken = db.execute(c, "reviews_taken").fetchall()
             if any(n.lower() == name.lower() for _, n in taken):
                 raise ReviewError(f"A review named “{name}” already exists: reopen it, or choose another name.")
             ids = {r for r, _ in taken}
             review_id = slug(name)
             while review_id in ids:
                 review_id = f"{slug(name)}-{secrets.token_hex(3)}"
-            c.execute(
-                "insert into reviews (review_id, name, period_from, period_to, model) "
-                "values ($review_id, $name, $period_from, $period_to, $model)",
-                {
-                    "review_id": review_id,
-                    "name": name,
-                    "period_from": filters.date_from,
-                    "period_to": filters.date_to,
-                    "model": model,
-                },
+            db.execute(
+                c,
+                "review_insert",
+                review_id=review_id,
+                name=name,
+                period_from=filters.date_from,
+                period_to=filters.date_to,
+                model=model,
             )
-            c.execute(
-                "insert into review_settings values ($review_id, $selection, $largest_n, $segment, "
-                "$region, $owner, $lookback_days, $scope)",
-                {
-                    "review_id": review_id,
-                    "selection": selection,
-                    "largest_n": int(largest_n) if selection == "largest" else None,
-                    "segment": filters.segment,
-                    "region": filters.region,
-                    "owner": filters.owner,
-                    "lookback_days": filters.lookback_days,
-                    "scope": filters.scope,
-                },
+            db.execute(
+                c,
+                "review_settings_insert",
+                review_id=review_id,
+                selection=selection,
+                largest_n=int(largest_n) if selection == "largest" else None,
+                segment=filters.segment,
+                region=filters.region,
+                owner=filters.owner,
+                lookback_days=filters.lookback_days,
+                scope=filters.scope,
             )
-            c.executemany(
-                "insert into review_deals (review_id, deal_id, position) values (?, ?, ?)",
-                [(review_id, d, int(p)) for d, p in zip(chosen["deal_id"], chosen["position"], strict=True)],
+            db.execute(
+                c,
+                "review_deals_insert",
+                review_id=review_id,
+                deal_ids=[str(d) for d in chosen["deal_id"]],
+                positions=[int(p) for p in chosen["position"]],
             )
             return review_id
 
@@ -231,14 +230,12 @@ def create_review(
 
 
 def _has_review_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    found = (
-        con.cursor()
-        .execute(
-            "select count(*) from duckdb_tables() where table_name in ('reviews', 'review_deals', 'review_settings')"
-        )
-        .fetchone()[0]
-    )
-    return found == 3
+    tables = ["reviews", "review_deals", "review_settings"]
+    cur = con.cursor()
+    try:
+        return db.execute(cur, "app_tables_present", tables=tables).fetchone()[0] == len(tables)
+    finally:
+        cur.close()
 
 
 def list_reviews(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -350,10 +347,7 @@ def record_verdict(
     the same submission again returns the first note and writes nothing (notes.add_note)."""
     con = db.connect(db_path, read_only=True)
     try:
-        on_agenda = con.execute(
-            "select count(*) from review_deals where review_id = $r and deal_id = $d",
-            {"r": review_id, "d": deal_id},
-        ).fetchone()[0]
+        on_agenda = db.execute(con, "review_deal_on_agenda", review_id=review_id, deal_id=deal_id).fetchone()[0]
     finally:
         con.close()
     if not on_agenda:

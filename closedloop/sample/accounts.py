@@ -9,7 +9,6 @@ import pandas as pd
 from closedloop.sample.helpers import (
     _business_hours,
     _cat,
-    _id,
     _insert,
     _lognormal,
     _pick,
@@ -74,10 +73,7 @@ def _accounts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> Non
     deal_accounts, lead_accounts = acc_perm[:n_deal_accounts], acc_perm[n_deal_accounts:]
     _insert(
         con,
-        "accounts",
-        f"select {_id('A', 7, 'i')}, cast(prefix as varchar) || ' ' || cast(suffix as varchar) || "
-        "case when rep > 0 then ' ' || cast(rep + 1 as varchar) else '' end, "
-        "industry, segment, region, employees from src",
+        "sample_accounts",
         pd.DataFrame(
             {
                 "i": np.arange(n_acc),
@@ -167,11 +163,7 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     hist_at = np.concatenate([entered[rows, cols], close_at[closed]])
     _insert(
         con,
-        "deals",
-        f"select {_id('D', 7, 'd.i')}, {_id('A', 7, 'd.account')}, "
-        "a.name || ' – ' || cast(d.product as varchar), d.owner, "
-        "d.created_at, d.closed_at, d.stage, d.outcome, d.amount, false "
-        f"from src as d join accounts as a on a.account_id = {_id('A', 7, 'd.account')}",
+        "sample_deals",
         pd.DataFrame(
             {
                 "i": np.arange(n),
@@ -188,8 +180,7 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     )
     _insert(
         con,
-        "deal_stage_history",
-        f"select {_id('D', 7, 'deal')}, stage, entered_at from src",
+        "sample_deal_stage_history",
         pd.DataFrame(
             {
                 "deal": hist_deal,
@@ -244,8 +235,7 @@ def _deal_contacts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -
     role = np.where(rng.random(len(dc_contact)) < 0.2, ROLES.index("influencer"), role_of_persona[persona[dc_contact]])
     _insert(
         con,
-        "deal_contacts",
-        f"select {_id('D', 7, 'deal')}, {_id('K', 8, 'contact')}, role from src",
+        "sample_deal_contacts",
         pd.DataFrame({"deal": dc_deal, "contact": dc_contact, "role": _cat(role, ROLES)}),
     )
     bar.advance(_WEIGHT["deal_contacts"], "deal contacts")

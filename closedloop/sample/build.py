@@ -70,11 +70,7 @@ def generate(
         counts = _build(con, deals, seed, touches_per_deal, bar)
         bar.advance(0, "derived tables")
         derived.refresh(con)
-        con.execute(
-            "insert or replace into schema_info values "
-            "('sample_seed', $seed), ('sample_deals', $deals), ('sample_reference_date', $ref)",
-            {"seed": str(seed), "deals": str(deals), "ref": REFERENCE_DATE},
-        )
+        db.execute(con, "sample_settings", seed=str(seed), deals=str(deals), ref=REFERENCE_DATE)
         con.execute("checkpoint")
         derived.seal(con)
     except BaseException:

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from closedloop import db
 from closedloop.sample.world import EPOCH
 
 
@@ -71,20 +72,10 @@ def _pick(rng: np.random.Generator, p: list[float] | np.ndarray, n: int) -> np.n
     return np.minimum(np.searchsorted(cum / cum[-1], rng.random(n), side="right"), len(cum) - 1)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, df: pd.DataFrame) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, statement: str, df: pd.DataFrame) -> None:
+    """Run queries/statements/<statement>.sql, which inserts from `df` registered as `src`."""
     con.register("src", df)
     try:
-        # select_sql is fixed text of this module; the relation API names the table. It inserts by
-        # position: every column of the table, dates_unknown (false: the sample has real dates) last
-        con.sql(select_sql).insert_into(table)
+        db.execute(con, statement)
     finally:
         con.unregister("src")
-
-
-def _id(prefix: str, width: int, col: str) -> str:
-    """SQL that formats a 0-based integer column as a 1-based string id."""
-    return f"printf('{prefix}%0{width}d', {col} + 1)"
-
-
-def _opt_id(prefix: str, width: int, col: str) -> str:
-    return f"case when {col} >= 0 then {_id(prefix, width, col)} end"

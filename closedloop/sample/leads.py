@@ -9,10 +9,8 @@ import pandas as pd
 from closedloop.sample.helpers import (
     _business_hours,
     _cat,
-    _id,
     _insert,
     _lognormal,
-    _opt_id,
     _pick,
     _Progress,
     _rng,
@@ -118,10 +116,7 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     l_campaign, _ = _campaign_and_asset(rng, _LEAD_SOURCE_TYPE[l_source], l_source, l_created)
     _insert(
         con,
-        "leads",
-        f"select {_id('L', 8, 'i')}, {_id('K', 8, 'contact')}, {_id('A', 7, 'account')}, source_channel, "
-        "created_at, mql_at, assigned_at, owner, first_follow_up_at, accepted_at, disqualified_at, "
-        f"disqualify_reason, {_opt_id('C', 3, 'campaign')}, false from src",
+        "sample_leads",
         pd.DataFrame(
             {
                 "i": np.arange(n_leads),
@@ -150,8 +145,7 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     np.minimum.at(c_created, l_contact, l_created)
     _insert(
         con,
-        "contacts",
-        f"select {_id('K', 8, 'i')}, {_id('A', 7, 'account')}, title, persona, created_at from src",
+        "sample_contacts",
         pd.DataFrame(
             {
                 "i": np.arange(n_contacts),
@@ -176,8 +170,7 @@ def _campaigns(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> No
     cost = np.round([rng.uniform(*spec[6]) for spec in CAMPAIGNS], -2)
     _insert(
         con,
-        "campaigns",
-        "select campaign_id, name, channel, campaign_type, cost, started_at, ended_at from src",
+        "sample_campaigns",
         pd.DataFrame(
             {
                 "campaign_id": _CAMPAIGN_IDS,

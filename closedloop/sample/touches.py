@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop.sample.helpers import _business_hours, _cat, _id, _insert, _opt_id, _pick, _to_ts
+from closedloop.sample.helpers import _business_hours, _cat, _insert, _pick, _to_ts
 from closedloop.sample.world import (
     _ALWAYS_ON,
     _ASSET,
@@ -338,8 +338,6 @@ def _insert_touches(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
     )
     _insert(
         con,
-        "touchpoints",
-        f"select {_id('T', 9, 'i')}, occurred_at, {_id('A', 7, 'account')}, {_opt_id('K', 8, 'contact')}, "
-        "team, channel, touchpoint_type, campaign_id, asset, false from src",
+        "sample_touchpoints",
         src,
     )

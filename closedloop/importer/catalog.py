@@ -128,14 +128,7 @@ def _kind(data_type: str) -> str:
 
 def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
     """The importable tables of the database behind `con`, with their columns in order."""
-    rows = con.execute(
-        """
-        select table_name, column_name, data_type, is_nullable
-        from duckdb_columns()
-        where database_name = current_database() and schema_name = 'main'
-        order by table_name, column_index
-        """
-    ).fetchall()
+    rows = db.execute(con, "main_table_columns").fetchall()
     out: dict[str, list[Column]] = {t: [] for t in IMPORT_TABLES}
     for table, column, data_type, nullable in rows:
         if table in out:

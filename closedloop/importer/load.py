@@ -100,9 +100,7 @@ def import_files(
             "import has it open, close that first, or pass import_files a read-write connection."
         ) from exc
     try:
-        readonly = con.execute(
-            "select readonly from duckdb_databases() where database_name = current_database()"
-        ).fetchone()[0]
+        readonly = db.execute(con, "import_connection_readonly").fetchone()[0]
         if readonly:
             raise ImportFailed("The database connection is read-only; open it with read_only=False to import.")
         if own:
@@ -155,28 +153,19 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         inserted = sum(t[0] for t in totals.values())
         updated = sum(t[1] for t in totals.values())
         unchanged = sum(t[2] for t in totals.values())
-        import_id = con.execute(
-            "insert into import_log (files, mapping, rows_read, rows_inserted, rows_updated, rows_rejected, "
-            "rows_skipped, skipped_why) values ($files, $mapping, $read, $inserted, $updated, $rejected, "
-            "$skipped, $skipped_why) returning import_id",
-            {
-                "files": ", ".join(run.file_names),
-                "mapping": mapping.name,
-                "read": report.rows_read,
-                "inserted": inserted,
-                "updated": updated,
-                "rejected": report.rows_rejected,
-                "skipped": report.rows_skipped,
-                "skipped_why": report.skipped_why() or None,
-            },
+        import_id = db.execute(
+            con,
+            "import_log_insert",
+            files=", ".join(run.file_names),
+            mapping=mapping.name,
+            read=report.rows_read,
+            inserted=inserted,
+            updated=updated,
+            rejected=report.rows_rejected,
+            skipped=report.rows_skipped,
+            skipped_why=report.skipped_why() or None,
         ).fetchone()[0]
-        con.execute(
-            f"insert into import_rejects (import_id, file, row_number, target_table, column_name, value, "
-            f"problem, fix) select $id, file, row, target_table, column_name, value, problem, fix "
-            f"from {run.problems} where severity = 'error' and row is not null "
-            f"order by file_index, row, source",
-            {"id": import_id},
-        )
+        db.execute(con, "import_rejects_insert", import_id=import_id, problems=run.problems)
         # the models' derived tables follow the data in the same transaction
         run.progress(0.99, "Rebuilding the derived tables")
         derived.refresh(con)
@@ -228,7 +217,8 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
         rows = good
     if select is not None:
         run.temp_tables.append(rows)
-        con.execute(f"create or replace temp table {rows} as {select}")
+        # DDL naming the run's staged table (quoted); `select` reads quoted columns of staged tables
+        con.execute(f"create or replace temp table {quote_ident(rows)} as {select}")
     n = row_count(con, rows)
     updated = 0
     others = [c for c in cols if c not in keys]
@@ -256,13 +246,7 @@ def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str 
     Two databases, or one before and after an import, hold the same data
     exactly when these agree.
     """
-    tables = [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() "
-            "and schema_name = 'main' order by table_name"
-        ).fetchall()
-    ]
+    tables = [r[0] for r in db.execute(con, "main_tables").fetchall()]
     out = {}
     for t in tables:
         q = quote_ident(t)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from closedloop import export
+from closedloop import db, export
 from closedloop.importer.catalog import (
     IMPORT_TABLES,
     row_count,
@@ -95,14 +95,7 @@ class Reporting(RunState):
         con = self.con
         file_rows = [p.as_tuple() for p in self.file_problems]
         total = row_count(con, self.problems)
-        rows = con.execute(
-            f"""
-            select severity, file, row, column_name, value, problem, fix, target_table
-            from {self.problems}
-            order by severity = 'warning', file_index, row, source, column_name
-            limit {MAX_PROBLEMS}
-            """
-        ).fetchall()
+        rows = db.execute(con, "import_problems_listed", problems=self.problems, limit=MAX_PROBLEMS).fetchall()
         problems = pd.DataFrame(file_rows + rows, columns=PROBLEM_COLUMNS) if (file_rows or rows) else _empty_problems()
         problems["row"] = problems["row"].astype("Int64")
         errors = sum(p.severity == "error" for p in self.file_problems) + row_count(

@@ -19,12 +19,13 @@ COMMAND_MODULES = [
     "closedloop.importer.cli",
     "closedloop.report_cli",
     "closedloop.lift_cli",
+    "closedloop.paths_cli",
     "closedloop.derived",
     "closedloop.parquet_export",
 ]
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
-READING_COMMANDS = ("attribute", "report", "lift")
+READING_COMMANDS = ("attribute", "report", "lift", "paths")
 
 
 def build_parser() -> argparse.ArgumentParser:

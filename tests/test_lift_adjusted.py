@@ -117,10 +117,11 @@ def test_rabbits_against_r_documentation(rabbits) -> None:
 
 
 def test_lift_explained_by_segment(tmp_path: Path) -> None:
-    """Enterprise: touched 8 won 2 lost, not touched 4 won 1 lost (odds ratio 1); SMB: touched 1 won
-    4 lost, not touched 2 won 8 lost (odds ratio 1). Raw: 9/15 vs 6/15 won, odds ratio 81/36 = 2.25;
-    pooled: (8*1/15 + 1*8/15) / (2*4/15 + 4*2/15) = 1."""
-    deals = strata_deals({"Enterprise": (8, 2, 4, 1), "SMB": (1, 4, 2, 8)})
+    """Enterprise: touched 32 won 8 lost, not touched 16 won 4 lost (odds ratio 1); SMB: touched 4 won
+    16 lost, not touched 8 won 32 lost (odds ratio 1). Raw: 36/60 vs 24/60 won, odds ratio
+    36*36 / (24*24) = 2.25, 95% interval exp(log 2.25 +- 1.96 sqrt(1/36 + 1/24 + 1/24 + 1/36)) =
+    1.083 to 4.674 (excludes 1); pooled: (32*4/60 + 4*32/60) / (8*16/60 + 16*8/60) = 1."""
+    deals = strata_deals({"Enterprise": (32, 8, 16, 4), "SMB": (4, 16, 8, 32)})
     con = db.connect(build(tmp_path / "conf.duckdb", deals))
     try:
         res = la.adjusted_lift(con, *Q1)
@@ -129,6 +130,8 @@ def test_lift_explained_by_segment(tmp_path: Path) -> None:
     r = row(res, "webinar_attended")
     assert r["win_rate_diff"] == pytest.approx(0.2)
     assert r["odds_ratio_raw"] == pytest.approx(2.25)
+    assert r["odds_ratio_raw_low95"] == pytest.approx(math.exp(math.log(2.25) - 1.959964 * math.sqrt(5 / 36)))
+    assert r["odds_ratio_raw_high95"] == pytest.approx(math.exp(math.log(2.25) + 1.959964 * math.sqrt(5 / 36)))
     assert r["odds_ratio_adjusted"] == pytest.approx(1.0)
     assert r["share_explained"] == pytest.approx(1.0)
     assert r["reaches"] == "Enterprise accounts"
@@ -137,7 +140,7 @@ def test_lift_explained_by_segment(tmp_path: Path) -> None:
     v = row(res, "ad_view")
     assert v["odds_ratio_adjusted"] == pytest.approx(1.0)
     assert v["sentence"].startswith("Most of ad_view's lower win rate is")
-    assert (res.deals_won, res.deals_lost) == (15, 15)
+    assert (res.deals_won, res.deals_lost) == (60, 60)
 
 
 def test_deal_size_band_and_region_split_strata(tmp_path: Path) -> None:
@@ -204,3 +207,25 @@ def test_empty_period_and_bad_edges(fixture_con) -> None:
 def test_band_labels() -> None:
     assert la.band_labels((25_000, 100_000)) == ["under $25k", "$25k–$100k", "$100k and over"]
     assert la.band_labels((1_000_000,)) == ["under $1M", "$1M and over"]
+
+
+def test_sample_plants_a_lift_explained_by_segment(tmp_path: Path) -> None:
+    """docs/sample.md: review-site visits reach most SMB deals (which win more often) and few others,
+    whatever the outcome, so their raw lift is real but within segment it vanishes."""
+    from closedloop import sample
+
+    path = tmp_path / "sample.duckdb"
+    sample.generate(path, deals=2000, seed=42, progress=False)
+    con = db.connect(path)
+    try:
+        res = la.adjusted_lift(con, "2020-01-01", "2030-12-31", dimension="channel")
+    finally:
+        con.close()
+    r = row(res, "review_sites")
+    assert r["odds_ratio_raw_low95"] > 1.2  # a clear raw lift
+    assert r["odds_ratio_adjusted_low95"] < 1 < r["odds_ratio_adjusted_high95"]  # none within strata
+    assert r["share_explained"] > la.PARTLY_EXPLAINED
+    assert "review_sites's lift is that review_sites reaches SMB accounts" in r["sentence"]
+    # a planted win signal keeps its lift within strata: no sentence
+    w = row(res, "webinar")
+    assert w["odds_ratio_adjusted_low95"] > 1.5 and w["sentence"] == ""

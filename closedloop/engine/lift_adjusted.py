@@ -40,6 +40,8 @@ STRATA = ("segment", "region", "size band")
 MIN_DEALS_PER_STRATUM = 5
 # Share of the raw lift (on the log-odds scale) that the strata explain for "most of this lift".
 MOSTLY_EXPLAINED = 0.5
+# ... and "much of it", when the adjusted interval also takes in 1.
+PARTLY_EXPLAINED = 0.25
 STRATUM_COLUMNS = ["key", "label", "segment", "region", "size_band", "touched_won", "touched_lost"]
 COLUMNS = [
     "key",
@@ -307,7 +309,17 @@ def _fmt_or(x: float) -> str:
 
 
 def sentence(label: str, r: dict) -> str:
-    """A plain sentence where the raw and the adjusted lift disagree, else ''."""
+    """A plain sentence where the raw and the adjusted lift disagree, else '':
+
+    * the raw odds ratio's interval excludes 1 and the strata explain at least half of it
+      (share_explained >= MOSTLY_EXPLAINED): "Most of X's lift is that X reaches SMB accounts";
+    * the raw interval excludes 1, the adjusted one does not, and the strata explain at least
+      PARTLY_EXPLAINED of it: "Much of X's lift is that ...; within the same kind of account it
+      could be chance";
+    * the adjusted interval excludes 1 on the other side of 1 from the raw ratio: X helps (or
+      hurts) within the same kind of account although the raw figure says otherwise;
+    * the adjusted interval excludes 1 and the raw one does not: the lift is clearer within strata.
+    """
     raw, adj = r["odds_ratio_raw"], r["odds_ratio_adjusted"]
     if not (math.isfinite(raw) and math.isfinite(adj)):
         return ""
@@ -316,12 +328,14 @@ def sentence(label: str, r: dict) -> str:
     share = r["share_explained"]
     reaches = r["reaches"]
     figures = f"odds of winning ×{_fmt_or(raw)} overall, ×{_fmt_or(adj)} within the same segment, region and deal size"
-    if raw > 1 and (math.isfinite(share) and share >= MOSTLY_EXPLAINED or (raw_sig and not adj_sig)):
-        who = f"that {label} reaches {reaches}" if reaches else "the kind of account it reaches"
-        return f"Most of {label}'s lift is {who} ({figures})."
-    if raw < 1 and (math.isfinite(share) and share >= MOSTLY_EXPLAINED or (raw_sig and not adj_sig)):
-        who = f"that {label} reaches {reaches}" if reaches else "the kind of account it reaches"
-        return f"Most of {label}'s lower win rate is {who} ({figures})."
+    who = f"that {label} reaches {reaches}" if reaches else "the kind of account it reaches"
+    # a raw lift that could be chance needs no explaining
+    if raw_sig and math.isfinite(share) and share >= MOSTLY_EXPLAINED:
+        what = "lift" if raw > 1 else "lower win rate"
+        return f"Most of {label}'s {what} is {who} ({figures})."
+    if raw_sig and not adj_sig and math.isfinite(share) and share >= PARTLY_EXPLAINED:
+        what = "lift" if raw > 1 else "lower win rate"
+        return f"Much of {label}'s {what} is {who}; within the same kind of account it could be chance ({figures})."
     if (raw - 1) * (adj - 1) < 0 and adj_sig:
         direction = "helps" if adj > 1 else "hurts"
         return (

@@ -163,6 +163,8 @@ def rollup(by_month: pd.DataFrame, labels: dict[int, str] | None = None) -> pd.D
         sums["share_of_lost"] = sums["lost_deals"] / lost if lost else np.nan
         sums["mean_won"] = np.where(sums["won_deals"] > 0, sums["won_sum"] / sums["won_deals"], np.nan)
         sums["mean_lost"] = np.where(sums["lost_deals"] > 0, sums["lost_sum"] / sums["lost_deals"], np.nan)
+    # the special bands (no touchpoint, dates unknown) have no days or touches to average
+    sums.loc[sums["band"] < 0, ["mean_won", "mean_lost"]] = np.nan
     sums["order"] = np.where(sums["band"] < 0, 1000 - sums["band"], sums["band"])
     return sums.sort_values("order", ignore_index=True)[ROLLUP_COLUMNS]
 

@@ -500,7 +500,7 @@ def journey_distribution(
     """Won vs lost: a box plot of one per-deal figure (touches, days), each deal a dot.
 
     `boxes` holds each outcome's min, quartiles, median and max over every deal, `dots` the
-    deals to draw (closedloop.journeys.distribution), so the chart carries a bounded number of rows.
+    deals to draw (closedloop.pages.journeys.distribution), so the chart carries a bounded number of rows.
     """
     y = alt.Y("outcome:N", sort=["Won", "Lost"], title=None, axis=alt.Axis(labelFontWeight="bold"))
     x = alt.X(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=True))

@@ -31,7 +31,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from closedloop import db, lift
+from closedloop import db
+from closedloop.engine import lift
 from closedloop.engine import lift_adjusted as la
 
 Q1 = ("2026-01-01", "2026-03-31")

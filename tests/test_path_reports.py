@@ -24,9 +24,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from closedloop import journeys
 from closedloop.engine import path_reports as pr
 from closedloop.filters import Filters
+from closedloop.pages import journeys
 
 Q1 = ("2026-01-01", "2026-03-31")
 

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from closedloop import charts, journeys, review
-from closedloop.attribution import MAX_ORDER
+from closedloop import charts
+from closedloop.engine.attribution import MAX_ORDER
+from closedloop.pages import journeys, review
 from ui import common
 
 st.title("Journeys")

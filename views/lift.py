@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from closedloop import charts, lift_view, review
+from closedloop import charts
+from closedloop.pages import lift as lift_view
+from closedloop.pages import review
 from ui import common
 
 st.title("Touchpoint lift")

@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 
-from closedloop import db, lift
-from closedloop.derived import MAX_LOOKBACK_DAYS
+from closedloop import db
+from closedloop.engine import lift
+from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
 
 # Deal-size bands: a band starts at each edge (USD); below the first edge is band 0.
 DEFAULT_BAND_EDGES: tuple[float, ...] = (25_000.0, 100_000.0)

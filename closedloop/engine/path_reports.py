@@ -17,8 +17,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop import db, lift
-from closedloop.derived import MAX_LOOKBACK_DAYS
+from closedloop import db
+from closedloop.engine import lift
+from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
 
 # Where a band starts (the first band starts at 0 days / 1 touch).
 DEFAULT_DAY_EDGES: tuple[int, ...] = (8, 15, 31, 61, 91, 181, 366)

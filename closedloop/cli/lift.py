@@ -11,9 +11,11 @@ from typing import Any
 
 import pandas as pd
 
-from closedloop import db, export, lift, lift_view
+from closedloop import db, export
+from closedloop.cli.report import iso_date
+from closedloop.engine import lift
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
-from closedloop.report_cli import iso_date
+from closedloop.pages import lift as lift_view
 
 # Without --from / --to: every closed deal in the database.
 ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
@@ -121,7 +123,7 @@ def run_lift(args: argparse.Namespace) -> int:
     if args.size_bands is not None and not args.adjusted:
         raise ValueError("--size-bands needs --adjusted.")
     if args.adjusted:
-        from closedloop import lift_adjusted_cli
+        from closedloop.cli import lift_adjusted as lift_adjusted_cli
 
         return lift_adjusted_cli.run_adjusted(args, f)
     con = db.connect(args.db or db.default_db_path())

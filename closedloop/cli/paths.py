@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 
 from closedloop import db, export
+from closedloop.cli.report import iso_date
 from closedloop.engine import path_reports
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
-from closedloop.report_cli import iso_date
 
 ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
 REPORTS = ("summary", "time-lag", "path-length")

@@ -230,3 +230,45 @@ def test_sample_plants_a_lift_explained_by_segment(tmp_path: Path) -> None:
     # a planted win signal keeps its lift within strata: no sentence
     w = row(res, "webinar")
     assert w["odds_ratio_adjusted_low95"] > 1.5 and w["sentence"] == ""
+
+
+# --- the Touchpoint lift page's "Adjusted for the account" section -----------------------------
+
+
+def _lift_page(**params: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views/lift.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_lift_page_adjusted_section_on_the_fixture(app_db) -> None:
+    at = _lift_page(quarter="2026Q1")
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Adjusted for the account: is it the touch, or who it reaches?" in [s.value for s in at.subheader]
+    adjusted = at.dataframe[1].value.set_index("key")
+    # the raw counts are the raw table's; webinar_attended: one stratum compared (SMB NA under $25k)
+    assert adjusted.loc["webinar_attended", ["deals_touched_won", "strata_used", "deals_in_strata_used"]].tolist() == [
+        3,
+        1,
+        2,
+    ]
+    assert adjusted["thin"].all()  # eight deals: every key is faint
+    assert any("Few deals per stratum" in c.value or "Faint" in c.value for c in at.caption)
+
+
+def test_lift_page_adjusted_section_states_the_disagreement(tmp_path: Path, monkeypatch) -> None:
+    deals = strata_deals({"Enterprise": (32, 8, 16, 4), "SMB": (4, 16, 8, 32)})
+    monkeypatch.setenv("CLOSEDLOOP_DB", str(build(tmp_path / "conf.duckdb", deals)))
+    at = _lift_page(quarter="2026Q1")
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert "Most of webinar\\_attended's lift is that webinar\\_attended reaches Enterprise accounts" in text
+
+
+def test_lift_page_adjusted_section_empty(app_db) -> None:
+    at = _lift_page(quarter="2026Q1", segment="SMB", region="EMEA")
+    # the raw section already says there is nothing to compare and stops
+    assert not at.exception and "No deal closed in this period (1 closed)" in at.info[0].value

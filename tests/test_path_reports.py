@@ -166,3 +166,38 @@ def test_labels() -> None:
     assert pr.band_labels([8, 15], "days", 0) == {0: "0–7 days", 1: "8–14 days", 2: "15+ days"}
     assert pr.path_length_labels([2, 3, 6])[0] == "1 touch"
     assert pr.path_length_labels([2, 3, 6])[2] == "3–5 touches"
+
+
+# --- the Journeys page's path reports --------------------------------------------------------------
+
+
+def _journeys_page(**params: str):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views/journeys.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_journeys_page_path_reports(app_db) -> None:
+    at = _journeys_page(quarter="2026Q1")
+    assert not at.exception, [e.value for e in at.exception]
+    lag, length, paths = (df.value for df in at.dataframe[-3:])
+    assert bands(lag)["91–180 days"] == (3, 0)
+    assert bands(length)["2 touches"] == (3, 0)
+    p = paths.set_index("path")  # collapse_repeats by default
+    assert p.loc["sales", ["total_conversions", "total_null"]].tolist() == [1, 0]
+    assert any("(no touchpoint) — 0 won, 1 lost" in c.value for c in at.caption)
+    at.selectbox(key="j_transform").set_value("drop_channel").run()
+    assert at.selectbox(key="j_drop").value == "sales"  # on the most deals (5)
+    p = at.dataframe[-1].value.set_index("path")
+    assert p.loc["sales > sales", "total_conversions"] == 1  # D04: nothing but sales, kept
+    assert "email" in p.index  # D03 without its sales touches
+
+
+def test_journeys_page_path_reports_empty(app_db) -> None:
+    at = _journeys_page(**{"from": "2024-01-01", "to": "2024-03-31"})
+    assert not at.exception and "No deals closed" in at.info[0].value

@@ -18,8 +18,8 @@ from closedloop.charts.base import (
 )
 from closedloop.charts.deal_explorer import credit_receipt, deal_timeline
 from closedloop.charts.handoff import FUNNEL_COLORS, FUNNEL_STAGES, SLA_COLORS, lead_funnel, speed_to_lead
-from closedloop.charts.journeys import journey_distribution, journey_paths, transition_heatmap
-from closedloop.charts.lift import win_rate_lift
+from closedloop.charts.journeys import journey_distribution, journey_paths, path_distribution, transition_heatmap
+from closedloop.charts.lift import lift_adjusted, win_rate_lift
 from closedloop.charts.pipeline_influence import PIPELINE_COLORS, PIPELINE_SPLITS, pipeline_by_key, pipeline_over_time
 from closedloop.charts.review import (
     AGREEMENT_COLORS,
@@ -64,4 +64,6 @@ __all__ = [
     "pipeline_over_time",
     "pipeline_by_key",
     "win_rate_lift",
+    "lift_adjusted",
+    "path_distribution",
 ]

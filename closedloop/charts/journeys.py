@@ -150,3 +150,37 @@ def _state_label(state: str) -> str:
     if state.startswith("("):
         return state
     return " > ".join(label(s) for s in state.split(" > "))
+
+
+# --- Path reports (issue 14) ----------------------------------------------------------------------
+
+
+def path_distribution(rolled: pd.DataFrame, axis_title: str, title: str) -> alt.Chart:
+    """Won vs lost deals per band (days or touches to close): each band's share of the won and of
+    the lost deals, bands in their order (closedloop.engine.path_reports.rollup)."""
+    order = rolled["label"].tolist()
+    long = pd.concat(
+        [
+            rolled.assign(outcome=outcome, share=rolled[share], deals=rolled[count])
+            for outcome, share, count in (("Won", "share_of_won", "won_deals"), ("Lost", "share_of_lost", "lost_deals"))
+        ],
+        ignore_index=True,
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=order, title=axis_title, axis=alt.Axis(labelAngle=-30, labelLimit=140)),
+            xOffset=alt.XOffset("outcome:N", sort=["Won", "Lost"]),
+            y=alt.Y("share:Q", title="Share of the won / lost deals", axis=alt.Axis(format="%")),
+            color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
+            tooltip=[
+                alt.Tooltip("label:N", title=axis_title),
+                alt.Tooltip("outcome:N", title="Outcome"),
+                alt.Tooltip("deals:Q", title="Deals", format=","),
+                alt.Tooltip("share:Q", title="Share of the outcome's deals", format=".0%"),
+                alt.Tooltip("win_rate:Q", title="Win rate in the band", format=".0%"),
+            ],
+        )
+        .properties(title=title, height=260)
+    )

@@ -10,13 +10,13 @@ import argparse
 import sys
 
 from closedloop import db
-from closedloop.cli import attribute, export, importer, lift, refresh, report, sample
+from closedloop.cli import attribute, export, importer, lift, paths, refresh, report, sample
 
 # The modules that add a command, in the order `--help` lists them.
-COMMANDS = (sample, attribute, importer, report, lift, refresh, export)
+COMMANDS = (sample, attribute, importer, report, lift, paths, refresh, export)
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
-READING_COMMANDS = ("attribute", "report", "lift")
+READING_COMMANDS = ("attribute", "report", "lift", "paths")
 
 
 def build_parser() -> argparse.ArgumentParser:

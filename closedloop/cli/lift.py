@@ -70,8 +70,28 @@ def register(subparsers: Any) -> None:
     options.add_deal_filters(p)
     options.add_lookback(p)
     options.add_scope(p)
+    p.add_argument(
+        "--adjusted",
+        action="store_true",
+        help="also the lift within strata of segment, region and deal-size band: Cochran-Mantel-Haenszel "
+        "odds ratios raw and adjusted, their 95%% intervals, the counts per stratum and a sentence where "
+        "the two disagree (docs/attribution.md)",
+    )
+    p.add_argument(
+        "--size-bands",
+        type=_band_edges,
+        metavar="USD,USD",
+        help="with --adjusted: deal amounts where a size band starts (default 25000,100000)",
+    )
     options.add_output(p)
     p.set_defaults(func=run_lift)
+
+
+def _band_edges(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size bands are amounts separated by commas, got {text!r}") from None
 
 
 def run_lift(args: argparse.Namespace) -> int:
@@ -84,6 +104,12 @@ def run_lift(args: argparse.Namespace) -> int:
         lookback_days=args.lookback_days,
         scope=args.scope,
     )
+    if args.size_bands is not None and not args.adjusted:
+        raise ValueError("--size-bands needs --adjusted.")
+    if args.adjusted:
+        from closedloop.cli import lift_adjusted as lift_adjusted_cli
+
+        return lift_adjusted_cli.run_adjusted(args, f)
     con = db.connect(options.db_path(args))
     try:
         v = lift_view.lift_view(con, f, dimension=args.by)

@@ -63,12 +63,15 @@ def add_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="write to this file instead of standard output")
 
 
-def write_table(df: pd.DataFrame, fmt: str, out: Path | None) -> None:
+def write_table(df: pd.DataFrame, fmt: str, out: Path | None, date_format: str | None = None) -> None:
     """A table as JSON records or CSV (formulas neutralised: a CSV is opened in spreadsheets), to
     `out` or standard output; writing a file says so on standard error."""
     from closedloop import export
 
-    text = df.to_json(orient="records", indent=2) + "\n" if fmt == "json" else export.safe_frame(df).to_csv(index=False)
+    if fmt == "json":
+        text = df.to_json(orient="records", indent=2, date_format=date_format) + "\n"
+    else:
+        text = export.safe_frame(df).to_csv(index=False)
     if out is None:
         sys.stdout.write(text)
     else:

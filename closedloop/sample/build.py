@@ -21,6 +21,7 @@ from closedloop.sample.tables import _Tables
 from closedloop.sample.touches import (
     _deal_touches,
     _Deals,
+    _insert_review_site_visits,
     _insert_touches,
     _lead_touches,
     _post_close_touches,
@@ -157,3 +158,4 @@ def _touchpoints(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> 
     df["i"] = np.arange(next_id, next_id + len(df))
     _insert_touches(con, df)
     bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
+    _insert_review_site_visits(con, _rng(w.seed, 8))

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from closedloop import db
 from closedloop.sample.helpers import _business_hours, _cat, _insert, _pick, _to_ts
 from closedloop.sample.world import (
     _ALWAYS_ON,
@@ -341,3 +342,26 @@ def _insert_touches(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
         "sample_touchpoints",
         src,
     )
+
+
+# A channel whose raw lift is the kind of account it reaches (docs/sample.md; the adjusted lift
+# of docs/attribution.md): review-site visits (website_visit on channel review_sites) reach most
+# SMB accounts, which win more often (WIN_RATE), and few others, independently of the outcome.
+# Its raw lift is positive; within segment it is none.
+REVIEW_SITE_REACH = {"Enterprise": 0.02, "Mid-Market": 0.05, "SMB": 0.95}
+
+
+def _insert_review_site_visits(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
+    """One review-site visit 1-60 days before the creation of a deal, with the segment's REVIEW_SITE_REACH."""
+    deals = db.execute(con, "sample_deal_segments").df()
+    reach = deals["segment"].astype(str).map(REVIEW_SITE_REACH).fillna(0.0).to_numpy()
+    picked = deals[rng.random(len(deals)) < reach]
+    back = pd.to_timedelta(np.round(rng.uniform(1.0, 60.0, len(picked)) * 24 * 60), unit="min")
+    src = pd.DataFrame(
+        {
+            "i": np.arange(len(picked)),
+            "occurred_at": (picked["created_at"] - back).to_numpy(),
+            "account_id": picked["account_id"].to_numpy(),
+        }
+    )
+    _insert(con, "sample_review_site_visits", src)

@@ -320,7 +320,7 @@ _EMAIL_TYPES = [_T["email_open"], _T["email_click"], _T["sales_email"]]
 # Presence of each email type in an email-only deal.
 _EMAIL_ONLY_P = {"email_open": 0.8, "email_click": 0.3, "sales_email": 0.8}
 
-WIN_RATE = {"Enterprise": 0.34, "Mid-Market": 0.40, "SMB": 0.44}
+WIN_RATE = {"Enterprise": 0.29, "Mid-Market": 0.38, "SMB": 0.47}
 EMAIL_ONLY = {"won": 0.02, "lost": 0.16}
 NO_TOUCH = 0.02
 # Touch volume grows with the deal's size.

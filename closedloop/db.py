@@ -29,6 +29,21 @@ DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
 # 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
 # import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
 SCHEMA_VERSION = "2"
+# The channels the product defines: the sample's, and the canonical import's lead sources (the
+# charts prettify these names; any other key is shown as the data has it).
+CANONICAL_CHANNELS: tuple[str, ...] = (
+    "paid_search",
+    "paid_social",
+    "display",
+    "email",
+    "webinar",
+    "event",
+    "content",
+    "syndication",
+    "organic_search",
+    "website",
+    "sales",
+)
 # The canonical tables of the data model (DESIGN.md), which imports and the sample fill; the app's
 # own tables (notes, reviews, import history) are not among them.
 CANONICAL_TABLES: tuple[str, ...] = (

@@ -7,24 +7,14 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from closedloop import db
+
 WON_LOST_COLORS = alt.Scale(domain=["Won", "Lost"], range=["#2e7d32", "#c62828"])
 TEAM_COLORS = alt.Scale(domain=["marketing", "sales"], range=["#1f77b4", "#ff7f0e"])
 
 
 # The channels the product defines (the sample's, and the canonical import's lead sources).
-CANONICAL_CHANNELS = [
-    "paid_search",
-    "paid_social",
-    "display",
-    "email",
-    "webinar",
-    "event",
-    "content",
-    "syndication",
-    "organic_search",
-    "website",
-    "sales",
-]
+CANONICAL_CHANNELS = list(db.CANONICAL_CHANNELS)
 
 
 def _canonical() -> frozenset[str]:

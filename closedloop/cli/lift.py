@@ -53,20 +53,7 @@ def register(subparsers: Any) -> None:
         default="touchpoint_type",
         help="what to compare (default touchpoint_type)",
     )
-    p.add_argument(
-        "--from",
-        dest="date_from",
-        type=options.iso_date,
-        metavar="DATE",
-        help="period start, inclusive (YYYY-MM-DD, on the close date; default: all time)",
-    )
-    p.add_argument(
-        "--to",
-        dest="date_to",
-        type=options.iso_date,
-        metavar="DATE",
-        help="period end, inclusive (YYYY-MM-DD; default: all time)",
-    )
+    options.add_period(p, all_time=True)
     options.add_deal_filters(p)
     options.add_lookback(p)
     options.add_scope(p)

@@ -33,6 +33,22 @@ def iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"a date looks like 2026-03-31, got {value!r}") from None
 
 
+def add_period(p: argparse.ArgumentParser, when: str = "", all_time: bool = False) -> None:
+    """--from and --to (YYYY-MM-DD, inclusive, on the close date); `when` heads each help, and
+    `all_time` says that without them the period is all time."""
+    default = "; default: all time" if all_time else ""
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=iso_date,
+        metavar="DATE",
+        help=f"{when}period start, inclusive (YYYY-MM-DD, on the close date{default})",
+    )
+    p.add_argument(
+        "--to", dest="date_to", type=iso_date, metavar="DATE", help=f"{when}period end, inclusive (YYYY-MM-DD{default})"
+    )
+
+
 def add_deal_filters(p: argparse.ArgumentParser, when: str = "") -> None:
     """--segment, --region, --owner; `when` heads each help ("without --review: ")."""
     p.add_argument("--segment", help=f"{when}only deals of accounts in this segment")

@@ -15,7 +15,7 @@ import pandas as pd
 from closedloop import db
 from closedloop.cli import options
 from closedloop.engine import path_reports
-from closedloop.filters import SCOPES, Filters
+from closedloop.filters import Filters
 
 ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
 REPORTS = ("summary", "time-lag", "path-length")
@@ -55,11 +55,10 @@ def register(subparsers: Any) -> None:
         "(default 8,15,31,61,91,181,366 days; 2,3,4,5,6,11,21 touches)",
     )
     p.add_argument("--by-month", action="store_true", help="time-lag / path-length: one row per month and band")
-    p.add_argument("--from", dest="date_from", type=options.iso_date, metavar="DATE", help="period start (YYYY-MM-DD)")
-    p.add_argument("--to", dest="date_to", type=options.iso_date, metavar="DATE", help="period end, inclusive")
+    options.add_period(p, all_time=True)
     options.add_deal_filters(p)
     options.add_lookback(p)
-    p.add_argument("--scope", choices=SCOPES, default="account", help="touches of the account (default) or contacts")
+    options.add_scope(p)
     options.add_output(p)
     p.set_defaults(func=run_paths)
 

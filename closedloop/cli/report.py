@@ -50,20 +50,7 @@ def register(subparsers: Any) -> None:
     )
     options.add_db(p)
     p.add_argument("--review", metavar="NAME", help="a saved review's name (as on the Review meeting page)")
-    p.add_argument(
-        "--from",
-        dest="date_from",
-        type=options.iso_date,
-        metavar="DATE",
-        help="without --review: period start, inclusive (YYYY-MM-DD, on the close date)",
-    )
-    p.add_argument(
-        "--to",
-        dest="date_to",
-        type=options.iso_date,
-        metavar="DATE",
-        help="without --review: period end, inclusive (YYYY-MM-DD)",
-    )
+    options.add_period(p, when="without --review: ")
     p.add_argument(
         "--select",
         choices=list(reviews.SELECTIONS),

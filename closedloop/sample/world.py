@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from closedloop import db
+
 # ---------------------------------------------------------------------------
 
 # Fixed calendar. Times are float days since EPOCH; they become timestamps only
@@ -228,19 +230,7 @@ DISQUALIFY_REASONS = [
 ]
 DISQUALIFY_P = [0.22, 0.30, 0.22, 0.10, 0.08, 0.08]
 
-CHANNELS = [
-    "paid_search",
-    "paid_social",
-    "display",
-    "email",
-    "webinar",
-    "event",
-    "content",
-    "syndication",
-    "organic_search",
-    "website",
-    "sales",
-]
+CHANNELS = list(db.CANONICAL_CHANNELS)
 _CH = {c: i for i, c in enumerate(CHANNELS)}
 # Lead sources are the channels ('sales' = outbound prospecting); codes are shared.
 LEAD_SOURCES = CHANNELS

@@ -24,6 +24,7 @@ CANONICAL_CHANNELS = [
     "organic_search",
     "website",
     "sales",
+    "review_sites",
 ]
 
 

@@ -29,7 +29,7 @@ from closedloop.engine import attribution
 from closedloop.filters import Filters
 from closedloop.meeting import reviews
 from closedloop.pages import lift as lift_view
-from closedloop.pages import review
+from closedloop.pages import lift_adjusted, review
 
 FORMATS = ("html", "pdf")
 CHART_WIDTH_PX = 720
@@ -86,6 +86,8 @@ class MeetingPack:
     talking_points: Table | None
     notes: pd.DataFrame  # every note of the review (review_notes): the CSV export
     deal_pages_note: str = ""  # said when the agenda has more deals than get a page
+    # where the lift adjusted for the account disagrees with the raw lift (closedloop.pages.lift_adjusted)
+    lift_adjusted_notes: list[str] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -403,7 +405,22 @@ def build_pack(
         talking_points=talking,
         notes=reviews.review_notes(con, review_id, deal_ids_in_order),
         deal_pages_note=pages_note,
+        lift_adjusted_notes=_adjusted_notes(con, f),
     )
+
+
+def _adjusted_notes(con: duckdb.DuckDBPyConnection, f: Filters) -> list[str]:
+    """The adjusted lift's sentences for touchpoint types, keys with enough deals per stratum only."""
+    a = lift_adjusted.adjusted_view(con, f)
+    if a.empty:
+        return []
+    solid = a.table[(a.table["sentence"] != "") & ~a.table["thin"]]
+    if solid.empty:
+        return []
+    return [
+        "Adjusted for the account (within the same segment, region and deal size; Cochran–Mantel–Haenszel):",
+        *solid["sentence"].tolist(),
+    ]
 
 
 def notes_csv(pack: MeetingPack) -> bytes:
@@ -500,6 +517,7 @@ def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
         f'<p class="caption">{e(pack.attribution_caption)}</p>',
         _html_chart(pack.lift_chart, "Win-rate lift by touchpoint type"),
         f'<p class="caption">{e(pack.lift_caption)}</p>',
+        *[f"<p>{e(n)}</p>" for n in pack.lift_adjusted_notes],
     ]
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):
@@ -698,6 +716,7 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
         Spacer(1, 8),
         image(pack.lift_chart, "Win-rate lift by touchpoint type", 10.5 * cm),
         p(pack.lift_caption, "sub"),
+        *[p(n) for n in pack.lift_adjusted_notes],
     ]
     progress = progress or _no_progress
     progress(0, len(pack.deals), "Drawing deal pages")

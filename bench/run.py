@@ -172,6 +172,23 @@ WORKLOADS = [
         "lift_contacts", "lift", "Closed Loop, contact roles", "the same, contact-role scope", ours=True, vs="lift"
     ),
     Workload(
+        "lift_adjusted",
+        "lift",
+        "Closed Loop, adjusted for the account",
+        "lift within segment x region x size band (lift_strata*.sql + statsmodels CMH) by touchpoint_type, "
+        "channel and campaign",
+        ours=True,
+        vs="lift",
+    ),
+    Workload(
+        "paths",
+        "path reports",
+        "Closed Loop",
+        "time lag, path length (path_time_lag.sql, path_length.sql) and the paths after collapse_repeats "
+        "(path_summary.sql)",
+        ours=True,
+    ),
+    Workload(
         "sample",
         "sample",
         "Closed Loop",
@@ -211,6 +228,8 @@ ENGINE = (
     "shapley",
     "shapley16",
     "lift",
+    "lift_adjusted",
+    "paths",
     *(f"{base}_{s}" for base in ("rules", "markov1", "lift") for s in SETTINGS),
 )
 
@@ -290,6 +309,18 @@ def _run(key: str, state: dict):
             "share": dict(zip(df["key"], df["shapley_value"] / df["shapley_value"].sum(), strict=True)),
             "keys": len(df),
         }
+    if key == "lift_adjusted":
+        from closedloop.engine.lift_adjusted import adjusted_lift
+
+        tables = [adjusted_lift(state["con"], *LIFT_DATES, dimension=d, **filters).table for d in LIFT_DIMENSIONS]
+        return {"rows": [len(t) for t in tables]}
+    if key == "paths":
+        from closedloop.engine import path_reports
+
+        lag = path_reports.time_lag(state["con"], *LIFT_DATES, **filters)
+        length = path_reports.path_length(state["con"], *LIFT_DATES, **filters)
+        summary = path_reports.path_summary(state["con"], *LIFT_DATES, transform="collapse_repeats", **filters)
+        return {"rows": [len(lag), len(length), len(summary)]}
     if base == "lift":
         from closedloop.engine.lift import touchpoint_lift
 

@@ -27,7 +27,6 @@ from closedloop.attribution.models import DEFAULT_HALF_LIFE_DAYS, DEFAULT_ORDER,
 SPEND_BY = ("channel", "campaign")
 GRAINS = ("month", "quarter")
 BOOKINGS = ("close", "touch")
-SPEND_MEASURES = ("roas", "cac", "cost_per_lead", "cost_per_opportunity", "pipeline_per_spend", "spend")
 
 # The rule that matches spend to credit, as the page and the CLI state it.
 MATCHING_RULE = {
@@ -251,6 +250,48 @@ def spend_report(
     return pd.concat([ordered, out[last]], ignore_index=True)
 
 
+# the report column of each spend measure, and whether more is better (ROAS) or less (costs)
+MEASURE_COLUMNS = {
+    "spend": ("spend_usd", True),
+    "roas": ("roas", True),
+    "pipeline_per_spend": ("pipeline_per_spend", True),
+    "cac": ("cac_usd", False),
+    "cost_per_lead": ("cost_per_lead_usd", False),
+    "cost_per_opportunity": ("cost_per_opportunity_usd", False),
+}
+
+
+SPEND_MEASURES = tuple(MEASURE_COLUMNS)
+
+
+def compare_spend(con: Any, measure: str = "roas", models: Sequence[str] | None = None, **params: Any) -> pd.DataFrame:
+    """One spend measure under every model (default: every model but custom) side by side: key,
+    spend_usd, a column per model, rank_<model> (1 = best: highest ROAS or pipeline ÷ spend,
+    lowest cost) and rank_spread; keys without spend are not ranked. `params`: spend_report's."""
+    if measure not in MEASURE_COLUMNS:
+        raise ValueError(f"Measure must be one of {', '.join(MEASURE_COLUMNS)}, got {measure!r}.")
+    column, more_is_better = MEASURE_COLUMNS[measure]
+    if models is None:
+        models = [m for m in MODELS if m != "custom"]
+        if params.get("booking", "close") == "touch" or measure in ("cost_per_opportunity", "pipeline_per_spend"):
+            models = [m for m in models if MODELS[m].kind == "rule"]
+    reports = {m: spend_report(con, m, **params).set_index("key") for m in models}
+    first = next(iter(reports.values()))
+    wide = pd.DataFrame({"spend_usd": first["spend_usd"], **{m: r[column] for m, r in reports.items()}})
+    wide = wide.reset_index()
+    ranked = wide["spend_usd"] > 0
+    for m in models:
+        wide[f"rank_{m}"] = pd.Series(pd.NA, index=wide.index, dtype="Int64")
+        wide.loc[ranked, f"rank_{m}"] = (
+            wide.loc[ranked, m].rank(ascending=not more_is_better, method="min").astype("Int64")
+        )
+    ranks = wide[[f"rank_{m}" for m in models]]
+    wide["rank_spread"] = (ranks.max(axis=1) - ranks.min(axis=1)).astype("Int64")
+    wide["_mean"] = ranks.astype(float).mean(axis=1)
+    wide = wide.sort_values(["_mean", "key"], na_position="last", kind="stable")
+    return wide.drop(columns="_mean").reset_index(drop=True)
+
+
 def credit_over_time(
     con: Any,
     model: str = "linear",
@@ -392,6 +433,7 @@ __all__ = [
     "MATCHING_RULE",
     "SPEND_BY",
     "SPEND_MEASURES",
+    "compare_spend",
     "credit_by_period",
     "credit_over_time",
     "ranks_over_quarters",

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "closedloop.importer.cli",
     "closedloop.report_cli",
     "closedloop.lift_cli",
+    "closedloop.spend_cli",
     "closedloop.derived",
     "closedloop.parquet_export",
 ]

@@ -91,7 +91,9 @@ def spend_by_period(
         raise ValueError(f"Spend is per {' or '.join(SPEND_BY)}, got {by!r}.")
     _check(by, grain, "close")
     p_from, p_to = _bounds(date_from, date_to, grain)
-    return db.run(con, "spend_by_period", by=by, grain=grain, period_from=p_from, period_to=p_to)
+    df = db.run(con, "spend_by_period", by=by, grain=grain, period_from=p_from, period_to=p_to)
+    df["period"] = pd.to_datetime(df["period"]).dt.date
+    return df
 
 
 def credit_by_period(
@@ -329,7 +331,6 @@ def credit_over_time(
     ).drop(columns="model")
     if by in SPEND_BY:
         spend = spend_by_period(con, by, grain, date_from, date_to)[["period", "key", "spend_usd"]]
-        spend["period"] = pd.to_datetime(spend["period"]).dt.date
         out = credit.merge(spend, on=["period", "key"], how="outer")
         out[CREDIT] = out[CREDIT].fillna(0.0)
         out["spend_usd"] = out["spend_usd"].fillna(0.0)

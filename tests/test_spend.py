@@ -198,3 +198,38 @@ def test_bad_arguments_say_what_is_wrong(con):
         spend.spend_report(con, "linear", "channel", booking="invoice", **Q1)
     with pytest.raises(ValueError, match="book its credit on the close"):
         spend.spend_report(con, "markov", "channel", booking="touch", **Q1)
+
+
+def test_spend_by_period_query_by_quarter(con):
+    df = db.run(con, "spend_by_period", by="channel", grain="quarter", period_from=date(2026, 1, 1), period_to=None)
+    got = dict(zip(df["key"], df["spend_usd"], strict=True))
+    assert got["paid_search"] == 4000 and got["event"] == 20000 and got["webinar"] == 3000
+    assert dict(zip(df["key"], df["leads"], strict=True))["paid_social"] == 2
+    with pytest.raises(duckdb.Error, match="channel or campaign"):
+        db.run(con, "spend_by_period", by="asset", grain="month", period_from=None, period_to=None)
+
+
+def test_credit_over_time_query_books_every_deal_once(con):
+    from closedloop.attribution.api import catalogue_params
+
+    df = db.run(
+        con,
+        "credit_over_time",
+        by="team",
+        grain="quarter",
+        booking="close",
+        period_from=None,
+        period_to=None,
+        segment=None,
+        region=None,
+        owner=None,
+        lookback_days=180,
+        scope="account",
+        half_life_days=7.0,
+        **catalogue_params(names=["first_touch"]),
+    )
+    for model, one in df.groupby("model"):
+        # all time: 6 wins (D12 in Q4 2025), 411,000 won; 12 deals created, every one once
+        assert one["attributed_wins"].sum() == pytest.approx(6.0), model
+        assert one["attributed_revenue_usd"].sum() == pytest.approx(411000.0), model
+        assert one["attributed_opportunities"].sum() == pytest.approx(12.0), model

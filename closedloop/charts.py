@@ -1062,9 +1062,9 @@ def spend_return_bars(report: pd.DataFrame, column: str, title: str) -> alt.Char
             x=alt.X(f"{column}:Q", title=SPEND_TITLES[column], axis=alt.Axis(format="$,.2s" if money else ".1f")),
             color=alt.Color(
                 "verdict:N",
-                scale=alt.Scale(
-                    domain=["Earns back its spend", "Below its spend", "Cost"], range=["#2e7d32", "#c62828", "#1f77b4"]
-                ),
+                scale=alt.Scale(domain=["Earns back its spend", "Below its spend"], range=["#2e7d32", "#c62828"])
+                if ratio
+                else alt.Scale(domain=["Cost"], range=["#1f77b4"]),
                 legend=alt.Legend(title=None, orient="bottom") if ratio else None,
             ),
             tooltip=[
@@ -1128,8 +1128,8 @@ def rank_by_quarter(ranks: pd.DataFrame, labels_of: dict[str, str], title: str) 
     order = df.groupby("key_label")["rank"].mean().sort_values().index.tolist()
     quarters = sorted(df["quarter"].unique())
     base = alt.Chart(df).encode(
-        x=alt.X("quarter:O", sort=quarters, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("key_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
+        x=alt.X("quarter:O", sort=quarters, title=None, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
+        y=alt.Y("key_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
@@ -1148,6 +1148,6 @@ def rank_by_quarter(ranks: pd.DataFrame, labels_of: dict[str, str], title: str) 
     models = [labels_of.get(m, m) for m in dict.fromkeys(df["model"])]
     return (
         (cells + text)
-        .properties(width=alt.Step(46), height=alt.Step(18))
+        .properties(width=alt.Step(46), height=alt.Step(20))
         .facet(facet=alt.Facet("model_label:N", sort=models, title=None), columns=4, title=title)
     )

@@ -42,7 +42,12 @@ deal_info as (
       and ($region is null or d.region = $region)
       and ($owner is null or d.owner = $owner)
       and (
-          $booking = 'touch'
+          (
+              -- touches happen before the close and from the lookback before the creation
+              $booking = 'touch'
+              and (b.p_from is null or d.closed_at is null or d.closed_at >= b.p_from)
+              and (b.p_end is null or d.created_at < b.p_end + to_days(cast($lookback_days as integer)))
+          )
           or (
               d.outcome = 'won'
               and (b.p_from is null or d.closed_at >= b.p_from)
@@ -56,11 +61,16 @@ deal_info as (
       and ($booking in ('close', 'touch') or error('booking must be close or touch'))
 ),
 
--- touch dates, read only when credit is booked on them
-touch_dates as (
-    select touchpoint_id, cast(date_trunc($grain, occurred_at) as date) as touch_period
-    from touchpoints
+-- touch dates, read only when credit is booked on them: each deal's last touch (ord = n, in
+-- every non-empty window) is read from touchpoints, and every other touch's date is that minus
+-- its secs_before_last (a tenth of the touches joined, not all of them)
+last_touch as (
+    select c.deal_idx, epoch_us(t.occurred_at) as last_us
+    from cl_touch as c
+    join touchpoints as t on t.touchpoint_id = c.touchpoint_id
     where $booking = 'touch'
+      and c.scope = $scope
+      and c.ord = c.n
 ),
 
 weighted as (
@@ -73,14 +83,28 @@ weighted as (
         j.n_lc,
         j.n_oc,
         j.decay,
-        coalesce(t.touch_period, d.won_period) as won_period,
-        coalesce(t.touch_period, d.created_period) as created_period,
+        coalesce(touch_period, d.won_period) as won_period,
+        coalesce(touch_period, d.created_period) as created_period,
         d.is_won,
         d.is_created,
         d.amount_usd
-    from journeys($lookback_days, $scope, $half_life_days) as j
+    from (
+        select
+            j.*,
+            -- null unless booked on the touch
+            cast(date_trunc(
+                $grain, make_timestamp(lt.last_us - cast(round(j.secs_before_last * 1e6) as bigint))
+            ) as date) as touch_period
+        from journeys($lookback_days, $scope, $half_life_days) as j
+        left join last_touch as lt on lt.deal_idx = j.deal_idx
+    ) as j
     join deal_info as d on d.deal_idx = j.deal_idx
-    left join touch_dates as t on t.touchpoint_id = j.touchpoint_id
+    cross join bounds as b
+    where $booking = 'close'
+       or (
+           (b.p_from is null or j.touch_period >= b.p_from)
+           and (b.p_end is null or j.touch_period < b.p_end)
+       )
 ),
 
 groups as (

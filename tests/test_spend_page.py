@@ -80,3 +80,12 @@ def test_empty_period(at):
     at.run()
     assert not at.exception
     assert "No spend and no credit" in at.info[0].value
+
+
+def test_ranks_by_quarter_with_and_without_markov_and_shapley(at):
+    at.run()
+    assert not at.exception
+    assert len(at.toggle) == 1 and not at.toggle[0].value
+    at.toggle[0].set_value(True).run()
+    assert not at.exception
+    assert at.query_params["ranks_dd"] == ["1"] or at.query_params["ranks_dd"] == "1"

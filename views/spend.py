@@ -5,7 +5,7 @@ import streamlit as st
 
 from closedloop import attribution as attr
 from closedloop import charts, review
-from closedloop.pages.spend import spend_view
+from closedloop.pages.spend import ranks_view, spend_view
 from ui import common
 
 st.title("Spend & return")
@@ -146,8 +146,18 @@ st.caption(
     "Rank of each key by attributed wins in each quarter up to the end of the period (1 = most credit). "
     "A row that changes colour within a panel depends on the quarter; across panels, on the model."
 )
-if v.ranks.empty:
+common.from_url("s_ranks_dd", "ranks_dd", False, cast=lambda x: x == "1")
+data_driven = st.toggle(
+    "Add Markov and Shapley",
+    key="s_ranks_dd",
+    disabled=booking == "touch",
+    help="Every rule-based model is ranked in one pass; Markov and Shapley take one pass per quarter (slower), "
+    "and credit channels of closed deals, so only with credit booked on the close.",
+)
+common.to_url(ranks_dd="1" if data_driven else None)
+ranks = common.call(ranks_view, f=f, by=by, booking=booking, data_driven=data_driven and booking == "close")
+if ranks.empty:
     st.info("No won deal in these quarters to rank the keys by.")
 else:
-    st.altair_chart(charts.rank_by_quarter(v.ranks, labels, "Rank by quarter and model"))
-    common.download(v.ranks, f"ranks_by_quarter_{by}_{booking}_{f.date_to}.csv", label="Download ranks CSV")
+    st.altair_chart(charts.rank_by_quarter(ranks, labels, "Rank by quarter and model"))
+    common.download(ranks, f"ranks_by_quarter_{by}_{booking}_{f.date_to}.csv", label="Download ranks CSV")

@@ -63,6 +63,42 @@ def _check(by: str, grain: str, booking: str) -> None:
         raise ValueError(f"Credit is booked on the close or on the touch date, got {booking!r}.")
 
 
+def monthly_inputs(
+    con: Any,
+    model: str,
+    by: str,
+    booking: str,
+    date_from: Any,
+    date_to: Any,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = api.DEFAULT_LOOKBACK_DAYS,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+    scope: str = "account",
+    weights: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(credit per month of one rule-based model, spend per month): what spend_report and a monthly
+    credit_over_time share, so a page that shows both reads the journeys once (`monthly=`)."""
+    credit = credit_by_period(
+        con,
+        [model],
+        by,
+        "month",
+        booking,
+        date_from,
+        date_to,
+        segment,
+        region,
+        owner,
+        lookback_days,
+        half_life_days,
+        scope,
+        weights,
+    )
+    return credit, spend_by_period(con, by, "month", date_from, date_to)
+
+
 def period_start(day: date | None, grain: str) -> date | None:
     """The first day of the month or quarter holding `day`."""
     if day is None:
@@ -180,6 +216,7 @@ def spend_report(
     scope: str = "account",
     order: int = DEFAULT_ORDER,
     weights: Any = None,
+    monthly: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Spend and return per channel or campaign under one model over the whole months from
     date_from to date_to (MATCHING_RULE[booking]): REPORT_COLUMNS, sorted by spend, keys with
@@ -195,24 +232,28 @@ def spend_report(
     if by not in SPEND_BY:
         raise ValueError(f"Spend is per {' or '.join(SPEND_BY)}, got {by!r}.")
     _check(by, "month", booking)
-    spend = spend_by_period(con, by, "month", date_from, date_to)
+    spend = monthly[1] if monthly else spend_by_period(con, by, "month", date_from, date_to)
     spent = spend.groupby("key", as_index=False)[["spend_usd", "leads"]].sum()
     if MODELS[model].kind == "rule":
-        credit = credit_by_period(
-            con,
-            [model],
-            by,
-            "month",
-            booking,
-            date_from,
-            date_to,
-            segment,
-            region,
-            owner,
-            lookback_days,
-            half_life_days,
-            scope,
-            weights,
+        credit = (
+            monthly[0]
+            if monthly
+            else credit_by_period(
+                con,
+                [model],
+                by,
+                "month",
+                booking,
+                date_from,
+                date_to,
+                segment,
+                region,
+                owner,
+                lookback_days,
+                half_life_days,
+                scope,
+                weights,
+            )
         )
         credited = credit.groupby("key", as_index=False)[CREDIT].sum()
     else:
@@ -309,28 +350,33 @@ def credit_over_time(
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     scope: str = "account",
     weights: Any = None,
+    monthly: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Attributed wins, won revenue, spend and ROAS per period and key under one rule-based model:
     period, key, attributed_wins, attributed_revenue_usd, attributed_opportunities,
     attributed_pipeline_usd, spend_usd, roas (spend only when `by` is channel or campaign)."""
-    credit = credit_by_period(
-        con,
-        [model],
-        by,
-        grain,
-        booking,
-        date_from,
-        date_to,
-        segment,
-        region,
-        owner,
-        lookback_days,
-        half_life_days,
-        scope,
-        weights,
-    ).drop(columns="model")
+    credit = (monthly[0] if monthly else None) if grain == "month" else None
+    if credit is None:
+        credit = credit_by_period(
+            con,
+            [model],
+            by,
+            grain,
+            booking,
+            date_from,
+            date_to,
+            segment,
+            region,
+            owner,
+            lookback_days,
+            half_life_days,
+            scope,
+            weights,
+        )
+    credit = credit.drop(columns="model")
     if by in SPEND_BY:
-        spend = spend_by_period(con, by, grain, date_from, date_to)[["period", "key", "spend_usd"]]
+        spend = monthly[1] if monthly and grain == "month" else spend_by_period(con, by, grain, date_from, date_to)
+        spend = spend[["period", "key", "spend_usd"]]
         out = credit.merge(spend, on=["period", "key"], how="outer")
         out[CREDIT] = out[CREDIT].fillna(0.0)
         out["spend_usd"] = out["spend_usd"].fillna(0.0)

@@ -23,7 +23,6 @@ class SpendView:
     rule: str  # the matching rule, stated on the page
     report: pd.DataFrame  # spend.REPORT_COLUMNS
     over_time: pd.DataFrame  # period, key, credit columns, spend_usd, roas
-    ranks: pd.DataFrame  # quarter, model, key, value, rank
     has_spend: bool  # any spend (or campaign cost) in the period
     note: str | None = None
 
@@ -40,8 +39,6 @@ def spend_view(
     by: str = "channel",
     booking: str = "close",
     grain: str = "month",
-    rank_measure: str = "wins",
-    quarters: int = 4,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     weights: dict[str, Any] | None = None,
 ) -> SpendView:
@@ -64,26 +61,16 @@ def spend_view(
         half_life_days=half_life_days,
         weights=weights if model == "custom" else None,
     )
-    report = spend.spend_report(con, model, by, f.date_from, f.date_to, booking, **common)
+    trend_common = {**common, "weights": weights if trend_model == "custom" else None}
+    # one pass over the journeys serves the report and a monthly trend
+    monthly = spend.monthly_inputs(con, trend_model, by, booking, f.date_from, f.date_to, **trend_common)
+    report = spend.spend_report(
+        con, model, by, f.date_from, f.date_to, booking, **common, monthly=monthly if trend_model == model else None
+    )
     over_time = spend.credit_over_time(
-        con,
-        trend_model,
-        by,
-        grain,
-        booking,
-        f.date_from,
-        f.date_to,
-        **{**common, "weights": weights if trend_model == "custom" else None},
+        con, trend_model, by, grain, booking, f.date_from, f.date_to, **trend_common, monthly=monthly
     )
-    ranks = spend.ranks_over_quarters(
-        con,
-        quarters,
-        f.date_to,
-        by,
-        rank_measure,
-        booking,
-        **{k: v for k, v in common.items() if k != "weights"},
-    )
+
     if trend_model != model:
         extra = f"The trend below uses Linear: {MODELS[model].label} has no credit per touch to book by month."
         note = f"{note} {extra}" if note else extra
@@ -95,7 +82,36 @@ def spend_view(
         rule=spend.MATCHING_RULE[booking],
         report=report,
         over_time=over_time,
-        ranks=ranks,
         has_spend=bool((report["spend_usd"] > 0).any()),
         note=note,
+    )
+
+
+def ranks_view(
+    con: Any,
+    f: Filters,
+    by: str = "channel",
+    booking: str = "close",
+    data_driven: bool = False,
+    measure: str = "wins",
+    quarters: int = 4,
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
+) -> pd.DataFrame:
+    """Each key's rank under every model in the last `quarters` quarters up to the period's end
+    (spend.ranks_over_quarters): quarter, model, key, value, rank. Markov and Shapley only when
+    `data_driven` (one pass per quarter) and with credit booked on the close."""
+    return spend.ranks_over_quarters(
+        con,
+        quarters,
+        f.date_to,
+        by,
+        measure,
+        booking,
+        segment=f.segment,
+        region=f.region,
+        owner=f.owner,
+        lookback_days=f.lookback_days,
+        half_life_days=half_life_days,
+        scope=f.scope,
+        data_driven=data_driven,
     )

@@ -55,7 +55,12 @@ WORKER_TIMEOUT = 30 * 60
 # the warm (second) call only when the first took less than this many seconds
 WARM_LIMIT = 10.0
 # the files whose change rebuilds the cached databases (`closedloop sample` builds the derived tables)
-SOURCES = ("closedloop/sample.py", "closedloop/derived.py", "queries/derived_build.sql", "queries/macros.sql")
+SOURCES = (
+    "closedloop/sample.py",
+    "closedloop/engine/journey_tables.py",
+    "queries/derived_build.sql",
+    "queries/macros.sql",
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -282,10 +287,11 @@ def _setup(key: str, ctx: dict):
     if key in ENGINE or key == "pandas_rules":
         import pandas_baseline  # noqa: F401
 
-        import closedloop.attribution  # noqa: F401
+        import closedloop.engine.attribution  # noqa: F401
+        import closedloop.engine.lift  # noqa: F401
         import closedloop.engine.spend  # noqa: F401
-        import closedloop.lift  # noqa: F401
-        from closedloop import db, derived
+        from closedloop import db
+        from closedloop.engine import journey_tables as derived
 
         state = {"con": db.connect(ctx["db"])}
         # untimed: whether the stored journey tables are current (the storage digest; a fresh
@@ -306,7 +312,7 @@ def _setup(key: str, ctx: dict):
 
 
 def _rule_models() -> list[str]:
-    from closedloop.attribution import RULE_MODELS
+    from closedloop.engine.attribution import RULE_MODELS
 
     return [m for m in RULE_MODELS if m != "custom"]
 
@@ -315,7 +321,7 @@ def _run(key: str, state: dict):
     """The timed work. Returns a JSON-able summary for the checks."""
     base, filters = _base(key), _engine_filters(key)
     if base == "rules":
-        from closedloop.attribution import compare_models
+        from closedloop.engine.attribution import compare_models
 
         df = compare_models(state["con"], by="channel", measure="wins", models=_rule_models(), **filters)
         return {"rows": len(df)}
@@ -325,14 +331,14 @@ def _run(key: str, state: dict):
         df = pandas_baseline.rollup(state["con"], lookback_days=LOOKBACK)
         return _per_model(df)
     if base in ("markov1", "markov3"):
-        from closedloop.attribution import rollup
+        from closedloop.engine.attribution import rollup
 
         df = rollup(state["con"], "markov", order=1 if base == "markov1" else 3, **filters)
         df = df[df["removal_effect"].notna()]
         total = df["removal_effect"].sum()
         return {"removal_share": dict(zip(df["key"], df["removal_effect"] / total, strict=True))}
     if key in ("shapley", "shapley16"):
-        from closedloop.attribution import rollup
+        from closedloop.engine.attribution import rollup
 
         df = rollup(
             state["con"], "shapley", by="channel" if key == "shapley" else "touchpoint_type", **_engine_filters()
@@ -362,7 +368,7 @@ def _run(key: str, state: dict):
         )
         return {"rows": len(df)}
     if base == "lift":
-        from closedloop.lift import touchpoint_lift
+        from closedloop.engine.lift import touchpoint_lift
 
         rows = [len(touchpoint_lift(state["con"], *LIFT_DATES, dimension=d, **filters)) for d in LIFT_DIMENSIONS]
         return {"rows": rows}
@@ -394,7 +400,7 @@ def _per_model(df) -> dict:
 def _reference(con) -> dict:
     """Our rule-based figures per channel (untimed, for the checks)."""
     from closedloop import db
-    from closedloop.attribution.api import catalogue_params
+    from closedloop.engine.attribution.api import catalogue_params
 
     df = db.run(
         con,
@@ -620,8 +626,9 @@ def prepare(scale: str, rebuild: bool) -> dict:
 
 
 def _derived_usable(path: Path) -> bool:
-    """Whether the database's derived tables answer the default matching (closedloop.derived.usable)."""
-    from closedloop import db, derived
+    """Whether the database's derived tables answer the default matching (closedloop.engine.journey_tables.usable)."""
+    from closedloop import db
+    from closedloop.engine import journey_tables as derived
 
     con = db.connect(path)
     try:
@@ -1002,7 +1009,7 @@ def report(results: dict, meta: dict) -> str:
         "",
         "Cold = the first call in a fresh process (the table's wall); warm = the same call again. Derived "
         "tables: whether the run read them (the queries) or left them usable (sample, import), per "
-        "closedloop.derived.usable after the run.",
+        "closedloop.engine.journey_tables.usable after the run.",
         "",
         "| target | wall (warm) | peak memory | holds? | derived tables |",
         "|---|---:|---:|---|---|",

@@ -501,7 +501,7 @@ def journey_distribution(
     """Won vs lost: a box plot of one per-deal figure (touches, days), each deal a dot.
 
     `boxes` holds each outcome's min, quartiles, median and max over every deal, `dots` the
-    deals to draw (closedloop.journeys.distribution), so the chart carries a bounded number of rows.
+    deals to draw (closedloop.pages.journeys.distribution), so the chart carries a bounded number of rows.
     """
     y = alt.Y("outcome:N", sort=["Won", "Lost"], title=None, axis=alt.Axis(labelFontWeight="bold"))
     x = alt.X(f"{field}:Q", title=axis_title, scale=alt.Scale(zero=True))
@@ -1029,6 +1029,91 @@ def review_agreement(by_type: pd.DataFrame, model_label: str) -> alt.LayerChart:
     return alt.layer(
         bars, text, title=f"What the teams called critical vs what {model_label} credited, per touchpoint type"
     ).properties(height=alt.Step(14))
+
+
+# --- Lift adjusted for the account, path reports (issue 14) --------------------------------------
+
+
+def lift_adjusted(charted: pd.DataFrame, dimension_title: str, codes: bool = True) -> alt.LayerChart:
+    """Odds of winning, touched vs not, per key: the raw odds ratio and the one within segment,
+    region and deal size (Mantel-Haenszel), each a dot with its 95% interval on a log scale, sorted
+    by the raw ratio; keys with few deals per stratum drawn faint (closedloop.pages.lift_adjusted)."""
+    names = labels(charted["label"]) if codes else charted["label"].astype(str)
+    thin, enough = "Few deals per stratum", "Enough deals per stratum"
+    data = charted.assign(name=names, sample=charted["thin"].map({True: thin, False: enough}))
+    raw = data[data["figure"] == "Raw"].sort_values(["odds_ratio", "name"], ascending=[False, True])
+    order = list(dict.fromkeys(raw["name"].tolist() + data["name"].tolist()))
+    low = max(min(float(data["low95"].min()), 0.5), 0.01)
+    high = min(max(float(data["high95"].max()), 2.0), 100.0)
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    x_scale = alt.Scale(type="log", domain=[low, high], clamp=True)
+    figures = ["Raw", "Within segment, region and size"]
+    color = alt.Color(
+        "figure:N",
+        title="Odds ratio",
+        scale=alt.Scale(domain=figures, range=["#9e9e9e", "#1565c0"]),
+        legend=alt.Legend(orient="top", labelLimit=320),
+    )
+    opacity = alt.Opacity(
+        "sample:N",
+        title="Deals per stratum",
+        scale=alt.Scale(domain=[enough, thin], range=[1.0, 0.3]),
+        legend=alt.Legend(orient="top", labelLimit=320),
+    )
+    offset = alt.YOffset("figure:N", sort=figures, scale=alt.Scale(domain=figures))
+    tooltip = [
+        alt.Tooltip("name:N", title=dimension_title.capitalize()),
+        alt.Tooltip("figure:N", title="Figure"),
+        alt.Tooltip("odds_ratio:Q", title="Odds ratio", format=".2f"),
+        alt.Tooltip("low95:Q", title="95% interval from", format=".2f"),
+        alt.Tooltip("high95:Q", title="95% interval to", format=".2f"),
+        alt.Tooltip("win_rate_diff_pp:Q", title="Raw difference (pp)", format="+.1f"),
+        alt.Tooltip("strata_used:Q", title="Strata compared"),
+        alt.Tooltip("deals_in_strata_used:Q", title="Deals in them"),
+        alt.Tooltip("smaller_side_per_stratum:Q", title="Smaller side per stratum", format=".1f"),
+    ]
+    base = alt.Chart(data).encode(y=y, yOffset=offset, color=color, opacity=opacity, tooltip=tooltip)
+    rules = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("low95:Q", scale=x_scale, title="Odds of winning, touched vs not touched (1 = no lift; log scale)"),
+        x2="high95:Q",
+    )
+    dots = base.mark_circle(size=70).encode(x=alt.X("odds_ratio:Q", scale=x_scale))
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#616161", strokeDash=[4, 3]).encode(x="x:Q")
+    return alt.layer(rules, dots, one).properties(
+        title=f"Lift by {dimension_title}, raw and within the same segment, region and deal size (95% intervals)",
+        height=alt.Step(14),
+    )
+
+
+def path_distribution(rolled: pd.DataFrame, axis_title: str, title: str) -> alt.Chart:
+    """Won vs lost deals per band (days or touches to close): each band's share of the won and of
+    the lost deals, bands in their order (closedloop.engine.path_reports.rollup)."""
+    order = rolled["label"].tolist()
+    long = pd.concat(
+        [
+            rolled.assign(outcome=outcome, share=rolled[share], deals=rolled[count])
+            for outcome, share, count in (("Won", "share_of_won", "won_deals"), ("Lost", "share_of_lost", "lost_deals"))
+        ],
+        ignore_index=True,
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:N", sort=order, title=axis_title, axis=alt.Axis(labelAngle=-30, labelLimit=140)),
+            xOffset=alt.XOffset("outcome:N", sort=["Won", "Lost"]),
+            y=alt.Y("share:Q", title="Share of the won / lost deals", axis=alt.Axis(format="%")),
+            color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
+            tooltip=[
+                alt.Tooltip("label:N", title=axis_title),
+                alt.Tooltip("outcome:N", title="Outcome"),
+                alt.Tooltip("deals:Q", title="Deals", format=","),
+                alt.Tooltip("share:Q", title="Share of the outcome's deals", format=".0%"),
+                alt.Tooltip("win_rate:Q", title="Win rate in the band", format=".0%"),
+            ],
+        )
+        .properties(title=title, height=260)
+    )
 
 
 # Spend and return (issue 14; closedloop/engine/spend.py) ---------------------

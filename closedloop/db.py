@@ -272,7 +272,7 @@ def macros_used_by(sql: str) -> str:
 @cache
 def reads_journeys(name: str) -> bool:
     """Whether a query reads the journey tables (queries/derived_build.sql), itself or in its macros."""
-    from closedloop import derived
+    from closedloop.engine import journey_tables as derived
 
     return derived.reads_journeys(sql_text(name) + macros_for(name))
 
@@ -303,8 +303,8 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFram
     try:
         # temp macros live per connection, and a cursor is a new connection
         if reads_journeys(name):
-            # computed from the source tables while the stored ones are stale (closedloop/derived.py)
-            from closedloop import derived
+            # computed from the source tables while the stored ones are stale (closedloop/engine/journey_tables.py)
+            from closedloop.engine import journey_tables as derived
 
             derived.attach(con, cur)
         macros = macros_for(name)

@@ -13,7 +13,7 @@ from typing import Any
 
 SCOPES = ("account", "contact_roles")
 DEFAULT_LOOKBACK_DAYS = 180
-# the longest lookback the engine serves (closedloop.derived.MAX_LOOKBACK_DAYS: its journey tables hold 730 days)
+# the longest lookback the engine serves (closedloop.engine.journey_tables.MAX_LOOKBACK_DAYS: 730 days)
 MAX_LOOKBACK_DAYS = 730
 # the dates a link may ask for: anything else is a typo or a probe, not a period to report on
 EARLIEST = date(1900, 1, 1)

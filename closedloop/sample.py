@@ -41,21 +41,21 @@ touchpoints are generated and inserted in chunks of deals, so 1,000,000 deals
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
 
 # ---------------------------------------------------------------------------
+from closedloop.engine import journey_tables as derived
+
 # Fixed calendar. Times are float days since EPOCH; they become timestamps only
 # when written, rounded down to the minute.
 EPOCH = np.datetime64("2024-01-01T00:00", "m")
@@ -367,7 +367,7 @@ _EMAIL_TYPES = [_T["email_open"], _T["email_click"], _T["sales_email"]]
 # Presence of each email type in an email-only deal.
 _EMAIL_ONLY_P = {"email_open": 0.8, "email_click": 0.3, "sales_email": 0.8}
 
-WIN_RATE = {"Enterprise": 0.34, "Mid-Market": 0.40, "SMB": 0.44}
+WIN_RATE = {"Enterprise": 0.29, "Mid-Market": 0.38, "SMB": 0.47}
 EMAIL_ONLY = {"won": 0.02, "lost": 0.16}
 NO_TOUCH = 0.02
 # Touch volume grows with the deal's size.
@@ -981,6 +981,7 @@ def _build(
     df["i"] = np.arange(next_id, next_id + len(df))
     _insert_touches(con, df)
     bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
+    _insert_review_site_visits(con, _rng(seed, 8))
 
     _insert_spend(con, _rng(seed, 7))
 
@@ -1236,6 +1237,38 @@ def _post_close_touches(rng: np.random.Generator, d: _Deals) -> pd.DataFrame:
     )
 
 
+# A channel whose raw lift is the kind of account it reaches (docs/sample.md; the adjusted lift
+# of docs/attribution.md): review-site visits (website_visit on channel review_sites) reach most
+# SMB accounts, which win more often (WIN_RATE), and few others, independently of the outcome.
+# Its raw lift is positive; within segment it is none.
+REVIEW_SITE_REACH = {"Enterprise": 0.02, "Mid-Market": 0.05, "SMB": 0.95}
+
+
+def _insert_review_site_visits(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
+    """One review-site visit 1-60 days before the creation of a deal, with the segment's REVIEW_SITE_REACH."""
+    deals = con.sql(
+        "select d.account_id, d.created_at, a.segment from deals as d join accounts as a using (account_id) "
+        "order by d.deal_id"
+    ).df()
+    reach = deals["segment"].astype(str).map(REVIEW_SITE_REACH).fillna(0.0).to_numpy()
+    picked = deals[rng.random(len(deals)) < reach]
+    back = pd.to_timedelta(np.round(rng.uniform(1.0, 60.0, len(picked)) * 24 * 60), unit="min")
+    src = pd.DataFrame(
+        {
+            "i": np.arange(len(picked)),
+            "occurred_at": (picked["created_at"] - back).to_numpy(),
+            "account_id": picked["account_id"].to_numpy(),
+        }
+    )
+    _insert(
+        con,
+        "touchpoints",
+        f"select {_id('TR', 8, 'i')}, occurred_at, account_id, null, 'marketing', 'review_sites', "
+        "'website_visit', null, null, false from src",
+        src,
+    )
+
+
 def _insert_touches(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
     src = pd.DataFrame(
         {
@@ -1257,43 +1290,3 @@ def _insert_touches(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
         "team, channel, touchpoint_type, campaign_id, asset, false from src",
         src,
     )
-
-
-# ---------------------------------------------------------------------------
-# Command line.
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "sample",
-        help="write the seeded sample database",
-        description="Write a realistic, seeded B2B sample database with planted effects (docs/sample.md).",
-    )
-    p.add_argument("--deals", type=int, default=DEFAULT_DEALS, help=f"number of deals (default {DEFAULT_DEALS:,})")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    p.add_argument("--db", type=Path, default=db.DEFAULT_DB, help="database file to write (default %(default)s)")
-    p.add_argument(
-        "--touches-per-deal",
-        type=float,
-        default=DEFAULT_TOUCHES_PER_DEAL,
-        help=f"average touchpoints per deal (default {DEFAULT_TOUCHES_PER_DEAL:g})",
-    )
-    p.add_argument("--force", action="store_true", help="replace the database if it exists")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    if Path(args.db).exists() and not args.force:
-        print(f"error: {args.db} already exists; pass --force to replace it.", file=sys.stderr)
-        return 2
-    started = time.monotonic()
-    counts = generate(
-        args.db,
-        deals=args.deals,
-        seed=args.seed,
-        progress=not args.quiet,
-        touches_per_deal=args.touches_per_deal,
-        force=args.force,
-    )
-    summary = ", ".join(f"{v:,} {k}" for k, v in counts.items())
-    print(f"Wrote {args.db} in {time.monotonic() - started:.1f}s: {summary}")
-    return 0

@@ -1,7 +1,7 @@
 -- Question: for one deal, which touches does it have, which positions (FT, LC,
 -- OC, CL) does each hold, and how much credit does each get under every
 -- rule-based model (one row per touch and model;
--- closedloop.attribution.api makes a column of each model)?
+-- closedloop.engine.attribution.api makes a column of each model)?
 -- Parameters: $deal_id; $lookback_days, $scope; $half_life_days (time_decay);
 --   $model_names, $model_weights, $multiplier_models, $multiplier_types,
 --   $multiplier_values (the position-based models, see journey_touch_credit).

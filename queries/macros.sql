@@ -86,7 +86,7 @@ create or replace temp macro touch_lookback_days(occurred_at, created_at) as
 -- "now" for open deals' windows: timestamps are naive UTC, so "now" must be
 -- too. current_timestamp is a TIMESTAMPTZ, which would cast every row through
 -- the session's time zone (slow, and hours off outside UTC)
--- The longest lookback the journey tables serve (closedloop.derived.MAX_LOOKBACK_DAYS).
+-- The longest lookback the journey tables serve (closedloop.engine.journey_tables.MAX_LOOKBACK_DAYS).
 create or replace temp macro max_lookback_days() as 730;
 
 create or replace temp macro utc_now() as timezone('UTC', current_timestamp);
@@ -160,7 +160,7 @@ where scope = p_scope
 
 -- What queries/derived_build.sql stores (and what the engine reads in its
 -- place, as temporary views, while the stored tables are missing or stale:
--- closedloop/derived.py). journey_key_rows: every key of every dimension with
+-- closedloop/engine/journey_tables.py). journey_key_rows: every key of every dimension with
 -- a small integer code (a missing campaign or asset is a key too); codes pack
 -- into integers: 8 bits a step for Markov states, one bit each for sets.
 create or replace temp macro journey_key_rows() as table
@@ -314,7 +314,7 @@ create or replace temp macro journey_code(p_by, channel_code, type_code, team_co
         else error('by must be one of channel, touchpoint_type, campaign, asset, team')
     end;
 
--- Attribution (closedloop/attribution, docs/attribution.md) -------------------
+-- Attribution (closedloop/engine/attribution, docs/attribution.md) -------------------
 -- Position-based credit works from per-deal counts of one window pass over a
 -- deal's touches in journey order (occurred_at, then touchpoint_id for ties):
 -- rn = the touch's place (1 = FT), n = touches of the deal (so CL is touch n),

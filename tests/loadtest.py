@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from closedloop import db, reviews, sample  # noqa: E402
+from closedloop import db, sample  # noqa: E402
 from closedloop.filters import Filters  # noqa: E402
+from closedloop.meeting import reviews  # noqa: E402
 from ui.nav import PAGES  # noqa: E402
 
 CHROMIUM_FLAGS = [

@@ -1,4 +1,4 @@
-"""Win-rate lift (queries/touchpoint_lift.sql, closedloop/lift.py).
+"""Win-rate lift (queries/touchpoint_lift.sql, closedloop/engine/lift.py).
 
 Hand-worked on the fixture (tests/fixture.py), Q1 2026: 5 won (D01, D02, D04,
 D07, D08) and 3 lost (D03, D05, D06). Touch types in each deal's window
@@ -25,7 +25,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from closedloop import db, lift, sample
+from closedloop import db, sample
+from closedloop.engine import lift
 
 Q1 = ("2026-01-01", "2026-03-31")
 Z95 = 1.959963984540054

@@ -11,8 +11,9 @@ import fixture
 import pytest
 from test_reviews import NAME, judge, start
 
-from closedloop import db, report
+from closedloop import db
 from closedloop.cli import main
+from closedloop.meeting import report
 
 WON_Q1 = ["Dynamo enterprise", "Acme platform", "Acme expansion", "Borealis analytics", "Granite team plan"]
 LOST_Q1 = ["Evergreen rollout", "Cobalt pilot", "Fjord starter"]
@@ -170,7 +171,7 @@ def test_report_errors_say_what_to_do(judged_db, tmp_path, capsys, args, message
 
 
 def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
-    from closedloop import reviews
+    from closedloop.meeting import reviews
 
     review_id = start(fixture_db)
     comment = ("<b>Bold</b> & “curly” — émigré " * 80)[:2000]  # the longest comment a note holds

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from closedloop import db, review
+from closedloop import db
 from closedloop.filters import Filters, from_query_params, quarter_bounds, quarters_between, to_query_params
+from closedloop.pages import review
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 

@@ -210,7 +210,7 @@ def test_spend_by_period_query_by_quarter(con):
 
 
 def test_credit_over_time_query_books_every_deal_once(con):
-    from closedloop.attribution.api import catalogue_params
+    from closedloop.engine.attribution.api import catalogue_params
 
     df = db.run(
         con,

@@ -47,13 +47,13 @@ def _connection(path: str) -> _Shared:
 # Core modules whose functions read what the app writes (notes, verdicts, reviews); a note saved
 # re-reads only these, an import re-reads everything (tests/test_team_use.py keeps the list true).
 NOTE_READERS = (
-    "closedloop.deals",
-    "closedloop.notes",
-    "closedloop.reviews",
-    "closedloop.report",
+    "closedloop.pages.deal_explorer",
+    "closedloop.meeting.notes",
+    "closedloop.meeting.reviews",
+    "closedloop.meeting.report",
     "closedloop.importer",
 )
-NOTE_WRITERS = ("closedloop.notes", "closedloop.reviews")
+NOTE_WRITERS = ("closedloop.meeting.notes", "closedloop.meeting.reviews")
 
 
 class _Shared:

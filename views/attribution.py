@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from closedloop import attribution as attr
-from closedloop import charts, review
-from closedloop.attribution_view import attribution_view, custom_weights
+from closedloop import charts
+from closedloop.engine import attribution as attr
+from closedloop.pages import review
+from closedloop.pages.attribution import attribution_view, custom_weights
 from ui import common
 
 st.title("Attribution")

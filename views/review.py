@@ -5,7 +5,8 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from closedloop import charts, review
+from closedloop import charts
+from closedloop.pages import review
 from ui import common
 
 st.title("Closed-loop review")

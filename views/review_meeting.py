@@ -8,7 +8,10 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from closedloop import attribution, charts, notes, report, review, reviews
+from closedloop import charts
+from closedloop.engine import attribution
+from closedloop.meeting import notes, report, reviews
+from closedloop.pages import review
 from ui import common
 
 st.title("Review meeting")

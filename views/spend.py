@@ -3,8 +3,9 @@ time, and whether the ranking of channels holds across quarters and models."""
 
 import streamlit as st
 
-from closedloop import attribution as attr
-from closedloop import charts, review
+from closedloop import charts
+from closedloop.engine import attribution as attr
+from closedloop.pages import review
 from closedloop.pages.spend import ranks_view, spend_view
 from ui import common
 

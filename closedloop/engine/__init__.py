@@ -74,7 +74,7 @@ ENGINE_HELP = (
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """The engine flags, added once to every command that reads (closedloop/cli.py)."""
+    """The engine flags, added once to every command that reads (closedloop/cli/__init__.py)."""
     g = parser.add_argument_group("engine", ENGINE_HELP)
     g.add_argument(
         "--engine",

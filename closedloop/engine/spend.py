@@ -21,8 +21,14 @@ import numpy as np
 import pandas as pd
 
 from closedloop import db
-from closedloop.attribution import api
-from closedloop.attribution.models import DEFAULT_HALF_LIFE_DAYS, DEFAULT_ORDER, MODELS, NO_TOUCHPOINT, check_model
+from closedloop.engine.attribution import api
+from closedloop.engine.attribution.models import (
+    DEFAULT_HALF_LIFE_DAYS,
+    DEFAULT_ORDER,
+    MODELS,
+    NO_TOUCHPOINT,
+    check_model,
+)
 
 SPEND_BY = ("channel", "campaign")
 GRAINS = ("month", "quarter")

@@ -16,7 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
+from closedloop.engine import journey_tables as derived
 from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident, row_count
 from closedloop.importer.errors import ImportFailed
 from closedloop.importer.mapping import Mapping, load_mapping

@@ -1,1 +1,2 @@
-"""Page models: what each page of the dashboard shows, in one call of the core (issue 13)."""
+"""Page models: one module per dashboard page, named like its file in views/ (views/lift.py ->
+closedloop.pages.lift). Each turns the common filters into the dataclass the page draws."""

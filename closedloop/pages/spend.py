@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from closedloop.attribution.models import DEFAULT_HALF_LIFE_DAYS, MODELS
 from closedloop.engine import spend
+from closedloop.engine.attribution.models import DEFAULT_HALF_LIFE_DAYS, MODELS
 from closedloop.filters import Filters
 
 

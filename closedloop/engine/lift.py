@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from closedloop import db
-from closedloop.derived import MAX_LOOKBACK_DAYS
+from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
 
 # Dimensions a user can pick; the query maps each to its column (never formatted into SQL).
 DIMENSIONS: tuple[str, ...] = ("touchpoint_type", "channel", "campaign", "asset")

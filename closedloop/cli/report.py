@@ -9,10 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from closedloop import db, reviews
+from closedloop import db
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
+from closedloop.meeting import reviews
 
-DEFAULT_MAX_DEAL_PAGES = 50  # closedloop.report.DEFAULT_MAX_DEAL_PAGES (not imported: it loads altair)
+DEFAULT_MAX_DEAL_PAGES = 50  # closedloop.meeting.report.DEFAULT_MAX_DEAL_PAGES (not imported: it loads altair)
 
 
 class _Progress:
@@ -146,7 +147,7 @@ PERIOD_ONLY = (
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from closedloop import report
+    from closedloop.meeting import report
 
     fmt = args.format or ("pdf" if args.out.suffix.lower() == ".pdf" else "html")
     if args.review is not None:

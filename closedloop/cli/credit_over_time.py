@@ -1,5 +1,5 @@
 """`python -m closedloop credit-over-time ...`: the Spend & return page's trend and ranks on the
-command line (docs/spend.md). Moves to closedloop/cli/ with the other commands (issue 13)."""
+command line (docs/spend.md)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from closedloop.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES
-from closedloop.attribution.cli import _write
-from closedloop.attribution.models import BY_KEYS, DEFAULT_HALF_LIFE_DAYS, MODELS, RULE_MODELS, load_weights
+from closedloop.cli.attribute import _write
+from closedloop.engine.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES
+from closedloop.engine.attribution.models import BY_KEYS, DEFAULT_HALF_LIFE_DAYS, MODELS, RULE_MODELS, load_weights
 from closedloop.engine.spend import BOOKINGS, GRAINS, MATCHING_RULE
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from closedloop import export
-from closedloop.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES, compare_models, rollup
-from closedloop.attribution.models import (
+from closedloop.engine.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES, compare_models, rollup
+from closedloop.engine.attribution.models import (
     BY_KEYS,
     DEFAULT_HALF_LIFE_DAYS,
     DEFAULT_ORDER,
@@ -22,7 +22,7 @@ from closedloop.attribution.models import (
     check_model,
     load_weights,
 )
-from closedloop.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
+from closedloop.engine.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
 from closedloop.engine.spend import BOOKINGS, MATCHING_RULE, SPEND_MEASURES
 
 

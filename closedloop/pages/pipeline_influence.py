@@ -15,8 +15,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from closedloop import db, review
+from closedloop import db
 from closedloop.filters import Filters, quarter_of, quarters_between
+from closedloop.pages import review
 
 DEFAULT_WINDOW_DAYS = 90
 GRAINS = ("month", "quarter")

@@ -24,8 +24,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from closedloop import attribution, db, deals, notes
+from closedloop import db
+from closedloop.engine import attribution
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters, quarter_bounds, quarter_of
+from closedloop.meeting import notes
+from closedloop.pages import deal_explorer as deals
 
 # How the agenda is chosen among the period's closed deals.
 SELECTIONS: dict[str, str] = {

@@ -1,8 +1,8 @@
-"""What the Touchpoint lift page shows: closedloop.lift's table for the common
+"""What the Touchpoint lift page shows: closedloop.engine.lift's table for the common
 filters, with the differences in percentage points and the period's closed-deal
 totals (so the page can tell "no closed deals" from "no touches").
 
-closedloop/lift.py and queries/touchpoint_lift.sql hold the statistics; this
+closedloop/engine/lift.py and queries/touchpoint_lift.sql hold the statistics; this
 module only adapts them to the page.
 """
 
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from closedloop import db, lift
+from closedloop import db
+from closedloop.engine import lift
 from closedloop.filters import Filters
 
 DIMENSION_TITLES = {

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from closedloop.attribution import markov, shapley
-from closedloop.attribution.models import DEFAULT_ORDER, MODELS, PATH_MODELS, check_model, position_credit
+from closedloop.engine.attribution import markov, shapley
+from closedloop.engine.attribution.models import DEFAULT_ORDER, MODELS, PATH_MODELS, check_model, position_credit
 
 COLUMNS = ("path", "total_conversions", "total_conversion_value", "total_null")
 PATH_MEASURES = ("conversions", "value")

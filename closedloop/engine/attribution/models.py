@@ -143,7 +143,7 @@ MAX_TEAM_LOOKBACK_DAYS = 730
 
 def team_models_path() -> Path:
     """The team's model file: $CLOSEDLOOP_MODELS, else models.toml at the repository's root."""
-    return Path(os.environ.get("CLOSEDLOOP_MODELS") or Path(__file__).resolve().parents[2] / "models.toml")
+    return Path(os.environ.get("CLOSEDLOOP_MODELS") or Path(__file__).resolve().parents[3] / "models.toml")
 
 
 def read_team_models(path: str | Path) -> list[Model]:

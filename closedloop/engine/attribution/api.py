@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from closedloop import db
-from closedloop.attribution import fast, markov, shapley
-from closedloop.attribution.models import (
+from closedloop.engine.attribution import inputs as fast
+from closedloop.engine.attribution import markov, shapley
+from closedloop.engine.attribution.models import (
     BY_KEYS,
     DEFAULT_HALF_LIFE_DAYS,
     DEFAULT_ORDER,
@@ -32,7 +33,7 @@ from closedloop.attribution.models import (
     check_model,
     describe,
 )
-from closedloop.derived import MAX_LOOKBACK_DAYS
+from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
 
 SCOPES = ("account", "contact_roles")
 DEFAULT_LOOKBACK_DAYS = 180

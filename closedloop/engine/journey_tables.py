@@ -20,13 +20,10 @@ more slowly, from the source tables); tests hold both paths equal.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -195,51 +192,3 @@ def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """What the journey tables hold, for the Data page and `python -m closedloop refresh`."""
     m = meta(con)
     return pd.DataFrame(sorted(m.items()), columns=["key", "value"])
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "refresh",
-        help="rebuild the derived tables the models read",
-        description="Rebuild the derived tables (docs/performance.md). `import` and `sample` do this "
-        "themselves; run it after changing the database by other means.",
-    )
-    p.add_argument(
-        "--db", type=Path, default=None, help="database file (default: $CLOSEDLOOP_DB or data/closedloop.duckdb)"
-    )
-    p.add_argument(
-        "--if-stale",
-        action="store_true",
-        help="rebuild only when the tables are missing or out of date (`make run` uses this)",
-    )
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    path = Path(args.db) if args.db else db.default_db_path()
-    if not path.exists():
-        raise FileNotFoundError(f"No database at {path}.")
-    started = time.monotonic()
-    con = db.connect(path, read_only=False)
-    try:
-        # an older database gains the columns of the current schema first (issue 11: dates_unknown)
-        before = db.schema_version(con)
-        if before != db.SCHEMA_VERSION:
-            db.create_schema(con)
-            print(f"Upgraded the schema of {path} from version {before} to {db.SCHEMA_VERSION}.")
-        if args.if_stale and current(con):
-            print(f"The derived tables of {path} are up to date.")
-            return 0
-        con.execute("begin transaction")
-        try:
-            refresh(con)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        seal(con)
-        touches = int(db.run(con, "derived_counts")["touches"].iloc[0])
-    finally:
-        con.close()
-    print(f"Rebuilt the derived tables of {path} in {time.monotonic() - started:.1f}s: {touches:,} deal touches.")
-    return 0

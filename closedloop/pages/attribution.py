@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from closedloop import attribution as attr
+from closedloop.engine import attribution as attr
 from closedloop.filters import Filters
 
 

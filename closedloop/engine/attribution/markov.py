@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from closedloop.attribution.models import MAX_ORDER
+from closedloop.engine.attribution.models import MAX_ORDER
 
 START: tuple[str, ...] = ()
 # Above this many states a sparse factorization beats a dense solve.

@@ -14,7 +14,7 @@ Path data (ChannelAttribution / DP6 format): `read_paths`, `attribute_paths`, `c
 See docs/attribution.md.
 """
 
-from closedloop.attribution.api import (
+from closedloop.engine.attribution.api import (
     DEFAULT_LOOKBACK_DAYS,
     MEASURE_COLUMNS,
     ROLLUP_COLUMNS,
@@ -28,7 +28,7 @@ from closedloop.attribution.api import (
     side_by_side,
     touch_credit,
 )
-from closedloop.attribution.models import (
+from closedloop.engine.attribution.models import (
     BY_KEYS,
     DEFAULT_HALF_LIFE_DAYS,
     DEFAULT_ORDER,
@@ -43,7 +43,7 @@ from closedloop.attribution.models import (
     describe,
     load_weights,
 )
-from closedloop.attribution.paths import attribute_paths, compare_paths, parse_paths, read_paths
+from closedloop.engine.attribution.paths import attribute_paths, compare_paths, parse_paths, read_paths
 
 __all__ = [
     "BY_KEYS",

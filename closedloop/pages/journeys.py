@@ -1,7 +1,7 @@
 """Journeys: the channel paths that closed deals followed, won vs lost.
 
 Paths collapse consecutive repeats of a channel. The transition matrix is the
-attribution engine's Markov chain (closedloop.attribution: repeats kept, deals
+attribution engine's Markov chain (closedloop.engine.attribution: repeats kept, deals
 without a touch left out), from '(start)' to '(won)' or '(lost)'.
 """
 
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from closedloop import attribution, db
-from closedloop.attribution import markov
+from closedloop import db
+from closedloop.engine import attribution
+from closedloop.engine.attribution import markov
 from closedloop.filters import Filters
 
 NO_TOUCHPOINT = "(no touchpoint)"

@@ -24,8 +24,12 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from closedloop import attribution, charts, db, export, lift_view, review, reviews
+from closedloop import charts, db, export
+from closedloop.engine import attribution
 from closedloop.filters import Filters
+from closedloop.meeting import reviews
+from closedloop.pages import lift as lift_view
+from closedloop.pages import review
 
 FORMATS = ("html", "pdf")
 CHART_WIDTH_PX = 720

@@ -7,25 +7,16 @@ parser it adds sets `func(args) -> int`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from closedloop import db
+from closedloop.cli import attribute, credit_over_time, export, importer, lift, paths, refresh, report, sample
 
-# Modules that add a command, in the order `--help` lists them.
-COMMAND_MODULES = [
-    "closedloop.sample",
-    "closedloop.attribution.cli",
-    "closedloop.importer.cli",
-    "closedloop.report_cli",
-    "closedloop.lift_cli",
-    "closedloop.spend_cli",
-    "closedloop.derived",
-    "closedloop.parquet_export",
-]
+# The modules that add a command, in the order `--help` lists them.
+COMMANDS = (sample, attribute, importer, report, lift, paths, credit_over_time, refresh, export)
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
-READING_COMMANDS = ("attribute", "report", "lift")
+READING_COMMANDS = ("attribute", "report", "lift", "paths")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Closed Loop: closed-loop attribution of marketing and sales touchpoints to CRM deals.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMANDS:
+        module.register(sub)
     from closedloop.engine import add_engine_arguments
 
     for command in READING_COMMANDS:

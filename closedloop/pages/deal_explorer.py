@@ -13,8 +13,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from closedloop import attribution, db, notes
+from closedloop import db
+from closedloop.engine import attribution
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES
+from closedloop.meeting import notes
 
 MAX_MATCHES = 200
 
@@ -26,7 +28,7 @@ class DealView:
     markers: pd.DataFrame  # lead creation, opportunity creation, stage changes, close
     notes: pd.DataFrame
     # every touch with its positions (FT, LC, OC, CL) and its credit under each
-    # rule-based model (closedloop.attribution.receipt); one "No touchpoint" row
+    # rule-based model (closedloop.engine.attribution.receipt); one "No touchpoint" row
     # when the deal has no touch
     receipt: pd.DataFrame
     # the receipt's models: model, label, weights (in the receipt's column order)

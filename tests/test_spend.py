@@ -233,3 +233,14 @@ def test_credit_over_time_query_books_every_deal_once(con):
         assert one["attributed_wins"].sum() == pytest.approx(6.0), model
         assert one["attributed_revenue_usd"].sum() == pytest.approx(411000.0), model
         assert one["attributed_opportunities"].sum() == pytest.approx(12.0), model
+
+
+def test_a_database_before_spend_says_how_to_upgrade(tmp_path):
+    path = tmp_path / "old.duckdb"
+    c = duckdb.connect(str(path))
+    c.execute("create table campaigns (campaign_id varchar, name varchar, channel varchar, cost double)")
+    try:
+        with pytest.raises(ValueError, match="closedloop refresh"):
+            spend.spend_by_period(c, "channel", "month")
+    finally:
+        c.close()

@@ -133,7 +133,14 @@ def spend_by_period(
         raise ValueError(f"Spend is per {' or '.join(SPEND_BY)}, got {by!r}.")
     _check(by, grain, "close")
     p_from, p_to = _bounds(date_from, date_to, grain)
-    df = db.run(con, "spend_by_period", by=by, grain=grain, period_from=p_from, period_to=p_to)
+    try:
+        df = db.run(con, "spend_by_period", by=by, grain=grain, period_from=p_from, period_to=p_to)
+    except db.Error as exc:
+        if "spend" in str(exc) and "does not exist" in str(exc):
+            raise ValueError(
+                "This database predates spend (schema version 3): run `python -m closedloop refresh` to upgrade it."
+            ) from exc
+        raise
     df["period"] = pd.to_datetime(df["period"]).dt.date
     return df
 

@@ -189,6 +189,54 @@ WORKLOADS = [
         ours=True,
     ),
     Workload(
+        "spend",
+        "spend & return",
+        "Closed Loop",
+        "spend_report: spend, leads, credit, CAC, ROAS per channel under linear, one quarter (close booking)",
+        ours=True,
+    ),
+    Workload(
+        "spend_touch",
+        "spend & return",
+        "Closed Loop, touch booking",
+        "the same with credit booked on the touch date (reads every touch's date)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "spend_markov",
+        "spend & return",
+        "Closed Loop, Markov",
+        "the same under Markov order 1 (its roll-up for the quarter)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "credit_time",
+        "spend & return",
+        "Closed Loop, credit over time",
+        "credit_over_time: credit, spend and ROAS per channel and month over a year, linear",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "ranks",
+        "spend & return",
+        "Closed Loop, ranks by quarter",
+        "ranks_over_quarters: every rule-based model's channel ranks in the last 4 quarters, one pass "
+        "(the page's default)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "ranks_dd",
+        "spend & return",
+        "Closed Loop, ranks by quarter + Markov, Shapley",
+        "the same plus Markov and both Shapley models, one roll-up per quarter (the page's toggle)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
         "sample",
         "sample",
         "Closed Loop",
@@ -231,7 +279,16 @@ ENGINE = (
     "lift_adjusted",
     "paths",
     *(f"{base}_{s}" for base in ("rules", "markov1", "lift") for s in SETTINGS),
+    "spend",
+    "spend_touch",
+    "spend_markov",
+    "credit_time",
+    "ranks",
+    "ranks_dd",
 )
+# the sample's last full quarter and year (its reference date is 2026-09-30)
+SPEND_QUARTER = ("2026-04-01", "2026-06-30")
+SPEND_YEAR = ("2025-07-01", "2026-06-30")
 
 
 def _base(key: str) -> str:
@@ -251,6 +308,7 @@ def _setup(key: str, ctx: dict):
 
         import closedloop.engine.attribution  # noqa: F401
         import closedloop.engine.lift  # noqa: F401
+        import closedloop.engine.spend  # noqa: F401
         from closedloop import db
         from closedloop.engine import journey_tables as derived
 
@@ -321,6 +379,25 @@ def _run(key: str, state: dict):
         length = path_reports.path_length(state["con"], *LIFT_DATES, **filters)
         summary = path_reports.path_summary(state["con"], *LIFT_DATES, transform="collapse_repeats", **filters)
         return {"rows": [len(lag), len(length), len(summary)]}
+    if key in ("spend", "spend_touch", "spend_markov"):
+        from closedloop.engine.spend import spend_report
+
+        model = "markov" if key == "spend_markov" else "linear"
+        booking = "touch" if key == "spend_touch" else "close"
+        df = spend_report(state["con"], model, "channel", *SPEND_QUARTER, booking, **_engine_filters())
+        return {"rows": len(df), "roas": dict(zip(df["key"], df["roas"].fillna(-1.0), strict=True))}
+    if key == "credit_time":
+        from closedloop.engine.spend import credit_over_time
+
+        df = credit_over_time(state["con"], "linear", "channel", "month", "close", *SPEND_YEAR, **_engine_filters())
+        return {"rows": len(df)}
+    if key in ("ranks", "ranks_dd"):
+        from closedloop.engine.spend import ranks_over_quarters
+
+        df = ranks_over_quarters(
+            state["con"], 4, SPEND_QUARTER[1], "channel", **_engine_filters(), data_driven=key == "ranks_dd"
+        )
+        return {"rows": len(df)}
     if base == "lift":
         from closedloop.engine.lift import touchpoint_lift
 
@@ -772,6 +849,9 @@ TARGETS = [
     ("markov3", 5.0, None, "exact Markov order 3 <= 5 s"),
     ("shapley16", 2.0, None, "exact Shapley over 15+ keys <= 2 s"),
     ("lift", 1.0, None, "win-rate lift (type, channel, campaign) <= 1 s"),
+    ("spend", 3.0, None, "spend and return, one quarter (a page's first load) <= 3 s"),
+    ("credit_time", 3.0, None, "credit over time, a year by month <= 3 s"),
+    ("ranks", 3.0, None, "every rule-based model's ranks in 4 quarters <= 3 s"),
     ("import", 30.0, 2048.0, "import of a 10M-row touchpoint CSV <= 30 s, <= 2 GB"),
     ("sample", 120.0, None, "sample of 1M deals <= 2 min"),
 ]

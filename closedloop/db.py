@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
 DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
 # 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
-# import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
-SCHEMA_VERSION = "2"
+# import_log.rows_skipped / skipped_why (issue 11); 3: the spend table (issue 14). create_schema()
+# upgrades an older database.
+SCHEMA_VERSION = "3"
 
 # `$name` placeholders; `$$` never appears in our SQL.
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")

@@ -10,10 +10,10 @@ import argparse
 import sys
 
 from closedloop import db
-from closedloop.cli import attribute, export, importer, lift, paths, refresh, report, sample
+from closedloop.cli import attribute, credit_over_time, export, importer, lift, paths, refresh, report, sample
 
 # The modules that add a command, in the order `--help` lists them.
-COMMANDS = (sample, attribute, importer, report, lift, paths, refresh, export)
+COMMANDS = (sample, attribute, importer, report, lift, paths, credit_over_time, refresh, export)
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
 READING_COMMANDS = ("attribute", "report", "lift", "paths")

@@ -60,6 +60,7 @@ NOT_YET_ON_SPARK: dict[str, str] = {
     "attribution_touch_credit": _EPOCH_AND_UNNEST,
     "attribution_receipt": _EPOCH_AND_UNNEST,
     "attribution_rollup": _EPOCH_AND_UNNEST,
+    "credit_over_time": _EPOCH_AND_UNNEST,
 }
 
 

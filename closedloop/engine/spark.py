@@ -41,7 +41,7 @@ SESSION_CONF = {"spark.sql.session.timeZone": "UTC"}
 LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
 
 _SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
-_lock = threading.Lock()
+_lock = threading.RLock()
 
 
 class SparkUnavailable(RuntimeError):
@@ -176,6 +176,10 @@ class SparkEngine:
 
     def journeys(self) -> None:
         """Build (or keep) the journey tables as cached temporary views of this session."""
+        with _lock:
+            self._build_journeys()
+
+    def _build_journeys(self) -> None:
         key = self._source_key()
         if key == self._journeys_key:
             return

@@ -27,8 +27,9 @@ QUERIES_DIR = ROOT / "queries"
 STATEMENTS_DIR = QUERIES_DIR / "statements"
 DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
 # 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
-# import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
-SCHEMA_VERSION = "2"
+# import_log.rows_skipped / skipped_why (issue 11); 3: the spend table (issue 14). create_schema()
+# upgrades an older database.
+SCHEMA_VERSION = "3"
 # The channels the product defines: the sample's, and the canonical import's lead sources (the
 # charts prettify these names; any other key is shown as the data has it).
 CANONICAL_CHANNELS: tuple[str, ...] = (
@@ -338,9 +339,24 @@ def _exactly(what: str, wanted: frozenset[str], params: dict[str, Any]) -> dict[
     return dict(params)
 
 
+# The engine that answers the data questions in this process (closedloop.engine; None = DuckDB,
+# the default). With Spark, `run` hands it every question it serves; what reads only the tables
+# the app writes (notes, reviews, import history) stays on `con`, the local DuckDB file.
+_engine: Any = None
+
+
+def use_engine(engine: Any) -> Any:
+    """Route `run` through `engine` (None: DuckDB on the given connection); returns the previous one."""
+    global _engine
+    previous, _engine = _engine, engine
+    return previous
+
+
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
     """Run queries/<name>.sql with its `$name` parameters bound; one cursor per query."""
     bound = bind(name, params)
+    if _engine is not None and _engine.serves(name):
+        return _engine.run(name, **bound)
     cur = con.cursor()
     try:
         # temp macros live per connection, and a cursor is a new connection

@@ -34,10 +34,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(db_path: str | Path, output: IO[bytes] | int | None = subprocess.PIPE) -> tuple[subprocess.Popen, str]:
+def start(
+    db_path: str | Path, output: IO[bytes] | int | None = subprocess.PIPE, env_extra: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """The running server and its base URL, once /_stcore/health answers (RuntimeError after
     HEALTHY_WITHIN_S seconds, or at once when streamlit exits; its last output in the message
-    when `output` is a pipe). Stop it with `stop(proc)`."""
+    when `output` is a pipe). `env_extra`: more environment (CLOSEDLOOP_ENGINE=spark ...). Stop it
+    with `stop(proc)`."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -58,7 +61,7 @@ def start(db_path: str | Path, output: IO[bytes] | int | None = subprocess.PIPE)
             "none",
         ],
         cwd=ROOT,
-        env={**os.environ, "CLOSEDLOOP_DB": str(db_path)},
+        env={**os.environ, "CLOSEDLOOP_DB": str(db_path), **(env_extra or {})},
         stdout=output,
         stderr=subprocess.STDOUT,
     )

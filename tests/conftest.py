@@ -83,8 +83,8 @@ def serve_app(chromium_path):
     """Start `streamlit run dashboard.py` on a free port against a database; yields its base URL."""
     procs = []
 
-    def start(db_path: Path) -> str:
-        proc, url = appserver.start(db_path)
+    def start(db_path: Path, env_extra: dict[str, str] | None = None) -> str:
+        proc, url = appserver.start(db_path, env_extra=env_extra)
         procs.append(proc)
         return url
 

@@ -272,3 +272,32 @@ def test_lift_page_adjusted_section_empty(app_db) -> None:
     at = _lift_page(quarter="2026Q1", segment="SMB", region="EMEA")
     # the raw section already says there is nothing to compare and stops
     assert not at.exception and "No deal closed in this period (1 closed)" in at.info[0].value
+
+
+def test_meeting_pack_states_the_disagreement(tmp_path: Path) -> None:
+    from datetime import date
+
+    from closedloop.filters import Filters
+    from closedloop.meeting import report
+
+    deals = strata_deals({"Enterprise": (32, 8, 16, 4), "SMB": (4, 16, 8, 32)})
+    con = db.connect(build(tmp_path / "conf.duckdb", deals))
+    try:
+        pack = report.build_pack(con, filters=Filters(date(2026, 1, 1), date(2026, 3, 31)), max_deal_pages=0)
+    finally:
+        con.close()
+    assert pack.lift_adjusted_notes[0].startswith("Adjusted for the account")
+    assert any("reaches Enterprise accounts" in n for n in pack.lift_adjusted_notes)
+    assert "webinar_attended&#x27;s lift is that webinar_attended reaches Enterprise accounts" in report.render_html(
+        pack
+    )
+
+
+def test_meeting_pack_leaves_out_thin_keys(fixture_con) -> None:
+    from datetime import date
+
+    from closedloop.filters import Filters
+    from closedloop.meeting import report
+
+    pack = report.build_pack(fixture_con, filters=Filters(date(2026, 1, 1), date(2026, 3, 31)), max_deal_pages=0)
+    assert pack.lift_adjusted_notes == []  # every key of the fixture is thin

@@ -205,12 +205,14 @@ left.altair_chart(
         pd_.time_lag[pd_.time_lag["band"] >= 0], "Days from first touch to close", "Time lag: days to close"
     ),
     width="stretch",
+    height=340,
 )
 right.altair_chart(
     charts.path_distribution(
         pd_.path_length[pd_.path_length["band"] >= 0], "Touches before the close", "Path length: touches to close"
     ),
     width="stretch",
+    height=340,
 )
 special = pd_.time_lag[pd_.time_lag["band"] < 0]
 if len(special):

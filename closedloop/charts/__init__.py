@@ -39,3 +39,7 @@ from closedloop.charts.review import AGREEMENT_SERIES as AGREEMENT_SERIES
 from closedloop.charts.review import review_agreement as review_agreement
 from closedloop.charts.review import review_credit as review_credit
 from closedloop.charts.review import touch_type_shares as touch_type_shares
+from closedloop.charts.spend import SPEND_TITLES as SPEND_TITLES
+from closedloop.charts.spend import credit_trend as credit_trend
+from closedloop.charts.spend import rank_by_quarter as rank_by_quarter
+from closedloop.charts.spend import spend_return_bars as spend_return_bars

@@ -13,8 +13,9 @@ WON_LOST_COLORS = alt.Scale(domain=["Won", "Lost"], range=["#2e7d32", "#c62828"]
 TEAM_COLORS = alt.Scale(domain=["marketing", "sales"], range=["#1f77b4", "#ff7f0e"])
 
 
-# The channels the product defines (the sample's, and the canonical import's lead sources).
-CANONICAL_CHANNELS = list(db.CANONICAL_CHANNELS)
+# The channels the product defines (the sample's, and the canonical import's lead sources), and the
+# sample's review-site visits.
+CANONICAL_CHANNELS = [*db.CANONICAL_CHANNELS, "review_sites"]
 
 
 def _canonical() -> frozenset[str]:

@@ -170,7 +170,12 @@ def path_distribution(rolled: pd.DataFrame, axis_title: str, title: str) -> alt.
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("label:N", sort=order, title=axis_title, axis=alt.Axis(labelAngle=-30, labelLimit=140)),
+            x=alt.X(
+                "label:N",
+                sort=order,
+                title=axis_title,
+                axis=alt.Axis(labelAngle=-35, labelLimit=140, labelOverlap=False),
+            ),
             xOffset=alt.XOffset("outcome:N", sort=["Won", "Lost"]),
             y=alt.Y("share:Q", title="Share of the won / lost deals", axis=alt.Axis(format="%")),
             color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),

@@ -23,6 +23,13 @@ def run_adjusted(args: argparse.Namespace, f: Filters) -> int:
     if not v.closed_deals:
         print("No deals closed in this period with these filters: nothing to compare.", file=sys.stderr)
         return 0
+    if v.empty:
+        print(
+            f"No deal closed in this period ({v.closed_deals:,} closed) had a touch with a "
+            f"{args.by.replace('_', ' ')} in its window: nothing to compare.",
+            file=sys.stderr,
+        )
+        return 0
     thin = int(v.table["thin"].sum())
     print(
         f"{v.closed_deals:,} closed deals in strata of segment x region x deal size "

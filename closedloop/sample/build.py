@@ -22,6 +22,7 @@ from closedloop.sample.touches import (
     _deal_touches,
     _Deals,
     _insert_review_site_visits,
+    _insert_spend,
     _insert_touches,
     _lead_touches,
     _post_close_touches,
@@ -98,7 +99,7 @@ def _build(
     _leads(con, w, bar)
     _campaigns(con, w, bar)
     _touchpoints(con, w, bar)
-    return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in db.CANONICAL_TABLES}
+    return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in (*db.CANONICAL_TABLES, "spend")}
 
 
 def _touchpoints(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
@@ -159,3 +160,5 @@ def _touchpoints(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> 
     _insert_touches(con, df)
     bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
     _insert_review_site_visits(con, _rng(w.seed, 8))
+
+    _insert_spend(con, _rng(w.seed, 7))

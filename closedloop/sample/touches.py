@@ -365,3 +365,29 @@ def _insert_review_site_visits(con: duckdb.DuckDBPyConnection, rng: np.random.Ge
         }
     )
     _insert(con, "sample_review_site_visits", src)
+
+
+# Spend per campaign and month (docs/spend.md): each month's spend is the campaign's touches that
+# month times its channel's cost per touch, as a multiple of the sample's won revenue per touch,
+# with +-20% noise. Paid search, email and content pay back several times; paid social about
+# breaks even; display and field events cost more than they return (ROAS below 1 under linear).
+SPEND_PER_TOUCH = {
+    "paid_search": 0.25,
+    "email": 0.05,
+    "content": 0.15,
+    "webinar": 0.35,
+    "syndication": 0.6,
+    "paid_social": 1.0,
+    "display": 2.5,
+    "event": 2.0,
+}
+
+
+def _insert_spend(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
+    """Spend rows by campaign and month, from the touches the campaigns made (SPEND_PER_TOUCH)."""
+    per_touch = db.execute(con, "sample_won_revenue_per_touch").fetchall()[0][0]
+    monthly = db.execute(con, "sample_campaign_touches_by_month").df()
+    factor = monthly["channel"].map(SPEND_PER_TOUCH).fillna(0.5).to_numpy()
+    noise = rng.uniform(0.8, 1.2, len(monthly))
+    monthly["amount"] = np.round(monthly["touches"].to_numpy() * factor * float(per_touch) * noise, 2)
+    _insert(con, "sample_spend", monthly[["spend_date", "campaign_id", "amount"]])

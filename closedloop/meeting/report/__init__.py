@@ -8,7 +8,7 @@ points. Charts are rendered to images by vl-convert (SVG inlined in the HTML, PN
 the PDF), tables are tables; nothing is fetched from the network. The PDF is laid out
 with reportlab: a cover page, a page of charts, a page per deal and a summary page.
 
-The pack is assembled in pack.py and drawn by html.py and pdf.py; this module picks the
+The pack (model.py) is assembled in pack.py from sections.py and drawn by html.py and pdf.py; this module picks the
 format.
 """
 
@@ -19,15 +19,8 @@ from pathlib import Path
 from closedloop import db
 from closedloop.meeting import reviews
 from closedloop.meeting.report.html import chart_png, chart_svg, render_html
-from closedloop.meeting.report.pack import (
-    DEFAULT_MAX_DEAL_PAGES,
-    DealSection,
-    MeetingPack,
-    Progress,
-    Table,
-    build_pack,
-    notes_csv,
-)
+from closedloop.meeting.report.model import DEFAULT_MAX_DEAL_PAGES, DealSection, MeetingPack, Progress, Table
+from closedloop.meeting.report.pack import build_pack, notes_csv
 from closedloop.meeting.report.pdf import pdf_page_count, render_pdf
 
 __all__ = [

@@ -8,7 +8,7 @@ from typing import Any
 
 import altair as alt
 
-from closedloop.meeting.report.pack import CHART_WIDTH_PX, MeetingPack, Progress, Table, _no_progress
+from closedloop.meeting.report.model import CHART_WIDTH_PX, MeetingPack, Progress, Table, _no_progress
 
 # --- rendering the charts -------------------------------------------------------------------------
 
@@ -99,6 +99,12 @@ def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
         f'<p class="caption">{e(pack.attribution_caption)}</p>',
         _html_chart(pack.lift_chart, "Win-rate lift by touchpoint type"),
         f'<p class="caption">{e(pack.lift_caption)}</p>',
+        *[f"<p>{e(n)}</p>" for n in pack.lift_adjusted_notes],
+        *(
+            ["<h2>Spend and return</h2>", _html_table(pack.spend), f'<p class="caption">{e(pack.spend_caption)}</p>']
+            if pack.spend is not None
+            else []
+        ),
     ]
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):

@@ -1,284 +1,17 @@
-"""The meeting pack's content: a saved review's KPIs, agenda, charts, deal pages and agreement
-summary as plain values (MeetingPack), which report.html and report.pdf draw."""
+"""Assembling a meeting pack from a saved review or a period (build_pack), and its notes as CSV."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
-
-import altair as alt
 import duckdb
-import pandas as pd
 
 from closedloop import charts, export
-from closedloop.engine import attribution
+from closedloop.engine import attribution, spend
 from closedloop.filters import Filters
 from closedloop.meeting import reviews
+from closedloop.meeting.report.model import DEFAULT_MAX_DEAL_PAGES, MeetingPack, Progress, _no_progress
+from closedloop.meeting.report.sections import _agenda_table, _agreement_parts, _deal_section, _kpis, _spend_table
 from closedloop.pages import lift as lift_view
-from closedloop.pages import review
-
-CHART_WIDTH_PX = 720
-# A pack lists every deal of its agenda in the agenda table, but writes a page (timeline, credit,
-# notes) for at most this many, in agenda order: a page takes about half a second to build and
-# draw, and nobody reads thousands. `report --max-deal-pages N` changes it (docs/review-meeting.md).
-DEFAULT_MAX_DEAL_PAGES = 50
-
-# progress(done, total, what): called as the pack is built and drawn ("Deal pages", 3, 50).
-Progress = Callable[[int, int, str], None]
-
-
-def _no_progress(done: int, total: int, what: str) -> None:
-    return None
-
-
-# --- what the pack holds, independent of its format -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Table:
-    header: list[str]
-    rows: list[list[str]]
-    numeric: frozenset[int] = frozenset()  # right-aligned columns
-    widths: tuple[float, ...] | None = None  # relative column widths in the PDF
-
-
-@dataclass(frozen=True)
-class DealSection:
-    position: int
-    heading: str
-    facts: str
-    timeline: alt.TopLevelMixin
-    whole_deal: str
-    touches_title: str
-    touches: Table
-    notes: Table | None
-
-
-@dataclass(frozen=True)
-class MeetingPack:
-    title: str
-    subtitle: list[str]
-    kpis: list[tuple[str, str]]
-    agenda: Table
-    attribution_chart: alt.TopLevelMixin | None
-    attribution_caption: str
-    lift_chart: alt.TopLevelMixin | None
-    lift_caption: str
-    deals: list[DealSection]
-    summary_headline: str
-    agreement_chart: alt.TopLevelMixin | None
-    agreement_table: Table | None
-    talking_points: Table | None
-    notes: pd.DataFrame  # every note of the review (review_notes): the CSV export
-    deal_pages_note: str = ""  # said when the agenda has more deals than get a page
-    generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
-
-    @property
-    def deal_names(self) -> list[str]:
-        return [d.heading for d in self.deals]
-
-
-def _text(value: Any, empty: str = "–") -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
-        return empty
-    return str(value)
-
-
-def _money(value: Any) -> str:
-    return "–" if value is None or pd.isna(value) else f"${value:,.0f}"
-
-
-def _day(value: Any) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:%d %b %Y}"
-
-
-def _pct(value: Any, pattern: str = "{:.0%}") -> str:
-    return "–" if value is None or pd.isna(value) else pattern.format(value)
-
-
-def _verdict(verdict: Any, comment: Any = None) -> str:
-    if verdict is None or pd.isna(verdict):
-        return "–"
-    text = _text(comment, "")
-    return f"{verdict}: “{text}”" if text else str(verdict)
-
-
-def _kpis(k: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
-        ("Deals won", f"{k['deals_won']:,}"),
-        ("Deals lost", f"{k['deals_lost']:,}"),
-        ("Win rate", _pct(k["win_rate"], "{:.1%}")),
-        ("Revenue won", _money(k["revenue_won_usd"])),
-        (
-            "Median days to close",
-            "–" if k["median_days_to_close"] is None else f"{k['median_days_to_close']:,.0f} days",
-        ),
-        ("Wins marketing touched", _pct(k["share_won_marketing_touched"])),
-        ("Wins sales touched", _pct(k["share_won_sales_touched"])),
-    ]
-
-
-def _agenda_table(agenda: pd.DataFrame) -> Table:
-    rows = [
-        [
-            str(r.position),
-            _text(r.deal_name, r.deal_id),
-            _text(r.account_name),
-            _text(r.owner),
-            _text(r.outcome),
-            _money(r.amount_usd),
-            _day(r.closed_on),
-            f"{r.marketing_notes} / {r.sales_notes}",
-        ]
-        for r in agenda.itertuples()
-    ]
-    return Table(
-        ["#", "Deal", "Account", "Owner", "Outcome", "Amount (USD)", "Closed", "Notes: marketing / sales"],
-        rows,
-        frozenset({0, 5, 7}),
-        (0.4, 2.4, 2, 1, 1.1, 1.4, 1.4, 1.9),
-    )
-
-
-def _deal_section(position: int, total: int, step: reviews.DealStep) -> DealSection:
-    d = step.deal
-    name = d["deal_name"]
-    touches = step.touches
-    n_mkt = int((touches["team"] == "marketing").sum())
-    facts = " · ".join(
-        [
-            _text(d["account_name"], "no account"),
-            f"owner {_text(d['owner'])}",
-            d["outcome"],
-            _money(d["amount_usd"]),
-            f"created {_day(d['created_on'])}",
-            f"closed {_day(d['closed_on'])}" if d["outcome"] != "open" else "open",
-            f"{d['days_to_close']:,} days to close" if d["days_to_close"] is not None else "",
-            f"{len(touches)} touches ({n_mkt} marketing, {len(touches) - n_mkt} sales)",
-        ]
-    )
-    whole = "; ".join(
-        f"{team.capitalize()}: {_verdict(*step.deal_verdicts[team]) if team in step.deal_verdicts else 'no verdict'}"
-        for team in ("marketing", "sales")
-    )
-    rows = [
-        [
-            "" if pd.isna(r.touch_number) else str(int(r.touch_number)),
-            _day(r.occurred_at) if not pd.isna(r.occurred_at) else "–",
-            _text(r.team),
-            charts.label(r.touchpoint_type) if isinstance(r.touchpoint_type, str) else "No touchpoint",
-            _text(r.campaign),
-            _text(r.positions),
-            _pct(r.credit, "{:.1%}"),
-            _text(r.marketing_verdict),
-            _text(r.sales_verdict),
-        ]
-        for r in step.credit.itertuples()
-    ]
-    touches_table = Table(
-        ["#", "Date", "Team", "Touchpoint type", "Campaign", "Positions", "Credit", "Marketing says", "Sales says"],
-        rows,
-        frozenset({0, 6}),
-        (0.5, 1.4, 1.2, 2, 1.8, 1.2, 0.9, 1.3, 1.3),
-    )
-    notes_table = None
-    if len(step.notes):
-        notes_table = Table(
-            ["Noted", "Team", "Verdict", "About", "Comment"],
-            [
-                [
-                    f"{r.created_at:%d %b %Y %H:%M}",
-                    r.team,
-                    _text(r.verdict),
-                    "the deal" if r.subject == "deal" else f"{r.touchpoint_id} · {charts.label(r.touchpoint_type)}",
-                    _text(r.text, ""),
-                ]
-                for r in step.notes.itertuples()
-            ],
-            widths=(1.9, 1.2, 1, 2.4, 4.5),
-        )
-    return DealSection(
-        position=position,
-        heading=f"{position}. {name}",
-        facts=" · ".join(p for p in facts.split(" · ") if p),
-        timeline=charts.deal_timeline(touches, step.markers, f"Deal {position} of {total}: {name}"),
-        whole_deal=f"Verdicts on the whole deal — {whole}.",
-        touches_title=f"Touches, their credit under {step.model_label} and the teams' current verdicts",
-        touches=touches_table,
-        notes=notes_table,
-    )
-
-
-def _critical(critical: int, verdicts: int) -> str:
-    return f"{critical} of {verdicts} ({critical / verdicts:.0%})" if verdicts else "no verdict"
-
-
-def _agreement_parts(a: reviews.Agreement) -> tuple[str, Any, Table | None, Table | None]:
-    if a.empty:
-        return (
-            "No verdicts recorded yet: the agreement summary fills in as the teams judge the deals.",
-            None,
-            None,
-            None,
-        )
-    rate = a.agreement_rate
-    headline = (
-        f"Deals discussed: {a.deals_discussed} of {a.deals_total}. Touches both teams judged: "
-        f"{a.touches_judged_by_both}; they agreed on {a.touches_agreed}"
-        + (f" ({rate:.0%})" if rate is not None else "")
-        + f". Talking points (verdicts that differ): {len(a.disagreements)}. "
-        f"Model credit: the share of the discussed deals' credit under {a.model_label} "
-        "(each deal's credit adds up to 1)."
-    )
-    bt = a.by_type
-    table = Table(
-        [
-            "Touchpoint type",
-            "Touches",
-            "Marketing: critical",
-            "Sales: critical",
-            f"{a.model_label} credit",
-            "Both judged",
-            "Agreed",
-        ],
-        [
-            [
-                charts.label(r.touchpoint_type),
-                str(r.touches),
-                _critical(r.marketing_critical, r.marketing_verdicts),
-                _critical(r.sales_critical, r.sales_verdicts),
-                f"{r.model_credit_share:.1%}",
-                str(r.touches_judged_by_both),
-                str(r.touches_agreed),
-            ]
-            for r in bt.itertuples()
-        ],
-        frozenset({1, 4, 5, 6}),
-        (2.2, 0.9, 1.6, 1.6, 1.4, 1, 0.9),
-    )
-    talking = None
-    if len(a.disagreements):
-        talking = Table(
-            ["#", "Deal", "Touch", "Marketing said", "Sales said"],
-            [
-                [
-                    str(r.position),
-                    _text(r.deal_name, r.deal_id),
-                    "the whole deal"
-                    if pd.isna(r.touchpoint_id)
-                    else f"{r.touchpoint_id} · {_day(r.touch_on)} · {charts.label(r.touchpoint_type)}",
-                    _verdict(r.marketing_verdict, r.marketing_comment),
-                    _verdict(r.sales_verdict, r.sales_comment),
-                ]
-                for r in a.disagreements.itertuples()
-            ],
-            frozenset({0}),
-            (0.4, 2, 2.6, 2.5, 2.5),
-        )
-    chart = charts.review_agreement(bt, a.model_label) if len(bt) else None
-    return headline, chart, table, talking
+from closedloop.pages import lift_adjusted, review
 
 
 def build_pack(
@@ -361,6 +94,7 @@ def build_pack(
             "`report --max-deal-pages N` changes it). To page other deals, choose them: --select largest --top N, "
             "--select picked --deal ID, or a saved review."
         )
+    spent = spend.spend_report(con, model, "channel", booking="close", order=attribution.DEFAULT_ORDER, **common)
     a = reviews.agreement(con, review_id, deal_ids_in_order, model, f.lookback_days, f.scope)
     headline, agreement_chart, agreement_table, talking = _agreement_parts(a)
     return MeetingPack(
@@ -390,7 +124,26 @@ def build_pack(
         talking_points=talking,
         notes=reviews.review_notes(con, review_id, deal_ids_in_order),
         deal_pages_note=pages_note,
+        lift_adjusted_notes=_adjusted_notes(con, f),
+        spend=_spend_table(spent),
+        spend_caption=f"Spend of the months of the period against {label}'s credit: "
+        + spend.MATCHING_RULE["close"].split(": ", 1)[1]
+        + " Cost per won deal = spend ÷ attributed wins; ROAS = attributed won revenue ÷ spend (docs/spend.md).",
     )
+
+
+def _adjusted_notes(con: duckdb.DuckDBPyConnection, f: Filters) -> list[str]:
+    """The adjusted lift's sentences for touchpoint types, keys with enough deals per stratum only."""
+    a = lift_adjusted.adjusted_view(con, f)
+    if a.empty:
+        return []
+    solid = a.table[(a.table["sentence"] != "") & ~a.table["thin"]]
+    if solid.empty:
+        return []
+    return [
+        "Adjusted for the account (within the same segment, region and deal size; Cochran–Mantel–Haenszel):",
+        *solid["sentence"].tolist(),
+    ]
 
 
 def notes_csv(pack: MeetingPack) -> bytes:

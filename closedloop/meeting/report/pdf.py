@@ -10,7 +10,7 @@ from typing import Any
 import altair as alt
 
 from closedloop.meeting.report.html import chart_png
-from closedloop.meeting.report.pack import MeetingPack, Progress, Table, _no_progress
+from closedloop.meeting.report.model import MeetingPack, Progress, Table, _no_progress
 
 # --- PDF ------------------------------------------------------------------------------------------------
 
@@ -178,7 +178,10 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
         Spacer(1, 8),
         image(pack.lift_chart, "Win-rate lift by touchpoint type", 10.5 * cm),
         p(pack.lift_caption, "sub"),
+        *[p(n) for n in pack.lift_adjusted_notes],
     ]
+    if pack.spend is not None:
+        story += [p("Spend and return", "h2"), table(pack.spend), p(pack.spend_caption, "sub")]
     progress = progress or _no_progress
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):

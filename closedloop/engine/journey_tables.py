@@ -29,9 +29,8 @@ import duckdb
 import pandas as pd
 
 from closedloop import db
+from closedloop.filters import MAX_LOOKBACK_DAYS  # noqa: F401 (the journey tables' span, defined once)
 
-# the longest lookback the journey tables serve: queries/macros.sql max_lookback_days()
-MAX_LOOKBACK_DAYS = 730
 TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
 # the macros that define the journey tables (queries/macros.sql), in build order
 _VIEWS = (

@@ -345,16 +345,7 @@ def build_pack(
         f"Credit model: {label} — {weights}",
     ]
     r = review.review(con, f)
-    common = dict(
-        date_from=f.date_from,
-        date_to=f.date_to,
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-    )
-    rollup = attribution.rollup(con, model, by="channel", **common)
+    rollup = attribution.rollup(con, model, by="channel", f=f)
     has_wins = float(rollup["attributed_wins"].fillna(0).sum()) > 0
     lv = lift_view.lift_view(con, f)
     deal_ids_in_order = agenda["deal_id"].tolist()

@@ -15,9 +15,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from closedloop import db
+from closedloop import db, filters
 from closedloop.filters import Filters, quarter_of, quarters_between
-from closedloop.pages import review
 
 DEFAULT_SLA_HOURS = 24.0
 # Upper edges (hours) of the speed-to-lead buckets; the SLA is added as an edge
@@ -44,9 +43,9 @@ class Handoff:
         return not self.kpis["leads_assigned"]
 
 
-def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> review.FilterOptions:
+def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> filters.FilterOptions:
     """The filter bar's choices for lead pages: lead owners and the quarters leads were created in."""
-    base = review.filter_options(con, today)
+    base = filters.filter_options(con, today)
     rows = db.run(con, "lead_filter_options")
     by = {k: g["value"].tolist() for k, g in rows.groupby("filter")}
     if "created_max" not in by:

@@ -79,7 +79,8 @@ def _wilson(won: np.ndarray, total: np.ndarray, sign: float) -> np.ndarray:
     z = Z95
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.sqrt(won * (total - won) / np.where(total > 0, total, np.nan) + z * z / 4)
-    return (won + z * z / 2 + sign * z * spread) / (total + z * z)
+    bound: np.ndarray = (won + z * z / 2 + sign * z * spread) / (total + z * z)
+    return bound
 
 
 def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:

@@ -250,7 +250,7 @@ def _parse(name: str) -> exp.Expression:
     statements = [s for s in sqlglot.parse(db.sql_text(name), read="duckdb") if s is not None]
     if len(statements) != 1:
         raise NotOnSpark(f"{name}: a question is one statement, found {len(statements)}")
-    return statements[0]
+    return statements[0]  # type: ignore[return-value]  # sqlglot.parse types its statements as Expr
 
 
 @cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -107,8 +108,8 @@ def speed_buckets(hours: pd.Series, never_followed_up: int, sla_hours: float) ->
     return out
 
 
-def _rate(num: float, den: float) -> float | None:
-    return None if not den else num / den
+def _rate(num: Any, den: Any) -> float | None:
+    return None if not den else float(num) / float(den)
 
 
 def _funnel_total(by_source: pd.DataFrame) -> pd.DataFrame:

@@ -67,7 +67,7 @@ class Journeys:
 
     @property
     def empty(self) -> bool:
-        return self.deals.empty
+        return bool(self.deals.empty)
 
 
 def path_summary(deals: pd.DataFrame) -> pd.DataFrame:

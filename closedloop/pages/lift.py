@@ -39,7 +39,7 @@ class LiftView:
 
     @property
     def empty(self) -> bool:
-        return self.table.empty
+        return bool(self.table.empty)
 
     @property
     def charted(self) -> pd.DataFrame:

@@ -94,7 +94,7 @@ class Pipeline:
 
     @property
     def empty(self) -> bool:
-        return self.by_period.empty
+        return bool(self.by_period.empty)
 
     @property
     def total_usd(self) -> float:

@@ -19,7 +19,7 @@ class Review:
 
     @property
     def empty(self) -> bool:
-        return self.deals.empty
+        return bool(self.deals.empty)
 
 
 def kpis_of(deals: pd.DataFrame) -> dict[str, float | int | None]:

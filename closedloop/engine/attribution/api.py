@@ -69,7 +69,8 @@ def catalogue_params(weights: CustomWeights | None = None, names: Sequence[str] 
     custom = weights or PLACEHOLDER_WEIGHTS
     if names is None:
         names = [m.name for m in MODELS.values() if m.slots is not None] + ["custom"]
-    slots = {n: (custom.slots() if n == "custom" else MODELS[n].slots) for n in names}
+    # every name here is position-based: its slots are set
+    slots = {n: (custom.slots() if n == "custom" else MODELS[n].slots) or () for n in names}
     multipliers = {n: (custom.multipliers if n == "custom" else MODELS[n].multipliers) for n in names}
     pairs = [(n, t, float(v)) for n in names for t, v in sorted(multipliers[n].items())]
     return {
@@ -235,7 +236,7 @@ def _rollups(
     if "rule" in kinds:
         rules = _rule_rollup(con, by, f, half_life_days, weights)
         # a team's model with its own lookback: one more pass over the journeys at that lookback
-        own = {MODELS[n].lookback_days for n in models if MODELS[n].lookback_days is not None}
+        own = {lb for n in models if (lb := MODELS[n].lookback_days) is not None}
         for lookback in sorted(own):
             names = [n for n in models if MODELS[n].lookback_days == lookback]
             other = db.run(

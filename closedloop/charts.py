@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 WON_LOST_COLORS = alt.Scale(domain=["Won", "Lost"], range=["#2e7d32", "#c62828"])
@@ -24,6 +25,7 @@ CANONICAL_CHANNELS = [
     "organic_search",
     "website",
     "sales",
+    "review_sites",
 ]
 
 
@@ -1028,3 +1030,215 @@ def review_agreement(by_type: pd.DataFrame, model_label: str) -> alt.LayerChart:
     return alt.layer(
         bars, text, title=f"What the teams called critical vs what {model_label} credited, per touchpoint type"
     ).properties(height=alt.Step(14))
+
+
+# --- Lift adjusted for the account, path reports (issue 14) --------------------------------------
+
+
+def lift_adjusted(charted: pd.DataFrame, dimension_title: str, codes: bool = True) -> alt.LayerChart:
+    """Odds of winning, touched vs not, per key: the raw odds ratio and the one within segment,
+    region and deal size (Mantel-Haenszel), each a dot with its 95% interval on a log scale, sorted
+    by the raw ratio; keys with few deals per stratum drawn faint (closedloop.pages.lift_adjusted)."""
+    names = labels(charted["label"]) if codes else charted["label"].astype(str)
+    thin, enough = "Few deals per stratum", "Enough deals per stratum"
+    data = charted.assign(name=names, sample=charted["thin"].map({True: thin, False: enough}))
+    raw = data[data["figure"] == "Raw"].sort_values(["odds_ratio", "name"], ascending=[False, True])
+    order = list(dict.fromkeys(raw["name"].tolist() + data["name"].tolist()))
+    low = max(min(float(data["low95"].min()), 0.5), 0.01)
+    high = min(max(float(data["high95"].max()), 2.0), 100.0)
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    x_scale = alt.Scale(type="log", domain=[low, high], clamp=True)
+    figures = ["Raw", "Within segment, region and size"]
+    color = alt.Color(
+        "figure:N",
+        title="Odds ratio",
+        scale=alt.Scale(domain=figures, range=["#9e9e9e", "#1565c0"]),
+        legend=alt.Legend(orient="top", labelLimit=320),
+    )
+    opacity = alt.Opacity(
+        "sample:N",
+        title="Deals per stratum",
+        scale=alt.Scale(domain=[enough, thin], range=[1.0, 0.3]),
+        legend=alt.Legend(orient="top", labelLimit=320),
+    )
+    offset = alt.YOffset("figure:N", sort=figures, scale=alt.Scale(domain=figures))
+    tooltip = [
+        alt.Tooltip("name:N", title=dimension_title.capitalize()),
+        alt.Tooltip("figure:N", title="Figure"),
+        alt.Tooltip("odds_ratio:Q", title="Odds ratio", format=".2f"),
+        alt.Tooltip("low95:Q", title="95% interval from", format=".2f"),
+        alt.Tooltip("high95:Q", title="95% interval to", format=".2f"),
+        alt.Tooltip("win_rate_diff_pp:Q", title="Raw difference (pp)", format="+.1f"),
+        alt.Tooltip("strata_used:Q", title="Strata compared"),
+        alt.Tooltip("deals_in_strata_used:Q", title="Deals in them"),
+        alt.Tooltip("smaller_side_per_stratum:Q", title="Smaller side per stratum", format=".1f"),
+    ]
+    base = alt.Chart(data).encode(y=y, yOffset=offset, color=color, opacity=opacity, tooltip=tooltip)
+    rules = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("low95:Q", scale=x_scale, title="Odds of winning, touched vs not touched (1 = no lift; log scale)"),
+        x2="high95:Q",
+    )
+    dots = base.mark_circle(size=70).encode(x=alt.X("odds_ratio:Q", scale=x_scale))
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(color="#616161", strokeDash=[4, 3]).encode(x="x:Q")
+    return alt.layer(rules, dots, one).properties(
+        title=f"Lift by {dimension_title}, raw and within the same segment, region and deal size (95% intervals)",
+        height=alt.Step(14),
+    )
+
+
+def path_distribution(rolled: pd.DataFrame, axis_title: str, title: str) -> alt.Chart:
+    """Won vs lost deals per band (days or touches to close): each band's share of the won and of
+    the lost deals, bands in their order (closedloop.engine.path_reports.rollup)."""
+    order = rolled["label"].tolist()
+    long = pd.concat(
+        [
+            rolled.assign(outcome=outcome, share=rolled[share], deals=rolled[count])
+            for outcome, share, count in (("Won", "share_of_won", "won_deals"), ("Lost", "share_of_lost", "lost_deals"))
+        ],
+        ignore_index=True,
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "label:N",
+                sort=order,
+                title=axis_title,
+                axis=alt.Axis(labelAngle=-35, labelLimit=140, labelOverlap=False),
+            ),
+            xOffset=alt.XOffset("outcome:N", sort=["Won", "Lost"]),
+            y=alt.Y("share:Q", title="Share of the won / lost deals", axis=alt.Axis(format="%")),
+            color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
+            tooltip=[
+                alt.Tooltip("label:N", title=axis_title),
+                alt.Tooltip("outcome:N", title="Outcome"),
+                alt.Tooltip("deals:Q", title="Deals", format=","),
+                alt.Tooltip("share:Q", title="Share of the outcome's deals", format=".0%"),
+                alt.Tooltip("win_rate:Q", title="Win rate in the band", format=".0%"),
+            ],
+        )
+        .properties(title=title, height=260)
+    )
+
+
+# Spend and return (issue 14; closedloop/engine/spend.py) ---------------------
+
+SPEND_TITLES = {
+    "roas": "ROAS (attributed won revenue ÷ spend)",
+    "cac_usd": "Cost per won deal, CAC (USD)",
+    "cost_per_opportunity_usd": "Cost per opportunity (USD)",
+    "cost_per_lead_usd": "Cost per lead (USD)",
+    "pipeline_per_spend": "Attributed pipeline ÷ spend",
+    "spend_usd": "Spend (USD)",
+}
+
+
+def spend_return_bars(report: pd.DataFrame, column: str, title: str) -> alt.Chart:
+    """One measure of the spend report per key with spend, sorted best first (ROAS and pipeline ÷
+    spend: highest; costs: lowest); ROAS bars below 1 (spend not earned back) in red, with a rule
+    at 1."""
+    df = report[report["spend_usd"] > 0][["key", column, "spend_usd"]].dropna(subset=[column]).copy()
+    df["key_label"] = labels(df["key"])
+    money = column.endswith("_usd")
+    ratio = column in ("roas", "pipeline_per_spend")
+    df = df.sort_values(column, ascending=not ratio, kind="stable")
+    df["verdict"] = np.where(df[column] >= 1, "Earns back its spend", "Below its spend") if ratio else "Cost"
+    fmt = "$,.0f" if money else ".2f"
+    bars = (
+        alt.Chart(df, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("key_label:N", sort=df["key_label"].tolist(), title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X(f"{column}:Q", title=SPEND_TITLES[column], axis=alt.Axis(format="$,.2s" if money else ".1f")),
+            color=alt.Color(
+                "verdict:N",
+                scale=alt.Scale(domain=["Earns back its spend", "Below its spend"], range=["#2e7d32", "#c62828"])
+                if ratio
+                else alt.Scale(domain=["Cost"], range=["#1f77b4"]),
+                legend=alt.Legend(title=None, orient="bottom") if ratio else None,
+            ),
+            tooltip=[
+                alt.Tooltip("key_label:N", title="Key"),
+                alt.Tooltip(f"{column}:Q", title=SPEND_TITLES[column], format=fmt),
+                alt.Tooltip("spend_usd:Q", title="Spend (USD)", format="$,.0f"),
+            ],
+        )
+    )
+    if ratio:
+        rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3], color="#444").encode(x="x:Q")
+        return (bars + rule).properties(height=alt.Step(22))
+    return bars.properties(height=alt.Step(22))
+
+
+def credit_trend(over_time: pd.DataFrame, column: str, grain: str, title: str, top_n: int = 8) -> alt.Chart:
+    """A measure per period as one line per key (the top_n keys by total, the rest summed as
+    "Other")."""
+    df = over_time[["period", "key", column]].dropna(subset=[column]).copy()
+    totals = df.groupby("key")[column].sum().sort_values(ascending=False)
+    keep = [k for k in totals.index if k != "No touchpoint"][:top_n]
+    df["key_label"] = np.where(df["key"].isin(keep), labels(df["key"]), "Other")
+    if column == "roas":
+        df = df[df["key"].isin(keep)]
+    else:
+        df = df.groupby(["period", "key_label"], as_index=False)[column].sum()
+    df["period"] = pd.to_datetime(df["period"])
+    money = column.endswith("_usd")
+    legend_order = [label(k) for k in keep] + ["Other"]
+    return (
+        alt.Chart(df, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "period:T",
+                title="Month" if grain == "month" else "Quarter",
+                axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 1 if grain == "month" else 3}),
+            ),
+            y=alt.Y(
+                f"{column}:Q",
+                title=SPEND_TITLES.get(column) or MEASURE_TITLES.get(column, column),
+                axis=alt.Axis(format="$,.2s" if money else ",.1f"),
+            ),
+            color=alt.Color("key_label:N", sort=legend_order, title=None, legend=alt.Legend(orient="right")),
+            tooltip=[
+                alt.Tooltip("period:T", title="Period", format="%b %Y"),
+                alt.Tooltip("key_label:N", title="Key"),
+                alt.Tooltip(f"{column}:Q", format="$,.0f" if money else ",.2f"),
+            ],
+        )
+        .properties(height=320)
+    )
+
+
+def rank_by_quarter(ranks: pd.DataFrame, labels_of: dict[str, str], title: str) -> alt.Chart:
+    """Each key's rank (1 = most credit) per quarter, one small panel per model: a key whose colour
+    changes along a row depends on the quarter; across panels, on the model."""
+    df = ranks.copy()
+    df["key_label"] = labels(df["key"])
+    df["model_label"] = df["model"].map(lambda m: labels_of.get(m, m))
+    order = df.groupby("key_label")["rank"].mean().sort_values().index.tolist()
+    quarters = sorted(df["quarter"].unique())
+    base = alt.Chart(df).encode(
+        x=alt.X("quarter:O", sort=quarters, title=None, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
+        y=alt.Y("key_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
+        tooltip=[
+            alt.Tooltip("model_label:N", title="Model"),
+            alt.Tooltip("quarter:O", title="Quarter"),
+            alt.Tooltip("key_label:N", title="Key"),
+            alt.Tooltip("rank:Q", title="Rank"),
+            alt.Tooltip("value:Q", title="Credit", format=",.2f"),
+        ],
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("rank:Q", format=".0f"),
+        color=alt.condition(alt.datum.rank <= 3, alt.value("white"), alt.value("#222")),
+    )
+    models = [labels_of.get(m, m) for m in dict.fromkeys(df["model"])]
+    return (
+        (cells + text)
+        .properties(width=alt.Step(46), height=alt.Step(20))
+        .facet(facet=alt.Facet("model_label:N", sort=models, title=None), columns=4, title=title)
+    )

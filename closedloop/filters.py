@@ -73,8 +73,8 @@ class Filters:
         if isinstance(lookback_days, Integral) and not isinstance(lookback_days, bool):
             lookback_days = int(lookback_days)
         return cls(
-            date_from=_date(date_from, "date_from"),
-            date_to=_date(date_to, "date_to"),
+            date_from=as_date(date_from, "date_from"),
+            date_to=as_date(date_to, "date_to"),
             segment=segment or None,
             region=region or None,
             owner=owner or None,
@@ -90,7 +90,8 @@ class Filters:
         return replace(self, **changes)
 
 
-def _date(value: DateArg, name: str) -> date | None:
+def as_date(value: DateArg, name: str) -> date | None:
+    """A date from a date, a datetime or ISO text; None for None or \"\"."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):

@@ -367,7 +367,7 @@ _EMAIL_TYPES = [_T["email_open"], _T["email_click"], _T["sales_email"]]
 # Presence of each email type in an email-only deal.
 _EMAIL_ONLY_P = {"email_open": 0.8, "email_click": 0.3, "sales_email": 0.8}
 
-WIN_RATE = {"Enterprise": 0.34, "Mid-Market": 0.40, "SMB": 0.44}
+WIN_RATE = {"Enterprise": 0.29, "Mid-Market": 0.38, "SMB": 0.47}
 EMAIL_ONLY = {"won": 0.02, "lost": 0.16}
 NO_TOUCH = 0.02
 # Touch volume grows with the deal's size.
@@ -981,6 +981,9 @@ def _build(
     df["i"] = np.arange(next_id, next_id + len(df))
     _insert_touches(con, df)
     bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
+    _insert_review_site_visits(con, _rng(seed, 8))
+
+    _insert_spend(con, _rng(seed, 7))
 
     tables = [
         "accounts",
@@ -991,8 +994,47 @@ def _build(
         "deals",
         "deal_contacts",
         "deal_stage_history",
+        "spend",
     ]
     return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in tables}
+
+
+# Spend per campaign and month (docs/spend.md): each month's spend is the campaign's touches that
+# month times its channel's cost per touch, as a multiple of the sample's won revenue per touch,
+# with +-20% noise. Paid search, email and content pay back several times; paid social about
+# breaks even; display and field events cost more than they return (ROAS below 1 under linear).
+SPEND_PER_TOUCH = {
+    "paid_search": 0.25,
+    "email": 0.05,
+    "content": 0.15,
+    "webinar": 0.35,
+    "syndication": 0.6,
+    "paid_social": 1.0,
+    "display": 2.5,
+    "event": 2.0,
+}
+
+
+def _insert_spend(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
+    """Spend rows by campaign and month, from the touches the campaigns made (SPEND_PER_TOUCH)."""
+    per_touch = con.sql(
+        "select coalesce(sum(amount) filter (where outcome = 'won'), 0) "
+        "/ greatest((select count(*) from touchpoints), 1) from deals"
+    ).fetchall()[0][0]
+    monthly = con.sql(
+        "select t.campaign_id, c.channel, cast(date_trunc('month', t.occurred_at) as date) as spend_date, "
+        "count(*) as touches from touchpoints as t join campaigns as c on c.campaign_id = t.campaign_id "
+        "where t.team = 'marketing' group by all order by all"
+    ).df()
+    factor = monthly["channel"].map(SPEND_PER_TOUCH).fillna(0.5).to_numpy()
+    noise = rng.uniform(0.8, 1.2, len(monthly))
+    monthly["amount"] = np.round(monthly["touches"].to_numpy() * factor * float(per_touch) * noise, 2)
+    _insert(
+        con,
+        "spend",
+        "select spend_date, '', campaign_id, amount from src",
+        monthly[["spend_date", "campaign_id", "amount"]],
+    )
 
 
 def _campaign_for_channel(rng: np.random.Generator, channel: np.ndarray) -> np.ndarray:
@@ -1192,6 +1234,38 @@ def _post_close_touches(rng: np.random.Generator, d: _Deals) -> pd.DataFrame:
             "campaign": campaign,
             "asset": asset,
         }
+    )
+
+
+# A channel whose raw lift is the kind of account it reaches (docs/sample.md; the adjusted lift
+# of docs/attribution.md): review-site visits (website_visit on channel review_sites) reach most
+# SMB accounts, which win more often (WIN_RATE), and few others, independently of the outcome.
+# Its raw lift is positive; within segment it is none.
+REVIEW_SITE_REACH = {"Enterprise": 0.02, "Mid-Market": 0.05, "SMB": 0.95}
+
+
+def _insert_review_site_visits(con: duckdb.DuckDBPyConnection, rng: np.random.Generator) -> None:
+    """One review-site visit 1-60 days before the creation of a deal, with the segment's REVIEW_SITE_REACH."""
+    deals = con.sql(
+        "select d.account_id, d.created_at, a.segment from deals as d join accounts as a using (account_id) "
+        "order by d.deal_id"
+    ).df()
+    reach = deals["segment"].astype(str).map(REVIEW_SITE_REACH).fillna(0.0).to_numpy()
+    picked = deals[rng.random(len(deals)) < reach]
+    back = pd.to_timedelta(np.round(rng.uniform(1.0, 60.0, len(picked)) * 24 * 60), unit="min")
+    src = pd.DataFrame(
+        {
+            "i": np.arange(len(picked)),
+            "occurred_at": (picked["created_at"] - back).to_numpy(),
+            "account_id": picked["account_id"].to_numpy(),
+        }
+    )
+    _insert(
+        con,
+        "touchpoints",
+        f"select {_id('TR', 8, 'i')}, occurred_at, account_id, null, 'marketing', 'review_sites', "
+        "'website_visit', null, null, false from src",
+        src,
     )
 
 

@@ -85,9 +85,29 @@ def register(subparsers: Any) -> None:
         default="account",
         help="touches of the deal's account (default) or only of its contacts",
     )
+    p.add_argument(
+        "--adjusted",
+        action="store_true",
+        help="also the lift within strata of segment, region and deal-size band: Cochran-Mantel-Haenszel "
+        "odds ratios raw and adjusted, their 95%% intervals, the counts per stratum and a sentence where "
+        "the two disagree (docs/attribution.md)",
+    )
+    p.add_argument(
+        "--size-bands",
+        type=_band_edges,
+        metavar="USD,USD",
+        help="with --adjusted: deal amounts where a size band starts (default 25000,100000)",
+    )
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
     p.add_argument("--out", type=Path, help="write to this file instead of standard output")
     p.set_defaults(func=run_lift)
+
+
+def _band_edges(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size bands are amounts separated by commas, got {text!r}") from None
 
 
 def run_lift(args: argparse.Namespace) -> int:
@@ -100,6 +120,12 @@ def run_lift(args: argparse.Namespace) -> int:
         lookback_days=args.lookback_days,
         scope=args.scope,
     )
+    if args.size_bands is not None and not args.adjusted:
+        raise ValueError("--size-bands needs --adjusted.")
+    if args.adjusted:
+        from closedloop.cli import lift_adjusted as lift_adjusted_cli
+
+        return lift_adjusted_cli.run_adjusted(args, f)
     con = db.connect(args.db or db.default_db_path())
     try:
         v = lift_view.lift_view(con, f, dimension=args.by)

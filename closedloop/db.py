@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
 DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
 # 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
-# import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
-SCHEMA_VERSION = "2"
+# import_log.rows_skipped / skipped_why (issue 11); 3: the spend table (issue 14). create_schema()
+# upgrades an older database.
+SCHEMA_VERSION = "3"
 
 # `$name` placeholders; `$$` never appears in our SQL.
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -296,9 +297,24 @@ def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
     return dict(params)
 
 
+# The engine that answers the data questions in this process (closedloop.engine; None = DuckDB,
+# the default). With Spark, `run` hands it every question it serves; what reads only the tables
+# the app writes (notes, reviews, import history) stays on `con`, the local DuckDB file.
+_engine: Any = None
+
+
+def use_engine(engine: Any) -> Any:
+    """Route `run` through `engine` (None: DuckDB on the given connection); returns the previous one."""
+    global _engine
+    previous, _engine = _engine, engine
+    return previous
+
+
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
     """Run queries/<name>.sql with its `$name` parameters bound; one cursor per query."""
     bound = bind(name, params)
+    if _engine is not None and _engine.serves(name):
+        return _engine.run(name, **bound)
     cur = con.cursor()
     try:
         # temp macros live per connection, and a cursor is a new connection

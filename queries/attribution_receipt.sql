@@ -57,7 +57,7 @@ long as (
         -- receipt does not change from one day to the next
         case
             when d.closed_at is null then j.secs_before_last / 86400.0
-            else (epoch(d.closed_at) - epoch(t.occurred_at)) / 86400.0
+            else date_diff('microsecond', t.occurred_at, d.closed_at) / 86400000000.0
         end as days_before_close,
         m.model,
         coalesce(c.credit, 1.0) as credit

@@ -79,9 +79,10 @@ where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
   and occurred_at <= coalesce(closed_at, p_now);
 
 -- The shortest lookback (whole days) whose window holds a touch at
--- occurred_at: occurred_at >= created_at - L days <=> L >= this.
+-- occurred_at: occurred_at >= created_at - L days <=> L >= this. Exact
+-- microseconds, not epoch(): Spark's epoch (unix_timestamp) drops fractions.
 create or replace temp macro touch_lookback_days(occurred_at, created_at) as
-    cast(greatest(0, ceil((epoch(created_at) - epoch(occurred_at)) / 86400.0)) as integer);
+    cast(greatest(0, ceil(date_diff('microsecond', occurred_at, created_at) / 86400000000.0)) as integer);
 
 -- "now" for open deals' windows: timestamps are naive UTC, so "now" must be
 -- too. current_timestamp is a TIMESTAMPTZ, which would cast every row through
@@ -272,7 +273,7 @@ select
     team_code,
     campaign_code,
     asset_code,
-    epoch(max(occurred_at) over whole) - epoch(occurred_at) as secs_before_last,
+    date_diff('microsecond', occurred_at, max(occurred_at) over whole) / 1000000.0 as secs_before_last,
     cast(channel_code as bigint)
         | (coalesce(cast(lag(channel_code, 1) over journey as bigint), 0) << 8)
         | (coalesce(cast(lag(channel_code, 2) over journey as bigint), 0) << 16)

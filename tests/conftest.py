@@ -104,9 +104,9 @@ def serve_app(chromium_path):
 
     procs: list[subprocess.Popen] = []
 
-    def start(db_path: Path) -> str:
+    def start(db_path: Path, env_extra: dict[str, str] | None = None) -> str:
         port = _free_port()
-        env = {**os.environ, "CLOSEDLOOP_DB": str(db_path)}
+        env = {**os.environ, "CLOSEDLOOP_DB": str(db_path), **(env_extra or {})}
         proc = subprocess.Popen(
             [
                 sys.executable,

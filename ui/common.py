@@ -41,7 +41,19 @@ def db_path() -> str:
 def _connection(path: str) -> _Shared:
     # the process's one read-write connection, shared by every session; each query takes its own
     # cursor (db.run), and writes are short transactions on a cursor (db.in_transaction)
-    return _Shared(path, db.open_shared(path))
+    shared = _Shared(path, db.open_shared(path))
+    _use_engine(shared.con)
+    return shared
+
+
+def _use_engine(con: duckdb.DuckDBPyConnection) -> None:
+    """CLOSEDLOOP_ENGINE=spark: the data questions go to Spark (closedloop/engine), what the app
+    writes stays in the DuckDB file `con` (docs/scale-out.md)."""
+    from closedloop.engine import EngineSettings, open_engine
+
+    settings = EngineSettings.from_env()
+    if settings.engine != "duckdb":
+        db.use_engine(open_engine(settings, con))
 
 
 # Core modules whose functions read what the app writes (notes, verdicts, reviews); a note saved

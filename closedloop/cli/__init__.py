@@ -10,10 +10,10 @@ import argparse
 import sys
 
 from closedloop import db
-from closedloop.cli import attribute, export, importer, lift, paths, refresh, report, sample
+from closedloop.cli import attribute, credit_over_time, export, importer, lift, paths, refresh, report, sample
 
 # The modules that add a command, in the order `--help` lists them.
-COMMANDS = (sample, attribute, importer, report, lift, paths, refresh, export)
+COMMANDS = (sample, attribute, importer, report, lift, paths, credit_over_time, refresh, export)
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
 READING_COMMANDS = ("attribute", "report", "lift", "paths")
@@ -47,12 +47,39 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_engine(args: argparse.Namespace) -> None:
-    """Resolve the engine flags and settings; refuse Spark for a command not ported to it yet."""
+    """Resolve the engine flags and settings; on Spark, the command runs with its questions routed
+    there (closedloop.db.use_engine) and --db as the local file of what the app writes."""
     from closedloop.engine import EngineSettings
 
     args.engine_settings = EngineSettings.from_args(args)
-    if args.engine_settings.engine != "duckdb" and not getattr(args, "runs_on_spark", False):
-        raise ValueError(
-            f"`{args.command}` does not run on Spark yet: its queries wait for the one engine of issue 15 "
-            f'(docs/scale-out.md, "Not done yet"). Use --engine duckdb.'
-        )
+    if args.engine_settings.engine == "spark":
+        args.func = _on_spark(args.func)
+
+
+def _on_spark(func):
+    def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from closedloop.engine import open_engine
+
+        path = Path(args.db or db.default_db_path())
+        if not path.exists():
+            # the local file of the app-written tables (notes, reviews, import history): empty at first
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = db.connect(path, read_only=False)
+            try:
+                db.create_schema(fresh)
+            finally:
+                fresh.close()
+        args.db = path
+        local = db.connect(path)
+        try:
+            previous = db.use_engine(open_engine(args.engine_settings, local))
+            try:
+                return func(args)
+            finally:
+                db.use_engine(previous)
+        finally:
+            local.close()
+
+    return run

@@ -23,6 +23,7 @@ from closedloop.engine.attribution.models import (
     load_weights,
 )
 from closedloop.engine.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
+from closedloop.engine.spend import BOOKINGS, MATCHING_RULE, SPEND_MEASURES
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
@@ -64,9 +65,17 @@ def register(subparsers: Any) -> None:
     a.add_argument("--weights", type=Path, help="TOML or JSON file of the custom model's weights")
     a.add_argument(
         "--measure",
-        choices=MEASURES,
+        choices=MEASURES + SPEND_MEASURES,
         default="wins",
-        help="with --model all: the figure compared across models (default wins)",
+        help="with --model all: the figure compared across models (default wins); a spend measure "
+        "(spend, roas, cac, cost_per_lead, cost_per_opportunity, pipeline_per_spend; --by channel or "
+        "campaign) reports spend and return per key instead (docs/spend.md)",
+    )
+    a.add_argument(
+        "--booking",
+        choices=BOOKINGS,
+        default="close",
+        help="with a spend measure: credit booked on the close date (default) or the touch date",
     )
     a.add_argument("--segment", help="only deals of accounts in this segment")
     a.add_argument("--region", help="only deals of accounts in this region")
@@ -123,6 +132,8 @@ def run_attribute(args: argparse.Namespace) -> int:
         order=args.order,
         weights=weights,
     )
+    if args.measure in SPEND_MEASURES:
+        return _run_spend(args, params)
     con = db.connect(args.db or db.default_db_path())
     try:
         if args.model == "all":
@@ -133,6 +144,29 @@ def run_attribute(args: argparse.Namespace) -> int:
         con.close()
     _write(df, args.format, args.out)
     _say_when_nothing_to_credit(df, args.measure if args.model == "all" else None)
+    return 0
+
+
+def _run_spend(args: argparse.Namespace, params: dict[str, Any]) -> int:
+    """attribute --measure roas (or another spend measure): spend and return per channel or campaign."""
+    from closedloop import db
+    from closedloop.engine import spend
+
+    params = {k: v for k, v in params.items() if k != "order" or args.model in ("markov", "all")}
+    con = db.connect(args.db or db.default_db_path())
+    try:
+        if args.model == "all":
+            df = spend.compare_spend(con, args.measure, booking=args.booking, **params)
+        else:
+            df = spend.spend_report(con, args.model, booking=args.booking, **params)
+    finally:
+        con.close()
+    _write(df, args.format, args.out)
+    print(MATCHING_RULE[args.booking], file=sys.stderr)
+    if not (df["spend_usd"] > 0).any():
+        print(
+            "No spend recorded in the period: import spend (docs/spend.md) or give campaigns a cost.", file=sys.stderr
+        )
     return 0
 
 

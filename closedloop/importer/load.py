@@ -207,7 +207,7 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     keys = KEYS[table]
     cols = [c.name for c in m.columns]
     q = {c: quote_ident(c) for c in cols}
-    key_list = ", ".join(q[k] for k in keys)
+    key_list = ", ".join(q[k] for k in keys if k in q)
     good = run.good(m)
     rows = f"{run.prefix}_w{m.index}"
     if m.source.mode == "insert_missing":
@@ -230,6 +230,8 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
         run.temp_tables.append(rows)
         con.execute(f"create or replace temp table {rows} as {select}")
     n = row_count(con, rows)
+    if table == "spend":
+        return spend_replace(con, rows, cols, q), 0, 0
     updated = 0
     others = [c for c in cols if c not in keys]
     if m.source.mode == "upsert" and others:
@@ -248,6 +250,30 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     # a stub that already exists isn't a row of this import: it isn't counted as unchanged
     unchanged = n - inserted - updated if m.source.mode == "upsert" else 0
     return inserted, updated, unchanged
+
+
+def spend_replace(con: duckdb.DuckDBPyConnection, rows: str, cols: list[str], q: dict[str, str]) -> int:
+    """Write spend rows so that a re-import replaces instead of adding (docs/spend.md): for each
+    campaign or channel of the file, its stored spend from the file's first to its last date for
+    it is deleted, then the file's rows are inserted (a missing channel or campaign is ''). Rows
+    inserted."""
+    value = {c: f"w.{q[c]}" for c in cols}
+    for k in ("channel", "campaign_id"):
+        value[k] = f"coalesce({value.get(k, 'null')}, '')"
+    ranges = (
+        f"select {value['channel']} as channel, {value['campaign_id']} as campaign_id, "
+        f"min(w.spend_date) as first_date, max(w.spend_date) as last_date from {rows} as w group by all"
+    )
+    con.execute(
+        f"delete from spend as s using ({ranges}) as r where s.channel = r.channel "
+        "and s.campaign_id = r.campaign_id and s.spend_date between r.first_date and r.last_date"
+    )
+    # rows of one key in one file (two ad groups of a campaign on a day) add up
+    return con.execute(
+        f"insert into spend (spend_date, channel, campaign_id, amount) "
+        f"select w.spend_date, {value['channel']}, {value['campaign_id']}, sum(w.amount) "
+        f"from {rows} as w group by 1, 2, 3"
+    ).fetchone()[0]
 
 
 def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str | None]]:

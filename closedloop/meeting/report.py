@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from closedloop import charts, db, export
-from closedloop.engine import attribution
+from closedloop.engine import attribution, spend
 from closedloop.filters import Filters
 from closedloop.meeting import reviews
 from closedloop.pages import lift as lift_view
@@ -88,6 +88,8 @@ class MeetingPack:
     deal_pages_note: str = ""  # said when the agenda has more deals than get a page
     # where the lift adjusted for the account disagrees with the raw lift (closedloop.pages.lift_adjusted)
     lift_adjusted_notes: list[str] = field(default_factory=list)
+    spend: Table | None = None  # spend and return per channel (closedloop.engine.spend), when spend is recorded
+    spend_caption: str = ""
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -154,6 +156,41 @@ def _agenda_table(agenda: pd.DataFrame) -> Table:
         rows,
         frozenset({0, 5, 7}),
         (0.4, 2.4, 2, 1, 1.1, 1.4, 1.4, 1.9),
+    )
+
+
+def _spend_table(report: pd.DataFrame) -> Table | None:
+    """Spend and return per channel with spend (spend.spend_report), or None when nothing was spent."""
+    spent = report[report["spend_usd"] > 0]
+    if spent.empty:
+        return None
+
+    def ratio(v: Any) -> str:
+        return "–" if pd.isna(v) else f"{v:,.2f}"
+
+    rows = [
+        [
+            _text(r.key),
+            _money(r.spend_usd),
+            f"{r.attributed_wins:,.2f}",
+            _money(r.attributed_revenue_usd),
+            "–" if pd.isna(r.cac_usd) else _money(r.cac_usd),
+            ratio(r.roas),
+        ]
+        for r in spent.itertuples()
+    ]
+    return Table(
+        [
+            "Channel",
+            "Spend (USD)",
+            "Attributed wins",
+            "Attributed won revenue (USD)",
+            "Cost per won deal (USD)",
+            "ROAS",
+        ],
+        rows,
+        frozenset({1, 2, 3, 4, 5}),
+        (1.6, 1.3, 1.1, 1.7, 1.5, 0.8),
     )
 
 
@@ -376,6 +413,7 @@ def build_pack(
             "`report --max-deal-pages N` changes it). To page other deals, choose them: --select largest --top N, "
             "--select picked --deal ID, or a saved review."
         )
+    spent = spend.spend_report(con, model, "channel", booking="close", order=attribution.DEFAULT_ORDER, **common)
     a = reviews.agreement(con, review_id, deal_ids_in_order, model, f.lookback_days, f.scope)
     headline, agreement_chart, agreement_table, talking = _agreement_parts(a)
     return MeetingPack(
@@ -406,6 +444,10 @@ def build_pack(
         notes=reviews.review_notes(con, review_id, deal_ids_in_order),
         deal_pages_note=pages_note,
         lift_adjusted_notes=_adjusted_notes(con, f),
+        spend=_spend_table(spent),
+        spend_caption=f"Spend of the months of the period against {label}'s credit: "
+        + spend.MATCHING_RULE["close"].split(": ", 1)[1]
+        + " Cost per won deal = spend ÷ attributed wins; ROAS = attributed won revenue ÷ spend (docs/spend.md).",
     )
 
 
@@ -518,6 +560,11 @@ def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
         _html_chart(pack.lift_chart, "Win-rate lift by touchpoint type"),
         f'<p class="caption">{e(pack.lift_caption)}</p>',
         *[f"<p>{e(n)}</p>" for n in pack.lift_adjusted_notes],
+        *(
+            ["<h2>Spend and return</h2>", _html_table(pack.spend), f'<p class="caption">{e(pack.spend_caption)}</p>']
+            if pack.spend is not None
+            else []
+        ),
     ]
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):
@@ -718,6 +765,8 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
         p(pack.lift_caption, "sub"),
         *[p(n) for n in pack.lift_adjusted_notes],
     ]
+    if pack.spend is not None:
+        story += [p("Spend and return", "h2"), table(pack.spend), p(pack.spend_caption, "sub")]
     progress = progress or _no_progress
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):

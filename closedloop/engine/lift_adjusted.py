@@ -352,5 +352,6 @@ def sentence(label: str, r: dict) -> str:
             f"{label} {direction} within the same kind of account although the raw figure says otherwise ({figures})."
         )
     if adj_sig and not raw_sig:
-        return f"Within the same kind of account {label}'s lift is clearer than the raw figure shows ({figures})."
+        what = "lift" if adj > 1 else "lower win rate"
+        return f"Within the same kind of account {label}'s {what} is clearer than the raw figure shows ({figures})."
     return ""

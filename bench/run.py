@@ -308,6 +308,8 @@ def _setup(key: str, ctx: dict):
 
         import closedloop.engine.attribution  # noqa: F401
         import closedloop.engine.lift  # noqa: F401
+        import closedloop.engine.lift_adjusted  # noqa: F401  (statsmodels: loaded at the app's start, not per call)
+        import closedloop.engine.path_reports  # noqa: F401
         import closedloop.engine.spend  # noqa: F401
         from closedloop import db
         from closedloop.engine import journey_tables as derived

@@ -34,6 +34,7 @@ CANONICAL_TABLES = (
     "deals",
     "deal_contacts",
     "deal_stage_history",
+    "spend",
 )
 # Written by the app: they stay in the local DuckDB file (CLOSEDLOOP_DB) and are shipped to
 # Spark as small temporary views when a query reads them.

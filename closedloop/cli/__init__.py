@@ -17,7 +17,7 @@ from closedloop.cli import attribute, credit_over_time, export, importer, lift, 
 COMMANDS = (sample, attribute, importer, report, lift, paths, credit_over_time, refresh, export)
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
-READING_COMMANDS = ("attribute", "report", "lift", "paths")
+READING_COMMANDS = ("attribute", "report", "lift", "paths", "credit-over-time")
 
 
 def build_parser() -> argparse.ArgumentParser:

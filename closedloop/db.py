@@ -266,6 +266,14 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duck
     return con.execute(statement_text(name), _exactly(f"Statement {name!r}", wanted, params))
 
 
+def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
+    """The one value a statement answers (a count, an id), by `execute`."""
+    row = execute(con, name, **params).fetchone()
+    if row is None:
+        raise QueryError(f"Statement {name!r} gave no row.")
+    return row[0]
+
+
 @cache
 def query_params(name: str) -> frozenset[str]:
     """The `$name` parameters a query binds (comments ignored)."""

@@ -24,6 +24,7 @@ from closedloop.engine.attribution.models import (
 )
 from closedloop.engine.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
 from closedloop.engine.spend import BOOKINGS, MATCHING_RULE, SPEND_MEASURES
+from closedloop.filters import Filters
 
 
 def register(subparsers: Any) -> None:
@@ -107,12 +108,23 @@ def run_attribute(args: argparse.Namespace) -> int:
     )
     if args.measure in SPEND_MEASURES:
         return _run_spend(args, params)
+    f = Filters.of(args.date_from, args.date_to, args.segment, args.region, args.owner, args.lookback_days, args.scope)
     con = db.connect(options.db_path(args))
     try:
         if args.model == "all":
-            df = compare_models(con, measure=args.measure, **params)
+            df = compare_models(
+                con,
+                by=args.by,
+                measure=args.measure,
+                f=f,
+                half_life_days=args.half_life_days,
+                order=args.order,
+                weights=weights,
+            )
         else:
-            df = rollup(con, args.model, **params)
+            df = rollup(
+                con, args.model, by=args.by, f=f, half_life_days=args.half_life_days, order=args.order, weights=weights
+            )
     finally:
         con.close()
     options.write_table(df.round(6), args.format, args.out)

@@ -89,8 +89,7 @@ def add_note(
 def _ensure_submissions(con: duckdb.DuckDBPyConnection) -> None:
     """Databases built before note_submissions existed get it (the dashboard's shared connection
     creates it when it opens)."""
-    found = db.execute(con, "app_tables_present", tables=["note_submissions"]).fetchone()
-    if not found[0]:
+    if not db.scalar(con, "app_tables_present", tables=["note_submissions"]):
         con.execute(db.sql_text("schema"))
 
 
@@ -110,15 +109,14 @@ def _insert(
         touch = db.execute(con, "note_touch_owner", touchpoint_id=touchpoint_id).fetchone()
         if touch is None:
             raise NoteError(f"There is no touchpoint {touchpoint_id!r}.")
-        of_contact = db.execute(con, "note_contact_on_deal", deal_id=deal_id, contact_id=touch[1]).fetchone()[0]
+        of_contact = db.scalar(con, "note_contact_on_deal", deal_id=deal_id, contact_id=touch[1])
         if touch[0] != deal[0] and not of_contact:
             raise NoteError(
                 f"Touchpoint {touchpoint_id!r} is not a touch of deal {deal_id!r}: it belongs to "
                 f"another account and to none of the deal's contacts."
             )
     if review_id is not None:
-        found = db.execute(con, "review_exists", review_id=review_id).fetchone()
-        if not found[0]:
+        if not db.scalar(con, "review_exists", review_id=review_id):
             raise NoteError(f"There is no review {review_id!r}.")
     row = db.execute(
         con,
@@ -130,7 +128,7 @@ def _insert(
         text=text,
         review_id=review_id,
     ).fetchone()
-    return int(row[0])
+    return int(row[0])  # type: ignore[index]  # count(*) gives one row
 
 
 def notes_for_deal(con: duckdb.DuckDBPyConnection, deal_id: str) -> pd.DataFrame:

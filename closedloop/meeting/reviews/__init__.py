@@ -116,6 +116,8 @@ def agenda_preview(
 
 def period_label(f: Filters) -> str:
     """'2026Q1' when the period is exactly a quarter, else '2026-01-01 to 2026-02-15'."""
+    if f.date_from is None or f.date_to is None:  # a review's period has both ends
+        raise ReviewError("A review's period needs a first and a last day.")
     q = quarter_of(f.date_from)
     if quarter_bounds(q) == (f.date_from, f.date_to):
         return q
@@ -205,7 +207,7 @@ def create_review(
                 "review_settings_insert",
                 review_id=review_id,
                 selection=selection,
-                largest_n=int(largest_n) if selection == "largest" else None,
+                largest_n=int(largest_n or DEFAULT_LARGEST_N) if selection == "largest" else None,
                 segment=filters.segment,
                 region=filters.region,
                 owner=filters.owner,
@@ -233,7 +235,7 @@ def _has_review_tables(con: duckdb.DuckDBPyConnection) -> bool:
     tables = ["reviews", "review_deals", "review_settings"]
     cur = con.cursor()
     try:
-        return db.execute(cur, "app_tables_present", tables=tables).fetchone()[0] == len(tables)
+        return bool(db.scalar(cur, "app_tables_present", tables=tables) == len(tables))
     finally:
         cur.close()
 
@@ -347,7 +349,7 @@ def record_verdict(
     the same submission again returns the first note and writes nothing (notes.add_note)."""
     con = db.connect(db_path, read_only=True)
     try:
-        on_agenda = db.execute(con, "review_deal_on_agenda", review_id=review_id, deal_id=deal_id).fetchone()[0]
+        on_agenda = db.scalar(con, "review_deal_on_agenda", review_id=review_id, deal_id=deal_id)
     finally:
         con.close()
     if not on_agenda:

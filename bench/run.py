@@ -1212,8 +1212,8 @@ SPARK_RESULTS = BENCH / "SPARK_RESULTS.md"
 
 
 def _spark_questions(con) -> dict:
-    from closedloop.attribution import compare_models, rollup
-    from closedloop.lift import touchpoint_lift
+    from closedloop.engine.attribution import compare_models, rollup
+    from closedloop.engine.lift import touchpoint_lift
 
     return {
         "rules": lambda: compare_models(con, by="channel", measure="wins", models=_rule_models(), **ALL),

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from closedloop import db
-from closedloop.engine import attribution, lift
+from closedloop.engine import attribution, lift, lift_adjusted, path_reports, spend
 from closedloop.engine.attribution.models import CustomWeights
 from closedloop.filters import Filters
 from closedloop.pages import handoff, journeys, review
@@ -82,6 +82,21 @@ def questions(con: Any, period: tuple[dt.date, dt.date], deal_ids: list[str]) ->
         "handoff": lambda: handoff.handoff(con, f),
         "review": lambda: review.review(con, f),
         "review_contacts": lambda: review.review(con, f_contacts),
+        "lift_adjusted": lambda: lift_adjusted.adjusted_lift(con, start, end, dimension="channel"),
+        "time_lag": lambda: path_reports.time_lag(con, start, end),
+        "path_length": lambda: path_reports.path_length(con, start, end, scope="contact_roles"),
+        "spend_report": lambda: spend.spend_report(con, model="linear", by="channel", date_from=start, date_to=end),
+        "spend_report_touch": lambda: spend.spend_report(
+            con, model="markov", by="campaign", date_from=start, date_to=end, booking="touch"
+        ),
+        "credit_over_time": lambda: spend.credit_over_time(con, model="u_shaped", by="touchpoint_type"),
+        "spend_report_touch_campaign": lambda: spend.spend_report(
+            con, "w_shaped", "campaign", start, end, booking="touch", lookback_days=90, scope="contact_roles"
+        ),
+        "credit_over_time_quarter": lambda: spend.credit_over_time(
+            con, "time_decay", "channel", "quarter", "close", start, end
+        ),
+        "ranks_over_quarters": lambda: spend.ranks_over_quarters(con, 2, end, data_driven=False),
     }
     for order in (1, 2, 3):
         q[f"markov_{order}"] = lambda order=order: attribution.rollup(

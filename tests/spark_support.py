@@ -58,7 +58,8 @@ def _plain(value):
 
 
 def assert_same(spark: pd.DataFrame, duck: pd.DataFrame, tol: float = 1e-9) -> None:
-    """The same columns, rows in the same order and values (numbers to `tol`)."""
+    """The same columns, rows in the same order and values (numbers to `tol`, relative to the value
+    above 1: a sum of millions added in another order differs in its last bits, 1e-16 of it)."""
     assert list(spark.columns) == list(duck.columns)
     assert len(spark) == len(duck), f"{len(spark)} rows on Spark, {len(duck)} on DuckDB"
     for col in duck.columns:
@@ -67,10 +68,10 @@ def assert_same(spark: pd.DataFrame, duck: pd.DataFrame, tol: float = 1e-9) -> N
         for i, (a, b) in enumerate(zip(left, right, strict=True)):
             if isinstance(a, list) and isinstance(b, list):
                 assert len(a) == len(b) and all(
-                    abs(x - y) <= tol if isinstance(x, float) and isinstance(y, float) else x == y
+                    abs(x - y) <= tol * max(1.0, abs(y)) if isinstance(x, float) and isinstance(y, float) else x == y
                     for x, y in zip(a, b, strict=True)
                 ), f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"
             elif isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
-                assert abs(a - b) <= tol, f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"
+                assert abs(a - b) <= tol * max(1.0, abs(b)), f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"
             else:
                 assert a == b, f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"

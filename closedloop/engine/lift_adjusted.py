@@ -1,6 +1,6 @@
 """Win-rate lift adjusted for the account (issue 14; docs/attribution.md, "Lift adjusted for the account").
 
-The raw lift (closedloop.lift) compares the win rate of the closed deals a key touched with the
+The raw lift (closedloop.engine.lift) compares the win rate of the closed deals a key touched with the
 win rate of those it did not. When a touch mostly reaches accounts that win more often anyway
 (enterprise accounts, one region, large deals), that difference is partly who the deal is. Here
 each key's deals are split into strata of account segment x region x deal-size band, one 2x2
@@ -31,7 +31,7 @@ from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 
 from closedloop import db
 from closedloop.engine import lift
-from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
+from closedloop.filters import MAX_LOOKBACK_DAYS, SCOPES
 
 # Deal-size bands: a band starts at each edge (USD); below the first edge is band 0.
 DEFAULT_BAND_EDGES: tuple[float, ...] = (25_000.0, 100_000.0)
@@ -124,8 +124,8 @@ def strata_counts(
     """(touched counts per key and stratum, closed deals per stratum) from the two queries."""
     if dimension not in lift.DIMENSIONS:
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(lift.DIMENSIONS)}.")
-    if scope not in lift.SCOPES:
-        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(lift.SCOPES)}.")
+    if scope not in SCOPES:
+        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
     if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
         raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
     edges = list(check_band_edges(band_edges))

@@ -34,6 +34,7 @@ CANONICAL_TABLES = (
     "deals",
     "deal_contacts",
     "deal_stage_history",
+    "spend",
 )
 # Written by the app: they stay in the local DuckDB file (CLOSEDLOOP_DB) and are shipped to
 # Spark as small temporary views when a query reads them.
@@ -279,9 +280,25 @@ def _restructure(node: exp.Expression) -> exp.Expression:
     return node
 
 
+_LISTS = (exp.ArrayFilter, exp.Transform, exp.Array, exp.ArrayAgg, exp.ArrayDistinct, exp.ArraySort)
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Bracket):
         return _bracket(node)
+    # len() of a list (SQLGlot writes LENGTH, strings only on Spark): SIZE
+    if isinstance(node, exp.Length) and isinstance(node.this, _LISTS):
+        return exp.ArraySize(this=node.this.copy())
+    # DuckDB's epoch_us(ts): microseconds since the epoch; ts is naive UTC, the session's zone is UTC
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us" and len(node.expressions) == 1:
+        ts = exp.Cast(this=node.expressions[0].copy(), to=exp.DataType.build("timestamp"))
+        return exp.Anonymous(this="UNIX_MICROS", expressions=[ts])
+    # cast(unnest(l) as t): Spark takes no generator inside an expression; unnest(cast(l as t[]))
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Explode | exp.Unnest):
+        fn = node.this
+        arg = fn.this if isinstance(fn, exp.Explode) else fn.expressions[0]
+        to = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[node.to.copy()], nested=True)
+        return exp.Explode(this=exp.Cast(this=arg.copy(), to=to))
     # DuckDB's error(msg) is Spark's raise_error(msg)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "error":
         return exp.Anonymous(this="RAISE_ERROR", expressions=[e.copy() for e in node.expressions])

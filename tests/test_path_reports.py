@@ -235,3 +235,16 @@ def test_paths_command_reports(fixture_db, capsys) -> None:
     assert rows["won_deals"].sum() == 5 and rows["lost_deals"].sum() == 3
     assert cli.main([*base, "--bands", "3"]) == 2  # bands go with the distributions
     assert "--bands" in capsys.readouterr().err
+
+
+def test_each_report_reads_its_question(fixture_con, monkeypatch) -> None:
+    """time_lag, path_length and path_summary each run their own query file."""
+    from closedloop import db
+
+    asked: list[str] = []
+    real = db.run
+    monkeypatch.setattr(db, "run", lambda con, name, **p: asked.append(name) or real(con, name, **p))
+    pr.time_lag(fixture_con, *Q1)
+    pr.path_length(fixture_con, *Q1)
+    pr.path_summary(fixture_con, *Q1)
+    assert [q for q in asked if q.startswith("path_")] == ["path_time_lag", "path_length", "path_summary"]

@@ -1,4 +1,4 @@
--- Win-rate lift adjusted for the account: how many of the period's closed
+-- Win-rate lift adjusted for the account. The question: how many of the period's closed
 -- deals fall in each stratum of account segment, region and deal-size band,
 -- won and lost (the "not touched" side of every key's stratified tables is
 -- this minus queries/lift_strata.sql's touched counts).

@@ -1,4 +1,4 @@
--- Path report, path length: how many touches each closed deal had from its
+-- Path report, path length. The question: how many touches each closed deal had from its
 -- first touch to its close (the touches of its window), as a distribution of
 -- won and lost deals per band of touches and per month of close. Every
 -- figure is a count or a sum, so rows add up: months to quarters, bands to

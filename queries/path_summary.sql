@@ -1,4 +1,4 @@
--- Path report, paths before credit: each closed deal's channel path after a
+-- Path report, paths before credit. The question: what is each closed deal's channel path after a
 -- transform, and per distinct path its conversions (won deals), non-
 -- conversions (lost deals), won revenue and win rate. The rows are the
 -- aggregated path format that `attribute-paths` reads (path,

@@ -1,4 +1,4 @@
--- Path report, time lag: how many days passed from each closed deal's first
+-- Path report, time lag. The question: how many days passed from each closed deal's first
 -- touch to its close, as a distribution of won and lost deals per band of
 -- days and per month of close. Every figure is a count or a sum, so rows add
 -- up: months to quarters, bands to the total, won + lost to closed deals.

@@ -301,3 +301,12 @@ def test_meeting_pack_leaves_out_thin_keys(fixture_con) -> None:
 
     pack = report.build_pack(fixture_con, filters=Filters(date(2026, 1, 1), date(2026, 3, 31)), max_deal_pages=0)
     assert pack.lift_adjusted_notes == []  # every key of the fixture is thin
+
+
+def test_the_adjusted_lift_reads_its_two_questions(fixture_con, monkeypatch) -> None:
+    """The strata come from queries/lift_strata.sql (touched) and lift_strata_deals.sql (every deal)."""
+    asked: list[str] = []
+    real = db.run
+    monkeypatch.setattr(db, "run", lambda con, name, **p: asked.append(name) or real(con, name, **p))
+    la.adjusted_lift(fixture_con, *Q1)
+    assert {"lift_strata", "lift_strata_deals"} <= set(asked)

@@ -82,7 +82,8 @@ def run_paths(args: argparse.Namespace) -> int:
         df = _report(con, f, args)
     finally:
         con.close()
-    df = df.round(6)
+    numbers = df.select_dtypes("number").columns
+    df[numbers] = df[numbers].round(6)
     options.write_table(df, args.format, args.out, date_format="iso")
     if df.empty or (args.report != "summary" and not df["won_deals"].sum() + df["lost_deals"].sum()):
         print("No deals closed in this period with these filters.", file=sys.stderr)

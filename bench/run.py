@@ -308,6 +308,8 @@ def _setup(key: str, ctx: dict):
 
         import closedloop.engine.attribution  # noqa: F401
         import closedloop.engine.lift  # noqa: F401
+        import closedloop.engine.lift_adjusted  # noqa: F401  (statsmodels: loaded at the app's start, not per call)
+        import closedloop.engine.path_reports  # noqa: F401
         import closedloop.engine.spend  # noqa: F401
         from closedloop import db
         from closedloop.engine import journey_tables as derived
@@ -1210,8 +1212,8 @@ SPARK_RESULTS = BENCH / "SPARK_RESULTS.md"
 
 
 def _spark_questions(con) -> dict:
-    from closedloop.attribution import compare_models, rollup
-    from closedloop.lift import touchpoint_lift
+    from closedloop.engine.attribution import compare_models, rollup
+    from closedloop.engine.lift import touchpoint_lift
 
     return {
         "rules": lambda: compare_models(con, by="channel", measure="wins", models=_rule_models(), **ALL),

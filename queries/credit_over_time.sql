@@ -65,7 +65,7 @@ deal_info as (
 -- every non-empty window) is read from touchpoints, and every other touch's date is that minus
 -- its secs_before_last (a tenth of the touches joined, not all of them)
 last_touch as (
-    select c.deal_idx, epoch_us(t.occurred_at) as last_us
+    select c.deal_idx, t.occurred_at as last_at
     from cl_touch as c
     join touchpoints as t on t.touchpoint_id = c.touchpoint_id
     where $booking = 'touch'
@@ -92,9 +92,7 @@ weighted as (
         select
             j.*,
             -- null unless booked on the touch
-            cast(date_trunc(
-                $grain, make_timestamp(lt.last_us - cast(round(j.secs_before_last * 1e6) as bigint))
-            ) as date) as touch_period
+            cast(date_trunc($grain, lt.last_at - j.secs_before_last * interval 1 second) as date) as touch_period
         from journeys($lookback_days, $scope, $half_life_days) as j
         left join last_touch as lt on lt.deal_idx = j.deal_idx
     ) as j

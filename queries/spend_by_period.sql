@@ -44,13 +44,18 @@ cost_campaigns as (
       and c.campaign_id not in (select campaign_id from spend)
 ),
 
-cost_rows as (
+cost_days as (
     select
-        cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as spend_date,
+        unnest(generate_series(first_day, last_day, interval 1 day)) as day,
         cost / (date_diff('day', first_day, last_day) + 1) as amount,
         coalesce(channel, '(unknown channel)') as channel,
         key as campaign
     from cost_campaigns
+),
+
+cost_rows as (
+    select cast(day as date) as spend_date, amount, channel, campaign
+    from cost_days
 ),
 
 spent as (

@@ -90,6 +90,13 @@ def questions(con: Any, period: tuple[dt.date, dt.date], deal_ids: list[str]) ->
             con, model="markov", by="campaign", date_from=start, date_to=end, booking="touch"
         ),
         "credit_over_time": lambda: spend.credit_over_time(con, model="u_shaped", by="touchpoint_type"),
+        "spend_report_touch_campaign": lambda: spend.spend_report(
+            con, "w_shaped", "campaign", start, end, booking="touch", lookback_days=90, scope="contact_roles"
+        ),
+        "credit_over_time_quarter": lambda: spend.credit_over_time(
+            con, "time_decay", "channel", "quarter", "close", start, end
+        ),
+        "ranks_over_quarters": lambda: spend.ranks_over_quarters(con, 2, end, data_driven=False),
     }
     for order in (1, 2, 3):
         q[f"markov_{order}"] = lambda order=order: attribution.rollup(

@@ -19,6 +19,7 @@ D01 and D03 closed in February, the others in March.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pandas as pd
@@ -201,3 +202,36 @@ def test_journeys_page_path_reports(app_db) -> None:
 def test_journeys_page_path_reports_empty(app_db) -> None:
     at = _journeys_page(**{"from": "2024-01-01", "to": "2024-03-31"})
     assert not at.exception and "No deals closed" in at.info[0].value
+
+
+def test_paths_command_feeds_attribute_paths(fixture_db, tmp_path, capsys) -> None:
+    """`paths` writes the format `attribute-paths --paths` reads: the transformed paths credited."""
+    from closedloop import cli
+
+    out = tmp_path / "p.csv"
+    argv = ["paths", "--db", str(fixture_db), "--from", Q1[0], "--to", Q1[1], "--transform", "first_occurrence"]
+    assert cli.main([*argv, "--out", str(out)]) == 0
+    assert cli.main(["attribute-paths", "--paths", str(out), "--model", "first_touch"]) == 0
+    credit = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("channel")
+    # first touches of the 5 wins: paid_search (D01, D07), paid_social (D02), sales (D04), webinar (D08)
+    assert credit["attributed_conversions"].to_dict() == pytest.approx(
+        {"paid_search": 2.0, "paid_social": 1.0, "sales": 1.0, "webinar": 1.0, "email": 0.0, "(no touchpoint)": 0.0}
+        | {k: 0.0 for k in credit.index if k not in ("paid_search", "paid_social", "sales", "webinar")}
+    )
+    assert credit["attributed_value"].sum() == pytest.approx(402_000)
+
+
+def test_paths_command_reports(fixture_db, capsys) -> None:
+    from closedloop import cli
+
+    base = ["paths", "--db", str(fixture_db), "--from", Q1[0], "--to", Q1[1]]
+    assert cli.main([*base, "--report", "time-lag", "--bands", "30,90"]) == 0
+    lag = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("label")
+    assert lag.loc["0–29 days", ["won_deals", "lost_deals"]].tolist() == [1, 0]  # D08
+    assert lag.loc["30–89 days", ["won_deals", "lost_deals"]].tolist() == [1, 2]  # D04; D03, D05
+    assert lag.loc["90+ days", ["won_deals", "lost_deals"]].tolist() == [3, 0]
+    assert cli.main([*base, "--report", "path-length", "--by-month", "--format", "json"]) == 0
+    rows = pd.read_json(io.StringIO(capsys.readouterr().out))
+    assert rows["won_deals"].sum() == 5 and rows["lost_deals"].sum() == 3
+    assert cli.main([*base, "--bands", "3"]) == 2  # bands go with the distributions
+    assert "--bands" in capsys.readouterr().err

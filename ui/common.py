@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import threading
@@ -114,12 +113,12 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(show_spinner="Crunching the numbers…", max_entries=512)
-def _call(qualname: str, path: str, version: tuple[int, int], kwargs: dict[str, Any]) -> Any:
-    module, name = qualname.rsplit(".", 1)
-    func = getattr(importlib.import_module(module), name)
+def _call(qualname: str, path: str, version: tuple[int, int], kwargs: dict[str, Any], _func: Callable[..., Any]) -> Any:
+    # keyed by the function's qualified name (st.cache_data does not hash the `_func` argument:
+    # hashing a function hashes its code, and a page's function is known by its name)
     cur = db.cursor(path)
     try:
-        return func(cur, **kwargs)
+        return _func(cur, **kwargs)
     finally:
         cur.close()
 
@@ -131,8 +130,8 @@ def call(func: Callable[..., Any], **kwargs: Any) -> Any:
     up on every session's next run.
     """
     shared = _shared()
-    qualname = f"{func.__module__}.{func.__name__}"
-    return _call(qualname, shared.path, shared.version(qualname), kwargs)
+    qualname = f"{func.__module__}.{func.__qualname__}"
+    return _call(qualname, shared.path, shared.version(qualname), kwargs, func)
 
 
 def write(fn: Callable[..., Any], **kwargs: Any) -> Any:

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from closedloop import charts
+from closedloop import charts, filters
 from closedloop.engine.attribution import MAX_ORDER
-from closedloop.pages import journeys, path_reports, review
+from closedloop.pages import journeys, path_reports
 from ui import common
 
 st.title("Journeys")
@@ -27,7 +27,7 @@ DEFAULT_PATH_VIEW = "first3"
 common.from_url("j_top", "top", 10, cast=int, low=3, high=30)
 common.from_url("j_order", "order", 1, cast=int, low=1, high=MAX_ORDER)
 common.from_url("j_path", "path", DEFAULT_PATH_VIEW, allowed=PATH_VIEWS)
-options = common.call(review.filter_options)
+options = common.call(filters.filter_options)
 f = common.filter_bar(options)
 with st.sidebar:
     st.header("Journeys")

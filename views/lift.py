@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from closedloop import charts
+from closedloop import charts, filters
 from closedloop.pages import lift as lift_view
-from closedloop.pages import lift_adjusted, review
+from closedloop.pages import lift_adjusted
 from ui import common
 
 st.title("Touchpoint lift")
@@ -22,7 +22,7 @@ if "l_dimension" not in st.session_state:
     url_dim = st.query_params.get("by", DIMS[0])
     st.session_state["l_dimension"] = url_dim if url_dim in DIMS else DIMS[0]
 
-options = common.call(review.filter_options)
+options = common.call(filters.filter_options)
 f = common.filter_bar(options)
 dimension = st.segmented_control(
     "Compare each",

@@ -3,9 +3,8 @@ time, and whether the ranking of channels holds across quarters and models."""
 
 import streamlit as st
 
-from closedloop import charts
+from closedloop import charts, filters
 from closedloop.engine import attribution as attr
-from closedloop.pages import review
 from closedloop.pages.spend import ranks_view, spend_view
 from ui import common
 
@@ -19,7 +18,7 @@ st.caption(
 catalogue = attr.model_catalogue()
 labels = dict(zip(catalogue["model"], catalogue["label"], strict=True))
 labels.pop("custom", None)
-options = common.call(review.filter_options)
+options = common.call(filters.filter_options)
 f = common.filter_bar(options, period_label="credit booked in")
 
 BY_LABELS = {"channel": "Channel", "campaign": "Campaign"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from closedloop import db
 from closedloop.cli import attribute, credit_over_time, export, importer, lift, paths, refresh, report, sample
@@ -16,7 +17,7 @@ from closedloop.cli import attribute, credit_over_time, export, importer, lift, 
 COMMANDS = (sample, attribute, importer, report, lift, paths, credit_over_time, refresh, export)
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
-READING_COMMANDS = ("attribute", "report", "lift", "paths")
+READING_COMMANDS = ("attribute", "report", "lift", "paths", "credit-over-time")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +57,7 @@ def _check_engine(args: argparse.Namespace) -> None:
         args.func = _on_spark(args.func)
 
 
-def _on_spark(func):
+def _on_spark(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
@@ -76,7 +77,7 @@ def _on_spark(func):
         try:
             previous = db.use_engine(open_engine(args.engine_settings, local))
             try:
-                return func(args)
+                return int(func(args))
             finally:
                 db.use_engine(previous)
         finally:

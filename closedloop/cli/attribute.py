@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from closedloop import export
-from closedloop.engine.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES, compare_models, rollup
+from closedloop.engine.attribution.api import compare_models, rollup
 from closedloop.engine.attribution.models import (
     BY_KEYS,
     DEFAULT_HALF_LIFE_DAYS,
@@ -24,6 +24,7 @@ from closedloop.engine.attribution.models import (
 )
 from closedloop.engine.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
 from closedloop.engine.spend import BOOKINGS, MATCHING_RULE, SPEND_MEASURES
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
@@ -134,12 +135,23 @@ def run_attribute(args: argparse.Namespace) -> int:
     )
     if args.measure in SPEND_MEASURES:
         return _run_spend(args, params)
+    f = Filters.of(args.date_from, args.date_to, args.segment, args.region, args.owner, args.lookback_days, args.scope)
     con = db.connect(args.db or db.default_db_path())
     try:
         if args.model == "all":
-            df = compare_models(con, measure=args.measure, **params)
+            df = compare_models(
+                con,
+                by=args.by,
+                measure=args.measure,
+                f=f,
+                half_life_days=args.half_life_days,
+                order=args.order,
+                weights=weights,
+            )
         else:
-            df = rollup(con, args.model, **params)
+            df = rollup(
+                con, args.model, by=args.by, f=f, half_life_days=args.half_life_days, order=args.order, weights=weights
+            )
     finally:
         con.close()
     _write(df, args.format, args.out)

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from closedloop.cli.attribute import _write
-from closedloop.engine.attribution.api import DEFAULT_LOOKBACK_DAYS, SCOPES
 from closedloop.engine.attribution.models import BY_KEYS, DEFAULT_HALF_LIFE_DAYS, MODELS, RULE_MODELS, load_weights
 from closedloop.engine.spend import BOOKINGS, GRAINS, MATCHING_RULE
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES
 
 
 def register(subparsers: Any) -> None:

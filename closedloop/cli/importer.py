@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import duckdb
 
@@ -19,7 +19,7 @@ from closedloop.importer.validate import ValidationReport, validate
 REFUSED = 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "import",
         help="import CRM and marketing exports (CSV, Parquet, .xlsx) through a mapping",

@@ -92,7 +92,8 @@ def run_paths(args: argparse.Namespace) -> int:
         df = _report(con, f, args)
     finally:
         con.close()
-    df = df.round(6)
+    numbers = df.select_dtypes("number").columns
+    df[numbers] = df[numbers].round(6)
     if args.format == "json":
         text = df.to_json(orient="records", indent=2, date_format="iso") + "\n"
     else:  # paths hold channel names from the data: neutralise spreadsheet formulas

@@ -124,4 +124,5 @@ def open_engine(
         return DuckDBEngine(local)
     from closedloop.engine.spark import SparkEngine, spark_session
 
+    assert settings.spark_source is not None  # EngineSettings refuses spark without a source
     return SparkEngine(spark_session(settings.spark_remote, conf), settings.spark_source, local=local)

@@ -29,9 +29,8 @@ import duckdb
 import pandas as pd
 
 from closedloop import db
+from closedloop.filters import MAX_LOOKBACK_DAYS  # noqa: F401 (the journey tables' span, defined once)
 
-# the longest lookback the journey tables serve: queries/macros.sql max_lookback_days()
-MAX_LOOKBACK_DAYS = 730
 TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
 # the macros that define the journey tables (queries/macros.sql), in build order
 _VIEWS = (
@@ -47,7 +46,7 @@ _STATEMENT_END = re.compile(r";[ \t]*\n")
 _READS_JOURNEYS = re.compile(r"\b(from|join)\s+cl_(touch|deal|key)\b")
 
 # database file state -> the fingerprint verified for it, in this process
-_verified: dict[tuple, str] = {}  # database file state -> fingerprint
+_verified: dict[tuple[object, ...], str] = {}  # database file state -> fingerprint
 
 
 def build_version() -> str:
@@ -101,7 +100,7 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     }
 
 
-def _file_state(con: duckdb.DuckDBPyConnection) -> tuple | None:
+def _file_state(con: duckdb.DuckDBPyConnection) -> tuple[object, ...] | None:
     """The database file's and its WAL's (size, mtime): any committed write changes one of them."""
     path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()[0]
     if not path or not path[0]:
@@ -161,7 +160,7 @@ def current(con: duckdb.DuckDBPyConnection) -> bool:
         return False
     ok = (m.get("storage") is not None and m.get("storage") == storage(con)) or m.get("fingerprint") == fingerprint(con)
     if ok and state is not None:
-        _verified[state] = m.get("fingerprint", "")
+        _verified[state] = m.get("fingerprint") or ""
     return ok
 
 

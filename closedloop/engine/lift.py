@@ -9,18 +9,15 @@ going well will show lift too.
 
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
 import numpy as np
 import pandas as pd
 
 from closedloop import db
-from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, DateArg, Filters
 
 # Dimensions a user can pick; the query maps each to its column (never formatted into SQL).
 DIMENSIONS: tuple[str, ...] = ("touchpoint_type", "channel", "campaign", "asset")
-SCOPES: tuple[str, ...] = ("account", "contact_roles")
 # Below this many closed deals on either side a rate is too noisy to read alone.
 SMALL_SAMPLE_DEALS = 10
 # the two-sided 95% normal quantile
@@ -45,16 +42,22 @@ COLUMNS = [
 
 def touchpoint_lift(
     con: duckdb.DuckDBPyConnection,
-    date_from: date | str,
-    date_to: date | str,
+    date_from: DateArg,
+    date_to: DateArg,
     dimension: str = "touchpoint_type",
     segment: str | None = None,
     region: str | None = None,
     owner: str | None = None,
-    lookback_days: int = 180,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     scope: str = "account",
 ) -> pd.DataFrame:
-    """One row per key of `dimension` among deals closed in [date_from, date_to], largest lift first.
+    """`lift_table` with the filters as arguments (the command line's, a notebook's)."""
+    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
+    return lift_table(con, f, dimension)
+
+
+def lift_table(con: duckdb.DuckDBPyConnection, f: Filters, dimension: str = "touchpoint_type") -> pd.DataFrame:
+    """One row per key of `dimension` among deals closed in the period of `f`, largest lift first.
 
     Columns: key, label (campaign name for campaigns, else the key), deals_touched,
     deals_touched_won, deals_touched_lost, deals_not_touched, deals_not_touched_won,
@@ -63,19 +66,7 @@ def touchpoint_lift(
     """
     if dimension not in DIMENSIONS:
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(DIMENSIONS)}.")
-    if scope not in SCOPES:
-        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
-    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
-        raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
-    params = {
-        "date_from": date_from,
-        "date_to": date_to,
-        "dimension": dimension,
-        "segment": segment,
-        "region": region,
-        "owner": owner,
-    }
-    df = db.run(con, "touchpoint_lift", **params, lookback_days=int(lookback_days), scope=scope)
+    df = db.run(con, "touchpoint_lift", dimension=dimension, **f.params())
     return (
         _with_rates(df)
         .sort_values(["win_rate_diff", "key"], ascending=[False, True], na_position="last", kind="stable")
@@ -88,7 +79,8 @@ def _wilson(won: np.ndarray, total: np.ndarray, sign: float) -> np.ndarray:
     z = Z95
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.sqrt(won * (total - won) / np.where(total > 0, total, np.nan) + z * z / 4)
-    return (won + z * z / 2 + sign * z * spread) / (total + z * z)
+    bound: np.ndarray = (won + z * z / 2 + sign * z * spread) / (total + z * z)
+    return bound
 
 
 def _with_rates(counts: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Win-rate lift adjusted for the account (issue 14; docs/attribution.md, "Lift adjusted for the account").
 
-The raw lift (closedloop.lift) compares the win rate of the closed deals a key touched with the
+The raw lift (closedloop.engine.lift) compares the win rate of the closed deals a key touched with the
 win rate of those it did not. When a touch mostly reaches accounts that win more often anyway
 (enterprise accounts, one region, large deals), that difference is partly who the deal is. Here
 each key's deals are split into strata of account segment x region x deal-size band, one 2x2
@@ -31,7 +31,7 @@ from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 
 from closedloop import db
 from closedloop.engine import lift
-from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
+from closedloop.filters import MAX_LOOKBACK_DAYS, SCOPES
 
 # Deal-size bands: a band starts at each edge (USD); below the first edge is band 0.
 DEFAULT_BAND_EDGES: tuple[float, ...] = (25_000.0, 100_000.0)
@@ -124,8 +124,8 @@ def strata_counts(
     """(touched counts per key and stratum, closed deals per stratum) from the two queries."""
     if dimension not in lift.DIMENSIONS:
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(lift.DIMENSIONS)}.")
-    if scope not in lift.SCOPES:
-        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(lift.SCOPES)}.")
+    if scope not in SCOPES:
+        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
     if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
         raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
     edges = list(check_band_edges(band_edges))
@@ -183,8 +183,9 @@ def pool(touched: pd.DataFrame, deals: pd.DataFrame, band_edges: Sequence[float]
     )
     rows = []
     by_key = dict(tuple(strata.groupby("key", sort=False)))
+    reaches = _reaches(strata, deals, raw, labels)
     for r in raw.to_dict("records"):
-        rows.append({**r, **_pooled(r, by_key[r["key"]], deals, labels)})
+        rows.append({**r, **_pooled(r, by_key[r["key"]], reaches[r["key"]])})
     table = pd.DataFrame(rows)
     table = table.sort_values(
         ["win_rate_diff", "key"], ascending=[False, True], na_position="last", kind="stable", ignore_index=True
@@ -208,7 +209,7 @@ def _clean(x: float) -> float:
     return x if math.isfinite(x) else float("nan")
 
 
-def _pooled(raw: dict, key_strata: pd.DataFrame, deals: pd.DataFrame, labels: list[str]) -> dict:
+def _pooled(raw: dict, key_strata: pd.DataFrame, reaches: str) -> dict:
     """CMH over the key's informative strata, the raw odds ratio, and the sentence."""
     tw, tl = raw["deals_touched_won"], raw["deals_touched_lost"]
     nw, nl = raw["deals_not_touched_won"], raw["deals_not_touched_lost"]
@@ -261,7 +262,7 @@ def _pooled(raw: dict, key_strata: pd.DataFrame, deals: pd.DataFrame, labels: li
         if isinstance(out[k], float) and k != "smaller_side_per_stratum":
             out[k] = _clean(out[k])
     out["share_explained"] = _share_explained(out["odds_ratio_raw"], out["odds_ratio_adjusted"])
-    out["reaches"] = _reaches(key_strata, deals, raw["win_rate_diff"], labels)
+    out["reaches"] = reaches
     out["sentence"] = sentence(raw["label"], out)
     return out
 
@@ -275,34 +276,42 @@ def _share_explained(raw_or: float, adj_or: float) -> float:
     return 1.0 - math.log(adj_or) / math.log(raw_or)
 
 
-def _reaches(key_strata: pd.DataFrame, deals: pd.DataFrame, raw_diff: float, labels: list[str]) -> str:
-    """The kind of account that most explains the raw difference: over every segment, region
-    and size band, (share of the touched deals in it - share of the not-touched deals in it) x
-    (its win rate - the period's win rate); the largest in the raw difference's direction."""
-    if not math.isfinite(raw_diff) or raw_diff == 0:
-        return ""
-    total_won, total = deals["stratum_won"].sum(), (deals["stratum_won"] + deals["stratum_lost"]).sum()
-    touched_all = (key_strata["touched_won"] + key_strata["touched_lost"]).sum()
+def _reaches(strata: pd.DataFrame, deals: pd.DataFrame, raw: pd.DataFrame, labels: list[str]) -> dict[str, str]:
+    """Per key, the kind of account that most explains its raw difference: over every segment, region
+    and size band, (share of the key's touched deals in it - share of its not-touched deals in it) x
+    (its win rate - the period's win rate); the largest in the raw difference's direction ('' if none).
+    All keys at once: one grouped sum per attribute."""
+    total_won = float(deals["stratum_won"].sum())
+    total = total_won + float(deals["stratum_lost"].sum())
+    sign = np.sign(raw.set_index("key")["win_rate_diff"].astype(float)).fillna(0.0)
+    touched_all = (strata["touched_won"] + strata["touched_lost"]).groupby(strata["key"]).sum().reindex(sign.index)
     not_touched_all = total - touched_all
-    if total == 0 or touched_all == 0 or not_touched_all == 0:
-        return ""
-    best, best_score = "", 0.0
+    best = pd.Series("", index=sign.index, dtype=object)
+    best_score = pd.Series(0.0, index=sign.index)
+    if total == 0:
+        return best.to_dict()
     for attr, noun in (("segment", "{} accounts"), ("region", "accounts in {}"), ("size_band", "deals {}")):
         d = deals.groupby(attr)[["stratum_won", "stratum_lost"]].sum()
-        k = key_strata.groupby(attr)[["touched_won", "touched_lost"]].sum().reindex(d.index, fill_value=0)
         all_deals = d.sum(axis=1)
-        tch = k.sum(axis=1)
-        score = (tch / touched_all - (all_deals - tch) / not_touched_all) * (
-            d["stratum_won"] / all_deals - total_won / total
+        lift_of_value = d["stratum_won"] / all_deals - total_won / total
+        k = (
+            (strata["touched_won"] + strata["touched_lost"])
+            .groupby([strata["key"], strata[attr]])
+            .sum()
+            .unstack(fill_value=0)
+            .reindex(index=sign.index, columns=d.index, fill_value=0)
         )
-        score = score * math.copysign(1.0, raw_diff)
-        if score.max() > best_score:
-            best_score = float(score.max())
-            value = score.idxmax()
-            if attr == "size_band":
-                value = labels[int(value)]
-            best = noun.format(value)
-    return best
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share_touched = k.div(touched_all, axis=0)
+            share_not = (-k).add(all_deals, axis=1).div(not_touched_all, axis=0)
+        score = (share_touched - share_not).mul(lift_of_value, axis=1).mul(sign, axis=0).fillna(0.0)
+        top, at = score.max(axis=1), score.idxmax(axis=1)
+        better = top > best_score
+        for key in better[better].index:
+            value = at[key]
+            best[key] = noun.format(labels[int(value)] if attr == "size_band" else value)
+        best_score = best_score.where(~better, top)
+    return best.to_dict()
 
 
 def _fmt_or(x: float) -> str:
@@ -343,5 +352,6 @@ def sentence(label: str, r: dict) -> str:
             f"{label} {direction} within the same kind of account although the raw figure says otherwise ({figures})."
         )
     if adj_sig and not raw_sig:
-        return f"Within the same kind of account {label}'s lift is clearer than the raw figure shows ({figures})."
+        what = "lift" if adj > 1 else "lower win rate"
+        return f"Within the same kind of account {label}'s {what} is clearer than the raw figure shows ({figures})."
     return ""

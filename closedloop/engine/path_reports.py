@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from closedloop import db
-from closedloop.engine import lift
-from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
+from closedloop.filters import MAX_LOOKBACK_DAYS, SCOPES
 
 # Where a band starts (the first band starts at 0 days / 1 touch).
 DEFAULT_DAY_EDGES: tuple[int, ...] = (8, 15, 31, 61, 91, 181, 366)
@@ -72,8 +71,8 @@ def _check_edges(edges: Sequence[int], first: int, what: str) -> list[int]:
 
 
 def _check(lookback_days: int, scope: str) -> None:
-    if scope not in lift.SCOPES:
-        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(lift.SCOPES)}.")
+    if scope not in SCOPES:
+        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
     if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
         raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
 

@@ -51,7 +51,7 @@ class SparkUnavailable(RuntimeError):
 
 
 @cache
-def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] = ()):
+def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] = ()) -> Any:
     """The process's Spark session: local mode (remote None), a local Spark Connect server
     (remote `local[N]`) or a Spark Connect URL (`sc://host:port`, the Databricks / cluster way).
     `conf`: more settings for a session this call starts (the tests' quick-start settings)."""

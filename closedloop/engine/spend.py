@@ -29,6 +29,7 @@ from closedloop.engine.attribution.models import (
     NO_TOUCHPOINT,
     check_model,
 )
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters, as_date
 
 SPEND_BY = ("channel", "campaign")
 GRAINS = ("month", "quarter")
@@ -79,7 +80,7 @@ def monthly_inputs(
     segment: str | None = None,
     region: str | None = None,
     owner: str | None = None,
-    lookback_days: int = api.DEFAULT_LOOKBACK_DAYS,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     scope: str = "account",
     weights: Any = None,
@@ -121,8 +122,8 @@ def period_end(start: date, grain: str) -> date:
 
 
 def _bounds(date_from: Any, date_to: Any, grain: str) -> tuple[date | None, date | None]:
-    f = api._filters(date_from, date_to, None, None, None, 0, "account")
-    return period_start(f["date_from"], grain), period_start(f["date_to"], grain)
+    f = Filters.of(date_from, date_to, lookback_days=0)
+    return period_start(f.date_from, grain), period_start(f.date_to, grain)
 
 
 def spend_by_period(
@@ -156,7 +157,7 @@ def credit_by_period(
     segment: str | None = None,
     region: str | None = None,
     owner: str | None = None,
-    lookback_days: int = api.DEFAULT_LOOKBACK_DAYS,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     scope: str = "account",
     weights: Any = None,
@@ -165,13 +166,13 @@ def credit_by_period(
     model, period, key, attributed_wins, attributed_revenue_usd, attributed_opportunities,
     attributed_pipeline_usd; in one pass over the journeys."""
     _check(by, grain, booking)
-    f = api._filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
     w = api.as_weights(weights)
-    names = [m for m in (models or api._default_models(w, with_data_driven=False)) if m != "time_decay"]
+    names = [m for m in (models or api.default_models(w, "pipeline")) if m != "time_decay"]
     for name in names:
         if check_model(name).kind != "rule":
             raise ValueError(f"{name} learns from closed deals: it has no credit per touch to book over time.")
-    p_from, p_to = period_start(f["date_from"], grain), period_start(f["date_to"], grain)
+    p_from, p_to = period_start(f.date_from, grain), period_start(f.date_to, grain)
     if not isinstance(half_life_days, int | float) or not np.isfinite(half_life_days) or half_life_days <= 0:
         raise ValueError(f"The half-life must be a number of days above 0, got {half_life_days!r}.")
     if "custom" in names and w is None:
@@ -184,11 +185,11 @@ def credit_by_period(
         booking=booking,
         period_from=p_from,
         period_to=p_to,
-        segment=f["segment"],
-        region=f["region"],
-        owner=f["owner"],
-        lookback_days=f["lookback_days"],
-        scope=f["scope"],
+        segment=f.segment,
+        region=f.region,
+        owner=f.owner,
+        lookback_days=f.lookback_days,
+        scope=f.scope,
         half_life_days=float(half_life_days),
         **api.catalogue_params(w, names),
     )
@@ -224,7 +225,7 @@ def spend_report(
     segment: str | None = None,
     region: str | None = None,
     owner: str | None = None,
-    lookback_days: int = api.DEFAULT_LOOKBACK_DAYS,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     scope: str = "account",
     order: int = DEFAULT_ORDER,
@@ -359,7 +360,7 @@ def credit_over_time(
     segment: str | None = None,
     region: str | None = None,
     owner: str | None = None,
-    lookback_days: int = api.DEFAULT_LOOKBACK_DAYS,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     scope: str = "account",
     weights: Any = None,
@@ -413,7 +414,7 @@ def ranks_over_quarters(
     segment: str | None = None,
     region: str | None = None,
     owner: str | None = None,
-    lookback_days: int = api.DEFAULT_LOOKBACK_DAYS,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     scope: str = "account",
     order: int = DEFAULT_ORDER,
@@ -434,7 +435,7 @@ def ranks_over_quarters(
         if latest is None:
             return pd.DataFrame(columns=["quarter", "model", "key", "value", "rank"])
         end = latest.date() if hasattr(latest, "date") else latest
-    last = period_start(api._date(end, "end"), "quarter")
+    last = period_start(as_date(end, "end"), "quarter")
     first = (pd.Timestamp(last) - pd.DateOffset(months=3 * (int(quarters) - 1))).date()
     w = api.as_weights(weights)
     rules = credit_by_period(

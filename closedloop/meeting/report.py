@@ -384,16 +384,7 @@ def build_pack(
         f"Credit model: {label} — {weights}",
     ]
     r = review.review(con, f)
-    common = dict(
-        date_from=f.date_from,
-        date_to=f.date_to,
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-    )
-    rollup = attribution.rollup(con, model, by="channel", **common)
+    rollup = attribution.rollup(con, model, by="channel", f=f)
     has_wins = float(rollup["attributed_wins"].fillna(0).sum()) > 0
     lv = lift_view.lift_view(con, f)
     deal_ids_in_order = agenda["deal_id"].tolist()
@@ -413,7 +404,7 @@ def build_pack(
             "`report --max-deal-pages N` changes it). To page other deals, choose them: --select largest --top N, "
             "--select picked --deal ID, or a saved review."
         )
-    spent = spend.spend_report(con, model, "channel", booking="close", order=attribution.DEFAULT_ORDER, **common)
+    spent = spend.spend_report(con, model, "channel", booking="close", order=attribution.DEFAULT_ORDER, **f.params())
     a = reviews.agreement(con, review_id, deal_ids_in_order, model, f.lookback_days, f.scope)
     headline, agreement_chart, agreement_table, talking = _agreement_parts(a)
     return MeetingPack(

@@ -209,6 +209,8 @@ def agenda_preview(
 
 def period_label(f: Filters) -> str:
     """'2026Q1' when the period is exactly a quarter, else '2026-01-01 to 2026-02-15'."""
+    if f.date_from is None or f.date_to is None:  # a review's period has both ends
+        raise ReviewError("A review's period needs a first and a last day.")
     q = quarter_of(f.date_from)
     if quarter_bounds(q) == (f.date_from, f.date_to):
         return q
@@ -305,7 +307,7 @@ def create_review(
                 {
                     "review_id": review_id,
                     "selection": selection,
-                    "largest_n": int(largest_n) if selection == "largest" else None,
+                    "largest_n": int(largest_n or DEFAULT_LARGEST_N) if selection == "largest" else None,
                     "segment": filters.segment,
                     "region": filters.region,
                     "owner": filters.owner,
@@ -329,13 +331,13 @@ def create_review(
 
 def _has_review_tables(con: duckdb.DuckDBPyConnection) -> bool:
     found = (
-        con.cursor()
+        con.cursor()  # type: ignore[index]  # count(*) gives one row
         .execute(
             "select count(*) from duckdb_tables() where table_name in ('reviews', 'review_deals', 'review_settings')"
         )
         .fetchone()[0]
     )
-    return found == 3
+    return bool(found == 3)
 
 
 def list_reviews(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -457,7 +459,7 @@ def record_verdict(
     the same submission again returns the first note and writes nothing (notes.add_note)."""
     con = db.connect(db_path, read_only=True)
     try:
-        on_agenda = con.execute(
+        on_agenda = con.execute(  # type: ignore[index]  # count(*) gives one row
             "select count(*) from review_deals where review_id = $r and deal_id = $d",
             {"r": review_id, "d": deal_id},
         ).fetchone()[0]

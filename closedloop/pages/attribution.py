@@ -53,25 +53,32 @@ def attribution_view(
         note = f"{m.label} learns from closed deals, so it credits wins and revenue, not pipeline. Showing wins."
         measure = "wins"
     column = attr.MEASURE_COLUMNS[measure]
-    common = dict(
-        date_from=f.date_from,
-        date_to=f.date_to,
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-    )
     w = weights if model == "custom" else None
-    rollup = attr.rollup(con, model, by=by, half_life_days=half_life_days, order=order, weights=w, **common)
-    comparison = attr.compare_models(
-        con, by=by, measure=measure, half_life_days=half_life_days, order=order, weights=w, **common
+    model_weights = attr.models.as_weights(w)
+    # one pass of each query: every compared model's roll-up by `by` (the chosen model is one of
+    # them: all rule-based models in one SQL pass), then the team split's roll-up by team
+    models = attr.default_models(model_weights, measure)
+    compared = attr.rollups(
+        con,
+        models if model in models else [*models, model],  # custom without weights: rollups says why not
+        by=by,
+        f=f,
+        half_life_days=half_life_days,
+        order=order,
+        weights=model_weights,
     )
-    if m.kind == "rule":
-        teams = attr.rollup(con, model, by="team", half_life_days=half_life_days, weights=w, **common)
-    else:
-        # the data-driven models credit channels; the team split uses the position-based W-shaped model
-        teams = attr.rollup(con, "w_shaped", by="team", half_life_days=half_life_days, **common)
+    rollup = compared[model]
+    comparison = attr.side_by_side({name: compared[name] for name in models}, column)
+    # the data-driven models credit channels; the team split uses the position-based W-shaped model
+    team_model = model if m.kind == "rule" else "w_shaped"
+    teams = attr.rollup(
+        con,
+        team_model,
+        by="team",
+        f=f,
+        half_life_days=half_life_days,
+        weights=model_weights if m.kind == "rule" else None,
+    )
     total = teams[column].fillna(0).sum()
     team_split = pd.DataFrame(
         {
@@ -83,7 +90,7 @@ def attribution_view(
     return AttributionView(
         model=model,
         label=m.label,
-        weights=attr.describe(model, half_life_days=half_life_days, order=order, weights=attr.models.as_weights(w)),
+        weights=attr.describe(model, half_life_days=half_life_days, order=order, weights=model_weights),
         by=by,
         measure=measure,
         column=column,

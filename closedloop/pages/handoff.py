@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from closedloop import db
+from closedloop import db, filters
 from closedloop.filters import Filters, quarter_of, quarters_between
-from closedloop.pages import review
 
 DEFAULT_SLA_HOURS = 24.0
 # Upper edges (hours) of the speed-to-lead buckets; the SLA is added as an edge
@@ -44,9 +44,9 @@ class Handoff:
         return not self.kpis["leads_assigned"]
 
 
-def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> review.FilterOptions:
+def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> filters.FilterOptions:
     """The filter bar's choices for lead pages: lead owners and the quarters leads were created in."""
-    base = review.filter_options(con, today)
+    base = filters.filter_options(con, today)
     rows = db.run(con, "lead_filter_options")
     by = {k: g["value"].tolist() for k, g in rows.groupby("filter")}
     if "created_max" not in by:
@@ -108,8 +108,8 @@ def speed_buckets(hours: pd.Series, never_followed_up: int, sla_hours: float) ->
     return out
 
 
-def _rate(num: float, den: float) -> float | None:
-    return None if not den else num / den
+def _rate(num: Any, den: Any) -> float | None:
+    return None if not den else float(num) / float(den)
 
 
 def _funnel_total(by_source: pd.DataFrame) -> pd.DataFrame:

@@ -67,7 +67,7 @@ class Journeys:
 
     @property
     def empty(self) -> bool:
-        return self.deals.empty
+        return bool(self.deals.empty)
 
 
 def path_summary(deals: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +139,7 @@ EMPTY_TRANSITIONS = pd.DataFrame(columns=["from_state", "to_state", "transitions
 def transition_matrix(con: duckdb.DuckDBPyConnection, f: Filters, order: int = 1) -> pd.DataFrame:
     """The Markov attribution model's transition probabilities between channel states
     (order k: a state is the last k channels), with '(won)' and '(lost)' as the ends."""
-    counts = attribution.markov_transitions(con, by="channel", order=order, **f.params())
+    counts = attribution.markov_transitions(con, by="channel", order=order, f=f)
     if counts.empty:
         return EMPTY_TRANSITIONS.copy()
     t = markov.transition_probabilities(counts).rename(columns={"from": "from_state", "to": "to_state"})

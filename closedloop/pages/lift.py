@@ -39,7 +39,7 @@ class LiftView:
 
     @property
     def empty(self) -> bool:
-        return self.table.empty
+        return bool(self.table.empty)
 
     @property
     def charted(self) -> pd.DataFrame:
@@ -51,17 +51,7 @@ def lift_view(con: duckdb.DuckDBPyConnection, f: Filters, dimension: str = "touc
     if dimension not in DIMENSION_TITLES:
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(DIMENSION_TITLES)}.")
     kpis = db.run(con, "review_kpis", **f.params()).iloc[0]
-    table = lift.touchpoint_lift(
-        con,
-        f.date_from,
-        f.date_to,
-        dimension=dimension,
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-    )
+    table = lift.lift_table(con, f, dimension)
     for src, dst in (
         ("win_rate_diff", "win_rate_diff_pp"),
         ("win_rate_diff_low95", "low95_pp"),

@@ -15,9 +15,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from closedloop import db
+from closedloop import db, filters
 from closedloop.filters import Filters, quarter_of, quarters_between
-from closedloop.pages import review
 
 DEFAULT_WINDOW_DAYS = 90
 GRAINS = ("month", "quarter")
@@ -95,7 +94,7 @@ class Pipeline:
 
     @property
     def empty(self) -> bool:
-        return self.by_period.empty
+        return bool(self.by_period.empty)
 
     @property
     def total_usd(self) -> float:
@@ -111,9 +110,9 @@ class Pipeline:
         return self.total_deals > 0 and not self.total_usd > 0
 
 
-def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> review.FilterOptions:
+def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> filters.FilterOptions:
     """The filter bar's choices where the period is "deals created in": the quarters deals were created in."""
-    base = review.filter_options(con, today)
+    base = filters.filter_options(con, today)
     row = db.run(con, "deal_created_range").iloc[0]
     if row["created_max"] is None or pd.isna(row["created_max"]):
         return base

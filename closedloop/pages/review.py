@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import duckdb
 import pandas as pd
 
 from closedloop import db
-from closedloop.filters import Filters, quarter_of, quarters_between
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    segments: list[str]
-    regions: list[str]
-    owners: list[str]
-    quarters: list[str]  # newest first
-    default_quarter: str
+from closedloop.filters import Filters
 
 
 @dataclass(frozen=True)
@@ -29,26 +19,7 @@ class Review:
 
     @property
     def empty(self) -> bool:
-        return self.deals.empty
-
-
-def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> FilterOptions:
-    rows = db.run(con, "filter_options")
-    by = {k: g["value"].tolist() for k, g in rows.groupby("filter")}
-    today = today or date.today()
-    if "closed_max" in by:
-        first, last = date.fromisoformat(by["closed_min"][0]), date.fromisoformat(by["closed_max"][0])
-    else:
-        first = last = today
-    quarters = quarters_between(first, max(last, first))
-    return FilterOptions(
-        segments=by.get("segment", []),
-        regions=by.get("region", []),
-        owners=by.get("owner", []),
-        quarters=quarters,
-        # the meeting reviews the latest quarter that has closed deals
-        default_quarter=quarter_of(last),
-    )
+        return bool(self.deals.empty)
 
 
 def kpis_of(deals: pd.DataFrame) -> dict[str, float | int | None]:

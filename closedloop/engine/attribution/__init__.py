@@ -15,11 +15,10 @@ See docs/attribution.md.
 """
 
 from closedloop.engine.attribution.api import (
-    DEFAULT_LOOKBACK_DAYS,
     MEASURE_COLUMNS,
     ROLLUP_COLUMNS,
-    SCOPES,
     compare_models,
+    default_models,
     markov_transitions,
     model_catalogue,
     receipt,
@@ -44,6 +43,7 @@ from closedloop.engine.attribution.models import (
     load_weights,
 )
 from closedloop.engine.attribution.paths import attribute_paths, compare_paths, parse_paths, read_paths
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES
 
 __all__ = [
     "BY_KEYS",
@@ -64,6 +64,7 @@ __all__ = [
     "attribute_paths",
     "compare_models",
     "compare_paths",
+    "default_models",
     "describe",
     "load_weights",
     "markov_transitions",

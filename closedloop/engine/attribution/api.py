@@ -8,7 +8,6 @@ queries/macros.sql); Markov and Shapley count in SQL and solve in numpy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,8 @@ from closedloop.engine.attribution.models import (
     check_model,
     describe,
 )
-from closedloop.engine.journey_tables import MAX_LOOKBACK_DAYS
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters
 
-SCOPES = ("account", "contact_roles")
-DEFAULT_LOOKBACK_DAYS = 180
 ROLLUP_COLUMNS = ["key", "attributed_wins", "attributed_revenue_usd", "attributed_pipeline_usd"]
 MEASURE_COLUMNS = {
     "wins": "attributed_wins",
@@ -45,50 +42,16 @@ MEASURE_COLUMNS = {
 }
 
 WeightsArg = CustomWeights | Mapping[str, Any] | str | Path | None
-DateArg = date | datetime | str | None
 
 
-def _date(value: DateArg, name: str) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{name} must be a date like 2026-01-31, got {value!r}.") from None
-
-
-def _filters(
-    date_from: DateArg,
-    date_to: DateArg,
-    segment: str | None,
-    region: str | None,
-    owner: str | None,
-    lookback_days: int,
-    scope: str,
-) -> dict[str, Any]:
-    d_from, d_to = _date(date_from, "date_from"), _date(date_to, "date_to")
-    if d_from and d_to and d_from > d_to:
-        raise ValueError(f"The period starts ({d_from}) after it ends ({d_to}).")
-    if scope not in SCOPES:
-        raise ValueError(f"Scope must be one of {', '.join(SCOPES)}, got {scope!r}.")
-    whole = isinstance(lookback_days, int | np.integer) and not isinstance(lookback_days, bool)
-    if not whole or not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
-        raise ValueError(
-            f"Lookback must be a whole number of days from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days!r}."
-        )
-    return {
-        "date_from": d_from,
-        "date_to": d_to,
-        "segment": segment or None,
-        "region": region or None,
-        "owner": owner or None,
-        "lookback_days": int(lookback_days),
-        "scope": scope,
-    }
+def _filters(f: Filters | None, loose: dict[str, Any]) -> Filters:
+    """The call's Filters: `f` as it is, or the filter keywords (Filters.of's, for the command line,
+    tests and notebooks) when the caller has no Filters value."""
+    if f is None:
+        return Filters.of(**loose)
+    if loose:
+        raise TypeError(f"Pass the filters as f or as keywords, not both: {', '.join(sorted(loose))}.")
+    return f
 
 
 def _rule_params(half_life_days: float, weights: CustomWeights | None) -> dict[str, Any]:
@@ -106,7 +69,8 @@ def catalogue_params(weights: CustomWeights | None = None, names: Sequence[str] 
     custom = weights or PLACEHOLDER_WEIGHTS
     if names is None:
         names = [m.name for m in MODELS.values() if m.slots is not None] + ["custom"]
-    slots = {n: (custom.slots() if n == "custom" else MODELS[n].slots) for n in names}
+    # every name here is position-based: its slots are set
+    slots = {n: (custom.slots() if n == "custom" else MODELS[n].slots) or () for n in names}
     multipliers = {n: (custom.multipliers if n == "custom" else MODELS[n].multipliers) for n in names}
     pairs = [(n, t, float(v)) for n in names for t, v in sorted(multipliers[n].items())]
     return {
@@ -217,12 +181,12 @@ def _spread(shares: pd.DataFrame, totals: tuple[float, float, float, float, bool
     return _no_touchpoint_last(out, "attributed_wins")
 
 
-def _transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: dict[str, Any]) -> pd.DataFrame:
+def _transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: Filters) -> pd.DataFrame:
     """Transition counts of the period's closed journeys, states as lists of keys."""
     return fast.markov_transitions(con, by, order, f)
 
 
-def _coalitions(con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any]) -> pd.DataFrame:
+def _coalitions(con: duckdb.DuckDBPyConnection, by: str, f: Filters) -> pd.DataFrame:
     """Closed deals won and lost per set of keys (Shapley's coalitions)."""
     return fast.shapley_coalitions(con, by, f)
 
@@ -231,26 +195,23 @@ def markov_transitions(
     con: duckdb.DuckDBPyConnection,
     by: str = "channel",
     order: int = DEFAULT_ORDER,
-    date_from: DateArg = None,
-    date_to: DateArg = None,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    scope: str = "account",
+    f: Filters | None = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Transition counts of the period's closed journeys (markov.transition_probabilities turns
-    them into a heatmap's table)."""
-    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    them into a heatmap's table). `f`, or Filters' fields as keywords."""
+    f = _filters(f, filters)
     order = markov.check_order(order)
     return _transitions(con, _check_by(by), order, f)
 
 
-def _default_models(weights: CustomWeights | None, with_data_driven: bool = True) -> list[str]:
+def default_models(weights: CustomWeights | None, measure: str = "wins") -> list[str]:
+    """The models `compare_models` puts side by side: every model (custom only with weights), the
+    data-driven ones only for a measure they have (not pipeline)."""
     return [
         name
         for name, m in MODELS.items()
-        if (name != "custom" or weights is not None) and (m.kind == "rule" or with_data_driven)
+        if (name != "custom" or weights is not None) and (m.kind == "rule" or measure != "pipeline")
     ]
 
 
@@ -258,7 +219,7 @@ def _rollups(
     con: duckdb.DuckDBPyConnection,
     models: Sequence[str],
     by: str,
-    f: dict[str, Any],
+    f: Filters,
     half_life_days: float,
     order: int,
     weights: CustomWeights | None,
@@ -275,14 +236,14 @@ def _rollups(
     if "rule" in kinds:
         rules = _rule_rollup(con, by, f, half_life_days, weights)
         # a team's model with its own lookback: one more pass over the journeys at that lookback
-        own = {MODELS[n].lookback_days for n in models if MODELS[n].lookback_days is not None}
+        own = {lb for n in models if (lb := MODELS[n].lookback_days) is not None}
         for lookback in sorted(own):
             names = [n for n in models if MODELS[n].lookback_days == lookback]
             other = db.run(
                 con,
                 "attribution_rollup",
                 by=by,
-                **{**f, "lookback_days": lookback},
+                **f.with_(lookback_days=lookback).params(),
                 half_life_days=_rule_params(half_life_days, weights)["half_life_days"],
                 **catalogue_params(weights, names),
             )
@@ -311,26 +272,22 @@ def _rollups(
 
 
 def _rule_rollup(
-    con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any], half_life_days: float, weights: CustomWeights | None
+    con: duckdb.DuckDBPyConnection, by: str, f: Filters, half_life_days: float, weights: CustomWeights | None
 ) -> pd.DataFrame:
     """Every rule-based model's roll-up rows, in one query over the journeys."""
-    return db.run(con, "attribution_rollup", by=by, **f, **_rule_params(half_life_days, weights))
+    return db.run(con, "attribution_rollup", by=by, **f.params(), **_rule_params(half_life_days, weights))
 
 
 def rollup(
     con: duckdb.DuckDBPyConnection,
     model: str,
     by: str = "channel",
-    date_from: DateArg = None,
-    date_to: DateArg = None,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    f: Filters | None = None,
+    *,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
     order: int = DEFAULT_ORDER,
     weights: WeightsArg = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Credit per key under one model: key, attributed_wins, attributed_revenue_usd, attributed_pipeline_usd.
 
@@ -339,9 +296,12 @@ def rollup(
     shapley, which learn from closed deals). A "No touchpoint" row (last) holds deals
     without touches, so the totals equal the CRM's. Markov adds removal_effect,
     Shapley adds shapley_value.
+
+    `f`: the filters (a page's Filters); or Filters' fields as keywords (date_from, date_to as
+    dates or ISO text, segment, region, owner, lookback_days, scope).
     """
     check_model(model)
-    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    f = _filters(f, filters)
     return _rollups(con, [model], _check_by(by), f, half_life_days, order, as_weights(weights))[model]
 
 
@@ -349,22 +309,18 @@ def rollups(
     con: duckdb.DuckDBPyConnection,
     models: Sequence[str] | None = None,
     by: str = "channel",
-    date_from: DateArg = None,
-    date_to: DateArg = None,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    f: Filters | None = None,
+    *,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
     order: int = DEFAULT_ORDER,
     weights: WeightsArg = None,
+    **filters: Any,
 ) -> dict[str, pd.DataFrame]:
     """`rollup` for several models at once (default: every model; custom only with weights),
     as {model: DataFrame}; all rule-based models come from one SQL pass."""
-    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    f = _filters(f, filters)
     w = as_weights(weights)
-    models = list(models) if models is not None else _default_models(w)
+    models = list(models) if models is not None else default_models(w)
     return _rollups(con, models, _check_by(by), f, half_life_days, order, w)
 
 
@@ -373,16 +329,12 @@ def compare_models(
     by: str = "channel",
     measure: str = "wins",
     models: Sequence[str] | None = None,
-    date_from: DateArg = None,
-    date_to: DateArg = None,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    f: Filters | None = None,
+    *,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
     order: int = DEFAULT_ORDER,
     weights: WeightsArg = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Every model side by side: one row per key, one column per model (the measure), then
     rank_<model> (1 = most credit) for each and rank_spread (max - min rank); "No touchpoint"
@@ -393,9 +345,9 @@ def compare_models(
     """
     if measure not in MEASURES:
         raise ValueError(f"Measure must be one of {', '.join(MEASURES)}, got {measure!r}.")
-    f = _filters(date_from, date_to, segment, region, owner, lookback_days, scope)
+    f = _filters(f, filters)
     w = as_weights(weights)
-    models = list(models) if models is not None else _default_models(w, measure != "pipeline")
+    models = list(models) if models is not None else default_models(w, measure)
     for name in models:
         if check_model(name).kind != "rule" and measure == "pipeline":
             raise ValueError(f"{name} learns from closed deals and has no pipeline figure; pick wins or revenue.")
@@ -434,14 +386,14 @@ def receipt(
     A deal without touches has one "No touchpoint" row. Markov and Shapley credit
     channels across all deals, not single touches, so they are not on the receipt.
     """
-    f = _filters(None, None, None, None, None, lookback_days, scope)
+    f = Filters.of(lookback_days=lookback_days, scope=scope)
     w = as_weights(weights)
     df = db.run(
         con,
         "attribution_receipt",
         deal_id=deal_id,
-        lookback_days=f["lookback_days"],
-        scope=f["scope"],
+        lookback_days=f.lookback_days,
+        scope=f.scope,
         **_rule_params(half_life_days, w),
     )
     if df.empty:
@@ -460,13 +412,13 @@ def touch_credit(
     """Every deal's touches with their credit under every rule-based model (one row per deal and
     touch; a deal without touches has one row with no touchpoint_id). Meant for exports and checks:
     on large databases prefer `rollup`, which aggregates in SQL."""
-    f = _filters(None, None, None, None, None, lookback_days, scope)
+    f = Filters.of(lookback_days=lookback_days, scope=scope)
     w = as_weights(weights)
     df = db.run(
         con,
         "attribution_touch_credit",
-        lookback_days=f["lookback_days"],
-        scope=f["scope"],
+        lookback_days=f.lookback_days,
+        scope=f.scope,
         **_rule_params(half_life_days, w),
     )
     df = wide_credit(df)
@@ -476,6 +428,7 @@ def touch_credit(
 __all__ = [
     "RULE_MODELS",
     "compare_models",
+    "default_models",
     "markov_transitions",
     "model_catalogue",
     "receipt",

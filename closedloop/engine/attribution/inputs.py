@@ -3,18 +3,17 @@ counts, coalitions and closed totals, as the Markov and Shapley solvers take the
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import numpy as np
 import pandas as pd
 
 from closedloop import db
+from closedloop.filters import Filters
 
 
-def markov_transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: dict[str, Any]) -> pd.DataFrame:
+def markov_transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: Filters) -> pd.DataFrame:
     """attribution_markov_transitions.sql's counts, states as lists of keys (oldest first)."""
-    df = db.run(con, "attribution_markov_transitions", by=by, order=order, **f)
+    df = db.run(con, "attribution_markov_transitions", by=by, order=order, **f.params())
     return df.assign(
         from_state=[list(s) for s in df["from_state"]],
         to_state=[
@@ -24,11 +23,11 @@ def markov_transitions(con: duckdb.DuckDBPyConnection, by: str, order: int, f: d
     )
 
 
-def shapley_coalitions(con: duckdb.DuckDBPyConnection, by: str, f: dict[str, Any]) -> pd.DataFrame:
+def shapley_coalitions(con: duckdb.DuckDBPyConnection, by: str, f: Filters) -> pd.DataFrame:
     """Closed deals won / lost and won revenue per set of keys, each set a sorted list of keys."""
-    df = db.run(con, "attribution_shapley_coalitions", by=by, **f)
+    df = db.run(con, "attribution_shapley_coalitions", by=by, **f.params())
     return df.assign(channels=[list(s) for s in df["channels"]])
 
 
-def closed_totals(con: duckdb.DuckDBPyConnection, f: dict[str, Any]) -> pd.DataFrame:
-    return db.run(con, "attribution_closed_totals", **f)
+def closed_totals(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
+    return db.run(con, "attribution_closed_totals", **f.params())

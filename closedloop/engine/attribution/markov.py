@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ def _as_state(value: object) -> tuple[str, ...] | None:
     # pandas hands a null list back as None, NaN or pd.NA depending on the version
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
-    return tuple(str(v) for v in value)  # type: ignore[union-attr]
+    return tuple(str(v) for v in value)  # type: ignore[attr-defined]  # a list, once not null
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def build_chain(transitions: pd.DataFrame) -> Chain:
     src_a, dst_a = np.array(src, dtype=int), np.array(dst, dtype=int)
     vals = np.array(cnt, dtype=float) / totals[src_a] if src else np.zeros(0)
     if size <= _DENSE_LIMIT:
-        q: object = np.zeros((size, size))
+        q: Any = np.zeros((size, size))
         np.add.at(q, (src_a, dst_a), vals)
     else:
         from scipy import sparse

@@ -62,7 +62,7 @@ def parse_paths(text: str, sep: str = ">", source: str = "path data") -> pd.Data
                 raise ValueError(f"{source} line {line_no}: {col} must be >= 0, got {row[i]!r}.")
             return value
 
-        raw = row[at["path"]] if at["path"] is not None and at["path"] < len(row) else ""  # type: ignore[operator]
+        raw = row[at["path"]] if at["path"] is not None and at["path"] < len(row) else ""
         path = tuple(step.strip() for step in raw.split(sep) if step.strip())
         if not path:
             raise ValueError(f"{source} line {line_no}: the path is empty.")

@@ -34,13 +34,13 @@ def test_every_page_on_spark_in_a_real_browser(fixture_db, tmp_path, serve_app, 
     }
     url = serve_app(fixture_db, env)
     page = browser_page
-    page.set_default_timeout(240_000)  # the first page starts Spark and builds the journey tables
+    page.set_default_timeout(600_000)  # the first page starts Spark and builds the journey tables
     ARTIFACTS.mkdir(exist_ok=True)
     for spec in PAGES:
         page.goto(f"{url}/{spec.url_path}?quarter=2026Q1")
         page.get_by_role("heading", name=spec.title).first.wait_for()
         for _ in range(2):  # the script has finished: no "Stop" in the status widget, no skeleton left
-            page.wait_for_function(_RUNNING, timeout=240_000)
+            page.wait_for_function(_RUNNING, timeout=600_000)
             page.wait_for_timeout(1000)
         assert_no_streamlit_exception(page)
         assert page.locator('[data-testid="stAlertContentError"]').count() == 0, page.locator(

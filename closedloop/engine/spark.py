@@ -42,6 +42,8 @@ LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false", 
 
 _SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 _lock = threading.RLock()
+# canonical tables a folder may lack (exported before they existed): read as empty, of this shape
+OPTIONAL_TABLES = {"spend": "spend_date date, channel string, campaign_id string, amount double"}
 
 
 class SparkUnavailable(RuntimeError):
@@ -131,7 +133,7 @@ class SparkEngine:
         local = not re.match(r"^[a-z][a-z0-9+.-]*:", folder)
         if local:
             base = Path(folder).resolve()
-            missing = [t for t in translate.CANONICAL_TABLES if not (base / t).exists()]
+            missing = [t for t in translate.CANONICAL_TABLES if not (base / t).exists() and t not in OPTIONAL_TABLES]
             if missing:
                 raise FileNotFoundError(
                     f"{base} has no Parquet dataset for {', '.join(missing)}: write one per table with "
@@ -139,6 +141,11 @@ class SparkEngine:
                 )
         for table in translate.CANONICAL_TABLES:
             path = str(base / table) if local else f"{folder.rstrip('/')}/{table}"
+            if local and table in OPTIONAL_TABLES and not (base / table).exists():
+                # a folder exported before the table existed: an empty one of its shape
+                empty = self.spark.createDataFrame([], schema=OPTIONAL_TABLES[table])
+                empty.createOrReplaceTempView(table)
+                continue
             self.spark.read.parquet(path).createOrReplaceTempView(table)
 
     def _ship_app_tables(self, names: set[str]) -> None:

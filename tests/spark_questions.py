@@ -86,8 +86,8 @@ def questions(con: Any, period: tuple[dt.date, dt.date], deal_ids: list[str]) ->
         "time_lag": lambda: path_reports.time_lag(con, start, end),
         "path_length": lambda: path_reports.path_length(con, start, end, scope="contact_roles"),
         "spend_report": lambda: spend.spend_report(con, model="linear", by="channel", date_from=start, date_to=end),
-        "spend_report_touch": lambda: spend.spend_report(
-            con, model="markov", by="campaign", date_from=start, date_to=end, booking="touch"
+        "spend_report_markov": lambda: spend.spend_report(
+            con, model="markov", by="campaign", date_from=start, date_to=end, booking="close"
         ),
         "credit_over_time": lambda: spend.credit_over_time(con, model="u_shaped", by="touchpoint_type"),
         "spend_report_touch_campaign": lambda: spend.spend_report(

@@ -228,7 +228,9 @@ def test_engine_questions_on_fixture_same_on_spark(fixture_engines):
         "touchpoint_lift",
         "pipeline_influence",
         "journey_paths",
-        "review_kpis",
+        # the review page's KPIs come from its closed deals (pages/review.kpis_of); review_kpis
+        # itself is compared above in QUERIES
+        "review_closed_deals",
         "lead_funnel",
     } <= names
     for (query, _), params in asked.items():

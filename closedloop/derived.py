@@ -40,10 +40,13 @@ TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
 _VIEWS = (
     "create or replace temp view cl_key as select * from journey_key_rows()",
     "create or replace temp view cl_deal as select * from journey_deal_rows()",
-    "create or replace temp view cl_touch as select * from journey_rows('account', utc_now()) "
-    "union all select * from journey_rows('contact_roles', utc_now())",
+    "create or replace temp view cl_touch as select * from journey_rows('account', utc_now(), null, null) "
+    "union all select * from journey_rows('contact_roles', utc_now(), null, null)",
 )
 
+# the build of cl_touch goes this many deals at a time (queries/derived_build.sql): its memory is
+# that of one slice (the import runs under a 1.5 GB limit)
+SLICE_DEALS = 250_000
 # statements of queries/derived_build.sql end with ";" at a line's end
 _STATEMENT_END = re.compile(r";[ \t]*\n")
 # a query reads the journey tables when its text or its macros name one of them
@@ -83,7 +86,12 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
         used = {k: v for k, v in params.items() if f"${k}" in body}
         # a macro binds its tables when created: create each statement's macros just before it
         con.execute(db.macros_used_by(body))
-        con.execute(statement, used)
+        if "$first_idx" not in body:
+            con.execute(statement, used)
+            continue
+        deals = int(con.execute("select count(*) from cl_deal").fetchone()[0])
+        for first in range(1, deals + 1, SLICE_DEALS):
+            con.execute(statement, {**used, "first_idx": first, "last_idx": first + SLICE_DEALS - 1})
     _verified.clear()
 
 

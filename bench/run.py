@@ -54,8 +54,10 @@ LIFT_DIMENSIONS = ("touchpoint_type", "channel", "campaign")
 WORKER_TIMEOUT = 30 * 60
 # the warm (second) call only when the first took less than this many seconds
 WARM_LIMIT = 10.0
-# the files whose change rebuilds the cached databases (`closedloop sample` builds the derived tables)
-SOURCES = ("closedloop/sample.py", "closedloop/derived.py", "queries/derived_build.sql", "queries/macros.sql")
+# the files whose change regenerates the cached sample database
+SOURCES = ("closedloop/sample.py",)
+# the files whose change only rebuilds its journey tables (`closedloop refresh` on the cached copy)
+BUILD_SOURCES = ("closedloop/derived.py", "queries/derived_build.sql", "queries/macros.sql")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -447,13 +449,20 @@ def prepare(scale: str, rebuild: bool) -> dict:
     n = SCALES[scale]
     dbp = DATA / f"deals_{scale}.duckdb"
     meta = DATA / f"deals_{scale}.json"
-    # the generator's and the derived tables' sources are part of the key: a changed sample means
-    # new data, a changed build new derived tables (the sample builds them)
-    digest = hashlib.sha256()
-    for source in SOURCES:
-        digest.update((ROOT / source).read_bytes())
-    want = {"deals": n, "seed": SEED, "touches_per_deal": TOUCHES_PER_DEAL, "sources": digest.hexdigest()[:16]}
-    if rebuild or not dbp.exists() or not meta.exists() or json.loads(meta.read_text()) != want:
+
+    # the generator's sources are part of the key: a changed sample means new data; a changed
+    # build of the journey tables only a `refresh` of the cached database (minutes, not the
+    # sample's quarter of an hour at 1M)
+    def _digest(files: tuple[str, ...]) -> str:
+        digest = hashlib.sha256()
+        for source in files:
+            digest.update((ROOT / source).read_bytes())
+        return digest.hexdigest()[:16]
+
+    want = {"deals": n, "seed": SEED, "touches_per_deal": TOUCHES_PER_DEAL, "sources": _digest(SOURCES)}
+    build = _digest(BUILD_SOURCES)
+    have = json.loads(meta.read_text()) if meta.exists() else {}
+    if rebuild or not dbp.exists() or {k: have.get(k) for k in want} != want:
         _log(f"{scale}: generating the sample database ({n:,} deals)")
         for stale in DATA.glob(f"*_{scale}.*"):
             stale.unlink()
@@ -478,8 +487,14 @@ def prepare(scale: str, rebuild: bool) -> dict:
             cwd=ROOT,
             check=True,
         )
-        meta.write_text(json.dumps(want))
+        meta.write_text(json.dumps({**want, "build": build}))
         _log(f"{scale}: generated in {time.perf_counter() - t0:.0f} s")
+    elif have.get("build") != build:
+        _log(f"{scale}: the journey tables' build changed: refreshing {dbp.name}")
+        t0 = time.perf_counter()
+        subprocess.run([_python(), "-m", "closedloop", "refresh", "--db", str(dbp)], cwd=ROOT, check=True)
+        meta.write_text(json.dumps({**want, "build": build}))
+        _log(f"{scale}: refreshed in {time.perf_counter() - t0:.0f} s")
     for p in (str(BENCH), str(ROOT)):
         if p not in sys.path:
             sys.path.insert(0, p)

@@ -275,10 +275,11 @@ left join accounts as a on a.account_id = d.account_id;
 -- channel_history (the last five channel codes up to this touch, 8 bits each,
 -- this touch lowest: Markov states, masked to the window); and per dimension
 -- the set of codes (code c = bit c - 1, codes up to 63) of this touch and every
--- later one: on the window's first touch, the window's set. p_first_idx,
--- p_last_idx: only the deals with deal_idx between them (null: no bound), so
--- a build can go a slice of deals at a time.
-create or replace temp macro journey_rows(p_scope, p_now, p_first_idx, p_last_idx) as table
+-- later one: on the window's first touch, the window's set. p_deal_idxs: only
+-- these deals (a list of deal_idx; null: every deal), so a build can go a
+-- slice of deals at a time, and an import that adds touches can rebuild only
+-- the deals they touch.
+create or replace temp macro journey_rows(p_scope, p_now, p_deal_idxs) as table
 with account_first_lead as (
     select account_id, min(created_at) as lead_created_at
     from (
@@ -328,8 +329,7 @@ touches as (
         (
             select list(deal_id)
             from cl_deal
-            where (p_first_idx is null or deal_idx >= p_first_idx)
-              and (p_last_idx is null or deal_idx <= p_last_idx)
+            where p_deal_idxs is null or deal_idx in (select unnest(p_deal_idxs))
         ),
         max_lookback_days(), p_scope, p_now
     ) as t

@@ -52,6 +52,8 @@ ALL = {"date_from": None, "date_to": None}
 LIFT_DATES = ("2000-01-01", "2100-12-31")
 LIFT_DIMENSIONS = ("touchpoint_type", "channel", "campaign")
 WORKER_TIMEOUT = 30 * 60
+# the new touchpoints of the `import_day` workload (an incremental import)
+DAY_TOUCHES = 10_000
 # the warm (second) call only when the first took less than this many seconds
 WARM_LIMIT = 10.0
 # the files whose change regenerates the cached sample database
@@ -189,6 +191,15 @@ WORKLOADS = [
         "derived tables",
         "Closed Loop",
         "`closedloop refresh --db <copy of the database>`: rebuild cl_deal, cl_touch, cl_key, cl_meta, end to end",
+        ours=True,
+        cli=True,
+    ),
+    Workload(
+        "import_day",
+        "import",
+        "Closed Loop, a day's touches",
+        f"`closedloop import` of {DAY_TOUCHES:,} new touchpoints (a day's) into a copy of the database: only the "
+        "deals they touch are rebuilt, end to end",
         ours=True,
         cli=True,
     ),
@@ -528,6 +539,21 @@ def prepare(scale: str, rebuild: bool) -> dict:
         finally:
             con.close()
         _log(f"{scale}: wrote {csv.name} ({csv.stat().st_size / 1e6:.0f} MB) and {base.name}")
+    day = DATA / f"day_{scale}.csv"
+    if not day.exists():
+        con = duckdb.connect(str(dbp), read_only=True)
+        try:
+            # copies of existing touches (their accounts, contacts and keys) with new ids, dated the
+            # day before the latest touch
+            con.execute(
+                "copy (select 'DAY' || lpad(cast(row_number() over (order by touchpoint_id) as varchar), 8, '0') "
+                "as touchpoint_id, (select max(occurred_at) from touchpoints) - interval 1 day "
+                "+ to_minutes(cast(hash(touchpoint_id) % 1200 as bigint)) as occurred_at, account_id, contact_id, "
+                "team, channel, touchpoint_type, campaign_id, asset from (select * from touchpoints "
+                f"order by hash(touchpoint_id), touchpoint_id limit {DAY_TOUCHES})) to '{day}' (header)"
+            )
+        finally:
+            con.close()
     with open(csv, "rb") as f:
         csv_rows = sum(1 for _ in f) - 1
     con = duckdb.connect(str(dbp), read_only=True)
@@ -549,6 +575,7 @@ def prepare(scale: str, rebuild: bool) -> dict:
         "db": str(dbp),
         "journeys": str(journeys),
         "csv": str(csv),
+        "day": str(day),
         "base": str(base),
         "deals": n,
         "counts": counts,
@@ -603,6 +630,18 @@ def run_once(w: Workload, ctx: dict, check: bool) -> Run:
             target = Path(tmp) / "refresh.duckdb"
             shutil.copyfile(ctx["db"], target)
             return _built(_spawn([_python(), "-m", "closedloop", "refresh", "--db", str(target)]), target)
+    if w.key == "import_day":
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            target = Path(tmp) / "day.duckdb"
+            shutil.copyfile(ctx["db"], target)
+            csv = Path(tmp) / "touchpoints.csv"
+            os.link(ctx["day"], csv)
+            return _built(
+                _spawn(
+                    [_python(), "-m", "closedloop", "import", "--db", str(target), "--mapping", "canonical", str(csv)]
+                ),
+                target,
+            )
     if w.key == "import":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
             target = Path(tmp) / "import.duckdb"

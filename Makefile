@@ -54,11 +54,17 @@ test: $(VENV)/.test-installed
 	@bash scripts/ensure-java
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
+# ruff, ruff format, mypy on the core (pyproject.toml [tool.mypy]) and the layer contracts
+# (pyproject.toml [tool.importlinter], docs/architecture.md); .pre-commit-config.yaml runs the same
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 # SESSIONS headless Chromium sessions open every page of a dashboard served on 127.0.0.1 while they save
 # notes and verdicts and one imports from the Data page; fails on any traceback, lost or duplicated note
@@ -81,4 +87,4 @@ bench: $(BENCH_VENV)/.installed
 	$(BENCH_PY) bench/run.py --scales $(SCALES) --repeats $(REPEATS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache tests/artifacts

@@ -30,7 +30,7 @@ import pandas as pd
 
 NO_TOUCHPOINT = "No touchpoint"
 
-# relative weights FT, LC, OC, CL, middle (closedloop/attribution/models.py)
+# relative weights FT, LC, OC, CL, middle (closedloop/engine/attribution/models.py)
 POSITION_MODELS: dict[str, tuple[float, float, float, float, float]] = {
     "first_touch": (1, 0, 0, 0, 0),
     "last_touch": (0, 0, 0, 1, 0),

@@ -57,9 +57,9 @@ DAY_TOUCHES = 10_000
 # the warm (second) call only when the first took less than this many seconds
 WARM_LIMIT = 10.0
 # the files whose change regenerates the cached sample database
-SOURCES = ("closedloop/sample.py",)
+SOURCES = tuple(sorted(str(p.relative_to(ROOT)) for p in (ROOT / "closedloop" / "sample").glob("*.py")))
 # the files whose change only rebuilds its journey tables (`closedloop refresh` on the cached copy)
-BUILD_SOURCES = ("closedloop/derived.py", "queries/derived_build.sql", "queries/macros.sql")
+BUILD_SOURCES = ("closedloop/engine/journey_tables.py", "queries/derived_build.sql", "queries/macros.sql")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -171,6 +171,71 @@ WORKLOADS = [
         "lift_contacts", "lift", "Closed Loop, contact roles", "the same, contact-role scope", ours=True, vs="lift"
     ),
     Workload(
+        "lift_adjusted",
+        "lift",
+        "Closed Loop, adjusted for the account",
+        "lift within segment x region x size band (lift_strata*.sql + statsmodels CMH) by touchpoint_type, "
+        "channel and campaign",
+        ours=True,
+        vs="lift",
+    ),
+    Workload(
+        "paths",
+        "path reports",
+        "Closed Loop",
+        "time lag, path length (path_time_lag.sql, path_length.sql) and the paths after collapse_repeats "
+        "(path_summary.sql)",
+        ours=True,
+    ),
+    Workload(
+        "spend",
+        "spend & return",
+        "Closed Loop",
+        "spend_report: spend, leads, credit, CAC, ROAS per channel under linear, one quarter (close booking)",
+        ours=True,
+    ),
+    Workload(
+        "spend_touch",
+        "spend & return",
+        "Closed Loop, touch booking",
+        "the same with credit booked on the touch date (reads every touch's date)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "spend_markov",
+        "spend & return",
+        "Closed Loop, Markov",
+        "the same under Markov order 1 (its roll-up for the quarter)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "credit_time",
+        "spend & return",
+        "Closed Loop, credit over time",
+        "credit_over_time: credit, spend and ROAS per channel and month over a year, linear",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "ranks",
+        "spend & return",
+        "Closed Loop, ranks by quarter",
+        "ranks_over_quarters: every rule-based model's channel ranks in the last 4 quarters, one pass "
+        "(the page's default)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
+        "ranks_dd",
+        "spend & return",
+        "Closed Loop, ranks by quarter + Markov, Shapley",
+        "the same plus Markov and both Shapley models, one roll-up per quarter (the page's toggle)",
+        ours=True,
+        vs="spend",
+    ),
+    Workload(
         "sample",
         "sample",
         "Closed Loop",
@@ -219,8 +284,19 @@ ENGINE = (
     "shapley",
     "shapley16",
     "lift",
+    "lift_adjusted",
+    "paths",
     *(f"{base}_{s}" for base in ("rules", "markov1", "lift") for s in SETTINGS),
+    "spend",
+    "spend_touch",
+    "spend_markov",
+    "credit_time",
+    "ranks",
+    "ranks_dd",
 )
+# the sample's last full quarter and year (its reference date is 2026-09-30)
+SPEND_QUARTER = ("2026-04-01", "2026-06-30")
+SPEND_YEAR = ("2025-07-01", "2026-06-30")
 
 
 def _base(key: str) -> str:
@@ -238,9 +314,13 @@ def _setup(key: str, ctx: dict):
     if key in ENGINE or key == "pandas_rules":
         import pandas_baseline  # noqa: F401
 
-        import closedloop.attribution  # noqa: F401
-        import closedloop.lift  # noqa: F401
-        from closedloop import db, derived
+        import closedloop.engine.attribution  # noqa: F401
+        import closedloop.engine.lift  # noqa: F401
+        import closedloop.engine.lift_adjusted  # noqa: F401  (statsmodels: loaded at the app's start, not per call)
+        import closedloop.engine.path_reports  # noqa: F401
+        import closedloop.engine.spend  # noqa: F401
+        from closedloop import db
+        from closedloop.engine import journey_tables as derived
 
         state = {"con": db.connect(ctx["db"])}
         # untimed: whether the stored journey tables are current (the storage digest; a fresh
@@ -261,7 +341,7 @@ def _setup(key: str, ctx: dict):
 
 
 def _rule_models() -> list[str]:
-    from closedloop.attribution import RULE_MODELS
+    from closedloop.engine.attribution import RULE_MODELS
 
     return [m for m in RULE_MODELS if m != "custom"]
 
@@ -270,7 +350,7 @@ def _run(key: str, state: dict):
     """The timed work. Returns a JSON-able summary for the checks."""
     base, filters = _base(key), _engine_filters(key)
     if base == "rules":
-        from closedloop.attribution import compare_models
+        from closedloop.engine.attribution import compare_models
 
         df = compare_models(state["con"], by="channel", measure="wins", models=_rule_models(), **filters)
         return {"rows": len(df)}
@@ -280,14 +360,14 @@ def _run(key: str, state: dict):
         df = pandas_baseline.rollup(state["con"], lookback_days=LOOKBACK)
         return _per_model(df)
     if base in ("markov1", "markov3"):
-        from closedloop.attribution import rollup
+        from closedloop.engine.attribution import rollup
 
         df = rollup(state["con"], "markov", order=1 if base == "markov1" else 3, **filters)
         df = df[df["removal_effect"].notna()]
         total = df["removal_effect"].sum()
         return {"removal_share": dict(zip(df["key"], df["removal_effect"] / total, strict=True))}
     if key in ("shapley", "shapley16"):
-        from closedloop.attribution import rollup
+        from closedloop.engine.attribution import rollup
 
         df = rollup(
             state["con"], "shapley", by="channel" if key == "shapley" else "touchpoint_type", **_engine_filters()
@@ -297,8 +377,39 @@ def _run(key: str, state: dict):
             "share": dict(zip(df["key"], df["shapley_value"] / df["shapley_value"].sum(), strict=True)),
             "keys": len(df),
         }
+    if key == "lift_adjusted":
+        from closedloop.engine.lift_adjusted import adjusted_lift
+
+        tables = [adjusted_lift(state["con"], *LIFT_DATES, dimension=d, **filters).table for d in LIFT_DIMENSIONS]
+        return {"rows": [len(t) for t in tables]}
+    if key == "paths":
+        from closedloop.engine import path_reports
+
+        lag = path_reports.time_lag(state["con"], *LIFT_DATES, **filters)
+        length = path_reports.path_length(state["con"], *LIFT_DATES, **filters)
+        summary = path_reports.path_summary(state["con"], *LIFT_DATES, transform="collapse_repeats", **filters)
+        return {"rows": [len(lag), len(length), len(summary)]}
+    if key in ("spend", "spend_touch", "spend_markov"):
+        from closedloop.engine.spend import spend_report
+
+        model = "markov" if key == "spend_markov" else "linear"
+        booking = "touch" if key == "spend_touch" else "close"
+        df = spend_report(state["con"], model, "channel", *SPEND_QUARTER, booking, **_engine_filters())
+        return {"rows": len(df), "roas": dict(zip(df["key"], df["roas"].fillna(-1.0), strict=True))}
+    if key == "credit_time":
+        from closedloop.engine.spend import credit_over_time
+
+        df = credit_over_time(state["con"], "linear", "channel", "month", "close", *SPEND_YEAR, **_engine_filters())
+        return {"rows": len(df)}
+    if key in ("ranks", "ranks_dd"):
+        from closedloop.engine.spend import ranks_over_quarters
+
+        df = ranks_over_quarters(
+            state["con"], 4, SPEND_QUARTER[1], "channel", **_engine_filters(), data_driven=key == "ranks_dd"
+        )
+        return {"rows": len(df)}
     if base == "lift":
-        from closedloop.lift import touchpoint_lift
+        from closedloop.engine.lift import touchpoint_lift
 
         rows = [len(touchpoint_lift(state["con"], *LIFT_DATES, dimension=d, **filters)) for d in LIFT_DIMENSIONS]
         return {"rows": rows}
@@ -330,7 +441,7 @@ def _per_model(df) -> dict:
 def _reference(con) -> dict:
     """Our rule-based figures per channel (untimed, for the checks)."""
     from closedloop import db
-    from closedloop.attribution.api import catalogue_params
+    from closedloop.engine.attribution.api import catalogue_params
 
     df = db.run(
         con,
@@ -585,8 +696,9 @@ def prepare(scale: str, rebuild: bool) -> dict:
 
 
 def _derived_usable(path: Path) -> bool:
-    """Whether the database's derived tables answer the default matching (closedloop.derived.usable)."""
-    from closedloop import db, derived
+    """Whether the database's derived tables answer the default matching (closedloop.engine.journey_tables.usable)."""
+    from closedloop import db
+    from closedloop.engine import journey_tables as derived
 
     con = db.connect(path)
     try:
@@ -788,6 +900,9 @@ TARGETS = [
     ("markov3", 5.0, None, "exact Markov order 3 <= 5 s"),
     ("shapley16", 2.0, None, "exact Shapley over 15+ keys <= 2 s"),
     ("lift", 1.0, None, "win-rate lift (type, channel, campaign) <= 1 s"),
+    ("spend", 3.0, None, "spend and return, one quarter (a page's first load) <= 3 s"),
+    ("credit_time", 3.0, None, "credit over time, a year by month <= 3 s"),
+    ("ranks", 3.0, None, "every rule-based model's ranks in 4 quarters <= 3 s"),
     ("import", 30.0, 2048.0, "import of a 10M-row touchpoint CSV <= 30 s, <= 2 GB"),
     ("sample", 120.0, None, "sample of 1M deals <= 2 min"),
 ]
@@ -976,7 +1091,7 @@ def report(results: dict, meta: dict) -> str:
         "",
         "Cold = the first call in a fresh process (the table's wall); warm = the same call again. Derived "
         "tables: whether the run read them (the queries) or left them usable (sample, import), per "
-        "closedloop.derived.usable after the run.",
+        "closedloop.engine.journey_tables.usable after the run.",
         "",
         "| target | wall (warm) | peak memory | holds? | derived tables |",
         "|---|---:|---:|---|---|",
@@ -1059,7 +1174,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ctx", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--spark", metavar="SCALES", help="time the main questions on Spark local next to DuckDB")
     args = ap.parse_args(argv)
+    if args.spark:
+        return spark_main([s.strip().lower() for s in args.spark.split(",") if s.strip()])
     if args.report_from:
         rerender(args.report_from, args.results, args.total_minutes)
         return 0
@@ -1131,6 +1249,158 @@ def rerender(raw_path: Path, out: Path, minutes: float | None = None) -> None:
     # workloads this version no longer has (an older run's) are left out
     results = {s: (v["ctx"], {k: Runs(**r) for k, r in v["runs"].items() if k in BY_KEY}) for s, v in scales.items()}
     out.write_text(report(results, meta))
+
+
+# --- Spark (issue 16): the main questions on Spark local next to DuckDB, in one run ------------
+# `python bench/run.py --spark 100k` (or 100k,1m): exports the cached database to Parquet once
+# (bench/data/spark_<scale>/), then times on DuckDB and on a local Spark session (local[2]) the
+# journey tables' build (Spark only: DuckDB's are stored), all rule-based models, Markov order 1 and
+# the lift of three dimensions; checks that both give the same figures (1e-6 of the total) and writes
+# bench/SPARK_RESULTS.md.
+SPARK_RESULTS = BENCH / "SPARK_RESULTS.md"
+
+
+def _spark_questions(con) -> dict:
+    from closedloop.engine.attribution import compare_models, rollup
+    from closedloop.engine.lift import touchpoint_lift
+
+    return {
+        "rules": lambda: compare_models(con, by="channel", measure="wins", models=_rule_models(), **ALL),
+        "markov1": lambda: rollup(con, "markov", order=1, **ALL),
+        "lift": lambda: [touchpoint_lift(con, *LIFT_DATES, dimension=d) for d in LIFT_DIMENSIONS],
+    }
+
+
+def _same(a, b) -> float:
+    """The largest difference between two results' numbers, relative to their column totals."""
+    import pandas as pd
+
+    if isinstance(a, list):
+        return max(_same(x, y) for x, y in zip(a, b, strict=True))
+    worst = 0.0
+    for col in a.columns:
+        if pd.api.types.is_numeric_dtype(a[col]):
+            scale = max(abs(float(b[col].fillna(0).sum())), 1.0)
+            diff = (a[col].fillna(0).astype(float) - b[col].fillna(0).astype(float)).abs().max()
+            worst = max(worst, float(diff) / scale)
+        else:
+            assert a[col].tolist() == b[col].tolist(), col
+    return worst
+
+
+def bench_spark(scale: str) -> list[dict]:
+    from closedloop import db, derived, parquet_export
+    from closedloop.engine.spark import SparkEngine, spark_session
+
+    source = DATA / f"deals_{scale}.duckdb"
+    if not source.exists():
+        raise SystemExit(f"No {source}: build it first with `python bench/run.py --prepare-only --scales {scale}`.")
+    # a copy of the cached database, its journey tables rebuilt by this checkout's macros (the cached
+    # one is left alone: other runs share it)
+    path, lake = DATA / f"spark_{scale}.duckdb", DATA / f"spark_{scale}"
+    rows: list[dict] = []
+    if not path.exists():
+        shutil.copyfile(source, path)
+    rw = db.connect(path, read_only=False)
+    try:
+        if not derived.current(rw):
+            started = time.perf_counter()
+            rw.execute("begin transaction")
+            derived.refresh(rw)
+            rw.execute("commit")
+            derived.seal(rw)
+            rows.append(
+                {
+                    "scale": scale,
+                    "question": "journey tables (stored)",
+                    "engine": "duckdb",
+                    "seconds": time.perf_counter() - started,
+                }
+            )
+    finally:
+        rw.close()
+    con = db.connect(path)
+    try:
+        if not (lake / "touchpoints").exists():
+            started = time.perf_counter()
+            parquet_export.export(con, lake, force=True)
+            rows.append(
+                {
+                    "scale": scale,
+                    "question": "export to Parquet",
+                    "engine": "duckdb",
+                    "seconds": time.perf_counter() - started,
+                }
+            )
+        duck = {}
+        for name, ask in _spark_questions(con).items():
+            started = time.perf_counter()
+            duck[name] = ask()
+            rows.append(
+                {"scale": scale, "question": name, "engine": "duckdb", "seconds": time.perf_counter() - started}
+            )
+            _log(f"{scale} duckdb {name}: {rows[-1]['seconds']:.2f}s")
+        started = time.perf_counter()
+        engine = SparkEngine(spark_session(None), str(lake), local=con)
+        rows.append(
+            {
+                "scale": scale,
+                "question": "start Spark, read Parquet",
+                "engine": "spark",
+                "seconds": time.perf_counter() - started,
+            }
+        )
+        started = time.perf_counter()
+        engine.journeys()
+        rows.append(
+            {"scale": scale, "question": "journey tables", "engine": "spark", "seconds": time.perf_counter() - started}
+        )
+        _log(f"{scale} spark journey tables: {rows[-1]['seconds']:.2f}s")
+        previous = db.use_engine(engine)
+        try:
+            for name, ask in _spark_questions(con).items():
+                started = time.perf_counter()
+                result = ask()
+                seconds = time.perf_counter() - started
+                rows.append(
+                    {
+                        "scale": scale,
+                        "question": name,
+                        "engine": "spark",
+                        "seconds": seconds,
+                        "max_rel_diff": _same(result, duck[name]),
+                    }
+                )
+                _log(f"{scale} spark {name}: {seconds:.2f}s (max relative difference {rows[-1]['max_rel_diff']:.1e})")
+        finally:
+            db.use_engine(previous)
+    finally:
+        con.close()
+    return rows
+
+
+def spark_main(scales: list[str]) -> int:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    rows = [r for s in scales for r in bench_spark(s)]
+    load = os.getloadavg()
+    lines = [
+        "# Spark local next to DuckDB",
+        "",
+        f"`python bench/run.py --spark {','.join(scales)}` on {os.cpu_count()} cores, Spark local[2]; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (a shared machine: "
+        "read the ratios, not the seconds). Same figures on both engines (max difference relative to "
+        "the column total).",
+        "",
+        "| scale | question | engine | seconds | max rel. diff |",
+        "|---|---|---|---:|---:|",
+    ]
+    for r in rows:
+        diff = f"{r['max_rel_diff']:.1e}" if "max_rel_diff" in r else ""
+        lines.append(f"| {r['scale']} | {r['question']} | {r['engine']} | {r['seconds']:.2f} | {diff} |")
+    SPARK_RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
 
 
 if __name__ == "__main__":

@@ -21,10 +21,42 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
+# Statements the app runs on its own tables and the import's staging (writes, and the checks made
+# inside a write's transaction): queries/statements/<name>.sql, run by `execute` on the connection
+# itself, never a cursor of it. They are not questions: no page shows them and Spark never runs them.
+STATEMENTS_DIR = QUERIES_DIR / "statements"
 DEFAULT_DB = ROOT / "data" / "closedloop.duckdb"
 # 1: the first data model; 2: dates_unknown on leads, deals and touchpoints, and
-# import_log.rows_skipped / skipped_why (issue 11). create_schema() upgrades an older database.
-SCHEMA_VERSION = "2"
+# import_log.rows_skipped / skipped_why (issue 11); 3: the spend table (issue 14). create_schema()
+# upgrades an older database.
+SCHEMA_VERSION = "3"
+# The channels the product defines: the sample's, and the canonical import's lead sources (the
+# charts prettify these names; any other key is shown as the data has it).
+CANONICAL_CHANNELS: tuple[str, ...] = (
+    "paid_search",
+    "paid_social",
+    "display",
+    "email",
+    "webinar",
+    "event",
+    "content",
+    "syndication",
+    "organic_search",
+    "website",
+    "sales",
+)
+# The canonical tables of the data model (DESIGN.md), which imports and the sample fill; the app's
+# own tables (notes, reviews, import history) are not among them.
+CANONICAL_TABLES: tuple[str, ...] = (
+    "accounts",
+    "contacts",
+    "leads",
+    "campaigns",
+    "touchpoints",
+    "deals",
+    "deal_contacts",
+    "deal_stage_history",
+)
 
 # `$name` placeholders; `$$` never appears in our SQL.
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -218,6 +250,31 @@ def strip_comments(text: str) -> str:
 
 
 @cache
+def statement_text(name: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"Statement names are lowercase words joined by _, got {name!r}.")
+    path = STATEMENTS_DIR / f"{name}.sql"
+    if not path.exists():
+        raise QueryError(f"Unknown statement {name!r}: there is no queries/statements/{name}.sql.")
+    return path.read_text(encoding="utf-8")
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:
+    """Run queries/statements/<name>.sql on `con` itself (inside its transaction, seeing what it has
+    registered), its `$name` parameters checked like `run`'s; fetch from what it returns."""
+    wanted = frozenset(_PARAM.findall(strip_comments(statement_text(name))))
+    return con.execute(statement_text(name), _exactly(f"Statement {name!r}", wanted, params))
+
+
+def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
+    """The one value a statement answers (a count, an id), by `execute`."""
+    row = execute(con, name, **params).fetchone()
+    if row is None:
+        raise QueryError(f"Statement {name!r} gave no row.")
+    return row[0]
+
+
+@cache
 def query_params(name: str) -> frozenset[str]:
     """The `$name` parameters a query binds (comments ignored)."""
     return frozenset(_PARAM.findall(strip_comments(sql_text(name))))
@@ -245,15 +302,7 @@ def macros_for(name: str) -> str:
 
     Creating every macro on every cursor cost ~12 ms a query; most queries need one or two.
     """
-    defs = _macro_definitions()
-    needed: set[str] = set()
-    todo = _uses(sql_text(name), defs)
-    while todo:
-        m = todo.pop()
-        if m not in needed:
-            needed.add(m)
-            todo |= _uses(defs[m], defs) - needed - {m}
-    return "".join(body for n, body in defs.items() if n in needed)
+    return macros_used_by(sql_text(name))
 
 
 def macros_used_by(sql: str) -> str:
@@ -272,14 +321,17 @@ def macros_used_by(sql: str) -> str:
 @cache
 def reads_journeys(name: str) -> bool:
     """Whether a query reads the journey tables (queries/derived_build.sql), itself or in its macros."""
-    from closedloop import derived
+    from closedloop.engine import journey_tables as derived
 
     return derived.reads_journeys(sql_text(name) + macros_for(name))
 
 
 def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Check that `params` are exactly the parameters of query `name`."""
-    wanted = query_params(name)
+    return _exactly(f"Query {name!r}", query_params(name), params)
+
+
+def _exactly(what: str, wanted: frozenset[str], params: dict[str, Any]) -> dict[str, Any]:
     given = set(params)
     missing = sorted(wanted - given)
     extra = sorted(given - wanted)
@@ -290,21 +342,35 @@ def bind(name: str, params: dict[str, Any]) -> dict[str, Any]:
         if extra:
             parts.append(f"unexpected {', '.join('$' + e for e in extra)}")
         raise QueryError(
-            f"Query {name!r} takes {', '.join('$' + w for w in sorted(wanted)) or 'no parameters'}; "
-            f"{' and '.join(parts)}."
+            f"{what} takes {', '.join('$' + w for w in sorted(wanted)) or 'no parameters'}; {' and '.join(parts)}."
         )
     return dict(params)
+
+
+# The engine that answers the data questions in this process (closedloop.engine; None = DuckDB,
+# the default). With Spark, `run` hands it every question it serves; what reads only the tables
+# the app writes (notes, reviews, import history) stays on `con`, the local DuckDB file.
+_engine: Any = None
+
+
+def use_engine(engine: Any) -> Any:
+    """Route `run` through `engine` (None: DuckDB on the given connection); returns the previous one."""
+    global _engine
+    previous, _engine = _engine, engine
+    return previous
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
     """Run queries/<name>.sql with its `$name` parameters bound; one cursor per query."""
     bound = bind(name, params)
+    if _engine is not None and _engine.serves(name):
+        return _engine.run(name, **bound)
     cur = con.cursor()
     try:
         # temp macros live per connection, and a cursor is a new connection
         if reads_journeys(name):
-            # computed from the source tables while the stored ones are stale (closedloop/derived.py)
-            from closedloop import derived
+            # computed from the source tables while the stored ones are stale (closedloop/engine/journey_tables.py)
+            from closedloop.engine import journey_tables as derived
 
             derived.attach(con, cur)
         macros = macros_for(name)

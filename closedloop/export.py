@@ -39,4 +39,5 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """The frame as UTF-8 CSV (no index), formulas neutralised."""
-    return safe_frame(df).to_csv(index=False).encode("utf-8")
+    text: str = safe_frame(df).to_csv(index=False)
+    return text.encode("utf-8")

@@ -1,6 +1,6 @@
-"""The dashboard's common filters and their round trip through a URL's query string.
-
-Pure Python, so pages and the CLI share one definition and the tests need no browser.
+"""The dashboard's common filters: their one definition (`Filters`, the constants), the options
+the filter bar offers (`filter_options`, queries/filter_options.sql) and their round trip
+through a URL's query string. Pages, the engine and the CLI share it; the tests need no browser.
 """
 
 from __future__ import annotations
@@ -8,12 +8,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from numbers import Integral
 from typing import Any
 
+import duckdb
+
+from closedloop import db
+
+# The one definition of the filters' values and defaults: pages, the engine and the CLI import them.
 SCOPES = ("account", "contact_roles")
 DEFAULT_LOOKBACK_DAYS = 180
-# the longest lookback the engine serves (closedloop.derived.MAX_LOOKBACK_DAYS: its journey tables hold 730 days)
+# the longest lookback the engine serves: its journey tables hold 730 days (queries/macros.sql max_lookback_days())
 MAX_LOOKBACK_DAYS = 730
 # the dates a link may ask for: anything else is a typo or a probe, not a period to report on
 EARLIEST = date(1900, 1, 1)
@@ -22,13 +28,17 @@ ALL_TIME = "all"  # ?quarter=all: every closed deal
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
+DateArg = date | datetime | str | None
+
 
 @dataclass(frozen=True)
 class Filters:
-    """Period (inclusive dates on closed_at), segment/region/owner (None = all) and the join settings."""
+    """Period (inclusive dates on closed_at; None = unbounded), segment/region/owner (None = all)
+    and the join settings. The one value a page, the CLI or a test hands to the query layer:
+    `params()` are the `$name` parameters of every filtered query."""
 
-    date_from: date
-    date_to: date
+    date_from: date | None = None
+    date_to: date | None = None
     segment: str | None = None
     region: str | None = None
     owner: str | None = None
@@ -36,12 +46,41 @@ class Filters:
     scope: str = "account"
 
     def __post_init__(self) -> None:
-        if self.date_from > self.date_to:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(f"The period starts ({self.date_from}) after it ends ({self.date_to}).")
         if self.scope not in SCOPES:
-            raise ValueError(f"Scope must be one of {', '.join(SCOPES)}, got {self.scope!r}.")
-        if self.lookback_days < 0:
-            raise ValueError(f"Lookback must be zero or more days, got {self.lookback_days}.")
+            raise ValueError(f"Scope must be one of {', '.join(SCOPES)}, got scope={self.scope!r}.")
+        lookback = self.lookback_days
+        whole = isinstance(lookback, int) and not isinstance(lookback, bool)
+        if not whole or not 0 <= lookback <= MAX_LOOKBACK_DAYS:
+            raise ValueError(
+                f"Lookback must be a whole number of days from 0 to {MAX_LOOKBACK_DAYS}, got {lookback!r}."
+            )
+
+    @classmethod
+    def of(
+        cls,
+        date_from: DateArg = None,
+        date_to: DateArg = None,
+        segment: str | None = None,
+        region: str | None = None,
+        owner: str | None = None,
+        lookback_days: Any = DEFAULT_LOOKBACK_DAYS,
+        scope: str = "account",
+    ) -> Filters:
+        """Filters from loose values (the command line's, a notebook's): dates as ISO text or
+        datetimes, "" for none, a lookback that is a whole number of any integer type."""
+        if isinstance(lookback_days, Integral) and not isinstance(lookback_days, bool):
+            lookback_days = int(lookback_days)
+        return cls(
+            date_from=as_date(date_from, "date_from"),
+            date_to=as_date(date_to, "date_to"),
+            segment=segment or None,
+            region=region or None,
+            owner=owner or None,
+            lookback_days=lookback_days,
+            scope=scope,
+        )
 
     def params(self) -> dict[str, Any]:
         """The `$name` parameters shared by the filtered queries."""
@@ -49,6 +88,20 @@ class Filters:
 
     def with_(self, **changes: Any) -> Filters:
         return replace(self, **changes)
+
+
+def as_date(value: DateArg, name: str) -> date | None:
+    """A date from a date, a datetime or ISO text; None for None or \"\"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2026-01-31, got {value!r}.") from None
 
 
 def quarter_bounds(label: str) -> tuple[date, date]:
@@ -85,7 +138,7 @@ def to_query_params(f: Filters, quarter: str | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     if quarter:
         out["quarter"] = quarter
-    else:
+    elif f.date_from and f.date_to:
         out["from"] = f.date_from.isoformat()
         out["to"] = f.date_to.isoformat()
     for key in ("segment", "region", "owner"):
@@ -191,3 +244,31 @@ def query_param_problems(
         if raw and raw not in values:
             out.append((key, raw, f"a {key} of this database"))
     return out
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    segments: list[str]
+    regions: list[str]
+    owners: list[str]
+    quarters: list[str]  # newest first
+    default_quarter: str
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, today: date | None = None) -> FilterOptions:
+    rows = db.run(con, "filter_options")
+    by = {k: g["value"].tolist() for k, g in rows.groupby("filter")}
+    today = today or date.today()
+    if "closed_max" in by:
+        first, last = date.fromisoformat(by["closed_min"][0]), date.fromisoformat(by["closed_max"][0])
+    else:
+        first = last = today
+    quarters = quarters_between(first, max(last, first))
+    return FilterOptions(
+        segments=by.get("segment", []),
+        regions=by.get("region", []),
+        owners=by.get("owner", []),
+        quarters=quarters,
+        # the meeting reviews the latest quarter that has closed deals
+        default_quarter=quarter_of(last),
+    )

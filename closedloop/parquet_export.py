@@ -14,15 +14,11 @@ formatted into SQL text.
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import time
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from closedloop import db
 from closedloop.engine.translate import CANONICAL_TABLES
 
 FILE_SIZE = "128MB"
@@ -65,46 +61,3 @@ def export(
             rel.write_parquet(str(target), file_size_bytes=FILE_SIZE, compression="zstd")
         counts[table] = int(rel.aggregate("count(*)").fetchall()[0][0])
     return counts
-
-
-def _partition(value: str) -> tuple[str, str]:
-    table, sep, column = value.partition("=")
-    if not sep or not table or not column:
-        raise argparse.ArgumentTypeError("write TABLE=COLUMN, e.g. touchpoints=channel")
-    return table, column
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "export",
-        help="write the canonical tables as Parquet, for the Spark engine",
-        description="Write every canonical table (accounts, contacts, leads, campaigns, touchpoints, deals, "
-        "deal_contacts, deal_stage_history) of a Closed Loop database as Parquet, one folder per "
-        "table under --out, the layout CLOSEDLOOP_SPARK_SOURCE=DIR reads. Notes, reviews, import "
-        "history and the derived tables stay in the DuckDB file. See docs/scale-out.md.",
-    )
-    p.add_argument("--db", type=Path, help="database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)")
-    p.add_argument("--out", type=Path, required=True, help="folder to write (one subfolder per table)")
-    p.add_argument(
-        "--partition",
-        type=_partition,
-        action="append",
-        default=[],
-        metavar="TABLE=COLUMN",
-        help="Hive-partition a table by one of its columns (repeatable; default none)",
-    )
-    p.add_argument("--force", action="store_true", help="replace tables already in --out")
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    path = Path(args.db) if args.db else db.default_db_path()
-    started = time.monotonic()
-    con = db.connect(path, read_only=True)
-    try:
-        counts = export(con, args.out, dict(args.partition), force=args.force)
-    finally:
-        con.close()
-    summary = ", ".join(f"{t} {n:,}" for t, n in counts.items())
-    print(f"Wrote {args.out} in {time.monotonic() - started:.1f}s: {summary}")
-    return 0

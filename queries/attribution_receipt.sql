@@ -1,7 +1,7 @@
 -- Question: for one deal, which touches does it have, which positions (FT, LC,
 -- OC, CL) does each hold, and how much credit does each get under every
 -- rule-based model (one row per touch and model;
--- closedloop.attribution.api makes a column of each model)?
+-- closedloop.engine.attribution.api makes a column of each model)?
 -- Parameters: $deal_id; $lookback_days, $scope; $half_life_days (time_decay);
 --   $model_names, $model_weights, $multiplier_models, $multiplier_types,
 --   $multiplier_values (the position-based models, see journey_touch_credit).
@@ -57,7 +57,7 @@ long as (
         -- receipt does not change from one day to the next
         case
             when d.closed_at is null then j.secs_before_last / 86400.0
-            else (epoch(d.closed_at) - epoch(t.occurred_at)) / 86400.0
+            else date_diff('microsecond', t.occurred_at, d.closed_at) / 86400000000.0
         end as days_before_close,
         m.model,
         coalesce(c.credit, 1.0) as credit

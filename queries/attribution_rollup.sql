@@ -8,7 +8,7 @@
 --   $lookback_days (0..730), $scope (account or contact_roles);
 --   $half_life_days (time_decay, always computed);
 --   $model_names, $model_weights: the position-based models of the catalogue
---   (closedloop/attribution/models.py), each with its relative weights
+--   (closedloop/engine/attribution/models.py), each with its relative weights
 --   [FT, LC, OC, CL, middle]; $multiplier_models, $multiplier_types,
 --   $multiplier_values: per-touchpoint-type multipliers of some of them (a
 --   touch's credit is its position share times its type's multiplier,

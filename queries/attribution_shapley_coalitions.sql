@@ -79,4 +79,4 @@ select
     cast(losses as bigint) as losses,
     cast(won_revenue_usd as double) as won_revenue_usd
 from final
-order by len(channels), channels
+order by array_length(channels), channels

@@ -1,6 +1,6 @@
 -- Question: what credit does every touch of every deal get under each
 -- rule-based model (one row per deal, touch and model;
--- closedloop.attribution.api makes a column of each model)?
+-- closedloop.engine.attribution.api makes a column of each model)?
 -- Parameters: $lookback_days, $scope; $half_life_days (time_decay);
 --   $model_names, $model_weights, $multiplier_models, $multiplier_types,
 --   $multiplier_values (the position-based models, see journey_touch_credit).

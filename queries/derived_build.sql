@@ -1,4 +1,4 @@
--- Build: the journey tables every engine question reads (closedloop/derived.py;
+-- Build: the journey tables every engine question reads (closedloop/engine/journey_tables.py;
 -- docs/performance.md), from the macros of queries/macros.sql that define them
 -- (journey_key_rows, journey_deal_rows, journey_rows). Run inside the import's
 -- or the sample's transaction, statement by statement, after the data changed.
@@ -30,7 +30,7 @@ select * from journey_rows('account', cast($now as timestamp), $deal_idxs);
 insert into cl_touch
 select * from journey_rows('contact_roles', cast($now as timestamp), $deal_idxs);
 
--- What the tables were built for and from: closedloop.derived reads them only
+-- What the tables were built for and from: closedloop.engine.journey_tables reads them only
 -- while the source tables still have this fingerprint.
 create or replace table cl_meta as
 select *

@@ -3,7 +3,7 @@
 -- one text value that queries/derived_build.sql stores in cl_meta: any insert,
 -- delete or update of a column the journeys use changes it. Names (campaigns,
 -- accounts) are read at query time and are left out, so a rename needs no
--- rebuild. (about 1 s at 10M touchpoints; closedloop/derived.py computes it
+-- rebuild. (about 1 s at 10M touchpoints; closedloop/engine/journey_tables.py computes it
 -- once per process and database file state)
 -- Parameters: none.
 with

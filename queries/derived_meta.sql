@@ -1,4 +1,4 @@
--- Question: what were the derived tables built for? (closedloop/derived.py
+-- Question: what were the derived tables built for? (closedloop/engine/journey_tables.py
 -- uses them only when a view's parameters and the data still match.)
 -- Parameters: none. Columns: key, value.
 with

@@ -4,7 +4,7 @@
 -- count: any insert, update or delete changes it (an update marks its segment
 -- until the next checkpoint rewrites it to a new block), and it reads
 -- metadata only (milliseconds at 10M touchpoints, against about 1 s for the
--- row digest of queries/derived_fingerprint.sql). closedloop/derived.py seals
+-- row digest of queries/derived_fingerprint.sql). closedloop/engine/journey_tables.py seals
 -- it into cl_meta after a build is committed and checkpointed.
 -- Parameters: none.
 with

@@ -52,13 +52,13 @@ final as (
         cast(c.closed_at as date) as closed_on,
         case
             when p.deal_id is null then '(no touchpoint)'
-            when $path_steps = 0 or len(p.step_channels) <= $path_steps
+            when $path_steps = 0 or array_length(p.step_channels) <= $path_steps
                 then array_to_string(p.step_channels, ' > ')
             when $path_end = 'last' then '… > ' || array_to_string(p.step_channels[-$path_steps:], ' > ')
             else array_to_string(p.step_channels[:$path_steps], ' > ') || ' > …'
         end as path,
         coalesce(array_to_string(p.step_channels, ' > '), '(no touchpoint)') as full_path,
-        coalesce(len(p.step_channels), 0) as steps,
+        coalesce(array_length(p.step_channels), 0) as steps,
         coalesce(p.touches, 0) as touches,
         coalesce(p.marketing_touches, 0) as marketing_touches,
         coalesce(p.sales_touches, 0) as sales_touches,

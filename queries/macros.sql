@@ -79,14 +79,15 @@ where occurred_at >= created_at - to_days(cast(p_lookback_days as integer))
   and occurred_at <= coalesce(closed_at, p_now);
 
 -- The shortest lookback (whole days) whose window holds a touch at
--- occurred_at: occurred_at >= created_at - L days <=> L >= this.
+-- occurred_at: occurred_at >= created_at - L days <=> L >= this. Exact
+-- microseconds, not epoch(): Spark's epoch (unix_timestamp) drops fractions.
 create or replace temp macro touch_lookback_days(occurred_at, created_at) as
-    cast(greatest(0, ceil((epoch(created_at) - epoch(occurred_at)) / 86400.0)) as integer);
+    cast(greatest(0, ceil(date_diff('microsecond', occurred_at, created_at) / 86400000000.0)) as integer);
 
 -- "now" for open deals' windows: timestamps are naive UTC, so "now" must be
 -- too. current_timestamp is a TIMESTAMPTZ, which would cast every row through
 -- the session's time zone (slow, and hours off outside UTC)
--- The longest lookback the journey tables serve (closedloop.derived.MAX_LOOKBACK_DAYS).
+-- The longest lookback the journey tables serve (closedloop.engine.journey_tables.MAX_LOOKBACK_DAYS).
 create or replace temp macro max_lookback_days() as 730;
 
 create or replace temp macro utc_now() as timezone('UTC', current_timestamp);
@@ -224,7 +225,7 @@ where scope = p_scope
 
 -- What queries/derived_build.sql stores (and what the engine reads in its
 -- place, as temporary views, while the stored tables are missing or stale:
--- closedloop/derived.py). journey_key_rows: every key of every dimension with
+-- closedloop/engine/journey_tables.py). journey_key_rows: every key of every dimension with
 -- a small integer code (a missing campaign or asset is a key too); codes pack
 -- into integers: 8 bits a step for Markov states, one bit each for sets.
 create or replace temp macro journey_key_rows() as table
@@ -357,11 +358,11 @@ select
     team_code,
     campaign_code,
     asset_code,
-    epoch(max(occurred_at) over whole) - epoch(occurred_at) as secs_before_last,
+    date_diff('microsecond', occurred_at, max(occurred_at) over whole) / 1000000.0 as secs_before_last,
     -- 2^(-days before the last touch / half-life) over the deal's sum: the same ratio counted
     -- from the deal's creation (no second pass for the last touch)
-    pow(2, (epoch(occurred_at) - epoch(created_at)) / (86400.0 * stored_half_life_days()))
-        / sum(pow(2, (epoch(occurred_at) - epoch(created_at)) / (86400.0 * stored_half_life_days()))) over whole
+    pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days()))
+        / sum(pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days()))) over whole
         as decay_share,
     cast(channel_code as bigint)
         | (coalesce(cast(lag(channel_code, 1) over journey as bigint), 0) << 8)
@@ -413,7 +414,7 @@ create or replace temp macro journey_code(p_by, channel_code, type_code, team_co
         else error('by must be one of channel, touchpoint_type, campaign, asset, team')
     end;
 
--- Attribution (closedloop/attribution, docs/attribution.md) -------------------
+-- Attribution (closedloop/engine/attribution, docs/attribution.md) -------------------
 -- Position-based credit works from per-deal counts of one window pass over a
 -- deal's touches in journey order (occurred_at, then touchpoint_id for ties):
 -- rn = the touch's place (1 = FT), n = touches of the deal (so CL is touch n),

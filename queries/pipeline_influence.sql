@@ -231,10 +231,20 @@ by_key as (
     left join costs as k on k.dimension = p.dimension and k.key = p.key
 ),
 
+-- the columns named on both sides (Spark SQL has no union by name)
 final as (
-    select * from by_period
-    union all by name
-    select * from by_key
+    select
+        dimension, period_start, split, deals, pipeline_usd, won_deals, won_usd,
+        null as key, null as name, null as deals_sourced, null as sourced_pipeline_usd,
+        null as deals_influenced, null as influenced_pipeline_usd, null as cost_usd,
+        null as cost_per_won_deal_usd
+    from by_period
+    union all
+    select
+        dimension, null, null, deals, pipeline_usd, won_deals, won_usd,
+        key, name, deals_sourced, sourced_pipeline_usd, deals_influenced, influenced_pipeline_usd, cost_usd,
+        cost_per_won_deal_usd
+    from by_key
 )
 
 select * from final

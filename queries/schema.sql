@@ -56,6 +56,20 @@ create table if not exists campaigns (
     ended_at timestamp
 );
 
+-- Spend (issue 14; docs/spend.md): money spent on a campaign or a channel on a day, or in a
+-- month (dated on any day of that month, the 1st by convention), in the database's currency
+-- (USD; the importer converts other currencies by the mapping's [currency] rates). A file is by
+-- campaign (campaign_id set, channel '' = the campaign's channel) or by channel (campaign_id '').
+-- A re-import replaces the spend of each campaign or channel it holds from its first date to
+-- its last (closedloop/importer/load.py), instead of adding to it.
+create table if not exists spend (
+    spend_date date not null,
+    channel varchar not null default '',
+    campaign_id varchar not null default '',
+    amount double not null check (amount >= 0),
+    primary key (spend_date, channel, campaign_id)
+);
+
 create table if not exists touchpoints (
     touchpoint_id varchar primary key,
     occurred_at timestamp not null,

@@ -2,7 +2,7 @@
 -- asset) touched win more often than the closed deals it did not touch?
 -- Question answered here: the counts behind both win rates, one row per key of
 -- the dimension: the closed deals it touched that were won and lost, and all
--- the period's closed deals won and lost. closedloop/lift.py turns them into
+-- the period's closed deals won and lost. closedloop/engine/lift.py turns them into
 -- win rates, their difference and its 95% interval.
 --
 -- Parameters:

@@ -9,11 +9,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,16 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from ui.nav import PAGES  # noqa: E402
 
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+import appserver  # noqa: E402
 
 
 def main() -> int:
@@ -43,38 +32,8 @@ def main() -> int:
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CLOSEDLOOP_DB": args.db},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = appserver.start(args.db, output=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.3)
         from playwright.sync_api import sync_playwright
 
         targets = [("" if i == 0 else p.url_path, p.url_path) for i, p in enumerate(PAGES)]
@@ -83,7 +42,7 @@ def main() -> int:
             browser = pw.chromium.launch(
                 executable_path=os.environ.get("CLOSEDLOOP_CHROMIUM") or shutil.which("chromium"),
                 headless=True,
-                args=FLAGS,
+                args=appserver.CHROMIUM_FLAGS,
             )
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
             for path, name in targets:
@@ -98,8 +57,7 @@ def main() -> int:
                 print(out / f"{name}.png")
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        appserver.stop(proc)
     return 0
 
 

@@ -11,6 +11,7 @@ for p in (str(ROOT), str(TESTS)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
+import appserver  # noqa: E402
 import fixture  # noqa: E402
 
 
@@ -55,16 +56,7 @@ def _clear_streamlit_caches():
 # --- browser tests: Debian's chromium driven by Playwright; Playwright never downloads a browser.
 
 ARTIFACTS = TESTS / "artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+CHROMIUM_FLAGS = appserver.CHROMIUM_FLAGS
 
 
 def _chromium() -> str | None:
@@ -86,71 +78,19 @@ def chromium_path() -> str:
     pytest.skip("No chromium found: install Debian's chromium package or set CLOSEDLOOP_CHROMIUM.")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def serve_app(chromium_path):
     """Start `streamlit run dashboard.py` on a free port against a database; yields its base URL."""
-    import os
-    import subprocess
-    import time
-    import urllib.request
+    procs = []
 
-    procs: list[subprocess.Popen] = []
-
-    def start(db_path: Path) -> str:
-        port = _free_port()
-        env = {**os.environ, "CLOSEDLOOP_DB": str(db_path)}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(ROOT / "dashboard.py"),
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+    def start(db_path: Path, env_extra: dict[str, str] | None = None) -> str:
+        proc, url = appserver.start(db_path, env_extra=env_extra)
         procs.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited: {proc.stdout.read().decode()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        return url
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("streamlit did not become healthy within 60 s")
+        return url
 
     yield start
     for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except Exception:
-            proc.kill()
+        appserver.stop(proc)
 
 
 @pytest.fixture

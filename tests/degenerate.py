@@ -28,7 +28,8 @@ from pathlib import Path
 import duckdb
 import fixture
 
-from closedloop import db, derived
+from closedloop import db
+from closedloop.engine import journey_tables as derived
 
 LONG = "L" + "o" * 298 + "g"  # 300 characters
 assert len(LONG) == 300

@@ -24,12 +24,10 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -38,20 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from closedloop import db, reviews, sample  # noqa: E402
+from closedloop import db, sample  # noqa: E402
 from closedloop.filters import Filters  # noqa: E402
+from closedloop.meeting import reviews  # noqa: E402
 from ui.nav import PAGES  # noqa: E402
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+from appserver import CHROMIUM_FLAGS, start  # noqa: E402
+
 REVIEW = "Load test review"
 LOG_PATTERNS = (
     "Traceback",
@@ -132,12 +124,6 @@ class Result:
         return out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def chromium() -> str | None:
     return os.environ.get("CLOSEDLOOP_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -163,45 +149,12 @@ def prepare(db_path: Path, deals: int) -> list[str]:
 
 
 def serve(db_path: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "CLOSEDLOOP_DB": str(db_path)}
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {log_path.read_text()[-2000:]}")
+    """The dashboard on a free port, its output in `log_path`."""
+    with log_path.open("w") as log:
         try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("streamlit did not become healthy within 60 s")
+            return start(db_path, output=log)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}{log_path.read_text()[-2000:]}") from None
 
 
 class Session:

@@ -46,6 +46,10 @@ def _plain(value):
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, list | tuple) or (hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0):
+        return [_plain(v) for v in list(value)]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if hasattr(value, "item") and not isinstance(value, str):
@@ -54,14 +58,20 @@ def _plain(value):
 
 
 def assert_same(spark: pd.DataFrame, duck: pd.DataFrame, tol: float = 1e-9) -> None:
-    """The same columns, rows in the same order and values (numbers to `tol`)."""
+    """The same columns, rows in the same order and values (numbers to `tol`, relative to the value
+    above 1: a sum of millions added in another order differs in its last bits, 1e-16 of it)."""
     assert list(spark.columns) == list(duck.columns)
     assert len(spark) == len(duck), f"{len(spark)} rows on Spark, {len(duck)} on DuckDB"
     for col in duck.columns:
         left = [_plain(v) for v in spark[col].tolist()]
         right = [_plain(v) for v in duck[col].tolist()]
         for i, (a, b) in enumerate(zip(left, right, strict=True)):
-            if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
-                assert abs(a - b) <= tol, f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"
+            if isinstance(a, list) and isinstance(b, list):
+                assert len(a) == len(b) and all(
+                    abs(x - y) <= tol * max(1.0, abs(y)) if isinstance(x, float) and isinstance(y, float) else x == y
+                    for x, y in zip(a, b, strict=True)
+                ), f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"
+            elif isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+                assert abs(a - b) <= tol * max(1.0, abs(b)), f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"
             else:
                 assert a == b, f"{col} row {i}: Spark {a!r}, DuckDB {b!r}"

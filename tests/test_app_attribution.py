@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from closedloop import attribution as attr
+from closedloop.engine import attribution as attr
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = list(attr.model_catalogue()["model"])

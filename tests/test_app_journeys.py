@@ -47,7 +47,7 @@ def test_journeys_page_on_q1(app_db):
         "Median touches, won vs lost": "2 vs 3",  # won 5, 2, 2, 7, 2; lost 3, 3, 0
         "Median journey days, won vs lost": "101 vs 59",  # days from first touch to close
     }
-    paths, summary, transitions = (df.value for df in at.dataframe)
+    paths, summary, transitions, *_ = (df.value for df in at.dataframe)  # then the path reports'
     assert paths["path"].iloc[0] == "paid_search > content > webinar > …"  # D01 + D07, both won
     top = paths.iloc[0]
     assert top[["deals", "won_deals", "win_rate", "won_revenue_usd"]].tolist() == [2, 2, 1.0, 150_000]
@@ -62,6 +62,8 @@ def test_journeys_page_on_q1(app_db):
         "Touches per deal",
         "Days from first touch to close",
         "Markov transition matrix: where a journey goes next",
+        "Time lag: days to close",
+        "Path length: touches to close",
     ]
 
 

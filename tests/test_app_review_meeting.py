@@ -11,7 +11,8 @@ from conftest import metrics
 from streamlit.testing.v1 import AppTest
 from test_reviews import NAME, VERDICTS, judge, start
 
-from closedloop import db, reviews
+from closedloop import db
+from closedloop.meeting import reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "views/review_meeting.py"

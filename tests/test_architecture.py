@@ -66,3 +66,16 @@ def test_every_cli_command_has_a_row_in_the_readme_command_table():
     readme = (ROOT / "README.md").read_text()
     rows = {m.group(1) for m in re.finditer(r"^\| `python -m closedloop ([\w-]+)` \|", readme, re.M)}
     assert rows == set(_subcommands()), "README.md's command table and `python -m closedloop --help` differ"
+
+
+def test_every_module_of_the_core_sits_in_a_layer():
+    """pyproject.toml's layer contract (lint-imports, make test) names each top-level module and
+    package of the core, so a new one cannot sit outside the layers unnoticed."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    named = {m.strip() for layer in layers for m in re.split(r"[|:]", layer)}
+    top = {f"closedloop.{m.name}" for m in pkgutil.iter_modules(closedloop.__path__) if m.name not in ("__main__",)}
+    assert top - named == set(), "add these to a layer of [tool.importlinter] and to docs/architecture.md"
+    assert {"views", "ui", "closedloop.pages", "closedloop.engine", "closedloop.db"} <= named

@@ -12,9 +12,10 @@ import pytest
 from pytest import approx
 from test_attribution_rules import build_db, day, midnight
 
-from closedloop import attribution, db
-from closedloop.attribution import api, markov
-from closedloop.attribution.paths import attribute_paths, parse_paths
+from closedloop import db
+from closedloop.engine import attribution
+from closedloop.engine.attribution import api, markov
+from closedloop.engine.attribution.paths import attribute_paths, parse_paths
 
 # The three-channel example (e.g. Anderl et al.; the ChannelAttribution / analyzecore
 # walk-throughs): C1 > C2 > C3 converts, C1 alone and C2 > C3 do not.

@@ -12,7 +12,8 @@ import pytest
 from pytest import approx
 
 from closedloop import cli
-from closedloop.attribution import (
+from closedloop.cli.attribute import register
+from closedloop.engine.attribution import (
     PATH_MODELS,
     ROLLUP_COLUMNS,
     attribute_paths,
@@ -20,7 +21,6 @@ from closedloop.attribution import (
     parse_paths,
     read_paths,
 )
-from closedloop.attribution.cli import register
 
 PATHS = """path;total_conversions;total_conversion_value;total_null
 search > email > demo;2;200;1

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from pytest import approx
 from test_attribution_rules import DAY0, build_db, day, midnight
 
-from closedloop import attribution
-from closedloop.attribution import MODELS, RULE_MODELS, CustomWeights
-from closedloop.attribution.models import position_credit
+from closedloop.engine import attribution
+from closedloop.engine.attribution import MODELS, RULE_MODELS, CustomWeights
+from closedloop.engine.attribution.models import position_credit
 
 CHANNELS = ["ads", "email", "sales", "web"]
 # each example builds a database and runs real queries: few examples, no deadline

@@ -14,8 +14,9 @@ import duckdb
 import pytest
 from pytest import approx
 
-from closedloop import attribution, db
-from closedloop.attribution import CustomWeights, api, load_weights
+from closedloop import db
+from closedloop.engine import attribution
+from closedloop.engine.attribution import CustomWeights, api, load_weights
 
 Q1 = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
 DAY0 = datetime(2026, 1, 1)

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from pytest import approx
 
-from closedloop import attribution, db
-from closedloop.attribution import shapley
+from closedloop import db
+from closedloop.engine import attribution
+from closedloop.engine.attribution import shapley
 
 
 def _coalitions(rows: list[tuple[tuple[str, ...], int, int]]) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from pytest import approx
 
 from bench import pandas_baseline
 from closedloop import db
-from closedloop.attribution.api import catalogue_params
+from closedloop.engine.attribution.api import catalogue_params
 
 
 def _engine(con) -> pd.DataFrame:

@@ -8,7 +8,8 @@ import pytest
 from conftest import ARTIFACTS, assert_no_streamlit_exception
 from streamlit.testing.v1 import AppTest
 
-from closedloop import data_status, db, importer
+from closedloop import db, importer
+from closedloop.pages import data as data_status
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -69,17 +69,9 @@ def test_schema_records_its_version_and_checks_enumerations(tmp_path):
 
 def test_every_table_of_the_design_exists(fixture_con):
     tables = {r[0] for r in fixture_con.execute("select table_name from information_schema.tables").fetchall()}
-    assert {
-        "accounts",
-        "contacts",
-        "leads",
-        "campaigns",
-        "touchpoints",
-        "deals",
-        "deal_contacts",
-        "deal_stage_history",
-        "retro_notes",
-    } <= tables
+    # DESIGN.md's eight tables of the data model, and the notes the app writes
+    assert len(set(db.CANONICAL_TABLES)) == 8
+    assert {*db.CANONICAL_TABLES, "retro_notes"} <= tables
 
 
 def test_every_query_file_has_a_test():
@@ -98,3 +90,44 @@ def test_every_query_states_its_question_and_ends_in_final():
         header = "\n".join(line for line in text.splitlines() if line.startswith("--"))
         assert "?" in header or "question" in header.lower(), f"{name}.sql: the header should state its question"
         assert "final" in text, f"{name}.sql should end in a `final` CTE"
+
+
+def test_every_statement_is_used_and_says_what_it_does():
+    """queries/statements/*.sql: each is run by the core (its name in a module) and heads with
+    `-- Statement:`; none is a question (available_queries leaves them out)."""
+    from pathlib import Path
+
+    core = "\n".join(p.read_text() for p in (Path(db.ROOT) / "closedloop").rglob("*.py"))
+    names = sorted(p.stem for p in db.STATEMENTS_DIR.glob("*.sql"))
+    assert names, "no statements found"
+    unused = [n for n in names if f'"{n}"' not in core]
+    assert not unused, f"statements no module runs: {unused}"
+    for n in names:
+        assert db.statement_text(n).startswith("-- Statement:"), n
+    assert not set(names) & set(db.available_queries())
+
+
+def test_execute_checks_parameters_exactly_and_runs_on_the_connection_itself(fixture_con):
+    with pytest.raises(db.QueryError, match=r"Statement 'note_deal_account' takes \$deal_id; missing \$deal_id"):
+        db.execute(fixture_con, "note_deal_account")
+    with pytest.raises(db.QueryError, match=r"unexpected \$extra"):
+        db.execute(fixture_con, "note_deal_account", deal_id="D01", extra=1)
+    with pytest.raises(db.QueryError, match="Unknown statement"):
+        db.execute(fixture_con, "no_such_statement")
+    assert db.execute(fixture_con, "note_deal_account", deal_id="D01").fetchone() is not None
+    assert db.execute(fixture_con, "note_deal_account", deal_id="nope").fetchone() is None
+    assert db.execute(fixture_con, "app_tables_present", tables=["retro_notes", "nope"]).fetchone()[0] == 1
+
+
+def test_review_deals_insert_pairs_each_deal_with_its_position(tmp_path):
+    con = duckdb.connect(str(tmp_path / "r.duckdb"))
+    db.create_schema(con)
+    con.begin()
+    db.execute(
+        con, "review_insert", review_id="r", name="R", period_from="2026-01-01", period_to="2026-03-31", model="linear"
+    )
+    db.execute(con, "review_deals_insert", review_id="r", deal_ids=["D07", "D02", "D05"], positions=[1, 2, 3])
+    con.commit()
+    rows = con.execute("select deal_id, position from review_deals where review_id = 'r' order by position").fetchall()
+    assert rows == [("D07", 1), ("D02", 2), ("D05", 3)]
+    con.close()

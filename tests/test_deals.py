@@ -7,7 +7,9 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from closedloop import db, deals, notes
+from closedloop import db
+from closedloop.meeting import notes
+from closedloop.pages import deal_explorer as deals
 
 TIMELINE = {"lookback_days": 180, "scope": "account"}
 

@@ -1,4 +1,4 @@
-"""The one engine (closedloop/derived.py, queries/macros.sql `journeys`): the stored journey
+"""The one engine (closedloop/engine/journey_tables.py, queries/macros.sql `journeys`): the stored journey
 tables serve every lookback 0..730 and both scopes with figures worked out by hand and equal
 to the pandas baseline; any write that bypasses them is seen (their figures follow the data);
 degenerate databases take the same path."""
@@ -17,9 +17,11 @@ import pytest
 from pytest import approx
 
 from bench import pandas_baseline
-from closedloop import cli, db, derived, lift, sample
-from closedloop.attribution import api
-from closedloop.attribution.models import RULE_MODELS
+from closedloop import cli, db, sample
+from closedloop.engine import journey_tables as derived
+from closedloop.engine import lift
+from closedloop.engine.attribution import api
+from closedloop.engine.attribution.models import RULE_MODELS
 
 Q1 = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
 
@@ -245,7 +247,7 @@ def test_plain_sql_writes_are_followed_by_every_question(tmp_path, capsys):
         by_channel = lift.touchpoint_lift(con, "2026-01-01", "2026-03-31", "channel").set_index("key")
         assert "display" in by_channel.index
         assert int(by_channel["deals_touched_won"].max()) <= 6
-        from closedloop import deals
+        from closedloop.pages import deal_explorer as deals
 
         assert deals.deal_header(con, "D01")["account_name"] == "Acme Inc"
     finally:

@@ -13,8 +13,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from closedloop import db, handoff
+from closedloop import db
 from closedloop.filters import Filters
+from closedloop.pages import handoff
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 ALL = Filters(date(2025, 1, 1), date(2026, 3, 31))

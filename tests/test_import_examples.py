@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from closedloop.engine.lift import touchpoint_lift
 from closedloop.importer import import_files, load_mapping
-from closedloop.lift import touchpoint_lift
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "tests" / "data" / "import" / "examples"

@@ -229,7 +229,7 @@ def test_refresh_upgrades_a_version_1_database(tmp_path):
     ).stdout
     assert f"Upgraded the schema of {path} from version 1 to {db.SCHEMA_VERSION}." in out
     con = duckdb.connect(str(path), read_only=True)
-    assert db.schema_version(con) == "2"
+    assert db.schema_version(con) == db.SCHEMA_VERSION
     assert con.execute("select deal_id, dates_unknown from deals").fetchall() == [("D1", False)]
     cols = {
         r[0] for r in con.execute("select column_name from duckdb_columns() where table_name = 'import_log'").fetchall()

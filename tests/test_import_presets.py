@@ -15,6 +15,7 @@ import fixture
 import openpyxl
 import pytest
 
+from closedloop import db
 from closedloop.importer import import_files, list_presets, load_mapping, parse_mapping, read_preview
 from closedloop.importer.load import table_checksums
 
@@ -22,16 +23,7 @@ DATA = Path(__file__).resolve().parent / "data"
 SF = DATA / "import" / "salesforce"
 HS = DATA / "import" / "hubspot"
 ROOT = Path(__file__).resolve().parent.parent
-CANONICAL = [
-    "accounts",
-    "contacts",
-    "leads",
-    "campaigns",
-    "touchpoints",
-    "deals",
-    "deal_contacts",
-    "deal_stage_history",
-]
+CANONICAL = list(db.CANONICAL_TABLES)
 DATA_TABLES = CANONICAL + ["retro_notes", "reviews", "review_deals"]
 
 

@@ -7,7 +7,8 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
+from closedloop.engine import journey_tables as derived
 from closedloop.importer import data_quality
 
 

@@ -7,18 +7,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from closedloop import db
 from closedloop.importer import ImportFailed, import_files, load, validate
 from closedloop.importer.load import table_checksums
 
 DATA_TABLES = [
-    "accounts",
-    "contacts",
-    "leads",
-    "campaigns",
-    "touchpoints",
-    "deals",
-    "deal_contacts",
-    "deal_stage_history",
+    *db.CANONICAL_TABLES,
     "retro_notes",
     "reviews",
     "review_deals",

@@ -1,5 +1,5 @@
 """An import that only adds touchpoints updates the journey tables for the deals they touch
-(closedloop.derived.refresh_added), and leaves them exactly as a full rebuild would; anything else
+(closedloop.engine.journey_tables.refresh_added), and leaves them exactly as a full rebuild would; anything else
 (a new key, changed rows) rebuilds them all."""
 
 from __future__ import annotations

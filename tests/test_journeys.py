@@ -7,8 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from closedloop import db, journeys
+from closedloop import db
 from closedloop.filters import Filters
+from closedloop.pages import journeys
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 WHOLE = {"path_steps": 0, "path_end": "first"}

@@ -1,4 +1,4 @@
-"""Win-rate lift (queries/touchpoint_lift.sql, closedloop/lift.py).
+"""Win-rate lift (queries/touchpoint_lift.sql, closedloop/engine/lift.py).
 
 Hand-worked on the fixture (tests/fixture.py), Q1 2026: 5 won (D01, D02, D04,
 D07, D08) and 3 lost (D03, D05, D06). Touch types in each deal's window
@@ -25,7 +25,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from closedloop import db, lift, sample
+from closedloop import db, sample
+from closedloop.engine import lift
 
 Q1 = ("2026-01-01", "2026-03-31")
 Z95 = 1.959963984540054
@@ -195,6 +196,34 @@ def test_bad_arguments(fixture_con) -> None:
             lookback_days=180,
             scope="account",
         )
+
+
+def test_interval_is_the_textbook_newcombe_on_every_small_count() -> None:
+    """statsmodels' interval (lift._with_rates) gives the textbook formula's numbers above on every
+    count up to 6 a side, rates of 0 and 1 included; a side with no closed deals has no interval."""
+    rows = [(tw, t - tw, nw, n - nw) for t in range(7) for tw in range(t + 1) for n in range(7) for nw in range(n + 1)]
+    counts_df = pd.DataFrame(
+        {
+            "key": [f"k{i}" for i in range(len(rows))],
+            "label": [f"k{i}" for i in range(len(rows))],
+            "deals_touched_won": [r[0] for r in rows],
+            "deals_touched_lost": [r[1] for r in rows],
+            "deals_won": [r[0] + r[2] for r in rows],
+            "deals_lost": [r[1] + r[3] for r in rows],
+        }
+    )
+    out = lift._with_rates(counts_df)
+    checked = 0
+    for (tw, tl, nw, nl), low, high in zip(rows, out["win_rate_diff_low95"], out["win_rate_diff_high95"], strict=True):
+        if tw + tl == 0 or nw + nl == 0:
+            assert math.isnan(low) and math.isnan(high)
+            continue
+        want_low, want_high = newcombe(tw, tw + tl, nw, nw + nl)
+        assert low == pytest.approx(want_low, abs=1e-12), (tw, tl, nw, nl)
+        assert high == pytest.approx(want_high, abs=1e-12), (tw, tl, nw, nl)
+        assert -1 <= low <= tw / (tw + tl) - nw / (nw + nl) <= high <= 1
+        checked += 1
+    assert checked == 27 * 27  # (1+2+...+7 - 1) count pairs a side with at least one deal
 
 
 # --- planted effects on a generated sample -----------------------------------

@@ -1,4 +1,4 @@
-"""The Touchpoint lift page and its adapter (closedloop/lift_view.py) on the fixture.
+"""The Touchpoint lift page and its adapter (closedloop/pages/lift.py) on the fixture.
 
 Deals closed in Q1 2026: 5 won (D01, D02, D04, D07, D08), 3 lost (D03, D05, D06).
 ebook_download touched D01, D07, D08 (3 won, 0 lost); not touched: 2 won, 3 lost
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from closedloop import lift_view
 from closedloop.filters import Filters
+from closedloop.pages import lift as lift_view
 
 ROOT = Path(__file__).resolve().parent.parent
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))

@@ -16,8 +16,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from closedloop import db, pipeline
+from closedloop import db
 from closedloop.filters import Filters
+from closedloop.pages import pipeline_influence as pipeline
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 

@@ -11,8 +11,10 @@ import fixture
 import pytest
 from test_reviews import NAME, judge, start
 
-from closedloop import db, report
+from closedloop import db
 from closedloop.cli import main
+from closedloop.meeting import report
+from closedloop.meeting.report import pdf as pack_pdf
 
 WON_Q1 = ["Dynamo enterprise", "Acme platform", "Acme expansion", "Borealis analytics", "Granite team plan"]
 LOST_Q1 = ["Evergreen rollout", "Cobalt pilot", "Fjord starter"]
@@ -170,7 +172,7 @@ def test_report_errors_say_what_to_do(judged_db, tmp_path, capsys, args, message
 
 
 def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
-    from closedloop import reviews
+    from closedloop.meeting import reviews
 
     review_id = start(fixture_db)
     comment = ("<b>Bold</b> & “curly” — émigré " * 80)[:2000]  # the longest comment a note holds
@@ -283,6 +285,6 @@ def test_a_long_agenda_is_laid_out_one_line_per_row_in_the_pdf(judged_db, monkey
         pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1")), max_deal_pages=1)
     finally:
         con.close()
-    monkeypatch.setattr(report, "PLAIN_PDF_TABLE_ROWS", 2)  # the 8-row agenda takes the long-table path
+    monkeypatch.setattr(pack_pdf, "PLAIN_PDF_TABLE_ROWS", 2)  # the 8-row agenda takes the long-table path
     assert report.pdf_page_count(report.render_pdf(pack)) == 1 + 1 + 1 + 1  # cover, charts, 1 deal, summary
-    assert report._cut("Dynamo enterprise", 8) == "Dynamo…" and report._cut("Acme", 8) == "Acme"
+    assert pack_pdf._cut("Dynamo enterprise", 8) == "Dynamo…" and pack_pdf._cut("Acme", 8) == "Acme"

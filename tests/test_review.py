@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from closedloop import db, review
+from closedloop import db, filters
 from closedloop.filters import Filters, from_query_params, quarter_bounds, quarters_between, to_query_params
+from closedloop.pages import review
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
 
@@ -88,7 +89,7 @@ def test_filter_options(fixture_con):
     values = df.groupby("filter")["value"].apply(list).to_dict()
     assert values["segment"] == ["Enterprise", "Mid-Market", "SMB"]
     assert values["closed_min"] == ["2025-12-15"] and values["closed_max"] == ["2026-03-30"]
-    opts = review.filter_options(fixture_con)
+    opts = filters.filter_options(fixture_con)
     assert opts.default_quarter == "2026Q1" and opts.quarters == ["2026Q1", "2025Q4"]
 
 

@@ -31,8 +31,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from closedloop import charts, db, reviews
+from closedloop import charts, db
 from closedloop.filters import Filters, quarter_bounds
+from closedloop.meeting import reviews
 
 Q1 = Filters(*quarter_bounds("2026Q1"))
 NAME = "2026Q1 won deals"
@@ -191,7 +192,7 @@ def test_a_later_verdict_replaces_the_earlier_one_in_the_summary_but_both_are_ke
 
 
 def test_notes_outside_the_review_stay_out_of_it(fixture_db):
-    from closedloop import notes as notes_mod
+    from closedloop.meeting import notes as notes_mod
 
     review_id = start(fixture_db)
     notes_mod.add_note(fixture_db, "D04", "sales", "noise", "Said in the deal explorer", touchpoint_id="T16")

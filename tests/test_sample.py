@@ -7,18 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from closedloop import cli, sample
+from closedloop import cli, db, sample
 
-DATA_TABLES = [
-    "accounts",
-    "contacts",
-    "leads",
-    "campaigns",
-    "touchpoints",
-    "deals",
-    "deal_contacts",
-    "deal_stage_history",
-]
+DATA_TABLES = list(db.CANONICAL_TABLES)
 SALES_TYPES = {"sales_email", "sales_call", "sales_meeting", "linkedin_inmail"}
 
 

@@ -2,9 +2,11 @@
 
 One local-mode Spark session serves the whole module (starting one takes seconds);
 one test goes through a local Spark Connect server. The data reaches Spark the way a
-user's does: `closedloop export` writes Parquet, the Spark engine reads the folder.
-The attribution, journey, Markov, Shapley and lift queries are not here yet: issue
-15 is rewriting them into one engine (closedloop.engine.translate.NOT_YET_ON_SPARK).
+user's does: `closedloop export` writes Parquet, the Spark engine reads the folder and
+builds the journey tables from it. The engine questions (every rule-based model,
+receipts, Markov orders 1-3, Shapley, lift, pipeline influence, journeys, handoff, review
+KPIs) are asked through the core's own functions (tests/spark_questions.py): each named
+query they run on DuckDB is asked of Spark with the same parameters.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from pathlib import Path
 
 import fixture
 import pytest
+from spark_questions import questions, recorded
 from spark_support import TEST_CONF, assert_same, require_spark
 
 from closedloop import db, parquet_export, sample
 
 pytestmark = pytest.mark.spark
 
+# "now" of the journey tables on Spark: DuckDB's were built when the database was (every fixture
+# and sample touch is older, so the open deals' windows agree)
+NOW = dt.datetime(2030, 1, 1)
 Q1 = dict(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 3, 31), segment=None, region=None, owner=None)
 WINDOW = dict(lookback_days=180, scope="account")
 
@@ -82,7 +88,7 @@ def fixture_engines(spark, tmp_path_factory):
     rw.close()
     parquet = _exported(tmp, path)
     con = db.connect(path)
-    yield con, SparkEngine(spark, str(parquet), local=con)
+    yield con, SparkEngine(spark, str(parquet), local=con, now=NOW)
     con.close()
 
 
@@ -120,7 +126,7 @@ def sample_engines(spark, tmp_path_factory):
     sample.generate(path, deals=300, seed=7, progress=False)
     parquet = _exported(tmp, path)
     con = db.connect(path)
-    yield con, SparkEngine(spark.newSession(), str(parquet), local=con)
+    yield con, SparkEngine(spark.newSession(), str(parquet), local=con, now=NOW)
     con.close()
 
 
@@ -166,6 +172,89 @@ def test_sample_same_on_spark(sample_engines):
         duck = db.run(con, query, **params)
         assert len(duck) > 0, query
         assert_same(spark_engine.run(query, **params), duck)
+    # the engine questions on the sample: ties, nulls, open deals, many channels
+    touched = db.run(con, "review_closed_deals", **period, **WINDOW).deal_id.iloc[:2].tolist()
+    asked = _asked(con, (period["date_from"], period["date_to"]), [busiest, *touched])
+    for (query, _), params in asked.items():
+        assert_same(spark_engine.run(query, **params), db.run(con, query, **params))
+
+
+def test_attribute_csv_same_on_spark(sample_engines, tmp_path):
+    """`export` + `attribute --engine spark --spark-source DIR --model all`: DuckDB's CSV, to 1e-9."""
+    import pandas as pd
+
+    from closedloop import cli
+
+    con, spark_engine = sample_engines
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    lake = tmp_path / "lake"
+    assert cli.main(["export", "--db", path, "--out", str(lake)]) == 0
+    common = ["attribute", "--db", path, "--model", "all", "--format", "csv"]
+    assert cli.main([*common, "--out", str(tmp_path / "duck.csv")]) == 0
+    spark_args = ["--engine", "spark", "--spark-source", str(lake), "--out", str(tmp_path / "spark.csv")]
+    assert cli.main([*common, *spark_args]) == 0
+    duck = pd.read_csv(tmp_path / "duck.csv")
+    assert len(duck) > 3
+    assert_same(pd.read_csv(tmp_path / "spark.csv"), duck)
+
+
+def _asked(con, period, deal_ids) -> dict[tuple[str, str], dict]:
+    """Every named query the engine questions run on DuckDB, once each, that Spark serves."""
+    from closedloop.engine import translate
+
+    asked: dict[tuple[str, str], dict] = {}
+    for call in questions(con, period, deal_ids).values():
+        with recorded() as calls:
+            call()
+        for query, params in calls:
+            if query not in translate.NOT_YET_ON_SPARK:
+                asked.setdefault((query, repr(sorted(params.items()))), params)
+    return asked
+
+
+def test_engine_questions_on_fixture_same_on_spark(fixture_engines):
+    """All rule-based models, receipts, Markov 1-3, Shapley, lift, pipeline, journeys, handoff and
+    review KPIs on the hand-worked fixture: every query they run, equal to DuckDB to 1e-9."""
+    con, spark_engine = fixture_engines
+    asked = _asked(con, (dt.date(2026, 1, 1), dt.date(2026, 3, 31)), ["D01", "D06", "D07"])
+    names = {q for q, _ in asked}
+    assert {
+        "attribution_rollup",
+        "attribution_receipt",
+        "attribution_markov_transitions",
+        "attribution_shapley_coalitions",
+        "attribution_closed_totals",
+        "attribution_touch_credit",
+        "touchpoint_lift",
+        "pipeline_influence",
+        "journey_paths",
+        "review_kpis",
+        "lead_funnel",
+    } <= names
+    for (query, _), params in asked.items():
+        assert_same(spark_engine.run(query, **params), db.run(con, query, **params))
+
+
+def test_fixture_models_through_the_engine_route(fixture_engines):
+    """The core's functions with db.run routed to Spark (as the CLI and the app do): the
+    fixture's hand-worked figures come out (tests/fixture.py)."""
+    from closedloop.engine import attribution
+
+    con, spark_engine = fixture_engines
+    period = dict(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 3, 31))
+    duck = attribution.compare_models(con, by="channel", **period)
+    previous = db.use_engine(spark_engine)
+    try:
+        spark = attribution.compare_models(con, by="channel", **period)
+        markov = attribution.rollup(con, "markov", by="channel", order=2, **period)
+    finally:
+        db.use_engine(previous)
+    assert_same(spark, duck)
+    # every model credits the 5 won deals of Q1 2026 in all
+    for col in spark.columns:
+        if col not in ("key", "label") and spark[col].dtype.kind == "f":
+            assert spark[col].sum() == pytest.approx(5.0, abs=1e-9), col
+    assert markov.attributed_wins.sum() == pytest.approx(5.0, abs=1e-9)
 
 
 _CONNECT_CHECK = """
@@ -183,6 +272,11 @@ assert type(engine.spark).__module__.startswith("pyspark.sql.connect"), type(eng
 # the richest question: macros expanded, an ordered string_agg, the notes shipped from the DuckDB file
 params = dict(deal_id="D07", **WINDOW)
 assert_same(engine.run("deal_timeline", **params), db.run(con, "deal_timeline", **params))
+# the journey tables built through Connect, and a model read from them
+params = dict(deal_id="D01", lookback_days=180, scope="account", half_life_days=7.0,
+              model_names=["linear", "u_shaped"], model_weights=[[0, 0, 0, 0, 1], [4, 4, 0, 0, 2]],
+              multiplier_models=[], multiplier_types=[], multiplier_values=[])
+assert_same(engine.run("attribution_receipt", **params), db.run(con, "attribution_receipt", **params))
 print("same through Spark Connect")
 """
 

@@ -11,7 +11,7 @@ import pytest
 from pytest import approx
 
 from closedloop import cli
-from closedloop.attribution import api, models
+from closedloop.engine.attribution import api, models
 
 TOML = """
 [models.sales_first]

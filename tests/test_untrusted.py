@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from closedloop import db, export, notes, report, reviews
+from closedloop import db, export
 from closedloop.filters import ALL_TIME, Filters, from_query_params, quarter_bounds, query_param_problems
+from closedloop.meeting import notes, report, reviews
 from ui import common
 from ui.nav import PAGES
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import threading
@@ -41,19 +40,31 @@ def db_path() -> str:
 def _connection(path: str) -> _Shared:
     # the process's one read-write connection, shared by every session; each query takes its own
     # cursor (db.run), and writes are short transactions on a cursor (db.in_transaction)
-    return _Shared(path, db.open_shared(path))
+    shared = _Shared(path, db.open_shared(path))
+    _use_engine(shared.con)
+    return shared
+
+
+def _use_engine(con: duckdb.DuckDBPyConnection) -> None:
+    """CLOSEDLOOP_ENGINE=spark: the data questions go to Spark (closedloop/engine), what the app
+    writes stays in the DuckDB file `con` (docs/scale-out.md)."""
+    from closedloop.engine import EngineSettings, open_engine
+
+    settings = EngineSettings.from_env()
+    if settings.engine != "duckdb":
+        db.use_engine(open_engine(settings, con))
 
 
 # Core modules whose functions read what the app writes (notes, verdicts, reviews); a note saved
 # re-reads only these, an import re-reads everything (tests/test_team_use.py keeps the list true).
 NOTE_READERS = (
-    "closedloop.deals",
-    "closedloop.notes",
-    "closedloop.reviews",
-    "closedloop.report",
+    "closedloop.pages.deal_explorer",
+    "closedloop.meeting.notes",
+    "closedloop.meeting.reviews",
+    "closedloop.meeting.report",
     "closedloop.importer",
 )
-NOTE_WRITERS = ("closedloop.notes", "closedloop.reviews")
+NOTE_WRITERS = ("closedloop.meeting.notes", "closedloop.meeting.reviews")
 
 
 class _Shared:
@@ -102,12 +113,12 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(show_spinner="Crunching the numbers…", max_entries=512)
-def _call(qualname: str, path: str, version: tuple[int, int], kwargs: dict[str, Any]) -> Any:
-    module, name = qualname.rsplit(".", 1)
-    func = getattr(importlib.import_module(module), name)
+def _call(qualname: str, path: str, version: tuple[int, int], kwargs: dict[str, Any], _func: Callable[..., Any]) -> Any:
+    # keyed by the function's qualified name (st.cache_data does not hash the `_func` argument:
+    # hashing a function hashes its code, and a page's function is known by its name)
     cur = db.cursor(path)
     try:
-        return func(cur, **kwargs)
+        return _func(cur, **kwargs)
     finally:
         cur.close()
 
@@ -119,8 +130,8 @@ def call(func: Callable[..., Any], **kwargs: Any) -> Any:
     up on every session's next run.
     """
     shared = _shared()
-    qualname = f"{func.__module__}.{func.__name__}"
-    return _call(qualname, shared.path, shared.version(qualname), kwargs)
+    qualname = f"{func.__module__}.{func.__qualname__}"
+    return _call(qualname, shared.path, shared.version(qualname), kwargs, func)
 
 
 def write(fn: Callable[..., Any], **kwargs: Any) -> Any:

@@ -19,6 +19,7 @@ PAGES: list[PageSpec] = [
     PageSpec("views/journeys.py", "Journeys", ":material/route:", "paths", "Review"),
     PageSpec("views/lift.py", "Touchpoint lift", ":material/compare_arrows:", "win-rate-lift", "Review"),
     PageSpec("views/attribution.py", "Attribution", ":material/pie_chart:", "credit", "Marketing"),
+    PageSpec("views/spend.py", "Spend & return", ":material/payments:", "spend", "Marketing"),
     PageSpec("views/pipeline_influence.py", "Pipeline influence", ":material/trending_up:", "pipeline", "Marketing"),
     PageSpec("views/handoff.py", "Handoff & SLA", ":material/timer:", "sla", "Sales"),
     PageSpec("views/deal_explorer.py", "Deal explorer", ":material/timeline:", "deal", "Sales"),

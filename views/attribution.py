@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from closedloop import attribution as attr
-from closedloop import charts, review
-from closedloop.attribution_view import attribution_view, custom_weights
+from closedloop import charts, filters
+from closedloop.engine import attribution as attr
+from closedloop.pages.attribution import attribution_view, custom_weights
 from ui import common
 
 st.title("Attribution")
@@ -15,7 +15,7 @@ st.caption(
 
 catalogue = attr.model_catalogue()
 labels = dict(zip(catalogue["model"], catalogue["label"], strict=True))
-options = common.call(review.filter_options)
+options = common.call(filters.filter_options)
 f = common.filter_bar(options)
 
 BY_LABELS = {

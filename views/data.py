@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from closedloop import data_status, derived, importer
+from closedloop import importer
+from closedloop.engine import journey_tables as derived
+from closedloop.pages import data as data_status
 from ui import common
 
 st.title("Data")

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from closedloop import charts, deals, notes
+from closedloop import charts
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, SCOPES
+from closedloop.meeting import notes
+from closedloop.pages import deal_explorer as deals
 from ui import common
 
 st.title("Deal explorer")

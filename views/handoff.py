@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from closedloop import charts, handoff
+from closedloop import charts
+from closedloop.pages import handoff
 from ui import common
 
 st.title("Handoff & SLA")

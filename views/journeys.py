@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from closedloop import charts, journeys, review
-from closedloop.attribution import MAX_ORDER
+from closedloop import charts, filters
+from closedloop.engine.attribution import MAX_ORDER
+from closedloop.pages import journeys, path_reports
 from ui import common
 
 st.title("Journeys")
@@ -26,7 +27,7 @@ DEFAULT_PATH_VIEW = "first3"
 common.from_url("j_top", "top", 10, cast=int, low=3, high=30)
 common.from_url("j_order", "order", 1, cast=int, low=1, high=MAX_ORDER)
 common.from_url("j_path", "path", DEFAULT_PATH_VIEW, allowed=PATH_VIEWS)
-options = common.call(review.filter_options)
+options = common.call(filters.filter_options)
 f = common.filter_bar(options)
 with st.sidebar:
     st.header("Journeys")
@@ -189,3 +190,102 @@ else:
         },
     )
     common.download(transitions, f"journey_transitions_{f.date_from}_{f.date_to}.csv")
+
+# --- path reports ---------------------------------------------------------------------------------
+st.subheader("Path reports: time lag and path length, won vs lost")
+st.caption(
+    "How many days each closed deal took from its first touch to its close, and how many touches it had, "
+    "counted per band. Bars: each band's share of the won deals and of the lost deals, so the two compare "
+    "whatever the win rate. The counts add up across months, segments and quarters (CSV: one row per month)."
+)
+pd_ = common.call(path_reports.distributions, f=f)
+left, right = st.columns(2)
+left.altair_chart(
+    charts.path_distribution(
+        pd_.time_lag[pd_.time_lag["band"] >= 0], "Days from first touch to close", "Time lag: days to close"
+    ),
+    width="stretch",
+    height=340,
+)
+right.altair_chart(
+    charts.path_distribution(
+        pd_.path_length[pd_.path_length["band"] >= 0], "Touches before the close", "Path length: touches to close"
+    ),
+    width="stretch",
+    height=340,
+)
+special = pd_.time_lag[pd_.time_lag["band"] < 0]
+if len(special):
+    st.caption(
+        "Not drawn: "
+        + "; ".join(f"{r.label} — {r.won_deals:,} won, {r.lost_deals:,} lost" for r in special.itertuples())
+        + "."
+    )
+band_columns = {
+    "band": None,
+    "label": "Band",
+    "won_deals": st.column_config.NumberColumn("Won", format="%d"),
+    "lost_deals": st.column_config.NumberColumn("Lost", format="%d"),
+    "closed_deals": st.column_config.NumberColumn("Closed deals", format="%d"),
+    "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+    "share_of_won": st.column_config.NumberColumn("Share of won", format="percent"),
+    "share_of_lost": st.column_config.NumberColumn("Share of lost", format="percent"),
+    "won_amount_usd": st.column_config.NumberColumn("Revenue won (USD)", format="$%,.0f"),
+}
+left, right = st.columns(2)
+with left:
+    st.dataframe(
+        pd_.time_lag,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **band_columns,
+            "mean_won": st.column_config.NumberColumn("Mean days, won", format="%.0f"),
+            "mean_lost": st.column_config.NumberColumn("Mean days, lost", format="%.0f"),
+        },
+    )
+    common.download(pd_.time_lag_by_month, f"path_time_lag_by_month_{f.date_from}_{f.date_to}.csv")
+with right:
+    st.dataframe(
+        pd_.path_length,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **band_columns,
+            "mean_won": st.column_config.NumberColumn("Mean touches, won", format="%.1f"),
+            "mean_lost": st.column_config.NumberColumn("Mean touches, lost", format="%.1f"),
+        },
+    )
+    common.download(pd_.path_length_by_month, f"path_length_by_month_{f.date_from}_{f.date_to}.csv")
+
+st.subheader("Paths before credit")
+st.caption(
+    "Each closed deal's channel path rewritten before any model credits it, then counted: conversions "
+    "(won deals), non-conversions (lost deals) and win rate per path. The CSV is the format "
+    "`python -m closedloop attribute-paths --paths` reads."
+)
+transform = st.selectbox(
+    "Path transform",
+    list(path_reports.TRANSFORMS),
+    index=list(path_reports.TRANSFORMS).index("collapse_repeats"),
+    key="j_transform",
+    format_func=path_reports.TRANSFORMS.get,
+)
+drop = None
+if transform == "drop_channel":
+    channels = path_reports.channels_in(common.call(path_reports.transformed_paths, f=f))
+    drop = st.selectbox("Channel to drop (kept where it is the whole path)", channels, key="j_drop")
+summary = common.call(path_reports.transformed_paths, f=f, transform=transform, drop_channel=drop)
+common.table(
+    summary,
+    "paths (most deals first)",
+    column_config={
+        "path": st.column_config.TextColumn("Channel path", width="large"),
+        "steps": st.column_config.NumberColumn("Steps"),
+        "total_conversions": st.column_config.NumberColumn("Conversions (won)"),
+        "total_conversion_value": st.column_config.NumberColumn("Revenue won (USD)", format="$%,.0f"),
+        "total_null": st.column_config.NumberColumn("Non-conversions (lost)"),
+        "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+    },
+)
+common.download(summary, f"paths_{transform}_{f.date_from}_{f.date_to}.csv")

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from closedloop import charts, lift_view, review
+from closedloop import charts, filters
+from closedloop.pages import lift as lift_view
+from closedloop.pages import lift_adjusted
 from ui import common
 
 st.title("Touchpoint lift")
@@ -20,7 +22,7 @@ if "l_dimension" not in st.session_state:
     url_dim = st.query_params.get("by", DIMS[0])
     st.session_state["l_dimension"] = url_dim if url_dim in DIMS else DIMS[0]
 
-options = common.call(review.filter_options)
+options = common.call(filters.filter_options)
 f = common.filter_bar(options)
 dimension = st.segmented_control(
     "Compare each",
@@ -112,3 +114,63 @@ st.dataframe(
     ],
 )
 common.download(v.table, f"win_rate_lift_by_{dimension}_{f.date_from}_{f.date_to}.csv")
+
+# --- adjusted for the account ---------------------------------------------------------------------
+st.subheader("Adjusted for the account: is it the touch, or who it reaches?")
+st.caption(
+    "A touch that mostly reaches accounts that win more often anyway shows lift that is only who the deal "
+    "is. Here each key's closed deals are compared within the same account segment, region and deal-size "
+    "band, and pooled (Cochran–Mantel–Haenszel): the odds of winning touched vs not touched, raw and within "
+    "those strata, with 95% intervals. 1 means no lift."
+)
+a = common.call(lift_adjusted.adjusted_view, f=f, dimension=dimension)
+if a.empty:
+    st.info(f"No {title} touched a closed deal of this period, so there is nothing to adjust.")
+else:
+    for sentence in a.sentences:
+        st.markdown(f":material/lightbulb: {common.md(sentence)}")
+    if not a.sentences:
+        st.caption("Raw and adjusted agree here: no key's lift is mostly the kind of account it reaches.")
+    if a.charted.empty:
+        st.info("No key has an odds ratio to draw: every one won or lost all its deals on one side.")
+    else:
+        st.altair_chart(charts.lift_adjusted(a.charted, title, codes=codes), width="stretch")
+    st.caption(
+        f"Strata: segment × region × deal size ({', '.join(a.band_labels)}). Only strata in which a key "
+        "touched some deals and not others count. Faint: fewer than "
+        f"{lift_adjusted.MIN_DEALS_PER_STRATUM} deals per stratum on the smaller side, so read them with care; "
+        "the table has the counts. Grey: raw odds ratio; blue: within the strata."
+    )
+    st.dataframe(
+        a.table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "key": None if dimension != "campaign" else "Campaign ID",
+            "label": title.capitalize(),
+            "deals_touched_won": None,
+            "deals_touched_lost": None,
+            "deals_not_touched_won": None,
+            "deals_not_touched_lost": None,
+            "win_rate_diff_pp": st.column_config.NumberColumn("Raw difference (pp)", format="%+.1f"),
+            "odds_ratio_raw": st.column_config.NumberColumn("Odds ratio raw", format="%.2f"),
+            "odds_ratio_raw_low95": None,
+            "odds_ratio_raw_high95": None,
+            "odds_ratio_adjusted": st.column_config.NumberColumn("Odds ratio adjusted", format="%.2f"),
+            "odds_ratio_adjusted_low95": st.column_config.NumberColumn("Adjusted 95% from", format="%.2f"),
+            "odds_ratio_adjusted_high95": st.column_config.NumberColumn("Adjusted 95% to", format="%.2f"),
+            "cmh_p_value": st.column_config.NumberColumn("CMH p-value", format="%.3f"),
+            "strata_used": st.column_config.NumberColumn("Strata compared"),
+            "deals_in_strata_used": st.column_config.NumberColumn("Deals in them"),
+            "smaller_side_per_stratum": st.column_config.NumberColumn("Smaller side per stratum", format="%.1f"),
+            "thin": st.column_config.CheckboxColumn("Few deals per stratum"),
+            "share_explained": st.column_config.NumberColumn("Share explained by the account", format="percent"),
+            "sentence": None,
+        },
+    )
+    common.download(a.table, f"win_rate_lift_adjusted_by_{dimension}_{f.date_from}_{f.date_to}.csv")
+    common.download(
+        a.strata,
+        f"win_rate_lift_strata_by_{dimension}_{f.date_from}_{f.date_to}.csv",
+        label="Download CSV (every key's counts per stratum)",
+    )

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from closedloop import charts, pipeline
+from closedloop import charts
+from closedloop.pages import pipeline_influence as pipeline
 from ui import common
 
 st.title("Pipeline influence")

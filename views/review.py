@@ -5,13 +5,14 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from closedloop import charts, review
+from closedloop import charts, filters
+from closedloop.pages import review
 from ui import common
 
 st.title("Closed-loop review")
 st.caption("For the joint sales + marketing meeting: what preceded this period's wins — and its losses.")
 
-options = common.call(review.filter_options)
+options = common.call(filters.filter_options)
 f = common.filter_bar(options)
 r = common.call(review.review, f=f)
 st.caption(common.period_caption(f))

@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from closedloop import attribution, charts, notes, report, review, reviews
+from closedloop import charts, filters
+from closedloop.engine import attribution
+from closedloop.meeting import notes, report, reviews
 from ui import common
 
 st.title("Review meeting")
@@ -55,7 +57,7 @@ def model_text(model: str) -> str:
 if picked == NEW:
     st.query_params.pop("review", None)
     st.query_params.pop("step", None)
-    options = common.call(review.filter_options)
+    options = common.call(filters.filter_options)
     f = common.filter_bar(options)
     st.caption(common.period_caption(f))
     common.from_url("rm_select", "deals", "all", allowed=reviews.SELECTIONS)

@@ -74,7 +74,7 @@ ENGINE_HELP = (
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """The engine flags, added once to every command that reads (closedloop/cli.py)."""
+    """The engine flags, added once to every command that reads (closedloop/cli/__init__.py)."""
     g = parser.add_argument_group("engine", ENGINE_HELP)
     g.add_argument(
         "--engine",
@@ -124,4 +124,5 @@ def open_engine(
         return DuckDBEngine(local)
     from closedloop.engine.spark import SparkEngine, spark_session
 
+    assert settings.spark_source is not None  # EngineSettings refuses spark without a source
     return SparkEngine(spark_session(settings.spark_remote, conf), settings.spark_source, local=local)

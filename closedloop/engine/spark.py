@@ -9,6 +9,11 @@ the tables are; only the query's result comes back to this process, as Arrow
 and is turned into pandas by DuckDB's own conversion so both engines hand the app the same
 dtypes. App-written tables (retro_notes, reviews, import history) live in the local DuckDB
 file; a query that reads one gets it shipped to Spark as a temporary view first.
+
+The journey tables every engine question reads (cl_key, cl_deal, cl_touch: what
+queries/derived_build.sql stores in DuckDB) are built here from the source tables with the
+same macros (closedloop.engine.translate.journey_build), as cached temporary views of the
+Spark session: once per engine, and again when the Parquet folder's files change.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ SESSION_CONF = {"spark.sql.session.timeZone": "UTC"}
 LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
 
 _SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
-_lock = threading.Lock()
+_lock = threading.RLock()
+# canonical tables a folder may lack (exported before they existed): read as empty, of this shape
+OPTIONAL_TABLES = {"spend": "spend_date date, channel string, campaign_id string, amount double"}
 
 
 class SparkUnavailable(RuntimeError):
@@ -44,7 +51,7 @@ class SparkUnavailable(RuntimeError):
 
 
 @cache
-def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] = ()):
+def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] = ()) -> Any:
     """The process's Spark session: local mode (remote None), a local Spark Connect server
     (remote `local[N]`) or a Spark Connect URL (`sc://host:port`, the Databricks / cluster way).
     `conf`: more settings for a session this call starts (the tests' quick-start settings)."""
@@ -98,8 +105,19 @@ def _spark_value(value: Any) -> Any:
 class SparkEngine:
     name = "spark"
 
-    def __init__(self, spark: Any, source: str, local: duckdb.DuckDBPyConnection | None = None) -> None:
+    def __init__(
+        self,
+        spark: Any,
+        source: str,
+        local: duckdb.DuckDBPyConnection | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """`now`: naive UTC time up to which open deals' touches count in the journey tables
+        (default: when they are built)."""
         self.spark = spark
+        self.now = now
+        self._journeys_key: object = None
+        self._journeys: list[Any] = []
         for key, value in SESSION_CONF.items():  # a new session of the same context starts without them
             spark.conf.set(key, value)
         self.source = source
@@ -115,7 +133,7 @@ class SparkEngine:
         local = not re.match(r"^[a-z][a-z0-9+.-]*:", folder)
         if local:
             base = Path(folder).resolve()
-            missing = [t for t in translate.CANONICAL_TABLES if not (base / t).exists()]
+            missing = [t for t in translate.CANONICAL_TABLES if not (base / t).exists() and t not in OPTIONAL_TABLES]
             if missing:
                 raise FileNotFoundError(
                     f"{base} has no Parquet dataset for {', '.join(missing)}: write one per table with "
@@ -123,6 +141,11 @@ class SparkEngine:
                 )
         for table in translate.CANONICAL_TABLES:
             path = str(base / table) if local else f"{folder.rstrip('/')}/{table}"
+            if local and table in OPTIONAL_TABLES and not (base / table).exists():
+                # a folder exported before the table existed: an empty one of its shape
+                empty = self.spark.createDataFrame([], schema=OPTIONAL_TABLES[table])
+                empty.createOrReplaceTempView(table)
+                continue
             self.spark.read.parquet(path).createOrReplaceTempView(table)
 
     def _ship_app_tables(self, names: set[str]) -> None:
@@ -146,6 +169,47 @@ class SparkEngine:
             schema = from_arrow_schema(rows.schema, prefer_timestamp_ntz=True)
             self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(table)
 
+    def _source_key(self) -> object:
+        """What the journey tables were built from: a local folder's files (name, size, mtime), so
+        new Parquet files rebuild them; a catalog schema or remote folder: the engine's lifetime."""
+        if self.schema is not None or re.match(r"^[a-z][a-z0-9+.-]*:", self.source):
+            return "session"
+        out = []
+        for root, _, files in os.walk(self.source):
+            for f in sorted(files):
+                st = os.stat(os.path.join(root, f))
+                out.append((root, f, st.st_size, st.st_mtime_ns))
+        return tuple(sorted(out))
+
+    def journeys(self) -> None:
+        """Build (or keep) the journey tables as cached temporary views of this session."""
+        with _lock:
+            self._build_journeys()
+
+    def _build_journeys(self) -> None:
+        key = self._source_key()
+        if key == self._journeys_key:
+            return
+        if self._journeys_key is not None and self.schema is None:
+            self._register_folder(self.source)  # the folder's file listing is read again
+        self._journeys = []
+        now = self.now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for table in translate.JOURNEY_TABLES:
+            text = translate.journey_build(table, self.schema)
+            args = {"now": now} if ":now" in text else {}
+            # materialized now, and the view's plan is a scan of it: a question's plan stays small
+            df = self.spark.sql(text, args=args).localCheckpoint(eager=True)
+            df.createOrReplaceTempView(table)
+            self._journeys.append(df)
+        self._journeys_key = key
+
+    def serves(self, query: str) -> bool:
+        """Whether `query` runs here: it reads the data (canonical or journey tables); what reads only
+        the app's own tables, or DuckDB's bookkeeping, runs on the local DuckDB file."""
+        if query in translate.NOT_YET_ON_SPARK:
+            return False
+        return db.reads_journeys(query) or bool(set(translate.tables_read(query)) & set(translate.CANONICAL_TABLES))
+
     def sql(self, query: str) -> str:
         """The Spark SQL text queries/<query>.sql runs as here."""
         return translate.to_spark(query, self.schema)
@@ -153,6 +217,8 @@ class SparkEngine:
     def run(self, query: str, **params: Any) -> pd.DataFrame:
         bound = db.bind(query, params)
         text = self.sql(query)
+        if db.reads_journeys(query):
+            self.journeys()
         app_tables = set(translate.tables_read(query)) & set(translate.APP_TABLES)
         if app_tables:
             self._ship_app_tables(app_tables)

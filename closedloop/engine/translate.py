@@ -19,47 +19,34 @@ from functools import cache, lru_cache
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.simplify import simplify
 
 from closedloop import db
 
-# The canonical tables of the data model (DESIGN.md): what Spark reads from its source.
-CANONICAL_TABLES = (
-    "accounts",
-    "contacts",
-    "leads",
-    "campaigns",
-    "touchpoints",
-    "deals",
-    "deal_contacts",
-    "deal_stage_history",
-)
+# The canonical tables of the data model (db.CANONICAL_TABLES) and the spend table: what Spark
+# reads from its source.
+CANONICAL_TABLES = (*db.CANONICAL_TABLES, "spend")
 # Written by the app: they stay in the local DuckDB file (CLOSEDLOOP_DB) and are shipped to
 # Spark as small temporary views when a query reads them.
 APP_TABLES = ("retro_notes", "reviews", "review_deals", "review_settings", "import_log", "import_rejects")
 
-# Queries that do not run on Spark yet, and why (tests/test_spark_translate.py holds every
-# other queries/*.sql to translating). Issue 15 is rewriting the attribution engine; its
-# queries are checked again when it merges.
-_EPOCH_AND_UNNEST = "epoch() (fractions of a second lost in Spark) and a parallel unnest (a cross product in Spark)"
-# issue 15's engine reads every deal's journey from the stored journey tables (cl_touch, cl_deal,
-# cl_key; queries/derived_build.sql), which Spark does not build yet
-_JOURNEYS = "reads the journey tables (cl_*, queries/derived_build.sql), not built on Spark yet"
+# Queries that do not run on Spark, and why (tests/test_spark_translate.py holds every other
+# queries/*.sql to translating). The journey tables (cl_key, cl_deal, cl_touch) are built on
+# Spark from the same macros (closedloop.engine.spark); their DuckDB bookkeeping is not needed there.
+_DUCKDB_BOOKKEEPING = "keeps DuckDB's stored journey tables current; Spark builds its own (engine/spark.py)"
 NOT_YET_ON_SPARK: dict[str, str] = {
-    "attribution_closed_totals": _JOURNEYS,
-    "data_quality_deals_without_touchpoints": _JOURNEYS,
-    "touchpoint_lift": _JOURNEYS,
     "derived_storage": "reads DuckDB's storage metadata (pragma_storage_info()) to tell the journey tables current",
-    "derived_counts": "maintains DuckDB's derived tables",
-    "derived_keys": "maintains DuckDB's derived tables",
-    "derived_meta": "maintains DuckDB's derived tables",
+    "derived_meta": _DUCKDB_BOOKKEEPING,
     "derived_tables_present": "reads DuckDB's catalog (duckdb_tables())",
-    "attribution_markov_transitions": "ordered list() of a journey's channels: Spark's COLLECT_LIST drops the order",
-    "journey_paths": "ordered list() of a journey's channels: Spark's COLLECT_LIST drops the order",
-    "attribution_shapley_coalitions": "ordered array_agg() of a deal's channel set: COLLECT_LIST drops the order",
-    "pipeline_influence": "first(team order by ...): Spark's FIRST takes no order (arg_min over a struct would do)",
-    "attribution_touch_credit": _EPOCH_AND_UNNEST,
-    "attribution_receipt": _EPOCH_AND_UNNEST,
-    "attribution_rollup": _EPOCH_AND_UNNEST,
+}
+# the journey tables of queries/derived_build.sql, as Spark builds them (temporary views, cached)
+JOURNEY_TABLES = ("cl_key", "cl_deal", "cl_touch")
+JOURNEY_BUILD = {
+    "cl_key": "select * from journey_key_rows()",
+    "cl_deal": "select * from journey_deal_rows()",
+    "cl_touch": "select * from journey_rows('account', cast($now as timestamp)) "
+    "union all select * from journey_rows('contact_roles', cast($now as timestamp))",
 }
 
 
@@ -101,9 +88,26 @@ def _substitute(body: exp.Expression, params: list[str], args: list[exp.Expressi
     return body.copy().transform(put)
 
 
+def _rename_ctes(body: exp.Expression, n: int) -> exp.Expression:
+    """A table macro's own CTEs renamed for one expansion: SQLGlot's Spark SQL moves every CTE to
+    the top, where a macro expanded twice would define the same name twice."""
+    names = {cte.alias_or_name.lower() for cte in body.find_all(exp.CTE)}
+    if not names:
+        return body
+    for cte in body.find_all(exp.CTE):
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(f"{cte.alias_or_name}__{n}")))
+    for table in body.find_all(exp.Table):
+        if table.name.lower() in names and not table.db:
+            if not table.alias:
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+            table.set("this", exp.to_identifier(f"{table.name}__{n}"))
+    return body
+
+
 def expand_macros(tree: exp.Expression) -> exp.Expression:
     """Replace every call of a queries/macros.sql macro by its body (table macros as a subquery)."""
     macros = _macros()
+    expansions = 0
     for _ in range(20):  # macros call macros; 20 levels is far more than macros.sql nests
         changed = False
 
@@ -114,8 +118,11 @@ def expand_macros(tree: exp.Expression) -> exp.Expression:
                 if fname in macros and macros[fname][2]:
                     params, body, _ = macros[fname]
                     changed = True
+                    nonlocal expansions
+                    expansions += 1
                     alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(fname))
-                    return exp.Subquery(this=_substitute(body, params, node.this.expressions, fname), alias=alias)
+                    body = _rename_ctes(_substitute(body, params, node.this.expressions, fname), expansions)
+                    return exp.Subquery(this=body, alias=alias)
             if isinstance(node, exp.Anonymous) and not isinstance(node.parent, exp.Table):
                 fname = node.name.lower()
                 if fname in macros and not macros[fname][2]:
@@ -130,10 +137,171 @@ def expand_macros(tree: exp.Expression) -> exp.Expression:
     raise NotOnSpark("macros nest deeper than 20 levels")
 
 
+# --- constructs whose literal translation would be wrong, restructured for Spark ---------------
+
+
+def _template(text: str, **parts: exp.Expression) -> exp.Expression:
+    """A DuckDB expression with columns named __x replaced by copies of parts[x]."""
+    tree = sqlglot.parse_one(text, read="duckdb")
+    for col in list(tree.find_all(exp.Column)):
+        if col.name.startswith("__") and not col.table:
+            col.replace(parts[col.name[2:]].copy())
+    return tree
+
+
+def _ordered_aggregate(node: exp.Expression) -> exp.Expression | None:
+    """`list(x order by a, b)` / `first(x order by a, b)` as a sorted list of structs (a, b, x), which
+    both engines keep in order (Spark's COLLECT_LIST and FIRST take no order); None when the form
+    is one this can't keep exact (descending keys, a FILTER on the aggregate)."""
+    if not isinstance(node, exp.ArrayAgg | exp.First) or not isinstance(node.this, exp.Order):
+        return None
+    if isinstance(node.parent, exp.Filter | exp.Window):
+        return None
+    keys = node.this.expressions
+    if any(o.args.get("desc") for o in keys):
+        return None
+    parts = {f"k{i}": o.this for i, o in enumerate(keys)} | {"v": node.this.this}
+    fields = ", ".join(f"k{i} := __k{i}" for i in range(len(keys)))
+    sorted_list = f"list_sort(list(struct_pack({fields}, v := __v)))"
+    if isinstance(node, exp.ArrayAgg):
+        return _template(f"list_transform({sorted_list}, lambda s: s.v)", **parts)
+    return _template(f"({sorted_list})[1].v", **parts)
+
+
+def _bracket(node: exp.Bracket) -> exp.Expression | None:
+    """A list index or slice in Spark's terms: DuckDB counts from 1 (negative from the end), as
+    Spark's element_at does; None for a slice other than [:n] and [-n:]."""
+    if len(node.expressions) != 1:
+        return None
+    index = node.expressions[0]
+    if isinstance(index, exp.Slice):
+        start, stop = index.this, index.expression
+        if start is None and stop is not None:
+            return exp.Anonymous(this="SLICE", expressions=[node.this.copy(), exp.Literal.number(1), stop.copy()])
+        if stop is None and isinstance(start, exp.Neg):
+            count = start.this.copy()
+            return exp.Anonymous(this="SLICE", expressions=[node.this.copy(), start.copy(), count])
+        return None
+    if isinstance(index, exp.Literal):
+        return node  # SQLGlot shifts literal indexes; a string is a struct field or map key
+    # SQLGlot's parser already made an index it knows to be an integer count from 0 (`x + -1`);
+    # one of unknown type is still DuckDB's, from 1. Spark's element_at counts from 1 (negative
+    # from the end, as DuckDB) and takes an INT.
+    if index.type is None:
+        annotate_types(index, dialect="duckdb")
+    if index.type is not None and index.type.this in exp.DataType.INTEGER_TYPES:
+        index = simplify(exp.Add(this=index.copy(), expression=exp.Literal.number(1)))
+    position = exp.Cast(this=index.copy(), to=exp.DataType.build("int"))
+    return exp.Anonymous(this="TRY_ELEMENT_AT", expressions=[node.this.copy(), position])
+
+
+def _zipped_unnest(node: exp.Select) -> exp.Expression | None:
+    """DuckDB's `select unnest(a) as x, unnest(b) as y` zips the lists (padding with nulls); Spark's
+    two EXPLODEs would multiply them: one INLINE(ARRAYS_ZIP(a, b)) AS (x, y), which pads the same."""
+    if node.args.get("from_") or node.args.get("where") or node.args.get("group"):
+        return None
+    lists, names = [], []
+    for e in node.expressions:
+        if not isinstance(e, exp.Alias) or not isinstance(e.this, exp.Explode | exp.Unnest):
+            return None
+        fn = e.this
+        arg = fn.this if isinstance(fn, exp.Explode) else (fn.expressions[0] if len(fn.expressions) == 1 else None)
+        if arg is None:
+            return None
+        lists.append(arg.copy())
+        names.append(exp.to_identifier(e.alias))
+    zipped = exp.Anonymous(this="INLINE", expressions=[exp.Anonymous(this="ARRAYS_ZIP", expressions=lists)])
+    return node.copy().select(exp.Aliases(this=zipped, expressions=names), append=False)
+
+
+def _window_filter(node: exp.Window) -> exp.Window:
+    """`count(*) filter (where c) over w`: Spark takes no FILTER on a window aggregate; the same as
+    `count(case when c then 1 end) over w` (any aggregate: its argument nulled where not c)."""
+    flt = node.this
+    agg = flt.this.copy()
+    cond = flt.expression.this.copy()
+    arg = agg.this
+    value = exp.Literal.number(1) if arg is None or isinstance(arg, exp.Star) else arg.copy()
+    agg.set("this", exp.Case(ifs=[exp.If(this=cond, true=value)]))
+    node = node.copy()
+    node.set("this", agg)
+    return node
+
+
+def _lambda_index(node: exp.Expression) -> exp.Expression:
+    """list_filter / list_transform with `lambda x, i:`: DuckDB's i counts from 1, Spark's from 0."""
+    lam = node.expression if isinstance(node.expression, exp.Lambda) else None
+    if lam is None or len(lam.expressions) != 2:
+        return node
+    node = node.copy()
+    lam = node.expression
+    idx = lam.expressions[1].name
+    body = lam.this
+    for ref in list(body.find_all(exp.Column, exp.Identifier)):
+        if isinstance(ref, exp.Identifier) and isinstance(ref.parent, exp.Column):
+            continue
+        if ref.name == idx and not (isinstance(ref, exp.Column) and ref.table):
+            shifted = exp.Paren(this=exp.Add(this=ref.copy(), expression=exp.Literal.number(1)))
+            if ref is body:
+                lam.set("this", shifted)
+            else:
+                ref.replace(shifted)
+    return node
+
+
 # --- rewrites and guards ----------------------------------------------------------------------
 
 
+def _restructure(node: exp.Expression) -> exp.Expression:
+    """The first pass: forms Spark lacks, in DuckDB terms that the second pass (_rewrite) and
+    SQLGlot then translate."""
+    if isinstance(node, exp.ArrayAgg | exp.First) and isinstance(node.this, exp.Order):
+        return _ordered_aggregate(node)
+    if isinstance(node, exp.Window) and isinstance(node.this, exp.Filter):
+        return _window_filter(node)
+    if isinstance(node, exp.ArrayFilter | exp.Transform) or (
+        isinstance(node, exp.Anonymous) and node.name.lower() in ("list_transform", "list_filter")
+    ):
+        return _lambda_index(node)
+    if (
+        isinstance(node, exp.Select)
+        and sum(isinstance(e.unalias(), exp.Explode | exp.Unnest) for e in node.expressions) > 1
+    ):
+        return _zipped_unnest(node)
+    return node
+
+
+_LISTS = (exp.ArrayFilter, exp.Transform, exp.Array, exp.ArrayAgg, exp.ArrayDistinct, exp.ArraySort)
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Bracket):
+        return _bracket(node)
+    # len() of a list (SQLGlot writes LENGTH, strings only on Spark): SIZE
+    if isinstance(node, exp.Length) and isinstance(node.this, _LISTS):
+        return exp.ArraySize(this=node.this.copy())
+    # DuckDB's epoch_us(ts): microseconds since the epoch; ts is naive UTC, the session's zone is UTC
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us" and len(node.expressions) == 1:
+        ts = exp.Cast(this=node.expressions[0].copy(), to=exp.DataType.build("timestamp"))
+        return exp.Anonymous(this="UNIX_MICROS", expressions=[ts])
+    # cast(unnest(l) as t): Spark takes no generator inside an expression; unnest(cast(l as t[]))
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Explode | exp.Unnest):
+        fn = node.this
+        arg = fn.this if isinstance(fn, exp.Explode) else fn.expressions[0]
+        to = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[node.to.copy()], nested=True)
+        return exp.Explode(this=exp.Cast(this=arg.copy(), to=to))
+    # DuckDB's error(msg) is Spark's raise_error(msg)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "error":
+        return exp.Anonymous(this="RAISE_ERROR", expressions=[e.copy() for e in node.expressions])
+    # Spark has no unsigned integers; the packed codes fit a signed BIGINT
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.UBIGINT:
+        return exp.DataType.build("bigint")
+    # DuckDB's list_position is NULL where Spark's ARRAY_POSITION is 0: not found
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "list_position":
+        return exp.Nullif(
+            this=exp.Anonymous(this="ARRAY_POSITION", expressions=[e.copy() for e in node.expressions]),
+            expression=exp.Literal.number(0),
+        )
     # DuckDB's date_diff('day', a, b) counts the day boundaries between two timestamps; Spark's
     # DATEDIFF(DAY, a, b) is TIMESTAMPDIFF: whole 24-hour days. On dates the two agree.
     if isinstance(node, exp.DateDiff):
@@ -196,7 +364,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
 def _guard(tree: exp.Expression, name: str) -> None:
     """Raise on what SQLGlot would translate without complaint but wrongly."""
     for node in tree.walk():
-        if isinstance(node, exp.AggFunc) and isinstance(node.this, exp.Order) and not isinstance(node, exp.GroupConcat):
+        if (
+            isinstance(node, exp.AggFunc)
+            and isinstance(node.this, exp.Order)
+            and not isinstance(node, exp.GroupConcat)
+            and _ordered_aggregate(node) is None
+        ):
             raise NotOnSpark(
                 f"{name}: ordered aggregate {node.sql('duckdb')!r} — Spark's COLLECT_LIST would drop the "
                 f"order; sort an array of structs instead (docs/scale-out.md)"
@@ -206,20 +379,25 @@ def _guard(tree: exp.Expression, name: str) -> None:
                 f"{name}: epoch() keeps fractions of a second in DuckDB but Spark's UNIX_TIMESTAMP drops "
                 f"them; use date_diff('second', ...) or whole-second arithmetic (docs/scale-out.md)"
             )
-        if isinstance(node, exp.Bracket) and not all(isinstance(i, exp.Literal) for i in node.expressions):
+        if isinstance(node, exp.Bracket) and _bracket(node) is None:
             raise NotOnSpark(
-                f"{name}: {node.sql('duckdb')!r} indexes a list by an expression: DuckDB counts from 1, Spark "
-                f"from 0, and SQLGlot shifts only literal indexes"
+                f"{name}: {node.sql('duckdb')!r}: a list slice other than [:n] or [-n:] (DuckDB counts from 1, "
+                f"Spark from 0)"
             )
         if (
             isinstance(node, exp.Select)
             and sum(isinstance(e.unalias(), exp.Explode | exp.Unnest) for e in node.expressions) > 1
+            and _zipped_unnest(node) is None
         ):
             raise NotOnSpark(
                 f"{name}: several unnest() in one select — DuckDB zips the lists, Spark's EXPLODEs multiply "
                 f"them; unnest one list of structs instead (docs/scale-out.md)"
             )
-        if isinstance(node, exp.Table) and node.name.lower().startswith("cl_"):
+        if (
+            isinstance(node, exp.Table)
+            and node.name.lower().startswith("cl_")
+            and node.name.lower() not in JOURNEY_TABLES
+        ):
             raise NotOnSpark(f"{name}: reads the DuckDB-only derived table {node.name}")
         if isinstance(node, exp.Table) and node.db.lower() == "information_schema":
             raise NotOnSpark(f"{name}: reads DuckDB's information_schema")
@@ -256,11 +434,22 @@ def _parse(name: str) -> exp.Expression:
 @cache
 def to_spark(name: str, schema: str | None = None) -> str:
     """Spark SQL for queries/<name>.sql; `schema`: qualify the canonical tables with it."""
+    return _to_spark(_parse(name), name, schema)
+
+
+@cache
+def journey_build(table: str, schema: str | None = None) -> str:
+    """Spark SQL that computes journey table `table` (cl_key, cl_deal, cl_touch) from the source
+    tables with the macros queries/derived_build.sql stores it with (parameter :now for cl_touch)."""
+    return _to_spark(sqlglot.parse_one(JOURNEY_BUILD[table], read="duckdb"), table, schema)
+
+
+def _to_spark(parsed: exp.Expression, name: str, schema: str | None) -> str:
     if schema is not None and not _SCHEMA.fullmatch(schema):
         raise ValueError(f"A Spark schema is a name or catalog.name (letters, digits, _), got {schema!r}.")
-    tree = expand_macros(_parse(name))
+    tree = expand_macros(parsed)
     _guard(tree, name)
-    tree = tree.transform(_rewrite)
+    tree = tree.transform(_restructure).transform(_rewrite)
     if schema is not None:
         ctes = _cte_names(tree)
         parts = schema.split(".")

@@ -24,6 +24,7 @@ IMPORT_TABLES: tuple[str, ...] = (
     "deal_contacts",
     "deal_stage_history",
     "touchpoints",
+    "spend",
 )
 
 KEYS: dict[str, tuple[str, ...]] = {
@@ -35,6 +36,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "deal_contacts": ("deal_id", "contact_id"),
     "deal_stage_history": ("deal_id", "stage", "entered_at"),
     "touchpoints": ("touchpoint_id",),
+    # a spend file is by campaign or by channel: the other column keeps its default '' (docs/spend.md)
+    "spend": ("spend_date", "channel", "campaign_id"),
 }
 
 # (table, column) -> the table whose key it names.
@@ -50,6 +53,7 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("touchpoints", "account_id"): "accounts",
     ("touchpoints", "contact_id"): "contacts",
     ("touchpoints", "campaign_id"): "campaigns",
+    ("spend", "campaign_id"): "campaigns",
 }
 
 # DESIGN.md: "Touchpoint types include at least" these; a mapping may add more.
@@ -88,7 +92,7 @@ DATED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
-    {("deals", "amount"), ("campaigns", "cost"), ("accounts", "employees")}
+    {("deals", "amount"), ("campaigns", "cost"), ("accounts", "employees"), ("spend", "amount")}
 )
 
 # Words used in messages: "unknown account 'X'".
@@ -101,6 +105,7 @@ SINGULAR: dict[str, str] = {
     "deal_contacts": "deal contact role",
     "deal_stage_history": "stage change",
     "touchpoints": "touchpoint",
+    "spend": "spend row",
 }
 
 
@@ -128,18 +133,13 @@ def _kind(data_type: str) -> str:
 
 def table_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[Column]]:
     """The importable tables of the database behind `con`, with their columns in order."""
-    rows = con.execute(
-        """
-        select table_name, column_name, data_type, is_nullable
-        from duckdb_columns()
-        where database_name = current_database() and schema_name = 'main'
-        order by table_name, column_index
-        """
-    ).fetchall()
+    rows = db.execute(con, "main_table_columns").fetchall()
     out: dict[str, list[Column]] = {t: [] for t in IMPORT_TABLES}
-    for table, column, data_type, nullable in rows:
+    for table, column, data_type, nullable, default in rows:
         if table in out:
-            out[table].append(Column(column, _kind(data_type), column in KEYS[table] or not nullable))
+            # a key column with a default (spend's channel / campaign_id: '') may be left out
+            required = (column in KEYS[table] or not nullable) and default is None
+            out[table].append(Column(column, _kind(data_type), required))
     return out
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from closedloop import db, derived
+from closedloop import db
+from closedloop.engine import journey_tables as derived
 from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident, row_count
 from closedloop.importer.errors import ImportFailed
 from closedloop.importer.mapping import Mapping, load_mapping
@@ -99,9 +100,7 @@ def import_files(
             "import has it open, close that first, or pass import_files a read-write connection."
         ) from exc
     try:
-        readonly = con.execute(
-            "select readonly from duckdb_databases() where database_name = current_database()"
-        ).fetchone()[0]
+        readonly = db.execute(con, "import_connection_readonly").fetchone()[0]
         if readonly:
             raise ImportFailed("The database connection is read-only; open it with read_only=False to import.")
         if own:
@@ -158,28 +157,19 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         inserted = sum(t[0] for t in totals.values())
         updated = sum(t[1] for t in totals.values())
         unchanged = sum(t[2] for t in totals.values())
-        import_id = con.execute(
-            "insert into import_log (files, mapping, rows_read, rows_inserted, rows_updated, rows_rejected, "
-            "rows_skipped, skipped_why) values ($files, $mapping, $read, $inserted, $updated, $rejected, "
-            "$skipped, $skipped_why) returning import_id",
-            {
-                "files": ", ".join(run.file_names),
-                "mapping": mapping.name,
-                "read": report.rows_read,
-                "inserted": inserted,
-                "updated": updated,
-                "rejected": report.rows_rejected,
-                "skipped": report.rows_skipped,
-                "skipped_why": report.skipped_why() or None,
-            },
+        import_id = db.execute(
+            con,
+            "import_log_insert",
+            files=", ".join(run.file_names),
+            mapping=mapping.name,
+            read=report.rows_read,
+            inserted=inserted,
+            updated=updated,
+            rejected=report.rows_rejected,
+            skipped=report.rows_skipped,
+            skipped_why=report.skipped_why() or None,
         ).fetchone()[0]
-        con.execute(
-            f"insert into import_rejects (import_id, file, row_number, target_table, column_name, value, "
-            f"problem, fix) select $id, file, row, target_table, column_name, value, problem, fix "
-            f"from {run.problems} where severity = 'error' and row is not null "
-            f"order by file_index, row, source",
-            {"id": import_id},
-        )
+        db.execute(con, "import_rejects_insert", import_id=import_id, problems=run.problems)
         # the models' derived tables follow the data in the same transaction
         run.progress(0.99, "Rebuilding the derived tables")
         only_added = set(totals) == {"touchpoints"} and totals["touchpoints"][1] == 0
@@ -212,7 +202,7 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     keys = KEYS[table]
     cols = [c.name for c in m.columns]
     q = {c: quote_ident(c) for c in cols}
-    key_list = ", ".join(q[k] for k in keys)
+    key_list = ", ".join(q[k] for k in keys if k in q)
     good = run.good(m)
     rows = f"{run.prefix}_w{m.index}"
     if m.source.mode == "insert_missing":
@@ -233,8 +223,11 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
         rows = good
     if select is not None:
         run.temp_tables.append(rows)
-        con.execute(f"create or replace temp table {rows} as {select}")
+        # DDL naming the run's staged table (quoted); `select` reads quoted columns of staged tables
+        con.execute(f"create or replace temp table {quote_ident(rows)} as {select}")
     n = row_count(con, rows)
+    if table == "spend":
+        return spend_replace(con, rows, cols, q), 0, 0
     updated = 0
     others = [c for c in cols if c not in keys]
     if m.source.mode == "upsert" and others:
@@ -255,19 +248,37 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     return inserted, updated, unchanged
 
 
+def spend_replace(con: duckdb.DuckDBPyConnection, rows: str, cols: list[str], q: dict[str, str]) -> int:
+    """Write spend rows so that a re-import replaces instead of adding (docs/spend.md): for each
+    campaign or channel of the file, its stored spend from the file's first to its last date for
+    it is deleted, then the file's rows are inserted (a missing channel or campaign is ''). Rows
+    inserted."""
+    value = {c: f"w.{q[c]}" for c in cols}
+    for k in ("channel", "campaign_id"):
+        value[k] = f"coalesce({value.get(k, 'null')}, '')"
+    ranges = (
+        f"select {value['channel']} as channel, {value['campaign_id']} as campaign_id, "
+        f"min(w.spend_date) as first_date, max(w.spend_date) as last_date from {rows} as w group by all"
+    )
+    con.execute(
+        f"delete from spend as s using ({ranges}) as r where s.channel = r.channel "
+        "and s.campaign_id = r.campaign_id and s.spend_date between r.first_date and r.last_date"
+    )
+    # rows of one key in one file (two ad groups of a campaign on a day) add up
+    return con.execute(
+        f"insert into spend (spend_date, channel, campaign_id, amount) "
+        f"select w.spend_date, {value['channel']}, {value['campaign_id']}, sum(w.amount) "
+        f"from {rows} as w group by 1, 2, 3"
+    ).fetchone()[0]
+
+
 def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str | None]]:
     """(row count, order-independent content hash) of every table of the database.
 
     Two databases, or one before and after an import, hold the same data
     exactly when these agree.
     """
-    tables = [
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() "
-            "and schema_name = 'main' order by table_name"
-        ).fetchall()
-    ]
+    tables = [r[0] for r in db.execute(con, "main_tables").fetchall()]
     out = {}
     for t in tables:
         q = quote_ident(t)

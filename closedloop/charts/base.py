@@ -1,0 +1,114 @@
+"""What every chart shares: the colour scales, the touch types' shapes and how a key is labelled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from closedloop import db
+
+WON_LOST_COLORS = alt.Scale(domain=["Won", "Lost"], range=["#2e7d32", "#c62828"])
+TEAM_COLORS = alt.Scale(domain=["marketing", "sales"], range=["#1f77b4", "#ff7f0e"])
+
+
+# The channels the product defines (the sample's, and the canonical import's lead sources), and the
+# sample's review-site visits.
+CANONICAL_CHANNELS = [*db.CANONICAL_CHANNELS, "review_sites"]
+
+
+def _canonical() -> frozenset[str]:
+    return frozenset([*TOUCH_TYPES, *CANONICAL_CHANNELS, "marketing", "sales"])
+
+
+def label(code: str | None) -> str:
+    """An axis label for a key. Only the product's own canonical values are prettified
+    ('webinar_attended' -> 'Webinar attended', 'paid_search' -> 'Paid search'); every other key
+    is shown exactly as it is in the data: 'NC_EDM' stays 'NC_EDM', 'google' stays 'google'."""
+    if code is None or (isinstance(code, float) and pd.isna(code)):
+        return "(none)"
+    text = str(code)
+    return text.replace("_", " ").capitalize() if text in _canonical() else text
+
+
+def label_map(codes: Any, how: Any = None) -> dict[Any, str]:
+    """label() (or `how`) of each distinct key, never merging two keys: when two keys would get the
+    same label (a canonical 'ebook_download' and a key spelt 'Ebook download'), both are shown as
+    they are."""
+    keys = list(dict.fromkeys(codes))
+    labels = {k: (how or label)(k) for k in keys}
+    seen: dict[str, int] = {}
+    for v in labels.values():
+        seen[v] = seen.get(v, 0) + 1
+    return {k: (v if seen[v] == 1 else ("(none)" if k is None else str(k))) for k, v in labels.items()}
+
+
+def labels(codes: pd.Series) -> pd.Series:
+    """label_map() applied to a column of keys."""
+    return codes.map(label_map(codes))
+
+
+# --- Deal explorer -------------------------------------------------------------------------------
+
+MARKER_COLOR = "#616161"
+NOTE_COLOR = "#6a1b9a"
+
+
+def _text(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+        return "–"
+    return str(value)
+
+
+# Each touchpoint type keeps its shape on every deal: marketing types first, then sales (DESIGN.md).
+TOUCH_TYPES = [
+    "ad_view",
+    "ad_click",
+    "ebook_download",
+    "whitepaper_download",
+    "email_open",
+    "email_click",
+    "webinar_registered",
+    "webinar_attended",
+    "event_attended",
+    "website_visit",
+    "demo_request",
+    "content_syndication",
+    "sales_email",
+    "sales_call",
+    "sales_meeting",
+    "linkedin_inmail",
+]
+TOUCH_SHAPES = [
+    "circle",
+    "square",
+    "triangle-up",
+    "cross",
+    "diamond",
+    "triangle-down",
+    "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z",  # hexagon
+    "M0,-1L0.2245,-0.309L0.951,-0.309L0.363,0.118L0.588,0.809L0,0.382L-0.588,0.809L-0.363,0.118"
+    "L-0.951,-0.309L-0.2245,-0.309Z",  # star
+    "triangle-right",
+    "triangle-left",
+    "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z",  # pentagon
+    "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z",  # x
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",  # sales types: the colour tells them apart
+]
+
+
+# --- Attribution page
+
+MEASURE_TITLES = {
+    "attributed_wins": "Attributed wins (deals)",
+    "attributed_revenue_usd": "Attributed won revenue (USD)",
+    "attributed_pipeline_usd": "Attributed pipeline (USD)",
+}
+
+
+def _measure_axis(column: str) -> alt.Axis:
+    return alt.Axis(format="$,.2s" if column.endswith("_usd") else ",.0f", tickCount=6)

@@ -1,0 +1,96 @@
+"""The options several commands share, defined once: --db, a YYYY-MM-DD date, the deal filters,
+the touch window (--lookback-days, --scope) and a table's output (--format csv|json, --out)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from closedloop import db
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES
+
+DB_HELP = "database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)"
+
+
+def add_db(p: argparse.ArgumentParser, help: str = DB_HELP) -> None:
+    p.add_argument("--db", type=Path, default=None, help=help)
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    """--db, else the database the app serves ($CLOSEDLOOP_DB, else data/closedloop.duckdb)."""
+    return Path(args.db) if args.db else db.default_db_path()
+
+
+def iso_date(value: str) -> date:
+    """An argparse type for a YYYY-MM-DD option."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a date looks like 2026-03-31, got {value!r}") from None
+
+
+def add_period(p: argparse.ArgumentParser, when: str = "", all_time: bool = False) -> None:
+    """--from and --to (YYYY-MM-DD, inclusive, on the close date); `when` heads each help, and
+    `all_time` says that without them the period is all time."""
+    default = "; default: all time" if all_time else ""
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=iso_date,
+        metavar="DATE",
+        help=f"{when}period start, inclusive (YYYY-MM-DD, on the close date{default})",
+    )
+    p.add_argument(
+        "--to", dest="date_to", type=iso_date, metavar="DATE", help=f"{when}period end, inclusive (YYYY-MM-DD{default})"
+    )
+
+
+def add_deal_filters(p: argparse.ArgumentParser, when: str = "") -> None:
+    """--segment, --region, --owner; `when` heads each help ("without --review: ")."""
+    p.add_argument("--segment", help=f"{when}only deals of accounts in this segment")
+    p.add_argument("--region", help=f"{when}only deals of accounts in this region")
+    p.add_argument("--owner", help=f"{when}only deals of this owner")
+
+
+def add_lookback(p: argparse.ArgumentParser, when: str = "", default: int | None = DEFAULT_LOOKBACK_DAYS) -> None:
+    p.add_argument(
+        "--lookback-days",
+        type=int,
+        default=default,
+        help=f"{when}touches from N days before the deal's creation (default {DEFAULT_LOOKBACK_DAYS})",
+    )
+
+
+def add_scope(p: argparse.ArgumentParser, when: str = "", default: str | None = "account") -> None:
+    p.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default=default,
+        help=f"{when}touches of the deal's account (default) or only of its contacts",
+    )
+
+
+def add_output(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    p.add_argument("--out", type=Path, help="write to this file instead of standard output")
+
+
+def write_table(df: pd.DataFrame, fmt: str, out: Path | None, date_format: str | None = None) -> None:
+    """A table as JSON records or CSV (formulas neutralised: a CSV is opened in spreadsheets), to
+    `out` or standard output; writing a file says so on standard error."""
+    from closedloop import export
+
+    if fmt == "json":
+        text = df.to_json(orient="records", indent=2, date_format=date_format) + "\n"
+    else:
+        text = export.safe_frame(df).to_csv(index=False)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"Wrote {len(df)} rows to {out}", file=sys.stderr)

@@ -1,0 +1,273 @@
+"""Derived tables: each deal's touches with their positions, built once when the data changes.
+
+Every model and page used to re-join the touchpoints to the deals and sort them by
+text ids; at a million deals (ten million touches) that join is most of the time.
+`refresh` materializes it for the default matching (lookback 180 days, account scope)
+into narrow tables (queries/derived_build.sql):
+
+* ``cl_deal``: a row per deal with an integer ``deal_idx``, its filter columns, touch
+  count and its channels / touchpoint types as bit sets;
+* ``cl_touch``: a row per deal and touch in journey order with the positions of
+  queries/macros.sql (rn, n, n_lc, n_oc), integer key codes, the time-decay credit at
+  the default half-life and the last four channels packed into one integer;
+* ``cl_key``: the codes' keys; ``cl_meta``: what the tables were built for.
+
+The sample generator and every import call `refresh` inside their transaction, so a
+failed import leaves the old tables. Queries read the derived tables only when
+`usable` says they match the request and the data (else the exact same figures come,
+more slowly, from the source tables); tests hold both paths equal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from closedloop import db
+from closedloop.filters import MAX_LOOKBACK_DAYS  # noqa: F401 (the journey tables' span, defined once)
+
+TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
+# the macros that define the journey tables (queries/macros.sql), in build order
+_VIEWS = (
+    "create or replace temp view cl_key as select * from journey_key_rows()",
+    "create or replace temp view cl_deal as select * from journey_deal_rows()",
+    "create or replace temp view cl_touch as select * from journey_rows('account', utc_now(), null) "
+    "union all select * from journey_rows('contact_roles', utc_now(), null)",
+)
+
+# the build of cl_touch goes this many deals at a time (queries/derived_build.sql): its memory is
+# that of one slice (the import runs under a 1.5 GB limit)
+SLICE_DEALS = 250_000
+# statements of queries/derived_build.sql end with ";" at a line's end
+_STATEMENT_END = re.compile(r";[ \t]*\n")
+# a query reads the journey tables when its text or its macros name one of them
+_READS_JOURNEYS = re.compile(r"\b(from|join)\s+cl_(touch|deal|key)\b")
+
+# database file state -> the fingerprint verified for it, in this process
+_verified: dict[tuple[object, ...], str] = {}  # database file state -> fingerprint
+
+
+def build_version() -> str:
+    """A digest of queries/derived_build.sql and the macros it builds from."""
+    text = db.sql_text("derived_build") + db.sql_text("macros")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _now() -> datetime:
+    # timestamps are naive UTC throughout (queries/macros.sql's utc_now)
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None:
+    """(Re)build the journey tables from the source tables, on a writable connection.
+
+    Runs inside the caller's transaction when there is one. `now`: naive UTC time up
+    to which open deals' touches count (default: now).
+    """
+    text = db.sql_text("derived_build")
+    params = {
+        "now": now or _now(),
+        "fingerprint": fingerprint(con),
+        "build": build_version(),
+    }
+    for statement in _STATEMENT_END.split(text):
+        body = db.strip_comments(statement).strip()
+        if not body:
+            continue
+        used = {k: v for k, v in params.items() if f"${k}" in body}
+        # a macro binds its tables when created: create each statement's macros just before it
+        con.execute(db.macros_used_by(body))
+        if "$deal_idxs" not in body:
+            con.execute(statement, used)
+            continue
+        deals = int(con.execute("select count(*) from cl_deal").fetchone()[0])
+        for first in range(1, deals + 1, SLICE_DEALS):
+            con.execute(statement, {**used, "deal_idxs": list(range(first, min(first + SLICE_DEALS, deals + 1)))})
+    _verified.clear()
+
+
+def touchpoint_mark(con: duckdb.DuckDBPyConnection) -> int:
+    """Before an import writes: the rowid from which touchpoints it inserts will be numbered."""
+    return int(con.execute("select coalesce(max(rowid), -1) + 1 from touchpoints").fetchone()[0])
+
+
+def refresh_added(con: duckdb.DuckDBPyConnection, mark: int, now: datetime | None = None) -> int | None:
+    """After an import that only inserted touchpoints (rowid >= `mark`) into a database whose
+    journey tables were current: rebuild the journeys of the deals those touches can join (deals
+    of their accounts, deals with their contacts) and nothing else, in the caller's transaction.
+    Exact: every other deal's touches, order and positions are unchanged, and so is every other
+    table. Returns the number of deals rebuilt, or None when the new touches bring a key that
+    cl_key lacks (a new channel, campaign...: the codes would change, so the caller rebuilds
+    everything with `refresh`)."""
+    missing = con.execute(
+        """
+        with added as (select * from touchpoints where rowid >= $mark)
+        select count(*) from (
+            select 'channel' as dimension, channel as raw from added
+            union select 'touchpoint_type', touchpoint_type from added
+            union select 'team', team from added
+            union select 'campaign', campaign_id from added
+            union select 'asset', asset from added
+        ) as k
+        anti join cl_key as c on c.dimension = k.dimension and c.raw is not distinct from k.raw
+        """,
+        {"mark": mark},
+    ).fetchone()[0]
+    if missing:
+        return None
+    deals = [
+        r[0]
+        for r in con.execute(
+            """
+            with added as (select account_id, contact_id from touchpoints where rowid >= $mark)
+            select distinct c.deal_idx
+            from cl_deal as c
+            join deals as d on d.deal_id = c.deal_id
+            where d.account_id in (select account_id from added)
+               or d.deal_id in (
+                   select dc.deal_id from deal_contacts as dc
+                   where dc.contact_id in (select contact_id from added where contact_id is not null)
+               )
+            order by c.deal_idx
+            """,
+            {"mark": mark},
+        ).fetchall()
+    ]
+    at = now or _now()
+    if deals:
+        con.execute("delete from cl_touch where deal_idx in (select unnest($deals))", {"deals": deals})
+        insert = "insert into cl_touch select * from journey_rows($scope, cast($now as timestamp), $deals)"
+        con.execute(db.macros_used_by(insert))
+        for scope in ("account", "contact_roles"):
+            for first in range(0, len(deals), SLICE_DEALS):
+                con.execute(insert, {"scope": scope, "now": at, "deals": deals[first : first + SLICE_DEALS]})
+    # what the tables now hold: built up to `at`, from the source tables as they are now
+    con.execute(
+        """
+        update cl_meta set value = case key
+            when 'built_at' then cast(cast($now as timestamp) as varchar)
+            when 'latest_touch_at' then (select cast(max(occurred_at) as varchar) from touchpoints)
+            when 'fingerprint' then $fingerprint
+        end
+        where key in ('built_at', 'latest_touch_at', 'fingerprint')
+        """,
+        {"now": at, "fingerprint": fingerprint(con)},
+    )
+    con.execute("delete from cl_meta where key = 'storage'")
+    _verified.clear()
+    return len(deals)
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    # on `con` itself, not a cursor (db.run): a cursor can't see the caller's open transaction
+    return str(con.execute(db.sql_text("derived_fingerprint")).fetchall()[0][0])
+
+
+def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """cl_meta as a dict; empty when the journey tables were never built."""
+    present = set(db.run(con, "derived_tables_present")["table_name"])
+    if not set(TABLES) <= present:
+        return {}
+    # a value can be null (latest_touch_at of a database without touchpoints): None, never NaN
+    return {
+        str(k): (v if isinstance(v, str) else None)
+        for k, v in db.run(con, "derived_meta").itertuples(index=False, name=None)
+    }
+
+
+def _file_state(con: duckdb.DuckDBPyConnection) -> tuple[object, ...] | None:
+    """The database file's and its WAL's (size, mtime): any committed write changes one of them."""
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()[0]
+    if not path or not path[0]:
+        return None  # in memory: verify every time
+    state: list[object] = [path[0]]
+    for p in (Path(path[0]), Path(str(path[0]) + ".wal")):
+        try:
+            st = p.stat()
+            state += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            state += [None, None]
+    return tuple(state)
+
+
+def storage(con: duckdb.DuckDBPyConnection) -> str:
+    """queries/derived_storage.sql's digest of where the source tables keep their rows."""
+    return str(con.execute(db.sql_text("derived_storage")).fetchall()[0][0])
+
+
+def seal(con: duckdb.DuckDBPyConnection) -> None:
+    """After a build is committed: checkpoint, and record the source tables' storage digest in
+    cl_meta, so that a later process knows them unchanged from metadata alone. Outside a
+    transaction only; without it `current` falls back to the row digest (about 1 s at 10M)."""
+    if not meta(con):
+        return
+    try:
+        con.execute("checkpoint")
+        digest = storage(con)
+        con.execute("delete from cl_meta where key = 'storage'")
+        con.execute("insert into cl_meta values ('storage', $digest)", {"digest": digest})
+        con.execute("checkpoint")
+    except duckdb.Error:
+        # another session of a shared connection is writing (no checkpoint now): the first
+        # query of each process verifies by the row digest instead
+        return
+
+
+def current(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the stored journey tables hold exactly what the source tables give now.
+
+    They must exist, be built by this version of the build and macros, hold every touch up
+    to now (a touch dated after the build, a scheduled event say, would join its open
+    deal's window later), and the source tables must be unchanged since the build: their
+    storage digest (metadata, milliseconds) still the one sealed after the build, or else
+    their row digest (about 1 s at 10M touchpoints) still the build's. Any insert, delete or
+    update since (a write that bypassed `import`) makes them stale. Remembered per state of
+    the database file in this process.
+    """
+    state = _file_state(con)
+    if state is not None and state in _verified:
+        return True
+    m = meta(con)
+    if not m or m.get("build") != build_version():
+        return False
+    latest, built = m.get("latest_touch_at"), m.get("built_at")
+    if latest and built and latest > built:
+        return False
+    ok = (m.get("storage") is not None and m.get("storage") == storage(con)) or m.get("fingerprint") == fingerprint(con)
+    if ok and state is not None:
+        _verified[state] = m.get("fingerprint") or ""
+    return ok
+
+
+def reads_journeys(sql: str) -> bool:
+    return bool(_READS_JOURNEYS.search(db.strip_comments(sql)))
+
+
+def attach(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection) -> None:
+    """Before a query that reads the journey tables, on its cursor: when the stored tables
+    are not current, temporary views of the same names compute them from the source tables
+    with the same macros, so the figures are right (and slower) until `refresh` or the next
+    import rebuilds them. The Data page says so (`status`)."""
+    if current(con):
+        return
+    for view in _VIEWS:
+        # a macro binds its tables when created: each view's macros after the views they read
+        cur.execute(db.macros_used_by(view))
+        cur.execute(view)
+
+
+def usable(con: duckdb.DuckDBPyConnection, *_: object, **__: object) -> bool:
+    """Whether the stored journey tables are current (else queries compute them as they go); they
+    serve every lookback and scope, so any given are ignored."""
+    return current(con)
+
+
+def status(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """What the journey tables hold, for the Data page and `python -m closedloop refresh`."""
+    m = meta(con)
+    return pd.DataFrame(sorted(m.items()), columns=["key", "value"])

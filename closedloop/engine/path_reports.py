@@ -1,0 +1,214 @@
+"""Path reports (issue 14; docs/attribution.md, "Path reports"): time lag and path length as
+distributions, won vs lost, and the paths of closed deals after a transform, before any credit.
+
+queries/path_time_lag.sql and queries/path_length.sql count won and lost deals per band and
+per month of close, with sums (revenue, days, touches) rather than averages, so every row adds
+up: `rollup` sums the months of a period into one row per band and works the shares and means
+out of the sums. queries/path_summary.sql returns one row per transformed path in the
+aggregated path format that `attribute-paths` reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from closedloop import db
+from closedloop.filters import MAX_LOOKBACK_DAYS, SCOPES
+
+# Where a band starts (the first band starts at 0 days / 1 touch).
+DEFAULT_DAY_EDGES: tuple[int, ...] = (8, 15, 31, 61, 91, 181, 366)
+DEFAULT_TOUCH_EDGES: tuple[int, ...] = (2, 3, 4, 5, 6, 11, 21)
+NO_TOUCHPOINT_BAND, DATES_UNKNOWN_BAND = -1, -2
+NO_TOUCHPOINT = "(no touchpoint)"
+TRANSFORMS: dict[str, str] = {
+    "as_is": "As is: every touch's channel in time order",
+    "collapse_repeats": "Repeats in a row collapsed (a > a > b > a: a > b > a)",
+    "first_occurrence": "First occurrence only (a > b > a: a > b)",
+    "frequency": "Frequency counts (a > b > a: a(2) > b(1))",
+    "drop_channel": "Drop a channel unless it is the whole path",
+}
+REPORTS = ("time_lag", "path_length")
+ROLLUP_COLUMNS = [
+    "band",
+    "label",
+    "won_deals",
+    "lost_deals",
+    "closed_deals",
+    "win_rate",
+    "share_of_won",
+    "share_of_lost",
+    "won_amount_usd",
+    "mean_won",
+    "mean_lost",
+]
+
+
+def band_labels(edges: Sequence[int], unit: str, first: int) -> dict[int, str]:
+    """Band number -> label: edges (8, 15) in days from 0 -> {0: '0–7 days', 1: '8–14 days', 2: '15+ days'}."""
+    starts = [first, *edges]
+    out = {}
+    for i, lo in enumerate(starts):
+        if i + 1 < len(starts):
+            hi = starts[i + 1] - 1
+            out[i] = f"{lo} {unit}" if hi == lo else f"{lo}–{hi} {unit}"
+        else:
+            out[i] = f"{lo}+ {unit}"
+    return out
+
+
+def _check_edges(edges: Sequence[int], first: int, what: str) -> list[int]:
+    out = [int(e) for e in edges]
+    if any(e <= first for e in out) or out != sorted(set(out)):
+        raise ValueError(
+            f"{what} band edges must be whole numbers above {first} in increasing order, got {list(edges)}."
+        )
+    return out
+
+
+def _check(lookback_days: int, scope: str) -> None:
+    if scope not in SCOPES:
+        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
+    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
+        raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
+
+
+def time_lag(
+    con: duckdb.DuckDBPyConnection,
+    date_from: date | str,
+    date_to: date | str,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = 180,
+    scope: str = "account",
+    day_edges: Sequence[int] = DEFAULT_DAY_EDGES,
+) -> pd.DataFrame:
+    """Won and lost deals per month of close and band of days from first touch to close, with a
+    label per band: closed_month, band, label, won_deals, lost_deals, won_amount_usd, won_days, lost_days."""
+    _check(lookback_days, scope)
+    edges = _check_edges(day_edges, 0, "Day")
+    df = db.run(
+        con,
+        "path_time_lag",
+        date_from=date_from,
+        date_to=date_to,
+        segment=segment,
+        region=region,
+        owner=owner,
+        lookback_days=int(lookback_days),
+        scope=scope,
+        day_edges=edges,
+    )
+    labels = {**band_labels(edges, "days", 0), NO_TOUCHPOINT_BAND: NO_TOUCHPOINT, DATES_UNKNOWN_BAND: "(dates unknown)"}
+    df.insert(2, "label", df["band"].map(labels))
+    return df.rename(columns={"won_days": "won_sum", "lost_days": "lost_sum"})
+
+
+def path_length(
+    con: duckdb.DuckDBPyConnection,
+    date_from: date | str,
+    date_to: date | str,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = 180,
+    scope: str = "account",
+    touch_edges: Sequence[int] = DEFAULT_TOUCH_EDGES,
+) -> pd.DataFrame:
+    """Won and lost deals per month of close and band of touches to close (as time_lag)."""
+    _check(lookback_days, scope)
+    edges = _check_edges(touch_edges, 1, "Touch")
+    df = db.run(
+        con,
+        "path_length",
+        date_from=date_from,
+        date_to=date_to,
+        segment=segment,
+        region=region,
+        owner=owner,
+        lookback_days=int(lookback_days),
+        scope=scope,
+        touch_edges=edges,
+    )
+    labels = {**band_labels(edges, "touches", 1), NO_TOUCHPOINT_BAND: NO_TOUCHPOINT}
+    labels[0] = "1 touch"
+    df.insert(2, "label", df["band"].map(labels))
+    return df.rename(columns={"won_touches": "won_sum", "lost_touches": "lost_sum"})
+
+
+def rollup(by_month: pd.DataFrame, labels: dict[int, str] | None = None) -> pd.DataFrame:
+    """time_lag's or path_length's rows summed over months into one row per band (every band of
+    `labels` present, with 0 deals where none fell in it), shortest first and the special bands
+    (no touchpoint, dates unknown) last: deals won and lost, win rate, each band's share of the won
+    and of the lost deals, won revenue and the mean days (or touches) of its won and lost deals."""
+    sums = by_month.groupby(["band", "label"], as_index=False)[
+        ["won_deals", "lost_deals", "won_amount_usd", "won_sum", "lost_sum"]
+    ].sum()
+    if labels is not None:
+        frame = pd.DataFrame({"band": list(labels), "label": list(labels.values())})
+        extra = sums[~sums["band"].isin(list(labels))]
+        sums = pd.concat([frame.merge(sums.drop(columns="label"), on="band", how="left").fillna(0), extra])
+    for c in ("won_deals", "lost_deals"):
+        sums[c] = sums[c].astype("int64")
+    sums["closed_deals"] = sums["won_deals"] + sums["lost_deals"]
+    won, lost = sums["won_deals"].sum(), sums["lost_deals"].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sums["win_rate"] = np.where(sums["closed_deals"] > 0, sums["won_deals"] / sums["closed_deals"], np.nan)
+        sums["share_of_won"] = sums["won_deals"] / won if won else np.nan
+        sums["share_of_lost"] = sums["lost_deals"] / lost if lost else np.nan
+        sums["mean_won"] = np.where(sums["won_deals"] > 0, sums["won_sum"] / sums["won_deals"], np.nan)
+        sums["mean_lost"] = np.where(sums["lost_deals"] > 0, sums["lost_sum"] / sums["lost_deals"], np.nan)
+    # the special bands (no touchpoint, dates unknown) have no days or touches to average
+    sums.loc[sums["band"] < 0, ["mean_won", "mean_lost"]] = np.nan
+    sums["order"] = np.where(sums["band"] < 0, 1000 - sums["band"], sums["band"])
+    return sums.sort_values("order", ignore_index=True)[ROLLUP_COLUMNS]
+
+
+def time_lag_labels(day_edges: Sequence[int] = DEFAULT_DAY_EDGES) -> dict[int, str]:
+    return band_labels(list(day_edges), "days", 0)
+
+
+def path_length_labels(touch_edges: Sequence[int] = DEFAULT_TOUCH_EDGES) -> dict[int, str]:
+    return {**band_labels(list(touch_edges), "touches", 1), 0: "1 touch"}
+
+
+def path_summary(
+    con: duckdb.DuckDBPyConnection,
+    date_from: date | str,
+    date_to: date | str,
+    segment: str | None = None,
+    region: str | None = None,
+    owner: str | None = None,
+    lookback_days: int = 180,
+    scope: str = "account",
+    transform: str = "collapse_repeats",
+    drop_channel: str | None = None,
+) -> pd.DataFrame:
+    """One row per path after `transform`: path, steps, total_conversions (won deals),
+    total_conversion_value (won revenue), total_null (lost deals), win_rate; most deals first."""
+    _check(lookback_days, scope)
+    if transform not in TRANSFORMS:
+        raise ValueError(f"Unknown path transform {transform!r}; choose one of {', '.join(TRANSFORMS)}.")
+    if transform == "drop_channel" and not drop_channel:
+        raise ValueError("The drop_channel transform needs the channel to drop.")
+    df = db.run(
+        con,
+        "path_summary",
+        date_from=date_from,
+        date_to=date_to,
+        segment=segment,
+        region=region,
+        owner=owner,
+        lookback_days=int(lookback_days),
+        scope=scope,
+        transform=transform,
+        drop_channel=drop_channel,
+    )
+    for c in ("steps", "total_conversions", "total_null"):
+        df[c] = df[c].astype("int64")
+    return df

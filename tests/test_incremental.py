@@ -11,7 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from closedloop import db, derived, importer, sample
+from closedloop import db, importer, sample
+from closedloop.engine import journey_tables as derived
 
 TABLES = {
     "cl_touch": "scope, deal_idx, touchpoint_id",

@@ -52,15 +52,14 @@ ALL = {"date_from": None, "date_to": None}
 LIFT_DATES = ("2000-01-01", "2100-12-31")
 LIFT_DIMENSIONS = ("touchpoint_type", "channel", "campaign")
 WORKER_TIMEOUT = 30 * 60
+# the new touchpoints of the `import_day` workload (an incremental import)
+DAY_TOUCHES = 10_000
 # the warm (second) call only when the first took less than this many seconds
 WARM_LIMIT = 10.0
-# the files whose change rebuilds the cached databases (`closedloop sample` builds the derived tables)
-SOURCES = (
-    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "closedloop" / "sample").glob("*.py")),
-    "closedloop/engine/journey_tables.py",
-    "queries/derived_build.sql",
-    "queries/macros.sql",
-)
+# the files whose change regenerates the cached sample database
+SOURCES = tuple(sorted(str(p.relative_to(ROOT)) for p in (ROOT / "closedloop" / "sample").glob("*.py")))
+# the files whose change only rebuilds its journey tables (`closedloop refresh` on the cached copy)
+BUILD_SOURCES = ("closedloop/engine/journey_tables.py", "queries/derived_build.sql", "queries/macros.sql")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -257,6 +256,15 @@ WORKLOADS = [
         "derived tables",
         "Closed Loop",
         "`closedloop refresh --db <copy of the database>`: rebuild cl_deal, cl_touch, cl_key, cl_meta, end to end",
+        ours=True,
+        cli=True,
+    ),
+    Workload(
+        "import_day",
+        "import",
+        "Closed Loop, a day's touches",
+        f"`closedloop import` of {DAY_TOUCHES:,} new touchpoints (a day's) into a copy of the database: only the "
+        "deals they touch are rebuilt, end to end",
         ours=True,
         cli=True,
     ),
@@ -563,13 +571,20 @@ def prepare(scale: str, rebuild: bool) -> dict:
     n = SCALES[scale]
     dbp = DATA / f"deals_{scale}.duckdb"
     meta = DATA / f"deals_{scale}.json"
-    # the generator's and the derived tables' sources are part of the key: a changed sample means
-    # new data, a changed build new derived tables (the sample builds them)
-    digest = hashlib.sha256()
-    for source in SOURCES:
-        digest.update((ROOT / source).read_bytes())
-    want = {"deals": n, "seed": SEED, "touches_per_deal": TOUCHES_PER_DEAL, "sources": digest.hexdigest()[:16]}
-    if rebuild or not dbp.exists() or not meta.exists() or json.loads(meta.read_text()) != want:
+
+    # the generator's sources are part of the key: a changed sample means new data; a changed
+    # build of the journey tables only a `refresh` of the cached database (minutes, not the
+    # sample's quarter of an hour at 1M)
+    def _digest(files: tuple[str, ...]) -> str:
+        digest = hashlib.sha256()
+        for source in files:
+            digest.update((ROOT / source).read_bytes())
+        return digest.hexdigest()[:16]
+
+    want = {"deals": n, "seed": SEED, "touches_per_deal": TOUCHES_PER_DEAL, "sources": _digest(SOURCES)}
+    build = _digest(BUILD_SOURCES)
+    have = json.loads(meta.read_text()) if meta.exists() else {}
+    if rebuild or not dbp.exists() or {k: have.get(k) for k in want} != want:
         _log(f"{scale}: generating the sample database ({n:,} deals)")
         for stale in DATA.glob(f"*_{scale}.*"):
             stale.unlink()
@@ -594,8 +609,14 @@ def prepare(scale: str, rebuild: bool) -> dict:
             cwd=ROOT,
             check=True,
         )
-        meta.write_text(json.dumps(want))
+        meta.write_text(json.dumps({**want, "build": build}))
         _log(f"{scale}: generated in {time.perf_counter() - t0:.0f} s")
+    elif have.get("build") != build:
+        _log(f"{scale}: the journey tables' build changed: refreshing {dbp.name}")
+        t0 = time.perf_counter()
+        subprocess.run([_python(), "-m", "closedloop", "refresh", "--db", str(dbp)], cwd=ROOT, check=True)
+        meta.write_text(json.dumps({**want, "build": build}))
+        _log(f"{scale}: refreshed in {time.perf_counter() - t0:.0f} s")
     for p in (str(BENCH), str(ROOT)):
         if p not in sys.path:
             sys.path.insert(0, p)
@@ -629,6 +650,21 @@ def prepare(scale: str, rebuild: bool) -> dict:
         finally:
             con.close()
         _log(f"{scale}: wrote {csv.name} ({csv.stat().st_size / 1e6:.0f} MB) and {base.name}")
+    day = DATA / f"day_{scale}.csv"
+    if not day.exists():
+        con = duckdb.connect(str(dbp), read_only=True)
+        try:
+            # copies of existing touches (their accounts, contacts and keys) with new ids, dated the
+            # day before the latest touch
+            con.execute(
+                "copy (select 'DAY' || lpad(cast(row_number() over (order by touchpoint_id) as varchar), 8, '0') "
+                "as touchpoint_id, (select max(occurred_at) from touchpoints) - interval 1 day "
+                "+ to_minutes(cast(hash(touchpoint_id) % 1200 as bigint)) as occurred_at, account_id, contact_id, "
+                "team, channel, touchpoint_type, campaign_id, asset from (select * from touchpoints "
+                f"order by hash(touchpoint_id), touchpoint_id limit {DAY_TOUCHES})) to '{day}' (header)"
+            )
+        finally:
+            con.close()
     with open(csv, "rb") as f:
         csv_rows = sum(1 for _ in f) - 1
     con = duckdb.connect(str(dbp), read_only=True)
@@ -650,6 +686,7 @@ def prepare(scale: str, rebuild: bool) -> dict:
         "db": str(dbp),
         "journeys": str(journeys),
         "csv": str(csv),
+        "day": str(day),
         "base": str(base),
         "deals": n,
         "counts": counts,
@@ -705,6 +742,18 @@ def run_once(w: Workload, ctx: dict, check: bool) -> Run:
             target = Path(tmp) / "refresh.duckdb"
             shutil.copyfile(ctx["db"], target)
             return _built(_spawn([_python(), "-m", "closedloop", "refresh", "--db", str(target)]), target)
+    if w.key == "import_day":
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            target = Path(tmp) / "day.duckdb"
+            shutil.copyfile(ctx["db"], target)
+            csv = Path(tmp) / "touchpoints.csv"
+            os.link(ctx["day"], csv)
+            return _built(
+                _spawn(
+                    [_python(), "-m", "closedloop", "import", "--db", str(target), "--mapping", "canonical", str(csv)]
+                ),
+                target,
+            )
     if w.key == "import":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
             target = Path(tmp) / "import.duckdb"

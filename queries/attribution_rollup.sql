@@ -48,7 +48,9 @@ deal_info as (
     where won = 1 or created = 1
 ),
 
-weighted as (
+-- not materialized: one pass feeds the groups (the models with multipliers,
+-- when there are any, read the journeys again)
+weighted as not materialized (
     select
         journey_code($by, j.channel_code, j.type_code, j.team_code, j.campaign_code, j.asset_code) as code,
         j.deal_idx,
@@ -136,6 +138,8 @@ multiplied as (
     cross join models as m
     left join type_multipliers as x on x.model = m.model and x.type_code = t.type_code
     where m.model in (select model from multipliers)
+      -- a constant: without multipliers the branch is gone before the journeys are read
+      and len(cast($multiplier_models as varchar[])) > 0
 ),
 
 multiplied_credit as (

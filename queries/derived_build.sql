@@ -17,12 +17,18 @@ select * from journey_deal_rows()
 order by deal_idx;
 
 -- one scope after the other, so a query of one scope skips the other's row
--- groups by their min/max (scope is the first column)
+-- groups by their min/max (scope is the first column); each scope a slice of
+-- deals at a time (closedloop/derived.py repeats a statement that binds
+-- $deal_idxs over the slices), so the build's memory stays that of one slice
 create or replace table cl_touch as
-select * from journey_rows('account', cast($now as timestamp));
+select * from journey_rows('account', cast($now as timestamp), null)
+limit 0;
 
 insert into cl_touch
-select * from journey_rows('contact_roles', cast($now as timestamp));
+select * from journey_rows('account', cast($now as timestamp), $deal_idxs);
+
+insert into cl_touch
+select * from journey_rows('contact_roles', cast($now as timestamp), $deal_idxs);
 
 -- What the tables were built for and from: closedloop.engine.journey_tables reads them only
 -- while the source tables still have this fingerprint.

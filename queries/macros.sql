@@ -101,6 +101,14 @@ create or replace temp macro deal_touches(p_lookback_days, p_scope) as table
 select * exclude (deal_created_at)
 from deal_touches_of((select list(deal_id) from deals), p_lookback_days, p_scope);
 
+-- A code's bit in a set of codes (codes above 63 have none: queries read the
+-- sets only while every code of the dimension fits).
+create or replace temp macro journey_bit(code) as
+    case when code between 1 and 63 then cast(1 as bigint) << (code - 1) else 0 end;
+
+-- The half-life of cl_touch.decay_share (closedloop.attribution.models.DEFAULT_HALF_LIFE_DAYS).
+create or replace temp macro stored_half_life_days() as 7.0;
+
 -- Journeys (queries/derived_build.sql stores cl_touch, cl_deal, cl_key) ------
 -- Every question of the engine reads a deal's journey from here, for any
 -- lookback 0..730 days and either scope. cl_touch holds each deal's touches
@@ -109,46 +117,102 @@ from deal_touches_of((select list(deal_id) from deals), p_lookback_days, p_scope
 -- or before the earliest lead or contact creation, touches at or before the
 -- deal's creation). A shorter lookback's window is a suffix of that order, so
 -- with k = the deal's touches older than the lookback, the positions are
--- rn = ord - k, n - k, max(0, n_lc - k), max(0, n_oc - k): one grouped count
--- of the few older touches, no sort. secs_before_last is measured from the
--- deal's last touch, which every non-empty window holds.
+-- rn = ord - k, n - k, max(0, n_lc - k), max(0, n_oc - k). Most deals have
+-- no touch older than the lookback (first_lb <= L: k = 0), and their touches
+-- are read as stored; only the deals with older touches count them (one
+-- grouped pass over the few older touches) and join. secs_before_last is
+-- measured from the deal's last touch, which every non-empty window holds.
 -- p_half_life_days: also each touch's time-decay credit, 2^(-days before the
--- deal's last touch / half-life) normalized over the window (null: none, and
--- only the few older touches are counted, not every touch).
+-- deal's last touch / half-life) normalized over the window (null: none). At
+-- stored_half_life_days() it comes from the stored share of the whole
+-- journey, renormalized over the window (share / (1 - the older touches'
+-- shares)); at another half-life every deal's window total is summed.
+create or replace temp macro journey_decay_stored(p_half_life_days) as
+    p_half_life_days is null or p_half_life_days = stored_half_life_days();
+
 create or replace temp macro journeys(p_lookback_days, p_scope, p_half_life_days) as table
-with scoped as (
-    select *
-    from cl_touch
-    where scope = p_scope
-),
-deal_stats as (
+with older as (
     select
         deal_idx,
         cast(count(*) filter (where lb_days > cast(p_lookback_days as integer)) as integer) as k,
+        sum(decay_share) filter (where lb_days > cast(p_lookback_days as integer)) as older_share,
         sum(pow(2, -secs_before_last / (86400.0 * p_half_life_days)))
             filter (where lb_days <= cast(p_lookback_days as integer)) as decay_total
-    from scoped
-    where p_half_life_days is not null or lb_days > cast(p_lookback_days as integer)
+    from cl_touch
+    where scope = p_scope
+      and (lb_days > cast(p_lookback_days as integer) or not journey_decay_stored(p_half_life_days))
     group by deal_idx
+),
+-- every touch of the deal inside the window: as stored
+whole as (
+    select
+        deal_idx,
+        touchpoint_id,
+        channel_code,
+        type_code,
+        team_code,
+        campaign_code,
+        asset_code,
+        ord as rn,
+        n,
+        n_lc,
+        n_oc,
+        secs_before_last,
+        case when p_half_life_days is not null then decay_share end as decay,
+        channel_history
+    from cl_touch
+    where scope = p_scope
+      and first_lb <= cast(p_lookback_days as integer)
+      and journey_decay_stored(p_half_life_days)
+),
+-- older touches left out: positions moved by k
+cut as (
+    select
+        s.deal_idx,
+        s.touchpoint_id,
+        s.channel_code,
+        s.type_code,
+        s.team_code,
+        s.campaign_code,
+        s.asset_code,
+        s.ord - o.k as rn,
+        s.n - o.k as n,
+        greatest(0, s.n_lc - o.k) as n_lc,
+        greatest(0, s.n_oc - o.k) as n_oc,
+        s.secs_before_last,
+        case
+            when p_half_life_days is null then null
+            when journey_decay_stored(p_half_life_days) then s.decay_share / (1 - coalesce(o.older_share, 0))
+            else pow(2, -s.secs_before_last / (86400.0 * p_half_life_days)) / o.decay_total
+        end as decay,
+        s.channel_history
+    from cl_touch as s
+    join older as o on o.deal_idx = s.deal_idx
+    where s.scope = p_scope
+      and s.lb_days <= cast(p_lookback_days as integer)
+      and (s.first_lb > cast(p_lookback_days as integer) or not journey_decay_stored(p_half_life_days))
 )
-select
-    s.deal_idx,
-    s.touchpoint_id,
-    s.channel_code,
-    s.type_code,
-    s.team_code,
-    s.campaign_code,
-    s.asset_code,
-    s.ord - coalesce(o.k, 0) as rn,
-    s.n - coalesce(o.k, 0) as n,
-    greatest(0, s.n_lc - coalesce(o.k, 0)) as n_lc,
-    greatest(0, s.n_oc - coalesce(o.k, 0)) as n_oc,
-    s.secs_before_last,
-    pow(2, -s.secs_before_last / (86400.0 * p_half_life_days)) / o.decay_total as decay,
-    s.channel_history
-from scoped as s
-left join deal_stats as o on o.deal_idx = s.deal_idx
-where s.lb_days <= cast(p_lookback_days as integer);
+select * from whole
+union all
+select * from cut;
+
+-- The stored touches inside the window of lookback p_lookback_days (no
+-- positions: journeys() gives those).
+create or replace temp macro journey_window(p_lookback_days, p_scope) as table
+select *
+from cl_touch
+where scope = p_scope
+  and lb_days <= cast(p_lookback_days as integer);
+
+-- One row per deal whose window holds a touch, from the window's first touch
+-- (prev_lb says the touch before it is older than the lookback): the sets of
+-- codes of its window, per dimension (codes up to 63).
+create or replace temp macro journey_sets(p_lookback_days, p_scope) as table
+select deal_idx, channel_set, type_set, team_set, campaign_set, asset_set
+from cl_touch
+where scope = p_scope
+  and lb_days <= cast(p_lookback_days as integer)
+  and prev_lb > cast(p_lookback_days as integer);
 
 -- The deals whose window holds any touch: those whose last touch (ord = n,
 -- which every non-empty window holds) is in it; no join.
@@ -203,9 +267,20 @@ left join accounts as a on a.account_id = d.account_id;
 -- (occurred_at, then touchpoint_id): the one definition of the order and of
 -- the positions (see journeys()). LC's anchor is the earliest lead or contact
 -- creation of the deal's account (scope account) or of its contacts
--- (contact_roles). channel_history: the last five channel codes up to this
--- touch, 8 bits each, this touch lowest (Markov states, masked to the window).
-create or replace temp macro journey_rows(p_scope, p_now) as table
+-- (contact_roles). Besides the positions each row carries what lets a query
+-- find the window of any lookback L without grouping the deal's touches:
+-- prev_lb (the previous touch's lb_days, 32767 for the first touch: this
+-- touch is the window's first iff prev_lb > L) and first_lb (the deal's first touch's: the whole
+-- journey is inside the window iff first_lb <= L); decay_share (the touch's
+-- time-decay credit over the whole journey at stored_half_life_days());
+-- channel_history (the last five channel codes up to this touch, 8 bits each,
+-- this touch lowest: Markov states, masked to the window); and per dimension
+-- the set of codes (code c = bit c - 1, codes up to 63) of this touch and every
+-- later one: on the window's first touch, the window's set. p_deal_idxs: only
+-- these deals (a list of deal_idx; null: every deal), so a build can go a
+-- slice of deals at a time, and an import that adds touches can rebuild only
+-- the deals they touch.
+create or replace temp macro journey_rows(p_scope, p_now, p_deal_idxs) as table
 with account_first_lead as (
     select account_id, min(created_at) as lead_created_at
     from (
@@ -245,12 +320,20 @@ touches as (
         t.occurred_at,
         t.deal_created_at as created_at,
         l.lead_created_at,
+        touch_lookback_days(t.occurred_at, t.deal_created_at) as lb_days,
         cast(ch.code as smallint) as channel_code,
         cast(ty.code as smallint) as type_code,
         cast(tm.code as smallint) as team_code,
         ca.code as campaign_code,
         as_.code as asset_code
-    from deal_touches_at((select list(deal_id) from deals), max_lookback_days(), p_scope, p_now) as t
+    from deal_touches_at(
+        (
+            select list(deal_id)
+            from cl_deal
+            where p_deal_idxs is null or deal_idx in (select unnest(p_deal_idxs))
+        ),
+        max_lookback_days(), p_scope, p_now
+    ) as t
     join cl_deal as d on d.deal_id = t.deal_id
     left join lead_creation as l on l.deal_id = t.deal_id
     join cl_key as ch on ch.dimension = 'channel' and ch.raw = t.channel
@@ -267,25 +350,41 @@ select
     cast(count(*) over whole as integer) as n,
     cast(count(*) filter (where occurred_at <= lead_created_at) over whole as integer) as n_lc,
     cast(count(*) filter (where occurred_at <= created_at) over whole as integer) as n_oc,
-    touch_lookback_days(occurred_at, created_at) as lb_days,
+    lb_days,
+    cast(coalesce(lag(lb_days) over journey, 32767) as smallint) as prev_lb,
+    first_value(lb_days) over whole as first_lb,
     channel_code,
     type_code,
     team_code,
     campaign_code,
     asset_code,
     date_diff('microsecond', occurred_at, max(occurred_at) over whole) / 1000000.0 as secs_before_last,
+    -- 2^(-days before the last touch / half-life) over the deal's sum: the same ratio counted
+    -- from the deal's creation (no second pass for the last touch)
+    pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days()))
+        / sum(pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days()))) over whole
+        as decay_share,
     cast(channel_code as bigint)
         | (coalesce(cast(lag(channel_code, 1) over journey as bigint), 0) << 8)
         | (coalesce(cast(lag(channel_code, 2) over journey as bigint), 0) << 16)
         | (coalesce(cast(lag(channel_code, 3) over journey as bigint), 0) << 24)
         | (coalesce(cast(lag(channel_code, 4) over journey as bigint), 0) << 32)
-        as channel_history
+        as channel_history,
+    bit_or(journey_bit(channel_code)) over later as channel_set,
+    bit_or(journey_bit(type_code)) over later as type_set,
+    bit_or(journey_bit(team_code)) over later as team_set,
+    bit_or(journey_bit(campaign_code)) over later as campaign_set,
+    bit_or(journey_bit(asset_code)) over later as asset_set
 from touches
 window
     journey as (partition by deal_idx order by occurred_at, touchpoint_id),
     whole as (
         partition by deal_idx order by occurred_at, touchpoint_id
         rows between unbounded preceding and unbounded following
+    ),
+    later as (
+        partition by deal_idx order by occurred_at, touchpoint_id
+        rows between current row and unbounded following
     );
 
 -- The key a roll-up shows for each code of dimension p_by, read at query

@@ -13,9 +13,11 @@
 --                    'contact_roles' (only touches of the deal's contacts)
 --   $dimension       'touchpoint_type', 'channel', 'campaign' (campaign_id) or 'asset'
 
--- Each closed deal's keys are gathered as bits while the dimension's codes fit
--- 63 (one grouped pass over the window's touches, then per distinct set),
--- else as distinct (deal, code) pairs.
+-- Each deal's keys with codes up to 63 come as one set of bits from its
+-- window's first touch (journey_sets: one row per deal, no grouping of
+-- touches), counted per distinct set; keys with larger codes (a dimension
+-- with more than 63 keys) as distinct (deal, code) pairs of the window's
+-- touches (journey_window), which are none while every code fits.
 
 with
 
@@ -27,18 +29,25 @@ keys as (
       and raw is not null
 ),
 
-fits as (
-    select coalesce(max(code), 0) <= 63 as use_bits
-    from cl_key
-    where dimension = $dimension
-),
-
 deals_in_scope as (
     select deal_idx, outcome = 'won' as won
     from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
     -- the period is required here
     where closed_at >= cast($date_from as date)
       and closed_at < cast($date_to as date) + interval 1 day
+),
+
+masks as (
+    select
+        deal_idx,
+        case $dimension
+            when 'touchpoint_type' then type_set
+            when 'channel' then channel_set
+            when 'campaign' then campaign_set
+            when 'asset' then asset_set
+            else error('unknown dimension ' || $dimension)
+        end as key_mask
+    from journey_sets($lookback_days, $scope)
 ),
 
 coded as (
@@ -51,15 +60,7 @@ coded as (
             when 'asset' then j.asset_code
             else error('unknown dimension ' || $dimension)
         end as code
-    from journeys($lookback_days, $scope, null) as j
-    semi join deals_in_scope as d on d.deal_idx = j.deal_idx
-),
-
-masks as (
-    select deal_idx, bit_or(cast(1 as bigint) << (code - 1)) as key_mask
-    from coded
-    where (select use_bits from fits)
-    group by deal_idx
+    from journey_window($lookback_days, $scope) as j
 ),
 
 sets as (
@@ -72,14 +73,14 @@ sets as (
 touched_by_set as (
     select k.key, sum(s.won) as deals_touched_won, sum(s.lost) as deals_touched_lost
     from keys as k
-    join sets as s on (s.key_mask >> (k.code - 1)) & 1 = 1
+    join sets as s on k.code <= 63 and (s.key_mask >> (k.code - 1)) & 1 = 1
     group by k.key
 ),
 
 pairs as (
     select distinct deal_idx, code
     from coded
-    where not (select use_bits from fits)
+    where code > 63
 ),
 
 touched_by_pair as (

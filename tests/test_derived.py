@@ -402,6 +402,46 @@ def test_campaigns_sharing_a_name_are_one_key(tmp_path):
         con.close()
 
 
+@pytest.mark.parametrize("campaigns", [40, 90])
+def test_lift_counts_each_deal_once_per_key_whether_codes_fit_bits_or_not(sample_db, tmp_path, campaigns):
+    # the window's sets of codes (journey_sets, codes up to 63) and the (deal, code) pairs for
+    # larger codes count the same deals as a plain count over the source tables' window
+    path = tmp_path / "many.duckdb"
+    path.write_bytes(Path(sample_db).read_bytes())
+    con = duckdb.connect(str(path))
+    con.execute(
+        "update touchpoints set campaign_id = 'K' || lpad(cast(hash(touchpoint_id) % $n as varchar), 3, '0')",
+        {"n": campaigns},
+    )
+    derived.refresh(con)
+    con.close()
+    con = db.connect(path)
+    try:
+        assert derived.current(con)
+        top = con.execute("select max(code) from cl_key where dimension = 'campaign'").fetchone()[0]
+        assert (top > 63) == (campaigns > 63)
+        for kw in ({}, {"lookback_days": 30}, {"scope": "contact_roles", "lookback_days": 500}):
+            got = lift.touchpoint_lift(con, "2000-01-01", "2100-12-31", "campaign", **kw).set_index("key")
+            cur = con.cursor()
+            cur.execute(db.macros_used_by("select * from deal_touches(0, '')"))
+            want = dict(
+                cur.execute(
+                    """
+                    select t.campaign_id, count(distinct d.deal_id) filter (where d.outcome = 'won')
+                    from deals as d
+                    join deal_touches($lb, $scope) as t on t.deal_id = d.deal_id
+                    where d.outcome in ('won', 'lost') and t.campaign_id is not null
+                    group by all
+                    """,
+                    {"lb": kw.get("lookback_days", 180), "scope": kw.get("scope", "account")},
+                ).fetchall()
+            )
+            assert len(want) > 20
+            assert got["deals_touched_won"].to_dict() == want
+    finally:
+        con.close()
+
+
 def test_the_pages_offer_the_lookbacks_the_engine_serves():
     from closedloop import filters
 

@@ -36,10 +36,13 @@ TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
 _VIEWS = (
     "create or replace temp view cl_key as select * from journey_key_rows()",
     "create or replace temp view cl_deal as select * from journey_deal_rows()",
-    "create or replace temp view cl_touch as select * from journey_rows('account', utc_now()) "
-    "union all select * from journey_rows('contact_roles', utc_now())",
+    "create or replace temp view cl_touch as select * from journey_rows('account', utc_now(), null) "
+    "union all select * from journey_rows('contact_roles', utc_now(), null)",
 )
 
+# the build of cl_touch goes this many deals at a time (queries/derived_build.sql): its memory is
+# that of one slice (the import runs under a 1.5 GB limit)
+SLICE_DEALS = 250_000
 # statements of queries/derived_build.sql end with ";" at a line's end
 _STATEMENT_END = re.compile(r";[ \t]*\n")
 # a query reads the journey tables when its text or its macros name one of them
@@ -79,8 +82,85 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
         used = {k: v for k, v in params.items() if f"${k}" in body}
         # a macro binds its tables when created: create each statement's macros just before it
         con.execute(db.macros_used_by(body))
-        con.execute(statement, used)
+        if "$deal_idxs" not in body:
+            con.execute(statement, used)
+            continue
+        deals = int(con.execute("select count(*) from cl_deal").fetchone()[0])
+        for first in range(1, deals + 1, SLICE_DEALS):
+            con.execute(statement, {**used, "deal_idxs": list(range(first, min(first + SLICE_DEALS, deals + 1)))})
     _verified.clear()
+
+
+def touchpoint_mark(con: duckdb.DuckDBPyConnection) -> int:
+    """Before an import writes: the rowid from which touchpoints it inserts will be numbered."""
+    return int(con.execute("select coalesce(max(rowid), -1) + 1 from touchpoints").fetchone()[0])
+
+
+def refresh_added(con: duckdb.DuckDBPyConnection, mark: int, now: datetime | None = None) -> int | None:
+    """After an import that only inserted touchpoints (rowid >= `mark`) into a database whose
+    journey tables were current: rebuild the journeys of the deals those touches can join (deals
+    of their accounts, deals with their contacts) and nothing else, in the caller's transaction.
+    Exact: every other deal's touches, order and positions are unchanged, and so is every other
+    table. Returns the number of deals rebuilt, or None when the new touches bring a key that
+    cl_key lacks (a new channel, campaign...: the codes would change, so the caller rebuilds
+    everything with `refresh`)."""
+    missing = con.execute(
+        """
+        with added as (select * from touchpoints where rowid >= $mark)
+        select count(*) from (
+            select 'channel' as dimension, channel as raw from added
+            union select 'touchpoint_type', touchpoint_type from added
+            union select 'team', team from added
+            union select 'campaign', campaign_id from added
+            union select 'asset', asset from added
+        ) as k
+        anti join cl_key as c on c.dimension = k.dimension and c.raw is not distinct from k.raw
+        """,
+        {"mark": mark},
+    ).fetchone()[0]
+    if missing:
+        return None
+    deals = [
+        r[0]
+        for r in con.execute(
+            """
+            with added as (select account_id, contact_id from touchpoints where rowid >= $mark)
+            select distinct c.deal_idx
+            from cl_deal as c
+            join deals as d on d.deal_id = c.deal_id
+            where d.account_id in (select account_id from added)
+               or d.deal_id in (
+                   select dc.deal_id from deal_contacts as dc
+                   where dc.contact_id in (select contact_id from added where contact_id is not null)
+               )
+            order by c.deal_idx
+            """,
+            {"mark": mark},
+        ).fetchall()
+    ]
+    at = now or _now()
+    if deals:
+        con.execute("delete from cl_touch where deal_idx in (select unnest($deals))", {"deals": deals})
+        insert = "insert into cl_touch select * from journey_rows($scope, cast($now as timestamp), $deals)"
+        con.execute(db.macros_used_by(insert))
+        for scope in ("account", "contact_roles"):
+            for first in range(0, len(deals), SLICE_DEALS):
+                con.execute(insert, {"scope": scope, "now": at, "deals": deals[first : first + SLICE_DEALS]})
+    # what the tables now hold: built up to `at`, from the source tables as they are now
+    con.execute(
+        """
+        update cl_meta set value = case key
+            when 'built_at' then cast(cast($now as timestamp) as varchar)
+            when 'latest_touch_at' then (select cast(max(occurred_at) as varchar) from touchpoints)
+            when 'fingerprint' then $fingerprint
+        end
+        where key in ('built_at', 'latest_touch_at', 'fingerprint')
+        """,
+        {"now": at, "fingerprint": fingerprint(con)},
+    )
+    con.execute("delete from cl_meta where key = 'storage'")
+    _verified.clear()
+    return len(deals)
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection) -> str:

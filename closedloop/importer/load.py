@@ -142,6 +142,10 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         run.mapped, key=lambda m: (IMPORT_TABLES.index(m.target), m.source.mode != "upsert", run.merge_rank(m))
     )
     totals: dict[str, list[int]] = {}
+    # an import that only adds touchpoints to a database whose journey tables are current
+    # rebuilds the journeys of the deals they touch, not every deal (derived.refresh_added)
+    current = derived.current(con)
+    mark = derived.touchpoint_mark(con) if current else None
     con.execute("begin transaction")
     try:
         for i, m in enumerate(order):
@@ -168,7 +172,9 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         db.execute(con, "import_rejects_insert", import_id=import_id, problems=run.problems)
         # the models' derived tables follow the data in the same transaction
         run.progress(0.99, "Rebuilding the derived tables")
-        derived.refresh(con)
+        only_added = set(totals) == {"touchpoints"} and totals["touchpoints"][1] == 0
+        if mark is None or not only_added or derived.refresh_added(con, mark) is None:
+            derived.refresh(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

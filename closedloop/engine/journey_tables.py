@@ -85,7 +85,7 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
         if "$deal_idxs" not in body:
             con.execute(statement, used)
             continue
-        deals = int(con.execute("select count(*) from cl_deal").fetchone()[0])
+        deals = int(con.execute("select count(*) from cl_deal").fetchall()[0][0])
         for first in range(1, deals + 1, SLICE_DEALS):
             con.execute(statement, {**used, "deal_idxs": list(range(first, min(first + SLICE_DEALS, deals + 1)))})
     _verified.clear()
@@ -93,7 +93,7 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
 
 def touchpoint_mark(con: duckdb.DuckDBPyConnection) -> int:
     """Before an import writes: the rowid from which touchpoints it inserts will be numbered."""
-    return int(con.execute("select coalesce(max(rowid), -1) + 1 from touchpoints").fetchone()[0])
+    return int(con.execute("select coalesce(max(rowid), -1) + 1 from touchpoints").fetchall()[0][0])
 
 
 def refresh_added(con: duckdb.DuckDBPyConnection, mark: int, now: datetime | None = None) -> int | None:
@@ -117,7 +117,7 @@ def refresh_added(con: duckdb.DuckDBPyConnection, mark: int, now: datetime | Non
         anti join cl_key as c on c.dimension = k.dimension and c.raw is not distinct from k.raw
         """,
         {"mark": mark},
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if missing:
         return None
     deals = [

@@ -1,10 +1,8 @@
 """Spend and return per channel or campaign, and credit over time (issue 14; docs/spend.md).
 
-Spend (queries/spend_by_period.sql) and attributed credit (queries/credit_over_time.sql) are
-both summed per month or quarter and matched period by period: the spend of a period is set
-against the credit booked in the same period. Credit is booked on the close (wins and revenue
-in the period of the close, opportunities and pipeline in the period of the deal's creation)
-or on the touch (each touch's share in the period it happened): `booking`.
+Spend and attributed credit, both summed per month or quarter (periods.py), are matched period by
+period: the spend of a period is set against the credit booked in the same period
+(MATCHING_RULE[booking]).
 
 Markov and Shapley learn from closed deals and credit channels, not single touches: under them
 the figures come from the period's roll-up (close booking only; no opportunity or pipeline
@@ -14,26 +12,37 @@ figure).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from closedloop import db
 from closedloop.engine.attribution import api
 from closedloop.engine.attribution.models import (
     DEFAULT_HALF_LIFE_DAYS,
     DEFAULT_ORDER,
     MODELS,
     NO_TOUCHPOINT,
+    as_weights,
     check_model,
 )
+from closedloop.engine.periods import (
+    BOOKINGS,
+    CREDIT,
+    GRAINS,
+    SPEND_BY,
+    check,
+    check_spend_by,
+    credit_by_period,
+    credited,
+    monthly_inputs,
+    period_end,
+    period_start,
+    quarter_label,
+    spend_by_period,
+    whole_periods,
+)
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters, as_date
-
-SPEND_BY = ("channel", "campaign")
-GRAINS = ("month", "quarter")
-BOOKINGS = ("close", "touch")
 
 # The rule that matches spend to credit, as the page and the CLI state it.
 MATCHING_RULE = {
@@ -58,146 +67,6 @@ REPORT_COLUMNS = [
     "roas",
     "pipeline_per_spend",
 ]
-CREDIT = ["attributed_wins", "attributed_revenue_usd", "attributed_opportunities", "attributed_pipeline_usd"]
-
-
-def _check(by: str, grain: str, booking: str) -> None:
-    if by not in api.BY_KEYS:
-        raise ValueError(f"Group by one of {', '.join(api.BY_KEYS)}, got {by!r}.")
-    if grain not in GRAINS:
-        raise ValueError(f"The period is a month or a quarter, got {grain!r}.")
-    if booking not in BOOKINGS:
-        raise ValueError(f"Credit is booked on the close or on the touch date, got {booking!r}.")
-
-
-def monthly_inputs(
-    con: Any,
-    model: str,
-    by: str,
-    booking: str,
-    date_from: Any,
-    date_to: Any,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
-    weights: Any = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(credit per month of one rule-based model, spend per month): what spend_report and a monthly
-    credit_over_time share, so a page that shows both reads the journeys once (`monthly=`)."""
-    credit = credit_by_period(
-        con,
-        [model],
-        by,
-        "month",
-        booking,
-        date_from,
-        date_to,
-        segment,
-        region,
-        owner,
-        lookback_days,
-        half_life_days,
-        scope,
-        weights,
-    )
-    return credit, spend_by_period(con, by, "month", date_from, date_to)
-
-
-def period_start(day: date | None, grain: str) -> date | None:
-    """The first day of the month or quarter holding `day`."""
-    if day is None:
-        return None
-    month = day.month if grain == "month" else 3 * ((day.month - 1) // 3) + 1
-    return date(day.year, month, 1)
-
-
-def period_end(start: date, grain: str) -> date:
-    """The last day of the month or quarter starting on `start`."""
-    months = 1 if grain == "month" else 3
-    y, m = divmod(start.month - 1 + months, 12)
-    return (pd.Timestamp(date(start.year + y, m + 1, 1)) - pd.Timedelta(days=1)).date()
-
-
-def _bounds(date_from: Any, date_to: Any, grain: str) -> tuple[date | None, date | None]:
-    f = Filters.of(date_from, date_to, lookback_days=0)
-    return period_start(f.date_from, grain), period_start(f.date_to, grain)
-
-
-def spend_by_period(
-    con: Any, by: str = "channel", grain: str = "month", date_from: Any = None, date_to: Any = None
-) -> pd.DataFrame:
-    """Spend (USD) and leads created per key and period: period, key, spend_usd, leads."""
-    if by not in SPEND_BY:
-        raise ValueError(f"Spend is per {' or '.join(SPEND_BY)}, got {by!r}.")
-    _check(by, grain, "close")
-    p_from, p_to = _bounds(date_from, date_to, grain)
-    try:
-        df = db.run(con, "spend_by_period", by=by, grain=grain, period_from=p_from, period_to=p_to)
-    except db.Error as exc:
-        if "spend" in str(exc) and "does not exist" in str(exc):
-            raise ValueError(
-                "This database predates spend (schema version 3): run `python -m closedloop refresh` to upgrade it."
-            ) from exc
-        raise
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    return df
-
-
-def credit_by_period(
-    con: Any,
-    models: Sequence[str] | None = None,
-    by: str = "channel",
-    grain: str = "month",
-    booking: str = "close",
-    date_from: Any = None,
-    date_to: Any = None,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
-    weights: Any = None,
-) -> pd.DataFrame:
-    """Credit of the rule-based `models` (default: all of the catalogue) per period and key:
-    model, period, key, attributed_wins, attributed_revenue_usd, attributed_opportunities,
-    attributed_pipeline_usd; in one pass over the journeys."""
-    _check(by, grain, booking)
-    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
-    w = api.as_weights(weights)
-    names = [m for m in (models or api.default_models(w, "pipeline")) if m != "time_decay"]
-    for name in names:
-        if check_model(name).kind != "rule":
-            raise ValueError(f"{name} learns from closed deals: it has no credit per touch to book over time.")
-    p_from, p_to = period_start(f.date_from, grain), period_start(f.date_to, grain)
-    if not isinstance(half_life_days, int | float) or not np.isfinite(half_life_days) or half_life_days <= 0:
-        raise ValueError(f"The half-life must be a number of days above 0, got {half_life_days!r}.")
-    if "custom" in names and w is None:
-        raise ValueError("The custom model needs weights (a TOML or JSON file, see docs/attribution.md).")
-    df = db.run(
-        con,
-        "credit_over_time",
-        by=by,
-        grain=grain,
-        booking=booking,
-        period_from=p_from,
-        period_to=p_to,
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-        half_life_days=float(half_life_days),
-        **api.catalogue_params(w, names),
-    )
-    wanted = set(models) if models else None
-    if wanted is not None:
-        df = df[df["model"].isin(wanted)]
-    df["period"] = pd.to_datetime(df["period"]).dt.date
-    return df.reset_index(drop=True)
 
 
 def _ratios(df: pd.DataFrame) -> pd.DataFrame:
@@ -243,63 +112,34 @@ def spend_report(
     cost of 0 would read as free), never infinite.
     """
     check_model(model)
-    if by not in SPEND_BY:
-        raise ValueError(f"Spend is per {' or '.join(SPEND_BY)}, got {by!r}.")
-    _check(by, "month", booking)
-    spend = monthly[1] if monthly else spend_by_period(con, by, "month", date_from, date_to)
+    check_spend_by(by)
+    check(by, "month", booking)
+    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
+    spend = monthly[1] if monthly else spend_by_period(con, by, "month", f.date_from, f.date_to)
     spent = spend.groupby("key", as_index=False)[["spend_usd", "leads"]].sum()
     if MODELS[model].kind == "rule":
-        credit = (
-            monthly[0]
-            if monthly
-            else credit_by_period(
-                con,
-                [model],
-                by,
-                "month",
-                booking,
-                date_from,
-                date_to,
-                segment,
-                region,
-                owner,
-                lookback_days,
-                half_life_days,
-                scope,
-                weights,
-            )
-        )
-        credited = credit.groupby("key", as_index=False)[CREDIT].sum()
+        credit = monthly[0] if monthly else credited(con, [model], by, "month", booking, f, half_life_days, weights)
+        booked = credit.groupby("key", as_index=False)[CREDIT].sum()
     else:
         if booking != "close":
             raise ValueError(f"{model} credits channels of closed deals, not touches: book its credit on the close.")
-        p_from, p_to = _bounds(date_from, date_to, "month")
         rolled = api.rollup(
             con,
             model,
             by=by,
-            date_from=p_from,
-            date_to=period_end(p_to, "month") if p_to else None,
-            segment=segment,
-            region=region,
-            owner=owner,
-            lookback_days=lookback_days,
+            f=whole_periods(f, "month"),
             half_life_days=half_life_days,
-            scope=scope,
             order=order,
             weights=weights,
         )
-        credited = rolled[["key", "attributed_wins", "attributed_revenue_usd"]].assign(
+        booked = rolled[["key", "attributed_wins", "attributed_revenue_usd"]].assign(
             attributed_opportunities=np.nan, attributed_pipeline_usd=np.nan
         )
-    out = spent.merge(credited, on="key", how="outer")
+    out = spent.merge(booked, on="key", how="outer")
     out[["spend_usd", "leads"]] = out[["spend_usd", "leads"]].fillna(0)
-    if MODELS[model].kind == "rule":
-        out[CREDIT] = out[CREDIT].fillna(0.0)
-    else:
-        out[["attributed_wins", "attributed_revenue_usd"]] = out[["attributed_wins", "attributed_revenue_usd"]].fillna(
-            0.0
-        )
+    # the data-driven models have no opportunity or pipeline figure: those stay empty
+    filled = CREDIT if MODELS[model].kind == "rule" else ["attributed_wins", "attributed_revenue_usd"]
+    out[filled] = out[filled].fillna(0.0)
     out["leads"] = out["leads"].astype("int64")
     out = _ratios(out)[REPORT_COLUMNS]
     last = out["key"] == NO_TOUCHPOINT
@@ -336,17 +176,8 @@ def compare_spend(con: Any, measure: str = "roas", models: Sequence[str] | None 
     first = next(iter(reports.values()))
     wide = pd.DataFrame({"spend_usd": first["spend_usd"], **{m: r[column] for m, r in reports.items()}})
     wide = wide.reset_index()
-    ranked = wide["spend_usd"] > 0
-    for m in models:
-        wide[f"rank_{m}"] = pd.Series(pd.NA, index=wide.index, dtype="Int64")
-        wide.loc[ranked, f"rank_{m}"] = (
-            wide.loc[ranked, m].rank(ascending=not more_is_better, method="min").astype("Int64")
-        )
-    ranks = wide[[f"rank_{m}" for m in models]]
-    wide["rank_spread"] = (ranks.max(axis=1) - ranks.min(axis=1)).astype("Int64")
-    wide["_mean"] = ranks.astype(float).mean(axis=1)
-    wide = wide.sort_values(["_mean", "key"], na_position="last", kind="stable")
-    return wide.drop(columns="_mean").reset_index(drop=True)
+    # keys without spend have no cost or return to rank
+    return api.ranked(wide, models, wide["spend_usd"] > 0, ascending=not more_is_better)
 
 
 def credit_over_time(
@@ -369,27 +200,14 @@ def credit_over_time(
     """Attributed wins, won revenue, spend and ROAS per period and key under one rule-based model:
     period, key, attributed_wins, attributed_revenue_usd, attributed_opportunities,
     attributed_pipeline_usd, spend_usd, roas (spend only when `by` is channel or campaign)."""
-    credit = (monthly[0] if monthly else None) if grain == "month" else None
-    if credit is None:
-        credit = credit_by_period(
-            con,
-            [model],
-            by,
-            grain,
-            booking,
-            date_from,
-            date_to,
-            segment,
-            region,
-            owner,
-            lookback_days,
-            half_life_days,
-            scope,
-            weights,
-        )
+    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
+    if monthly and grain == "month":
+        credit = monthly[0]
+    else:
+        credit = credited(con, [model], by, grain, booking, f, half_life_days, weights)
     credit = credit.drop(columns="model")
     if by in SPEND_BY:
-        spend = monthly[1] if monthly and grain == "month" else spend_by_period(con, by, grain, date_from, date_to)
+        spend = monthly[1] if monthly and grain == "month" else spend_by_period(con, by, grain, f.date_from, f.date_to)
         spend = spend[["period", "key", "spend_usd"]]
         out = credit.merge(spend, on=["period", "key"], how="outer")
         out[CREDIT] = out[CREDIT].fillna(0.0)
@@ -398,10 +216,6 @@ def credit_over_time(
     else:
         out = credit.assign(spend_usd=np.nan, roas=np.nan)
     return out.sort_values(["period", "key"], ignore_index=True)
-
-
-def quarter_label(d: date) -> str:
-    return f"{d.year} Q{(d.month - 1) // 3 + 1}"
 
 
 def ranks_over_quarters(
@@ -437,44 +251,17 @@ def ranks_over_quarters(
         end = latest.date() if hasattr(latest, "date") else latest
     last = period_start(as_date(end, "end"), "quarter")
     first = (pd.Timestamp(last) - pd.DateOffset(months=3 * (int(quarters) - 1))).date()
-    w = api.as_weights(weights)
-    rules = credit_by_period(
-        con,
-        None,
-        by,
-        "quarter",
-        booking,
-        first,
-        last,
-        segment,
-        region,
-        owner,
-        lookback_days,
-        half_life_days,
-        scope,
-        w,
-    )
+    w = as_weights(weights)
+    f = Filters.of(first, last, segment, region, owner, lookback_days, scope)
+    rules = credited(con, None, by, "quarter", booking, f, half_life_days, w)
     rules = rules.rename(columns={column: "value"})[["period", "model", "key", "value"]]
     parts = [rules]
     if data_driven and booking == "close" and measure != "pipeline":
         names = [n for n, m in MODELS.items() if m.kind != "rule"]
         start = first
         while start <= last:
-            got = api.rollups(
-                con,
-                names,
-                by=by,
-                date_from=start,
-                date_to=period_end(start, "quarter"),
-                segment=segment,
-                region=region,
-                owner=owner,
-                lookback_days=lookback_days,
-                half_life_days=half_life_days,
-                scope=scope,
-                order=order,
-                weights=w,
-            )
+            quarter = f.with_(date_from=start, date_to=period_end(start, "quarter"))
+            got = api.rollups(con, names, by=by, f=quarter, half_life_days=half_life_days, order=order, weights=w)
             for name, df in got.items():
                 parts.append(df[["key", column]].rename(columns={column: "value"}).assign(period=start, model=name))
             start = (pd.Timestamp(start) + pd.DateOffset(months=3)).date()
@@ -490,6 +277,7 @@ def ranks_over_quarters(
 
 __all__ = [
     "BOOKINGS",
+    "CREDIT",
     "GRAINS",
     "MATCHING_RULE",
     "SPEND_BY",
@@ -497,6 +285,10 @@ __all__ = [
     "compare_spend",
     "credit_by_period",
     "credit_over_time",
+    "monthly_inputs",
+    "period_end",
+    "period_start",
+    "quarter_label",
     "ranks_over_quarters",
     "spend_by_period",
     "spend_report",

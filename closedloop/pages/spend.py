@@ -63,7 +63,7 @@ def spend_view(
     )
     trend_common = {**common, "weights": weights if trend_model == "custom" else None}
     # one pass over the journeys serves the report and a monthly trend
-    monthly = spend.monthly_inputs(con, trend_model, by, booking, f.date_from, f.date_to, **trend_common)
+    monthly = spend.monthly_inputs(con, trend_model, by, booking, f, half_life_days, trend_common["weights"])
     report = spend.spend_report(
         con, model, by, f.date_from, f.date_to, booking, **common, monthly=monthly if trend_model == model else None
     )

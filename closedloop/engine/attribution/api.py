@@ -1,5 +1,6 @@
-"""The attribution engine's API for the dashboard and the CLI: roll-ups, the model
-comparison and the per-deal credit receipt, over a Closed Loop database.
+"""The attribution engine's API for the dashboard and the CLI: roll-ups per key and the model
+comparison, over a Closed Loop database. Credit per touch (the per-deal receipt, touch_credit)
+is in per_touch.py and importable from here too.
 
 Rule-based models run in SQL (queries/attribution_*.sql on the macros in
 queries/macros.sql); Markov and Shapley count in SQL and solve in numpy.
@@ -7,8 +8,7 @@ queries/macros.sql); Markov and Shapley count in SQL and solve in numpy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -25,14 +25,22 @@ from closedloop.engine.attribution.models import (
     MEASURES,
     MODELS,
     NO_TOUCHPOINT,
-    PLACEHOLDER_WEIGHTS,
     RULE_MODELS,
     CustomWeights,
+    WeightsArg,
     as_weights,
     check_model,
     describe,
 )
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters
+from closedloop.engine.attribution.per_touch import (
+    catalogue_params,
+    check_half_life,
+    receipt,
+    rule_params,
+    touch_credit,
+    wide_credit,
+)
+from closedloop.filters import Filters
 
 ROLLUP_COLUMNS = ["key", "attributed_wins", "attributed_revenue_usd", "attributed_pipeline_usd"]
 MEASURE_COLUMNS = {
@@ -40,8 +48,6 @@ MEASURE_COLUMNS = {
     "revenue": "attributed_revenue_usd",
     "pipeline": "attributed_pipeline_usd",
 }
-
-WeightsArg = CustomWeights | Mapping[str, Any] | str | Path | None
 
 
 def _filters(f: Filters | None, loose: dict[str, Any]) -> Filters:
@@ -52,44 +58,6 @@ def _filters(f: Filters | None, loose: dict[str, Any]) -> Filters:
     if loose:
         raise TypeError(f"Pass the filters as f or as keywords, not both: {', '.join(sorted(loose))}.")
     return f
-
-
-def _rule_params(half_life_days: float, weights: CustomWeights | None) -> dict[str, Any]:
-    """The rule-based queries' model parameters: the half-life and every position-based model of
-    the catalogue with its weights (custom: `weights`, or the placeholder whose column is dropped)."""
-    if not isinstance(half_life_days, int | float) or not np.isfinite(half_life_days) or half_life_days <= 0:
-        raise ValueError(f"The half-life must be a number of days above 0, got {half_life_days!r}.")
-    return {"half_life_days": float(half_life_days), **catalogue_params(weights)}
-
-
-def catalogue_params(weights: CustomWeights | None = None, names: Sequence[str] | None = None) -> dict[str, Any]:
-    """$model_names, $model_weights and the multipliers of queries/attribution_rollup.sql (and the
-    receipt and touch-credit queries): each position-based model of the catalogue (built-in,
-    then the team's), then custom; or only `names`."""
-    custom = weights or PLACEHOLDER_WEIGHTS
-    if names is None:
-        names = [m.name for m in MODELS.values() if m.slots is not None] + ["custom"]
-    # every name here is position-based: its slots are set
-    slots = {n: (custom.slots() if n == "custom" else MODELS[n].slots) or () for n in names}
-    multipliers = {n: (custom.multipliers if n == "custom" else MODELS[n].multipliers) for n in names}
-    pairs = [(n, t, float(v)) for n in names for t, v in sorted(multipliers[n].items())]
-    return {
-        "model_names": list(names),
-        "model_weights": [[float(w) for w in slots[n]] for n in names],
-        "multiplier_models": [p[0] for p in pairs],
-        "multiplier_types": [p[1] for p in pairs],
-        "multiplier_values": [p[2] for p in pairs],
-    }
-
-
-def wide_credit(long: pd.DataFrame) -> pd.DataFrame:
-    """The receipt or touch-credit query's rows (one per touch and model, sorted by touch then
-    model) as one row per touch with a column per model, in the catalogue's order."""
-    models = sorted(long["model"].unique())
-    rows = long[long["model"] == models[0]].drop(columns=["model", "credit"]).reset_index(drop=True)
-    ordered = [m for m in RULE_MODELS if m in models] + [m for m in models if m not in RULE_MODELS]
-    credit = {m: long.loc[long["model"] == m, "credit"].to_numpy() for m in ordered}
-    return rows.assign(**credit)
 
 
 def _check_by(by: str) -> str:
@@ -244,7 +212,7 @@ def _rollups(
                 "attribution_rollup",
                 by=by,
                 **f.with_(lookback_days=lookback).params(),
-                half_life_days=_rule_params(half_life_days, weights)["half_life_days"],
+                half_life_days=check_half_life(half_life_days),
                 **catalogue_params(weights, names),
             )
             rules = pd.concat(
@@ -275,7 +243,7 @@ def _rule_rollup(
     con: duckdb.DuckDBPyConnection, by: str, f: Filters, half_life_days: float, weights: CustomWeights | None
 ) -> pd.DataFrame:
     """Every rule-based model's roll-up rows, in one query over the journeys."""
-    return db.run(con, "attribution_rollup", by=by, **f.params(), **_rule_params(half_life_days, weights))
+    return db.run(con, "attribution_rollup", by=by, **f.params(), **rule_params(half_life_days, weights))
 
 
 def rollup(
@@ -357,14 +325,21 @@ def compare_models(
 
 def side_by_side(results: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     """{model: roll-up} -> one row per key, a column per model, rank_<model> and rank_spread."""
-    models = list(results)
     wide = pd.DataFrame({name: df.set_index("key")[column] for name, df in results.items()}).fillna(0.0)
     wide.index.name = "key"
     wide = wide.reset_index()
-    keys = wide["key"] != NO_TOUCHPOINT
+    return ranked(wide, list(results), wide["key"] != NO_TOUCHPOINT)
+
+
+def ranked(wide: pd.DataFrame, models: Sequence[str], rankable: pd.Series, ascending: bool = False) -> pd.DataFrame:
+    """`wide` (key and a column per model) with rank_<model> among the `rankable` rows (1 = the
+    most, or the least when `ascending`) and rank_spread (max - min rank), sorted by mean rank
+    then key, the unranked rows last. The model comparison and the spend comparison share it."""
     for name in models:
         wide[f"rank_{name}"] = pd.Series(pd.NA, index=wide.index, dtype="Int64")
-        wide.loc[keys, f"rank_{name}"] = wide.loc[keys, name].rank(ascending=False, method="min").astype("Int64")
+        wide.loc[rankable, f"rank_{name}"] = (
+            wide.loc[rankable, name].rank(ascending=ascending, method="min").astype("Int64")
+        )
     ranks = wide[[f"rank_{n}" for n in models]]
     wide["rank_spread"] = (ranks.max(axis=1) - ranks.min(axis=1)).astype("Int64")
     wide["_mean_rank"] = ranks.astype(float).mean(axis=1)
@@ -372,68 +347,18 @@ def side_by_side(results: dict[str, pd.DataFrame], column: str) -> pd.DataFrame:
     return wide.drop(columns="_mean_rank").reset_index(drop=True)
 
 
-def receipt(
-    con: duckdb.DuckDBPyConnection,
-    deal_id: str,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
-    weights: WeightsArg = None,
-) -> pd.DataFrame:
-    """One deal's credit receipt: each touch in journey order, its positions (e.g. 'FT+LC'),
-    days before close, and its credit under every rule-based model (each column sums to 1).
-
-    A deal without touches has one "No touchpoint" row. Markov and Shapley credit
-    channels across all deals, not single touches, so they are not on the receipt.
-    """
-    f = Filters.of(lookback_days=lookback_days, scope=scope)
-    w = as_weights(weights)
-    df = db.run(
-        con,
-        "attribution_receipt",
-        deal_id=deal_id,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-        **_rule_params(half_life_days, w),
-    )
-    if df.empty:
-        raise ValueError(f"No deal {deal_id!r} in this database.")
-    df = wide_credit(df)
-    return df if w is not None else df.drop(columns="custom")
-
-
-def touch_credit(
-    con: duckdb.DuckDBPyConnection,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
-    weights: WeightsArg = None,
-) -> pd.DataFrame:
-    """Every deal's touches with their credit under every rule-based model (one row per deal and
-    touch; a deal without touches has one row with no touchpoint_id). Meant for exports and checks:
-    on large databases prefer `rollup`, which aggregates in SQL."""
-    f = Filters.of(lookback_days=lookback_days, scope=scope)
-    w = as_weights(weights)
-    df = db.run(
-        con,
-        "attribution_touch_credit",
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-        **_rule_params(half_life_days, w),
-    )
-    df = wide_credit(df)
-    return df if w is not None else df.drop(columns="custom")
-
-
 __all__ = [
     "RULE_MODELS",
+    "catalogue_params",
     "compare_models",
     "default_models",
     "markov_transitions",
     "model_catalogue",
+    "ranked",
     "receipt",
     "rollup",
     "rollups",
     "side_by_side",
     "touch_credit",
+    "wide_credit",
 ]

@@ -314,7 +314,11 @@ def load_weights(path: str | Path) -> CustomWeights:
     return CustomWeights.from_mapping(data)
 
 
-def as_weights(weights: CustomWeights | Mapping[str, Any] | str | Path | None) -> CustomWeights | None:
+# what a caller may pass as a custom model's weights: the weights, a mapping, or a TOML / JSON file
+WeightsArg = CustomWeights | Mapping[str, Any] | str | Path | None
+
+
+def as_weights(weights: WeightsArg) -> CustomWeights | None:
     if weights is None or isinstance(weights, CustomWeights):
         return weights
     if isinstance(weights, str | Path):

@@ -18,7 +18,7 @@ from closedloop import db
 from closedloop.engine.attribution import api
 from closedloop.engine.attribution.models import BY_KEYS, DEFAULT_HALF_LIFE_DAYS, as_weights, check_model
 from closedloop.engine.attribution.per_touch import catalogue_params, check_half_life
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters
+from closedloop.filters import Filters
 
 SPEND_BY = ("channel", "campaign")
 GRAINS = ("month", "quarter")
@@ -86,20 +86,33 @@ def spend_by_period(
     return df
 
 
-def credited(
+def period_filters(f: Filters | None, date_from: Any, date_to: Any, loose: dict[str, Any]) -> Filters:
+    """The call's Filters: `f` as it is, or the period and Filters' other fields as keywords (the
+    command line's, tests' and notebooks' loose values; Filters.of)."""
+    dates = {k: v for k, v in (("date_from", date_from), ("date_to", date_to)) if v is not None}
+    return api.resolve_filters(f, {**dates, **loose})
+
+
+def credit_by_period(
     con: Any,
-    models: Sequence[str] | None,
-    by: str,
-    grain: str,
-    booking: str,
-    f: Filters,
+    models: Sequence[str] | None = None,
+    by: str = "channel",
+    grain: str = "month",
+    booking: str = "close",
+    date_from: Any = None,
+    date_to: Any = None,
+    f: Filters | None = None,
+    *,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     weights: Any = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Credit of the rule-based `models` (default: all of the catalogue) per period and key, in
-    the periods of `f`: model, period, key, attributed_wins, attributed_revenue_usd,
-    attributed_opportunities, attributed_pipeline_usd; in one pass over the journeys."""
+    the whole periods from date_from to date_to: model, period, key, attributed_wins,
+    attributed_revenue_usd, attributed_opportunities, attributed_pipeline_usd; in one pass over
+    the journeys. `f`, or the dates and Filters' other fields as keywords."""
     check(by, grain, booking)
+    f = period_filters(f, date_from, date_to, filters)
     w = as_weights(weights)
     names = [m for m in (models or api.default_models(w, "pipeline")) if m != "time_decay"]
     for name in names:
@@ -129,27 +142,6 @@ def credited(
     return df.reset_index(drop=True)
 
 
-def credit_by_period(
-    con: Any,
-    models: Sequence[str] | None = None,
-    by: str = "channel",
-    grain: str = "month",
-    booking: str = "close",
-    date_from: Any = None,
-    date_to: Any = None,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
-    weights: Any = None,
-) -> pd.DataFrame:
-    """`credited` from loose filter values (the command line's, a notebook's; Filters.of)."""
-    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
-    return credited(con, models, by, grain, booking, f, half_life_days, weights)
-
-
 def monthly_inputs(
     con: Any,
     model: str,
@@ -161,5 +153,5 @@ def monthly_inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(credit per month of one rule-based model, spend per month): what spend_report and a monthly
     credit_over_time share, so a page that shows both reads the journeys once (`monthly=`)."""
-    credit = credited(con, [model], by, "month", booking, f, half_life_days, weights)
+    credit = credit_by_period(con, [model], by, "month", booking, f=f, half_life_days=half_life_days, weights=weights)
     return credit, spend_by_period(con, by, "month", f.date_from, f.date_to)

@@ -34,15 +34,15 @@ from closedloop.engine.periods import (
     check,
     check_spend_by,
     credit_by_period,
-    credited,
     monthly_inputs,
     period_end,
+    period_filters,
     period_start,
     quarter_label,
     spend_by_period,
     whole_periods,
 )
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters, as_date
+from closedloop.filters import Filters, as_date
 
 # The rule that matches spend to credit, as the page and the CLI state it.
 MATCHING_RULE = {
@@ -91,15 +91,13 @@ def spend_report(
     date_from: Any = None,
     date_to: Any = None,
     booking: str = "close",
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    f: Filters | None = None,
+    *,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
     order: int = DEFAULT_ORDER,
     weights: Any = None,
     monthly: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Spend and return per channel or campaign under one model over the whole months from
     date_from to date_to (MATCHING_RULE[booking]): REPORT_COLUMNS, sorted by spend, keys with
@@ -114,11 +112,17 @@ def spend_report(
     check_model(model)
     check_spend_by(by)
     check(by, "month", booking)
-    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
+    f = period_filters(f, date_from, date_to, filters)
     spend = monthly[1] if monthly else spend_by_period(con, by, "month", f.date_from, f.date_to)
     spent = spend.groupby("key", as_index=False)[["spend_usd", "leads"]].sum()
     if MODELS[model].kind == "rule":
-        credit = monthly[0] if monthly else credited(con, [model], by, "month", booking, f, half_life_days, weights)
+        credit = (
+            monthly[0]
+            if monthly
+            else credit_by_period(
+                con, [model], by, "month", booking, f=f, half_life_days=half_life_days, weights=weights
+            )
+        )
         booked = credit.groupby("key", as_index=False)[CREDIT].sum()
     else:
         if booking != "close":
@@ -188,23 +192,21 @@ def credit_over_time(
     booking: str = "close",
     date_from: Any = None,
     date_to: Any = None,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    f: Filters | None = None,
+    *,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
     weights: Any = None,
     monthly: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Attributed wins, won revenue, spend and ROAS per period and key under one rule-based model:
     period, key, attributed_wins, attributed_revenue_usd, attributed_opportunities,
     attributed_pipeline_usd, spend_usd, roas (spend only when `by` is channel or campaign)."""
-    f = Filters.of(date_from, date_to, segment, region, owner, lookback_days, scope)
+    f = period_filters(f, date_from, date_to, filters)
     if monthly and grain == "month":
         credit = monthly[0]
     else:
-        credit = credited(con, [model], by, grain, booking, f, half_life_days, weights)
+        credit = credit_by_period(con, [model], by, grain, booking, f=f, half_life_days=half_life_days, weights=weights)
     credit = credit.drop(columns="model")
     if by in SPEND_BY:
         spend = monthly[1] if monthly and grain == "month" else spend_by_period(con, by, grain, f.date_from, f.date_to)
@@ -225,15 +227,13 @@ def ranks_over_quarters(
     by: str = "channel",
     measure: str = "wins",
     booking: str = "close",
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    f: Filters | None = None,
+    *,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
-    scope: str = "account",
     order: int = DEFAULT_ORDER,
     weights: Any = None,
     data_driven: bool = True,
+    **filters: Any,
 ) -> pd.DataFrame:
     """The rank of each key (1 = most credit) under every model in each of the last `quarters`
     quarters up to the one holding `end` (default: the latest close): quarter, model, key, value,
@@ -252,8 +252,8 @@ def ranks_over_quarters(
     last = period_start(as_date(end, "end"), "quarter")
     first = (pd.Timestamp(last) - pd.DateOffset(months=3 * (int(quarters) - 1))).date()
     w = as_weights(weights)
-    f = Filters.of(first, last, segment, region, owner, lookback_days, scope)
-    rules = credited(con, None, by, "quarter", booking, f, half_life_days, w)
+    f = period_filters(f, None, None, filters).with_(date_from=first, date_to=last)
+    rules = credit_by_period(con, None, by, "quarter", booking, f=f, half_life_days=half_life_days, weights=w)
     rules = rules.rename(columns={column: "value"})[["period", "model", "key", "value"]]
     parts = [rules]
     if data_driven and booking == "close" and measure != "pipeline":

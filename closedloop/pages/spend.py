@@ -52,23 +52,29 @@ def spend_view(
             booking = "close"
         # credit over time needs a credit per touch: the trend uses linear
         trend_model = "linear"
-    common = dict(
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-        half_life_days=half_life_days,
-        weights=weights if model == "custom" else None,
-    )
-    trend_common = {**common, "weights": weights if trend_model == "custom" else None}
+    weights_of = {m: weights if m == "custom" else None for m in (model, trend_model)}
     # one pass over the journeys serves the report and a monthly trend
-    monthly = spend.monthly_inputs(con, trend_model, by, booking, f, half_life_days, trend_common["weights"])
+    monthly = spend.monthly_inputs(con, trend_model, by, booking, f, half_life_days, weights_of[trend_model])
     report = spend.spend_report(
-        con, model, by, f.date_from, f.date_to, booking, **common, monthly=monthly if trend_model == model else None
+        con,
+        model,
+        by,
+        booking=booking,
+        f=f,
+        half_life_days=half_life_days,
+        weights=weights_of[model],
+        monthly=monthly if trend_model == model else None,
     )
     over_time = spend.credit_over_time(
-        con, trend_model, by, grain, booking, f.date_from, f.date_to, **trend_common, monthly=monthly
+        con,
+        trend_model,
+        by,
+        grain,
+        booking,
+        f=f,
+        half_life_days=half_life_days,
+        weights=weights_of[trend_model],
+        monthly=monthly,
     )
 
     if trend_model != model:
@@ -101,17 +107,5 @@ def ranks_view(
     (spend.ranks_over_quarters): quarter, model, key, value, rank. Markov and Shapley only when
     `data_driven` (one pass per quarter) and with credit booked on the close."""
     return spend.ranks_over_quarters(
-        con,
-        quarters,
-        f.date_to,
-        by,
-        measure,
-        booking,
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        half_life_days=half_life_days,
-        scope=f.scope,
-        data_driven=data_driven,
+        con, quarters, f.date_to, by, measure, booking, f=f, half_life_days=half_life_days, data_driven=data_driven
     )

@@ -50,7 +50,7 @@ MEASURE_COLUMNS = {
 }
 
 
-def _filters(f: Filters | None, loose: dict[str, Any]) -> Filters:
+def resolve_filters(f: Filters | None, loose: dict[str, Any]) -> Filters:
     """The call's Filters: `f` as it is, or the filter keywords (Filters.of's, for the command line,
     tests and notebooks) when the caller has no Filters value."""
     if f is None:
@@ -168,7 +168,7 @@ def markov_transitions(
 ) -> pd.DataFrame:
     """Transition counts of the period's closed journeys (markov.transition_probabilities turns
     them into a heatmap's table). `f`, or Filters' fields as keywords."""
-    f = _filters(f, filters)
+    f = resolve_filters(f, filters)
     order = markov.check_order(order)
     return _transitions(con, _check_by(by), order, f)
 
@@ -269,7 +269,7 @@ def rollup(
     dates or ISO text, segment, region, owner, lookback_days, scope).
     """
     check_model(model)
-    f = _filters(f, filters)
+    f = resolve_filters(f, filters)
     return _rollups(con, [model], _check_by(by), f, half_life_days, order, as_weights(weights))[model]
 
 
@@ -286,7 +286,7 @@ def rollups(
 ) -> dict[str, pd.DataFrame]:
     """`rollup` for several models at once (default: every model; custom only with weights),
     as {model: DataFrame}; all rule-based models come from one SQL pass."""
-    f = _filters(f, filters)
+    f = resolve_filters(f, filters)
     w = as_weights(weights)
     models = list(models) if models is not None else default_models(w)
     return _rollups(con, models, _check_by(by), f, half_life_days, order, w)
@@ -313,7 +313,7 @@ def compare_models(
     """
     if measure not in MEASURES:
         raise ValueError(f"Measure must be one of {', '.join(MEASURES)}, got {measure!r}.")
-    f = _filters(f, filters)
+    f = resolve_filters(f, filters)
     w = as_weights(weights)
     models = list(models) if models is not None else default_models(w, measure)
     for name in models:

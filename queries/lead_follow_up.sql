@@ -6,25 +6,10 @@
 --   $sla_hours (hours from assignment to first follow-up that count as in time).
 with
 
-leads_in_period as (
-    select
-        l.*,
-        -- a lead without an account takes its contact's
-        coalesce(l.account_id, c.account_id) as lead_account_id
-    from leads as l
-    left join contacts as c on c.contact_id = l.contact_id
-    where l.created_at >= $date_from
-      -- the period is inclusive of its last day
-      and l.created_at < cast($date_to as date) + interval 1 day
-      and ($owner is null or l.owner = $owner)
-),
-
 with_account as (
-    select l.*, a.name as account_name, a.segment, a.region
-    from leads_in_period as l
-    left join accounts as a on a.account_id = l.lead_account_id
-    where ($segment is null or a.segment = $segment)
-      and ($region is null or a.region = $region)
+    -- the period's leads with their account (queries/macros.sql)
+    select *
+    from leads_created($date_from, $date_to, $segment, $region, $owner)
 ),
 
 timed as (

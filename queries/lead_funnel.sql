@@ -9,28 +9,10 @@
 --   $segment, $region (of the lead's account), $owner (the lead's owner; null = all).
 with
 
-leads_in_period as (
-    select
-        l.lead_id,
-        l.owner,
-        l.source_channel,
-        l.created_at,
-        l.mql_at,
-        l.accepted_at,
-        coalesce(l.account_id, c.account_id) as lead_account_id
-    from leads as l
-    left join contacts as c on c.contact_id = l.contact_id
-    where l.created_at >= $date_from
-      and l.created_at < cast($date_to as date) + interval 1 day
-      and ($owner is null or l.owner = $owner)
-),
-
 filtered as (
-    select l.*
-    from leads_in_period as l
-    left join accounts as a on a.account_id = l.lead_account_id
-    where ($segment is null or a.segment = $segment)
-      and ($region is null or a.region = $region)
+    -- the period's leads with their account (queries/macros.sql)
+    select lead_id, owner, source_channel, created_at, mql_at, accepted_at, lead_account_id
+    from leads_created($date_from, $date_to, $segment, $region, $owner)
 ),
 
 opportunities as (

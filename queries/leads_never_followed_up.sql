@@ -14,22 +14,17 @@ campaign_leads as (
 ),
 
 never as (
-    select
-        l.*,
-        coalesce(l.account_id, c.account_id) as lead_account_id
-    from leads as l
-    left join contacts as c on c.contact_id = l.contact_id
-    where l.created_at >= $date_from
-      and l.created_at < cast($date_to as date) + interval 1 day
-      and ($owner is null or l.owner = $owner)
-      and l.assigned_at is not null
-      and l.first_follow_up_at is null
+    -- the period's leads with their account (queries/macros.sql)
+    select *
+    from leads_created($date_from, $date_to, $segment, $region, $owner)
+    where assigned_at is not null
+      and first_follow_up_at is null
 ),
 
 final as (
     select
         n.lead_id,
-        a.name as account_name,
+        n.account_name,
         n.owner,
         n.source_channel,
         n.campaign_id,
@@ -45,11 +40,8 @@ final as (
         cl.leads as campaign_leads,
         cp.cost / nullif(cl.leads, 0) as cost_per_lead_usd
     from never as n
-    left join accounts as a on a.account_id = n.lead_account_id
     left join campaigns as cp on cp.campaign_id = n.campaign_id
     left join campaign_leads as cl on cl.campaign_id = n.campaign_id
-    where ($segment is null or a.segment = $segment)
-      and ($region is null or a.region = $region)
 )
 
 select * from final

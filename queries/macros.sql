@@ -558,3 +558,32 @@ where outcome in ('won', 'lost')
   and (p_segment is null or segment = p_segment)
   and (p_region is null or region = p_region)
   and (p_owner is null or owner = p_owner);
+
+-- The leads created in [p_date_from, p_date_to] (inclusive dates, on created_at), each with the
+-- account it belongs to (a lead without an account takes its contact's: lead_account_id) and that
+-- account's name, segment and region, narrowed by the common filters (the account's segment and
+-- region, the lead's owner). The Handoff page's funnel, follow-up times and never-followed-up
+-- leads all start from it.
+create or replace temp macro leads_created(p_date_from, p_date_to, p_segment, p_region, p_owner) as table
+select
+    l.*,
+    coalesce(l.account_id, c.account_id) as lead_account_id,
+    a.name as account_name,
+    a.segment,
+    a.region
+from leads as l
+left join contacts as c on c.contact_id = l.contact_id
+left join accounts as a on a.account_id = coalesce(l.account_id, c.account_id)
+where l.created_at >= p_date_from
+  and l.created_at < cast(p_date_to as date) + interval 1 day
+  and (p_owner is null or l.owner = p_owner)
+  and (p_segment is null or a.segment = p_segment)
+  and (p_region is null or a.region = p_region);
+
+-- The retro notes on the deals p_deal_ids (a list) of one review (p_review_id; null = the notes of
+-- any review and of none): where the review meeting's notes, verdicts and agreement start.
+create or replace temp macro review_notes_of(p_deal_ids, p_review_id) as table
+select *
+from retro_notes
+where list_contains(cast(p_deal_ids as varchar[]), deal_id)
+  and (p_review_id is null or review_id = p_review_id);

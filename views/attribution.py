@@ -5,7 +5,7 @@ import streamlit as st
 from closedloop import charts, filters
 from closedloop.engine import attribution as attr
 from closedloop.pages.attribution import attribution_view, custom_weights
-from ui import common
+from ui import columns, common
 
 st.title("Attribution")
 st.caption(
@@ -139,9 +139,7 @@ st.dataframe(
     width="stretch",
     column_config={
         "key": BY_LABELS[by],
-        "attributed_wins": MONEY("Attributed wins", format="%.2f"),
-        "attributed_revenue_usd": MONEY("Attributed won revenue (USD)", format="dollar"),
-        "attributed_pipeline_usd": MONEY("Attributed pipeline (USD)", format="dollar"),
+        **columns.CREDIT,
         "removal_effect": MONEY("Removal effect", format="%.3f"),
         "shapley_value": MONEY("Shapley value", format="%.4f"),
     },

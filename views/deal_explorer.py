@@ -6,7 +6,7 @@ from closedloop import charts
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, SCOPES
 from closedloop.meeting import notes
 from closedloop.pages import deal_explorer as deals
-from ui import common
+from ui import columns, common
 
 st.title("Deal explorer")
 st.caption(
@@ -274,29 +274,7 @@ st.dataframe(
     v.receipt,
     hide_index=True,
     width="stretch",
-    column_order=[
-        "touch_number",
-        "occurred_at",
-        "team",
-        "channel",
-        "touchpoint_type",
-        "campaign",
-        "asset",
-        "positions",
-        "days_before_close",
-        *model_columns,
-    ],
-    column_config={
-        "touch_number": "#",
-        "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
-        "team": "Team",
-        "channel": "Channel",
-        "touchpoint_type": "Touchpoint type",
-        "campaign": "Campaign",
-        "asset": "Asset",
-        "positions": "Positions",
-        "days_before_close": st.column_config.NumberColumn("Days before close", format="%.1f"),
-        **model_columns,
-    },
+    column_order=[*columns.TOUCH, *model_columns],
+    column_config={**columns.TOUCH, **model_columns},
 )
 common.download(v.receipt, f"credit_receipt_{deal_id}.csv")

@@ -6,6 +6,18 @@ from closedloop import charts
 from closedloop.pages import handoff
 from ui import common
 
+# a lead's columns, in both lead tables (never followed up; every lead of the period)
+LEAD_COLUMNS = {
+    "lead_id": "Lead ID",
+    "account_name": "Account",
+    "owner": "Lead owner",
+    "source_channel": "Source channel",
+    "campaign_id": None,
+    "campaign_name": "Campaign",
+    "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
+    "assigned_at": st.column_config.DatetimeColumn("Assigned", format="YYYY-MM-DD HH:mm"),
+}
+
 st.title("Handoff & SLA")
 st.caption(
     "For both leaders: does every lead marketing hands over get a timely follow-up from sales, "
@@ -110,14 +122,7 @@ else:
         h.never,
         "leads never followed up",
         column_config={
-            "lead_id": "Lead ID",
-            "account_name": "Account",
-            "owner": "Lead owner",
-            "source_channel": "Source channel",
-            "campaign_id": None,
-            "campaign_name": "Campaign",
-            "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
-            "assigned_at": st.column_config.DatetimeColumn("Assigned", format="YYYY-MM-DD HH:mm"),
+            **LEAD_COLUMNS,
             "lead_status": "Status",
             "campaign_cost_usd": st.column_config.NumberColumn("Campaign cost (USD)", format="$%,.0f"),
             "campaign_leads": st.column_config.NumberColumn("Campaign leads"),
@@ -161,14 +166,7 @@ with st.expander("Every lead of the period, with its follow-up time"):
         h.leads,
         "leads",
         column_config={
-            "lead_id": "Lead ID",
-            "account_name": "Account",
-            "owner": "Lead owner",
-            "source_channel": "Source channel",
-            "campaign_id": None,
-            "campaign_name": "Campaign",
-            "created_at": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
-            "assigned_at": st.column_config.DatetimeColumn("Assigned", format="YYYY-MM-DD HH:mm"),
+            **LEAD_COLUMNS,
             "first_follow_up_at": st.column_config.DatetimeColumn("First follow-up", format="YYYY-MM-DD HH:mm"),
             "assigned": None,
             "followed_up": "Followed up",

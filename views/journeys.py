@@ -233,30 +233,22 @@ band_columns = {
     "won_amount_usd": st.column_config.NumberColumn("Revenue won (USD)", format="$%,.0f"),
 }
 left, right = st.columns(2)
-with left:
-    st.dataframe(
-        pd_.time_lag,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **band_columns,
-            "mean_won": st.column_config.NumberColumn("Mean days, won", format="%.0f"),
-            "mean_lost": st.column_config.NumberColumn("Mean days, lost", format="%.0f"),
-        },
-    )
-    common.download(pd_.time_lag_by_month, f"path_time_lag_by_month_{f.date_from}_{f.date_to}.csv")
-with right:
-    st.dataframe(
-        pd_.path_length,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **band_columns,
-            "mean_won": st.column_config.NumberColumn("Mean touches, won", format="%.1f"),
-            "mean_lost": st.column_config.NumberColumn("Mean touches, lost", format="%.1f"),
-        },
-    )
-    common.download(pd_.path_length_by_month, f"path_length_by_month_{f.date_from}_{f.date_to}.csv")
+for column, rolled, by_month, unit, digits, stem in (
+    (left, pd_.time_lag, pd_.time_lag_by_month, "days", "%.0f", "path_time_lag_by_month"),
+    (right, pd_.path_length, pd_.path_length_by_month, "touches", "%.1f", "path_length_by_month"),
+):
+    with column:
+        st.dataframe(
+            rolled,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                **band_columns,
+                "mean_won": st.column_config.NumberColumn(f"Mean {unit}, won", format=digits),
+                "mean_lost": st.column_config.NumberColumn(f"Mean {unit}, lost", format=digits),
+            },
+        )
+        common.download(by_month, f"{stem}_{f.date_from}_{f.date_to}.csv")
 
 st.subheader("Paths before credit")
 st.caption(

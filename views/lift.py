@@ -98,20 +98,8 @@ st.dataframe(
             "Small sample", help=f"Fewer than {v.small_sample_deals} closed deals touched or not touched."
         ),
     },
-    column_order=[
-        "key",
-        "label",
-        "deals_touched_won",
-        "deals_touched_lost",
-        "deals_not_touched_won",
-        "deals_not_touched_lost",
-        "win_rate_touched",
-        "win_rate_not_touched",
-        "win_rate_diff_pp",
-        "low95_pp",
-        "high95_pp",
-        "small_sample",
-    ],
+    # the counts of won and lost deals stand for their totals
+    column_order=[c for c in lift_view.COLUMNS if c not in ("deals_touched", "deals_not_touched")],
 )
 common.download(v.table, f"win_rate_lift_by_{dimension}_{f.date_from}_{f.date_to}.csv")
 

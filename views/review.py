@@ -7,7 +7,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from closedloop import charts, filters
 from closedloop.pages import review
-from ui import common
+from ui import columns, common
 
 st.title("Closed-loop review")
 st.caption("For the joint sales + marketing meeting: what preceded this period's wins — and its losses.")
@@ -67,14 +67,7 @@ shown = common.table(
     "closed deals",
     largest="amount_usd",
     column_config={
-        "deal_id": "Deal ID",
-        "deal_name": "Deal",
-        "account_name": "Account",
-        "owner": "Owner",
-        "outcome": "Outcome",
-        "amount_usd": st.column_config.NumberColumn("Amount (USD)", format="$%,.0f"),
-        "closed_on": st.column_config.DateColumn("Closed on"),
-        "days_to_close": st.column_config.NumberColumn("Days to close"),
+        **columns.DEAL,
         # shown only when some deal was imported without dates (None hides a column)
         "dates_unknown": st.column_config.CheckboxColumn("Dates unknown", help="Imported without dates (as_of).")
         if r.deals["dates_unknown"].any()

@@ -11,7 +11,11 @@ from streamlit.errors import StreamlitPageNotFoundError
 from closedloop import charts, filters
 from closedloop.engine import attribution
 from closedloop.meeting import notes, report, reviews
-from ui import common
+from ui import columns, common
+
+# the columns of a deal on the agenda, and of its touches, that the meeting reads
+AGENDA_DEAL = ["deal_name", "account_name", "owner", "outcome", "amount_usd", "closed_on", "days_to_close"]
+TOUCHES = ["touch_number", "occurred_at", "team", "touchpoint_type", "campaign", "positions"]
 
 st.title("Review meeting")
 st.caption(
@@ -128,27 +132,10 @@ if picked == NEW:
     common.table(
         agenda,
         "deals of the agenda",
-        column_order=[
-            "position",
-            "deal_name",
-            "account_name",
-            "owner",
-            "outcome",
-            "amount_usd",
-            "closed_on",
-            "days_to_close",
-            "marketing_touches",
-            "sales_touches",
-        ],
+        column_order=["position", *AGENDA_DEAL, "marketing_touches", "sales_touches"],
         column_config={
             "position": "#",
-            "deal_name": "Deal",
-            "account_name": "Account",
-            "owner": "Owner",
-            "outcome": "Outcome",
-            "amount_usd": st.column_config.NumberColumn("Amount (USD)", format="$%,.0f"),
-            "closed_on": st.column_config.DateColumn("Closed on"),
-            "days_to_close": st.column_config.NumberColumn("Days to close"),
+            **columns.of(columns.DEAL, AGENDA_DEAL),
             "marketing_touches": "Marketing touches",
             "sales_touches": "Sales touches",
         },
@@ -382,24 +369,9 @@ if step <= total:
         s.credit,
         hide_index=True,
         width="stretch",
-        column_order=[
-            "touch_number",
-            "occurred_at",
-            "team",
-            "touchpoint_type",
-            "campaign",
-            "positions",
-            "credit",
-            "marketing_verdict",
-            "sales_verdict",
-        ],
+        column_order=[*TOUCHES, "credit", "marketing_verdict", "sales_verdict"],
         column_config={
-            "touch_number": "#",
-            "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
-            "team": "Team",
-            "touchpoint_type": "Touchpoint type",
-            "campaign": "Campaign",
-            "positions": "Positions",
+            **columns.of(columns.TOUCH, TOUCHES),
             "credit": st.column_config.NumberColumn(f"Credit ({s.model_label})", format="percent"),
             "marketing_verdict": "Marketing says",
             "sales_verdict": "Sales says",

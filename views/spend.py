@@ -6,7 +6,7 @@ import streamlit as st
 from closedloop import charts, filters
 from closedloop.engine import attribution as attr
 from closedloop.pages.spend import ranks_view, spend_view
-from ui import common
+from ui import columns, common
 
 st.title("Spend & return")
 st.caption(
@@ -107,9 +107,7 @@ st.dataframe(
         "spend_usd": NUM("Spend (USD)", format="dollar"),
         "leads": NUM("Leads", format="%d"),
         "attributed_opportunities": NUM("Attributed opportunities", format="%.2f"),
-        "attributed_wins": NUM("Attributed wins", format="%.2f"),
-        "attributed_revenue_usd": NUM("Attributed won revenue (USD)", format="dollar"),
-        "attributed_pipeline_usd": NUM("Attributed pipeline (USD)", format="dollar"),
+        **columns.CREDIT,
         "cost_per_lead_usd": NUM("Cost per lead (USD)", format="dollar"),
         "cost_per_opportunity_usd": NUM("Cost per opportunity (USD)", format="dollar"),
         "cac_usd": NUM("Cost per won deal (USD)", format="dollar"),

@@ -93,22 +93,9 @@ def run_attribute(args: argparse.Namespace) -> int:
     if args.model != "all":
         check_model(args.model)
     weights = load_weights(args.weights) if args.weights else None
-    params = dict(
-        by=args.by,
-        date_from=args.date_from,
-        date_to=args.date_to,
-        segment=args.segment,
-        region=args.region,
-        owner=args.owner,
-        lookback_days=args.lookback_days,
-        half_life_days=args.half_life_days,
-        scope=args.scope,
-        order=args.order,
-        weights=weights,
-    )
+    f = options.filters(args)
     if args.measure in SPEND_MEASURES:
-        return _run_spend(args, params)
-    f = Filters.of(args.date_from, args.date_to, args.segment, args.region, args.owner, args.lookback_days, args.scope)
+        return _run_spend(args, f, weights)
     con = db.connect(options.db_path(args))
     try:
         if args.model == "all":
@@ -132,12 +119,14 @@ def run_attribute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_spend(args: argparse.Namespace, params: dict[str, Any]) -> int:
+def _run_spend(args: argparse.Namespace, f: Filters, weights: Any) -> int:
     """attribute --measure roas (or another spend measure): spend and return per channel or campaign."""
     from closedloop import db
     from closedloop.engine import spend
 
-    params = {k: v for k, v in params.items() if k != "order" or args.model in ("markov", "all")}
+    params = dict(by=args.by, f=f, half_life_days=args.half_life_days, weights=weights)
+    if args.model in ("markov", "all"):
+        params["order"] = args.order
     con = db.connect(options.db_path(args))
     try:
         if args.model == "all":

@@ -45,27 +45,18 @@ def run(args: argparse.Namespace) -> int:
     from closedloop import db
     from closedloop.engine import spend
 
-    common = dict(
-        segment=args.segment,
-        region=args.region,
-        owner=args.owner,
-        lookback_days=args.lookback_days,
-        half_life_days=args.half_life_days,
-        scope=args.scope,
-        weights=load_weights(args.weights) if args.weights else None,
-    )
+    f = options.filters(args)
+    common = dict(half_life_days=args.half_life_days, weights=load_weights(args.weights) if args.weights else None)
     if args.ranks is None and (args.model not in MODELS or MODELS[args.model].kind != "rule"):
         raise ValueError(f"--model must be a rule-based model ({', '.join(RULE_MODELS)}), got {args.model!r}.")
     con = db.connect(options.db_path(args))
     try:
         if args.ranks is not None:
             df = spend.ranks_over_quarters(
-                con, args.ranks, args.date_to, args.by, args.rank_measure, args.booking, **common
+                con, args.ranks, args.date_to, args.by, args.rank_measure, args.booking, f=f, **common
             )
         else:
-            df = spend.credit_over_time(
-                con, args.model, args.by, args.grain, args.booking, args.date_from, args.date_to, **common
-            )
+            df = spend.credit_over_time(con, args.model, args.by, args.grain, args.booking, f=f, **common)
     finally:
         con.close()
     options.write_table(df.round(6), args.format, args.out)

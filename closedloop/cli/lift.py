@@ -5,36 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
 from closedloop import db
 from closedloop.cli import options
 from closedloop.engine import lift
-from closedloop.filters import Filters
 from closedloop.pages import lift as lift_view
-
-# Without --from / --to: every closed deal in the database.
-ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
-
-# The page's table, in its order (views/lift.py): counts, both win rates, the difference and its
-# 95% interval in percentage points.
-COLUMNS = [
-    "key",
-    "label",
-    "deals_touched",
-    "deals_touched_won",
-    "deals_touched_lost",
-    "deals_not_touched",
-    "deals_not_touched_won",
-    "deals_not_touched_lost",
-    "win_rate_touched",
-    "win_rate_not_touched",
-    "win_rate_diff_pp",
-    "low95_pp",
-    "high95_pp",
-    "small_sample",
-]
 
 
 def register(subparsers: Any) -> None:
@@ -82,15 +58,7 @@ def _band_edges(text: str) -> tuple[float, ...]:
 
 
 def run_lift(args: argparse.Namespace) -> int:
-    f = Filters(
-        date_from=args.date_from or ALL_FROM,
-        date_to=args.date_to or ALL_TO,
-        segment=args.segment,
-        region=args.region,
-        owner=args.owner,
-        lookback_days=args.lookback_days,
-        scope=args.scope,
-    )
+    f = options.filters(args, all_time=True)
     if args.size_bands is not None and not args.adjusted:
         raise ValueError("--size-bands needs --adjusted.")
     if args.adjusted:
@@ -102,7 +70,7 @@ def run_lift(args: argparse.Namespace) -> int:
         v = lift_view.lift_view(con, f, dimension=args.by)
     finally:
         con.close()
-    options.write_table(v.table[COLUMNS].round(6), args.format, args.out)
+    options.write_table(v.table[lift_view.COLUMNS].round(6), args.format, args.out)
     period = "all time" if args.date_from is None and args.date_to is None else f"{f.date_from} to {f.date_to}"
     title = lift_view.DIMENSION_TITLES[args.by]
     if not v.closed_deals:

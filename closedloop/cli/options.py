@@ -11,7 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from closedloop import db
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES
+from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
+
+# Without --from / --to, a command over "all time" takes every closed deal in the database.
+ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
 
 DB_HELP = "database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)"
 
@@ -54,6 +57,23 @@ def add_deal_filters(p: argparse.ArgumentParser, when: str = "") -> None:
     p.add_argument("--segment", help=f"{when}only deals of accounts in this segment")
     p.add_argument("--region", help=f"{when}only deals of accounts in this region")
     p.add_argument("--owner", help=f"{when}only deals of this owner")
+
+
+def filters(args: argparse.Namespace, all_time: bool = False) -> Filters:
+    """The command's one Filters value from --from / --to (ISO text or dates), the deal filters,
+    --lookback-days and --scope; an option left out (or that the command lacks) takes its default,
+    and with `all_time` a missing --from / --to means every closed deal."""
+    opt = vars(args)
+    lookback = opt.get("lookback_days")
+    return Filters.of(
+        opt.get("date_from") or (ALL_FROM if all_time else None),
+        opt.get("date_to") or (ALL_TO if all_time else None),
+        opt.get("segment"),
+        opt.get("region"),
+        opt.get("owner"),
+        DEFAULT_LOOKBACK_DAYS if lookback is None else lookback,
+        opt.get("scope") or "account",
+    )
 
 
 def add_lookback(p: argparse.ArgumentParser, when: str = "", default: int | None = DEFAULT_LOOKBACK_DAYS) -> None:

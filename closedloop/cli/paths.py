@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,6 @@ from closedloop.cli import options
 from closedloop.engine import path_reports
 from closedloop.filters import Filters
 
-ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
 REPORTS = ("summary", "time-lag", "path-length")
 
 
@@ -64,15 +62,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_paths(args: argparse.Namespace) -> int:
-    f = Filters(
-        date_from=args.date_from or ALL_FROM,
-        date_to=args.date_to or ALL_TO,
-        segment=args.segment,
-        region=args.region,
-        owner=args.owner,
-        lookback_days=args.lookback_days,
-        scope=args.scope,
-    )
+    f = options.filters(args, all_time=True)
     if args.drop_channel and args.transform != "drop_channel":
         raise ValueError("--drop-channel goes with --transform drop_channel.")
     if args.report == "summary" and (args.bands or args.by_month):
@@ -91,16 +81,15 @@ def run_paths(args: argparse.Namespace) -> int:
 
 
 def _report(con: Any, f: Filters, args: argparse.Namespace) -> pd.DataFrame:
-    params = f.params()
     if args.report == "summary":
-        return path_reports.path_summary(con, **params, transform=args.transform, drop_channel=args.drop_channel)
+        return path_reports.path_summary(con, f=f, transform=args.transform, drop_channel=args.drop_channel)
     if args.report == "time-lag":
         edges = args.bands or path_reports.DEFAULT_DAY_EDGES
-        rows = path_reports.time_lag(con, **params, day_edges=edges)
+        rows = path_reports.time_lag(con, f=f, day_edges=edges)
         labels = path_reports.time_lag_labels(edges)
     else:
         edges = args.bands or path_reports.DEFAULT_TOUCH_EDGES
-        rows = path_reports.path_length(con, **params, touch_edges=edges)
+        rows = path_reports.path_length(con, f=f, touch_edges=edges)
         labels = path_reports.path_length_labels(edges)
     if args.by_month:
         return rows

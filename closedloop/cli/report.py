@@ -10,7 +10,6 @@ from typing import Any
 
 from closedloop import db
 from closedloop.cli import options
-from closedloop.filters import DEFAULT_LOOKBACK_DAYS, Filters
 from closedloop.meeting import reviews
 
 DEFAULT_MAX_DEAL_PAGES = 50  # closedloop.meeting.report.DEFAULT_MAX_DEAL_PAGES (not imported: it loads altair)
@@ -137,15 +136,7 @@ def run_report(args: argparse.Namespace) -> int:
         if args.review is not None:
             pack = report.build_pack(con, args.review, max_deal_pages=max_pages, progress=progress)
         else:
-            f = Filters(
-                date_from=args.date_from,
-                date_to=args.date_to,
-                segment=args.segment,
-                region=args.region,
-                owner=args.owner,
-                lookback_days=DEFAULT_LOOKBACK_DAYS if args.lookback_days is None else args.lookback_days,
-                scope=args.scope or "account",
-            )
+            f = options.filters(args)
             pack = report.build_pack(
                 con,
                 filters=f,

@@ -22,7 +22,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -31,7 +31,8 @@ from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 
 from closedloop import db
 from closedloop.engine import lift
-from closedloop.filters import MAX_LOOKBACK_DAYS, SCOPES
+from closedloop.engine.attribution.api import resolve_filters
+from closedloop.filters import DateArg, Filters
 
 # Deal-size bands: a band starts at each edge (USD); below the first edge is band 0.
 DEFAULT_BAND_EDGES: tuple[float, ...] = (25_000.0, 100_000.0)
@@ -111,55 +112,43 @@ class AdjustedLift:
 
 def strata_counts(
     con: duckdb.DuckDBPyConnection,
-    date_from: date | str,
-    date_to: date | str,
+    f: Filters,
     dimension: str = "touchpoint_type",
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = 180,
-    scope: str = "account",
     band_edges: Sequence[float] = DEFAULT_BAND_EDGES,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(touched counts per key and stratum, closed deals per stratum) from the two queries."""
     if dimension not in lift.DIMENSIONS:
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(lift.DIMENSIONS)}.")
-    if scope not in SCOPES:
-        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
-    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
-        raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
     edges = list(check_band_edges(band_edges))
-    common = dict(date_from=date_from, date_to=date_to, segment=segment, region=region, owner=owner)
-    touched = db.run(
+    touched = db.run(con, "lift_strata", **f.params(), dimension=dimension, band_edges=edges)
+    deals = db.run(
         con,
-        "lift_strata",
-        **common,
-        dimension=dimension,
-        lookback_days=int(lookback_days),
-        scope=scope,
+        "lift_strata_deals",
+        date_from=f.date_from,
+        date_to=f.date_to,
+        segment=f.segment,
+        region=f.region,
+        owner=f.owner,
         band_edges=edges,
     )
-    deals = db.run(con, "lift_strata_deals", **common, band_edges=edges)
     return touched, deals
 
 
 def adjusted_lift(
     con: duckdb.DuckDBPyConnection,
-    date_from: date | str,
-    date_to: date | str,
+    date_from: DateArg = None,
+    date_to: DateArg = None,
     dimension: str = "touchpoint_type",
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = 180,
-    scope: str = "account",
+    f: Filters | None = None,
+    *,
     band_edges: Sequence[float] = DEFAULT_BAND_EDGES,
+    **filters: Any,
 ) -> AdjustedLift:
-    """Raw and stratified lift of every key of `dimension` among the deals closed in the period."""
+    """Raw and stratified lift of every key of `dimension` among the deals closed in the period of
+    `f` (or of the dates and Filters' other fields as keywords)."""
+    f = resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters})
     edges = check_band_edges(band_edges)
-    touched, deals = strata_counts(
-        con, date_from, date_to, dimension, segment, region, owner, lookback_days, scope, edges
-    )
+    touched, deals = strata_counts(con, f, dimension, edges)
     return pool(touched, deals, edges)
 
 

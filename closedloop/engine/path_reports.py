@@ -11,14 +11,15 @@ aggregated path format that `attribute-paths` reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from closedloop import db
-from closedloop.filters import MAX_LOOKBACK_DAYS, SCOPES
+from closedloop.engine.attribution.api import resolve_filters
+from closedloop.filters import DateArg, Filters
 
 # Where a band starts (the first band starts at 0 days / 1 touch).
 DEFAULT_DAY_EDGES: tuple[int, ...] = (8, 15, 31, 61, 91, 181, 366)
@@ -70,38 +71,23 @@ def _check_edges(edges: Sequence[int], first: int, what: str) -> list[int]:
     return out
 
 
-def _check(lookback_days: int, scope: str) -> None:
-    if scope not in SCOPES:
-        raise ValueError(f"Unknown touch scope {scope!r}; choose one of {', '.join(SCOPES)}.")
-    if not 0 <= lookback_days <= MAX_LOOKBACK_DAYS:
-        raise ValueError(f"lookback_days must be from 0 to {MAX_LOOKBACK_DAYS}, got {lookback_days}.")
-
-
 def time_lag(
     con: duckdb.DuckDBPyConnection,
-    date_from: date | str,
-    date_to: date | str,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = 180,
-    scope: str = "account",
+    date_from: DateArg = None,
+    date_to: DateArg = None,
+    f: Filters | None = None,
+    *,
     day_edges: Sequence[int] = DEFAULT_DAY_EDGES,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Won and lost deals per month of close and band of days from first touch to close, with a
-    label per band: closed_month, band, label, won_deals, lost_deals, won_amount_usd, won_days, lost_days."""
-    _check(lookback_days, scope)
+    label per band: closed_month, band, label, won_deals, lost_deals, won_amount_usd, won_days, lost_days.
+    The deals closed in the period of `f`, or of the dates and Filters' other fields as keywords."""
     edges = _check_edges(day_edges, 0, "Day")
     df = db.run(
         con,
         "path_time_lag",
-        date_from=date_from,
-        date_to=date_to,
-        segment=segment,
-        region=region,
-        owner=owner,
-        lookback_days=int(lookback_days),
-        scope=scope,
+        **resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters}).params(),
         day_edges=edges,
     )
     labels = {**band_labels(edges, "days", 0), NO_TOUCHPOINT_BAND: NO_TOUCHPOINT, DATES_UNKNOWN_BAND: "(dates unknown)"}
@@ -111,28 +97,19 @@ def time_lag(
 
 def path_length(
     con: duckdb.DuckDBPyConnection,
-    date_from: date | str,
-    date_to: date | str,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = 180,
-    scope: str = "account",
+    date_from: DateArg = None,
+    date_to: DateArg = None,
+    f: Filters | None = None,
+    *,
     touch_edges: Sequence[int] = DEFAULT_TOUCH_EDGES,
+    **filters: Any,
 ) -> pd.DataFrame:
     """Won and lost deals per month of close and band of touches to close (as time_lag)."""
-    _check(lookback_days, scope)
     edges = _check_edges(touch_edges, 1, "Touch")
     df = db.run(
         con,
         "path_length",
-        date_from=date_from,
-        date_to=date_to,
-        segment=segment,
-        region=region,
-        owner=owner,
-        lookback_days=int(lookback_days),
-        scope=scope,
+        **resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters}).params(),
         touch_edges=edges,
     )
     labels = {**band_labels(edges, "touches", 1), NO_TOUCHPOINT_BAND: NO_TOUCHPOINT}
@@ -179,19 +156,16 @@ def path_length_labels(touch_edges: Sequence[int] = DEFAULT_TOUCH_EDGES) -> dict
 
 def path_summary(
     con: duckdb.DuckDBPyConnection,
-    date_from: date | str,
-    date_to: date | str,
-    segment: str | None = None,
-    region: str | None = None,
-    owner: str | None = None,
-    lookback_days: int = 180,
-    scope: str = "account",
+    date_from: DateArg = None,
+    date_to: DateArg = None,
+    f: Filters | None = None,
+    *,
     transform: str = "collapse_repeats",
     drop_channel: str | None = None,
+    **filters: Any,
 ) -> pd.DataFrame:
     """One row per path after `transform`: path, steps, total_conversions (won deals),
     total_conversion_value (won revenue), total_null (lost deals), win_rate; most deals first."""
-    _check(lookback_days, scope)
     if transform not in TRANSFORMS:
         raise ValueError(f"Unknown path transform {transform!r}; choose one of {', '.join(TRANSFORMS)}.")
     if transform == "drop_channel" and not drop_channel:
@@ -199,13 +173,7 @@ def path_summary(
     df = db.run(
         con,
         "path_summary",
-        date_from=date_from,
-        date_to=date_to,
-        segment=segment,
-        region=region,
-        owner=owner,
-        lookback_days=int(lookback_days),
-        scope=scope,
+        **resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters}).params(),
         transform=transform,
         drop_channel=drop_channel,
     )

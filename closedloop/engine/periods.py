@@ -86,13 +86,6 @@ def spend_by_period(
     return df
 
 
-def period_filters(f: Filters | None, date_from: Any, date_to: Any, loose: dict[str, Any]) -> Filters:
-    """The call's Filters: `f` as it is, or the period and Filters' other fields as keywords (the
-    command line's, tests' and notebooks' loose values; Filters.of)."""
-    dates = {k: v for k, v in (("date_from", date_from), ("date_to", date_to)) if v is not None}
-    return api.resolve_filters(f, {**dates, **loose})
-
-
 def credit_by_period(
     con: Any,
     models: Sequence[str] | None = None,
@@ -112,7 +105,7 @@ def credit_by_period(
     attributed_revenue_usd, attributed_opportunities, attributed_pipeline_usd; in one pass over
     the journeys. `f`, or the dates and Filters' other fields as keywords."""
     check(by, grain, booking)
-    f = period_filters(f, date_from, date_to, filters)
+    f = api.resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters})
     w = as_weights(weights)
     names = [m for m in (models or api.default_models(w, "pipeline")) if m != "time_decay"]
     for name in names:

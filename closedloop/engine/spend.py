@@ -36,7 +36,6 @@ from closedloop.engine.periods import (
     credit_by_period,
     monthly_inputs,
     period_end,
-    period_filters,
     period_start,
     quarter_label,
     spend_by_period,
@@ -112,7 +111,7 @@ def spend_report(
     check_model(model)
     check_spend_by(by)
     check(by, "month", booking)
-    f = period_filters(f, date_from, date_to, filters)
+    f = api.resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters})
     spend = monthly[1] if monthly else spend_by_period(con, by, "month", f.date_from, f.date_to)
     spent = spend.groupby("key", as_index=False)[["spend_usd", "leads"]].sum()
     if MODELS[model].kind == "rule":
@@ -202,7 +201,7 @@ def credit_over_time(
     """Attributed wins, won revenue, spend and ROAS per period and key under one rule-based model:
     period, key, attributed_wins, attributed_revenue_usd, attributed_opportunities,
     attributed_pipeline_usd, spend_usd, roas (spend only when `by` is channel or campaign)."""
-    f = period_filters(f, date_from, date_to, filters)
+    f = api.resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters})
     if monthly and grain == "month":
         credit = monthly[0]
     else:
@@ -252,7 +251,7 @@ def ranks_over_quarters(
     last = period_start(as_date(end, "end"), "quarter")
     first = (pd.Timestamp(last) - pd.DateOffset(months=3 * (int(quarters) - 1))).date()
     w = as_weights(weights)
-    f = period_filters(f, None, None, filters).with_(date_from=first, date_to=last)
+    f = api.resolve_filters(f, filters).with_(date_from=first, date_to=last)
     rules = credit_by_period(con, None, by, "quarter", booking, f=f, half_life_days=half_life_days, weights=w)
     rules = rules.rename(columns={column: "value"})[["period", "model", "key", "value"]]
     parts = [rules]

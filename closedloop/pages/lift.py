@@ -17,6 +17,16 @@ from closedloop import db
 from closedloop.engine import lift
 from closedloop.filters import Filters
 
+# the engine's differences in percentage points, as the page and the command line show them
+PERCENTAGE_POINTS = {
+    "win_rate_diff": "win_rate_diff_pp",
+    "win_rate_diff_low95": "low95_pp",
+    "win_rate_diff_high95": "high95_pp",
+}
+# The page's table and `python -m closedloop lift`'s, in the engine's order: counts, both win rates,
+# the difference and its 95% interval in percentage points.
+COLUMNS = [PERCENTAGE_POINTS.get(c, c) for c in lift.COLUMNS]
+
 DIMENSION_TITLES = {
     "touchpoint_type": "touchpoint type",
     "channel": "channel",
@@ -52,11 +62,7 @@ def lift_view(con: duckdb.DuckDBPyConnection, f: Filters, dimension: str = "touc
         raise ValueError(f"Unknown lift dimension {dimension!r}; choose one of {', '.join(DIMENSION_TITLES)}.")
     kpis = db.run(con, "review_kpis", **f.params()).iloc[0]
     table = lift.lift_table(con, f, dimension)
-    for src, dst in (
-        ("win_rate_diff", "win_rate_diff_pp"),
-        ("win_rate_diff_low95", "low95_pp"),
-        ("win_rate_diff_high95", "high95_pp"),
-    ):
+    for src, dst in PERCENTAGE_POINTS.items():
         table[dst] = table[src] * 100
     return LiftView(
         dimension=dimension, deals_won=int(kpis["deals_won"]), deals_lost=int(kpis["deals_lost"]), table=table

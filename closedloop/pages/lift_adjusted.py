@@ -19,28 +19,12 @@ from closedloop.filters import Filters
 
 DEFAULT_BAND_EDGES = engine.DEFAULT_BAND_EDGES
 MIN_DEALS_PER_STRATUM = engine.MIN_DEALS_PER_STRATUM
-# `lift --adjusted` and the page's CSV: one row per key
+# `lift --adjusted` and the page's CSV: one row per key, the engine's columns with the raw
+# difference in percentage points, without the two win rates it comes from and the reach figures
 COLUMNS = [
-    "key",
-    "label",
-    "deals_touched_won",
-    "deals_touched_lost",
-    "deals_not_touched_won",
-    "deals_not_touched_lost",
-    "win_rate_diff_pp",
-    "odds_ratio_raw",
-    "odds_ratio_raw_low95",
-    "odds_ratio_raw_high95",
-    "odds_ratio_adjusted",
-    "odds_ratio_adjusted_low95",
-    "odds_ratio_adjusted_high95",
-    "cmh_p_value",
-    "strata_used",
-    "deals_in_strata_used",
-    "smaller_side_per_stratum",
-    "thin",
-    "share_explained",
-    "sentence",
+    "win_rate_diff_pp" if c == "win_rate_diff" else c
+    for c in engine.COLUMNS
+    if c not in ("win_rate_touched", "win_rate_not_touched", "reaches")
 ]
 STRATA_COLUMNS = [
     "key",
@@ -123,18 +107,7 @@ def adjusted_view(
     dimension: str = "touchpoint_type",
     band_edges: Sequence[float] = DEFAULT_BAND_EDGES,
 ) -> AdjustedView:
-    res = engine.adjusted_lift(
-        con,
-        f.date_from,
-        f.date_to,
-        dimension=dimension,
-        segment=f.segment,
-        region=f.region,
-        owner=f.owner,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-        band_edges=band_edges,
-    )
+    res = engine.adjusted_lift(con, dimension=dimension, f=f, band_edges=band_edges)
     table = res.table.assign(win_rate_diff_pp=res.table["win_rate_diff"] * 100)
     strata = res.strata.reindex(columns=STRATA_COLUMNS)
     return AdjustedView(

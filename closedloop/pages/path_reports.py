@@ -36,8 +36,8 @@ class PathDistributions:
 
 
 def distributions(con: duckdb.DuckDBPyConnection, f: Filters) -> PathDistributions:
-    lag = engine.time_lag(con, **f.params())
-    length = engine.path_length(con, **f.params())
+    lag = engine.time_lag(con, f=f)
+    length = engine.path_length(con, f=f)
     return PathDistributions(
         time_lag=engine.rollup(lag, engine.time_lag_labels()),
         path_length=engine.rollup(length, engine.path_length_labels()),
@@ -50,7 +50,7 @@ def transformed_paths(
     con: duckdb.DuckDBPyConnection, f: Filters, transform: str = "collapse_repeats", drop_channel: str | None = None
 ) -> pd.DataFrame:
     """engine.path_summary for the page: one row per path after the transform."""
-    return engine.path_summary(con, **f.params(), transform=transform, drop_channel=drop_channel)
+    return engine.path_summary(con, f=f, transform=transform, drop_channel=drop_channel)
 
 
 def channels_in(summary: pd.DataFrame) -> list[str]:

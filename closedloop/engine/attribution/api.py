@@ -52,7 +52,8 @@ MEASURE_COLUMNS = {
 
 def resolve_filters(f: Filters | None, loose: dict[str, Any]) -> Filters:
     """The call's Filters: `f` as it is, or the filter keywords (Filters.of's, for the command line,
-    tests and notebooks) when the caller has no Filters value."""
+    tests and notebooks) when the caller has no Filters value; a keyword given as None is unset."""
+    loose = {k: v for k, v in loose.items() if v is not None}
     if f is None:
         return Filters.of(**loose)
     if loose:

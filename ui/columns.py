@@ -1,0 +1,48 @@
+"""How the columns several pages show are titled and formatted (st.column_config), defined once so a
+figure reads the same on every page: a closed deal's, a touch's and attributed credit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import streamlit as st
+
+NUM = st.column_config.NumberColumn
+
+# a closed deal: the Closed-loop review's deals and the Review meeting's agenda
+DEAL: dict[str, Any] = {
+    "deal_id": "Deal ID",
+    "deal_name": "Deal",
+    "account_name": "Account",
+    "owner": "Owner",
+    "outcome": "Outcome",
+    "amount_usd": NUM("Amount (USD)", format="$%,.0f"),
+    "closed_on": st.column_config.DateColumn("Closed on"),
+    "days_to_close": NUM("Days to close"),
+}
+
+# a touch: the Deal explorer's receipt and the Review meeting's touches of a deal
+TOUCH: dict[str, Any] = {
+    "touch_number": "#",
+    "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD"),
+    "team": "Team",
+    "channel": "Channel",
+    "touchpoint_type": "Touchpoint type",
+    "campaign": "Campaign",
+    "asset": "Asset",
+    "positions": "Positions",
+    "days_before_close": NUM("Days before close", format="%.1f"),
+}
+
+# attributed credit per key: the Attribution page's roll-up and the Spend & return report
+CREDIT: dict[str, Any] = {
+    "attributed_wins": NUM("Attributed wins", format="%.2f"),
+    "attributed_revenue_usd": NUM("Attributed won revenue (USD)", format="dollar"),
+    "attributed_pipeline_usd": NUM("Attributed pipeline (USD)", format="dollar"),
+}
+
+
+def of(shared: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The shared configuration of just these columns (a table that shows only some of them)."""
+    return {name: shared[name] for name in names}

@@ -8,9 +8,7 @@ with
 
 notes as (
     select *
-    from retro_notes
-    where list_contains(cast($deal_ids as varchar[]), deal_id)
-      and ($review_id is null or review_id = $review_id)
+    from review_notes_of($deal_ids, $review_id)
 ),
 
 ranked as (

@@ -46,13 +46,7 @@ long as (
         coalesce(cp.name, t.campaign_id) as campaign,
         t.asset,
         t.contact_id,
-        coalesce(concat_ws(
-            '+',
-            case when j.rn = 1 then 'FT' end,
-            case when j.rn = j.n_lc then 'LC' end,
-            case when j.rn = j.n_oc then 'OC' end,
-            case when j.rn = j.n then 'CL' end
-        ), '') as positions,
+        journey_positions(j.rn, j.n_lc, j.n_oc, j.n) as positions,
         -- open deals count from their last touch rather than from "now", so a
         -- receipt does not change from one day to the next
         case

@@ -40,13 +40,7 @@ long as (
         t.touchpoint_type,
         t.campaign_id,
         t.asset,
-        coalesce(concat_ws(
-            '+',
-            case when j.rn = 1 then 'FT' end,
-            case when j.rn = j.n_lc then 'LC' end,
-            case when j.rn = j.n_oc then 'OC' end,
-            case when j.rn = j.n then 'CL' end
-        ), '') as positions,
+        journey_positions(j.rn, j.n_lc, j.n_oc, j.n) as positions,
         m.model,
         coalesce(c.credit, 1.0) as credit
     from cl_deal as d

@@ -587,3 +587,14 @@ select *
 from retro_notes
 where list_contains(cast(p_deal_ids as varchar[]), deal_id)
   and (p_review_id is null or review_id = p_review_id);
+
+-- The positions a touch holds in its deal's journey, as the receipt shows them ('FT+LC', '' for
+-- none): first touch, lead creation, opportunity creation, close (rn, n_lc, n_oc, n: journeys()).
+create or replace temp macro journey_positions(rn, n_lc, n_oc, n) as
+coalesce(concat_ws(
+    '+',
+    case when rn = 1 then 'FT' end,
+    case when rn = n_lc then 'LC' end,
+    case when rn = n_oc then 'OC' end,
+    case when rn = n then 'CL' end
+), '');

@@ -35,6 +35,15 @@ TOUCH: dict[str, Any] = {
     "days_before_close": NUM("Days before close", format="%.1f"),
 }
 
+# a retro note: the Deal explorer's notes of a deal and the Review meeting's
+NOTE: dict[str, Any] = {
+    "created_at": st.column_config.DatetimeColumn("Noted at", format="YYYY-MM-DD HH:mm"),
+    "team": "Team",
+    "verdict": "Verdict",
+    "touchpoint_type": "Touchpoint type",
+    "text": st.column_config.TextColumn("Comment", width="large"),
+}
+
 # attributed credit per key: the Attribution page's roll-up and the Spend & return report
 CREDIT: dict[str, Any] = {
     "attributed_wins": NUM("Attributed wins", format="%.2f"),

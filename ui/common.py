@@ -20,6 +20,7 @@ from closedloop import db, export
 from closedloop.filters import (
     ALL_TIME,
     MAX_LOOKBACK_DAYS,
+    SCOPES,
     Filters,
     from_query_params,
     quarter_bounds,
@@ -371,33 +372,40 @@ def filter_bar(options: Any, *, show_scope: bool = True, period_label: str = "de
         if show_scope:
             with st.expander("Touchpoint matching"):
                 _seed("f_lookback", url_filters.lookback_days)
-                lookback = int(
-                    st.number_input(
-                        "Lookback before deal creation (days)",
-                        min_value=0,
-                        max_value=MAX_LOOKBACK_DAYS,
-                        step=30,
-                        key="f_lookback",
-                        help="Touches of the deal's account from this many days before the deal was created "
-                        "up to its close count toward the deal.",
-                    )
-                )
                 _seed("f_scope", url_filters.scope)
-                scope = st.radio(
-                    "Which touches belong to a deal",
-                    ["account", "contact_roles"],
-                    key="f_scope",
-                    format_func={
-                        "account": "Every touch of the account",
-                        "contact_roles": "Only touches of the deal's contacts",
-                    }.get,
-                )
+                lookback, scope = touch_matching("f")
     f = Filters(date_from=start, date_to=end, lookback_days=lookback, scope=scope, **chosen)
     # replace only the common filters' keys: a page's own parameters stay in the URL
     for key in FILTER_PARAMS:
         st.query_params.pop(key, None)
     st.query_params.update(to_query_params(f, quarter))
     return f
+
+
+def touch_matching(prefix: str) -> tuple[int, str]:
+    """Which touches belong to a deal: the lookback and scope widgets, keyed `{prefix}_lookback` and
+    `{prefix}_scope` (the caller seeds them); the filter bar's and the Deal explorer's."""
+    lookback = int(
+        st.number_input(
+            "Lookback before deal creation (days)",
+            min_value=0,
+            max_value=MAX_LOOKBACK_DAYS,
+            step=30,
+            key=f"{prefix}_lookback",
+            help="Touches of the deal's account from this many days before the deal was created up to its "
+            "close belong to the deal.",
+        )
+    )
+    scope = st.radio(
+        "Which touches belong to a deal",
+        list(SCOPES),
+        key=f"{prefix}_scope",
+        format_func={
+            "account": "Every touch of the account",
+            "contact_roles": "Only touches of the deal's contacts",
+        }.get,
+    )
+    return lookback, str(scope)
 
 
 def all_time_bounds(options: Any) -> tuple[date, date]:

@@ -27,27 +27,8 @@ def _search(text: str) -> str:
 with st.sidebar:
     st.header("Touchpoint matching")
     common.from_url("dx_lookback", "lookback", DEFAULT_LOOKBACK_DAYS, cast=int, low=0, high=MAX_LOOKBACK_DAYS)
-    lookback = int(
-        st.number_input(
-            "Lookback before deal creation (days)",
-            min_value=0,
-            max_value=MAX_LOOKBACK_DAYS,
-            step=30,
-            key="dx_lookback",
-            help="Touches of the deal's account from this many days before the deal was created up to its "
-            "close belong to the deal.",
-        )
-    )
     common.from_url("dx_scope", "scope", "account", allowed=SCOPES)
-    scope = st.radio(
-        "Which touches belong to a deal",
-        list(SCOPES),
-        key="dx_scope",
-        format_func={
-            "account": "Every touch of the account",
-            "contact_roles": "Only touches of the deal's contacts",
-        }.get,
-    )
+    lookback, scope = common.touch_matching("dx")
     common.from_url("dx_half_life", "half_life", 7.0, cast=float, low=0.5, high=365.0)
     half_life = float(
         st.number_input(
@@ -242,13 +223,9 @@ with table_col:
                 "note_id",
             ],
             column_config={
-                "created_at": st.column_config.DatetimeColumn("Noted at", format="YYYY-MM-DD HH:mm"),
-                "team": "Team",
-                "verdict": "Verdict",
+                **columns.NOTE,
                 "touchpoint_id": "Touch (blank = whole deal)",
                 "touch_on": st.column_config.DateColumn("Touch date"),
-                "touchpoint_type": "Touchpoint type",
-                "text": st.column_config.TextColumn("Comment", width="large"),
                 "note_id": "Note ID",
             },
         )

@@ -474,13 +474,9 @@ if step <= total:
                 "is_current",
             ],
             column_config={
-                "created_at": st.column_config.DatetimeColumn("Noted at", format="YYYY-MM-DD HH:mm"),
-                "team": "Team",
-                "verdict": "Verdict",
+                **columns.NOTE,
                 "subject": "About",
                 "touchpoint_id": "Touch",
-                "touchpoint_type": "Touchpoint type",
-                "text": st.column_config.TextColumn("Comment", width="large"),
                 "is_current": st.column_config.CheckboxColumn("Current", help="The team's latest verdict on it"),
             },
         )

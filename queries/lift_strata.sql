@@ -34,15 +34,8 @@ fits as (
 ),
 
 deals_in_scope as (
-    select
-        deal_idx,
-        outcome = 'won' as won,
-        coalesce(segment, '(none)') as stratum_segment,
-        coalesce(region, '(none)') as stratum_region,
-        cast(len(list_filter(cast($band_edges as double[]), lambda e: e <= amount_usd)) as integer) as size_band
-    from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
-    where closed_at >= cast($date_from as date)
-      and closed_at < cast($date_to as date) + interval 1 day
+    select deal_idx, won, segment as stratum_segment, region as stratum_region, size_band
+    from stratified_closed_deals($date_from, $date_to, $segment, $region, $owner, $band_edges)
 ),
 
 coded as (

@@ -14,14 +14,8 @@
 with
 
 closed as (
-    select
-        outcome = 'won' as won,
-        coalesce(segment, '(none)') as segment,
-        coalesce(region, '(none)') as region,
-        cast(len(list_filter(cast($band_edges as double[]), lambda e: e <= amount_usd)) as integer) as size_band
-    from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
-    where closed_at >= cast($date_from as date)
-      and closed_at < cast($date_to as date) + interval 1 day
+    select won, segment, region, size_band
+    from stratified_closed_deals($date_from, $date_to, $segment, $region, $owner, $band_edges)
 ),
 
 final as (

@@ -598,3 +598,17 @@ coalesce(concat_ws(
     case when rn = n_oc then 'OC' end,
     case when rn = n then 'CL' end
 ), '');
+
+-- The period's closed deals in their strata for the lift adjusted for the account: won, account
+-- segment and region ('(none)' where unknown) and deal-size band (band 0 below the first of
+-- p_band_edges, band i from edge i on). Closed on p_date_from, p_date_to or between them.
+create or replace temp macro stratified_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner, p_band_edges) as table
+select
+    deal_idx,
+    outcome = 'won' as won,
+    coalesce(segment, '(none)') as segment,
+    coalesce(region, '(none)') as region,
+    cast(len(list_filter(cast(p_band_edges as double[]), lambda e: e <= amount_usd)) as integer) as size_band
+from journey_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner)
+where closed_at >= cast(p_date_from as date)
+  and closed_at < cast(p_date_to as date) + interval 1 day;

@@ -1,21 +1,22 @@
-"""Derived tables: each deal's touches with their positions, built once when the data changes.
+"""The journey tables: each deal's touches with their positions, stored once for every setting.
 
-Every model and page used to re-join the touchpoints to the deals and sort them by
-text ids; at a million deals (ten million touches) that join is most of the time.
-`refresh` materializes it for the default matching (lookback 180 days, account scope)
-into narrow tables (queries/derived_build.sql):
+Every model and page would otherwise re-join the touchpoints to the deals and sort them; at a
+million deals (ten million touches) that join is most of the time. `refresh` materializes it
+(queries/derived_build.sql, from the macros of queries/macros.sql) for both scopes and the
+longest lookback (730 days), so that any lookback, scope and half-life reads the same rows:
 
-* ``cl_deal``: a row per deal with an integer ``deal_idx``, its filter columns, touch
-  count and its channels / touchpoint types as bit sets;
-* ``cl_touch``: a row per deal and touch in journey order with the positions of
-  queries/macros.sql (rn, n, n_lc, n_oc), integer key codes, the time-decay credit at
-  the default half-life and the last four channels packed into one integer;
-* ``cl_key``: the codes' keys; ``cl_meta``: what the tables were built for.
+* ``cl_deal``: a row per deal with an integer ``deal_idx`` and its filter columns;
+* ``cl_touch``: a row per scope, deal and touch in journey order with the positions (ord, n,
+  n_lc, n_oc), lb_days / prev_lb / first_lb (a shorter lookback's window is a suffix of the
+  journey), integer key codes, the time-decay share at the default half-life, the last channels
+  packed into one integer and per dimension the set of codes from the touch to the close;
+* ``cl_key``: the codes' keys; ``cl_meta``: what the tables were built from.
 
-The sample generator and every import call `refresh` inside their transaction, so a
-failed import leaves the old tables. Queries read the derived tables only when
-`usable` says they match the request and the data (else the exact same figures come,
-more slowly, from the source tables); tests hold both paths equal.
+The sample generator and every import build them inside their transaction (an import that only
+adds touches rebuilds just the deals they reach: `refresh_added`), so a failed import leaves the
+old tables. When `current` says they no longer match the source tables, queries read temporary
+views of the same macros instead (`attach`): the same figures, more slowly. SQL lives in
+queries/statements/*.sql (db.execute / db.scalar).
 """
 
 from __future__ import annotations

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
+import sqlglot
+from sqlglot import exp
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
@@ -206,7 +208,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
     """The version recorded in schema_info, or None for a database without Closed Loop's tables."""
     try:
-        row = con.execute("select value from schema_info where key = 'schema_version'").fetchone()
+        row = execute(con, "schema_version_read").fetchone()
     except duckdb.CatalogException:
         return None
     return row[0] if row else None
@@ -219,10 +221,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     newer columns with `add column if not exists`): `import`, `sample` and `refresh` call it.
     """
     con.execute(sql_text("schema"))
-    con.execute(
-        "insert or replace into schema_info values ('schema_version', $v)",
-        {"v": SCHEMA_VERSION},
-    )
+    execute(con, "schema_version_record", version=SCHEMA_VERSION)
 
 
 # Files in queries/ that are not questions: the schema and the shared macros.
@@ -262,8 +261,7 @@ def statement_text(name: str) -> str:
 def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:
     """Run queries/statements/<name>.sql on `con` itself (inside its transaction, seeing what it has
     registered), its `$name` parameters checked like `run`'s; fetch from what it returns."""
-    wanted = frozenset(_PARAM.findall(strip_comments(statement_text(name))))
-    return con.execute(statement_text(name), _exactly(f"Statement {name!r}", wanted, params))
+    return con.execute(statement_text(name), _exactly(f"Statement {name!r}", _statement_params(name), params))
 
 
 def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
@@ -272,6 +270,42 @@ def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
     if row is None:
         raise QueryError(f"Statement {name!r} gave no row.")
     return row[0]
+
+
+@lru_cache(maxsize=64)
+def _statement_select(name: str) -> exp.Expr:
+    return sqlglot.parse_one(strip_comments(statement_text(name)), read="duckdb")
+
+
+def _named(table: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(table, quoted=True))
+
+
+def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
+    """Run statement `name` (a select) into the temp table `table`, replacing it.
+
+    A staged table's name (an import run's, unique to the run) can't be bound as a parameter:
+    SQLGlot puts it in as a quoted identifier around the statement, no text is formatted.
+    """
+    create = exp.Create(
+        this=_named(table),
+        kind="TABLE",
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        expression=_statement_select(name).copy(),
+    )
+    con.execute(create.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params))
+
+
+def insert_into(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
+    """Insert what statement `name` (a select) answers into `table`, named like `into_temp`'s."""
+    insert = exp.Insert(this=_named(table), expression=_statement_select(name).copy())
+    con.execute(insert.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params))
+
+
+@cache
+def _statement_params(name: str) -> frozenset[str]:
+    return frozenset(_PARAM.findall(strip_comments(statement_text(name))))
 
 
 @cache

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import duckdb
+from sqlglot import exp
 
 from closedloop import db
 
@@ -169,9 +170,12 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# Statements that drop a staging object, by kind: the kind is chosen from this fixed list and the
-# name is quoted (names of staging tables can't be bound as parameters).
-_DROP = {"view": "drop view if exists ", "table": "drop table if exists "}
+# Names of staging tables can't be bound as parameters: SQLGlot builds the drop with the name as
+# a quoted identifier.
+def _drop_sql(kind: str, name: str) -> str:
+    return exp.Drop(tables=[exp.Table(this=exp.to_identifier(name, quoted=True))], kind=kind.upper(), exists=True).sql(
+        dialect="duckdb"
+    )
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection, *names: str, kinds: tuple[str, ...] = ("view", "table")) -> None:
@@ -179,6 +183,6 @@ def drop_staged(con: duckdb.DuckDBPyConnection, *names: str, kinds: tuple[str, .
     for name in names:
         for kind in kinds:
             try:
-                con.execute(_DROP[kind] + quote_ident(name))
+                con.execute(_drop_sql(kind, name))
             except duckdb.Error:
                 pass  # the other kind of object

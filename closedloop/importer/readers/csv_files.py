@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from closedloop import db
 from closedloop.importer.catalog import drop_staged, quote_ident, row_count
 from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.readers.common import (
@@ -150,16 +151,9 @@ def _stage_csv_text(
     }
     try:
         run_with_progress(con, sql, params, progress)
-        bad = con.execute(
-            f"select distinct line, error_type::varchar, csv_line from {rejects} order by line"
-        ).fetchall()
+        bad = db.execute(con, "import_csv_rejected_lines", rejects=rejects).fetchall()
         # where the first byte that isn't UTF-8 is on each such line, to name it
-        bad_bytes = dict(
-            con.execute(
-                f"select line, min(line_byte_position) from {rejects} where error_type = 'INVALID ENCODING' "
-                "group by line"
-            ).fetchall()
-        )
+        bad_bytes = dict(db.execute(con, "import_csv_invalid_bytes", rejects=rejects).fetchall())
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnreadableFile(

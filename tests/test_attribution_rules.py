@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import filter_params
 from pytest import approx
 
 from closedloop import db
@@ -379,14 +380,9 @@ def test_rollup_query_on_fixture_q1(fixture_con):
         fixture_con,
         "attribution_rollup",
         by="channel",
-        segment=None,
-        region=None,
-        owner=None,
-        lookback_days=180,
-        scope="account",
+        **filter_params(**Q1),
         half_life_days=7.0,
         **api.catalogue_params(CustomWeights(middle=1.0)),
-        **Q1,
     )
     assert set(df["model"]) == set(attribution.RULE_MODELS)
     totals = df.groupby("model")[attribution.ROLLUP_COLUMNS[1:]].sum()

@@ -87,12 +87,9 @@ def _stage_csv(
         )
     if encoding == "cp1252":
         problems.append(
-            Problem(
+            Problem.of_file(
                 "warning",
                 inp.name,
-                None,
-                None,
-                None,
                 "the file is not UTF-8; it was read as Windows-1252 (Latin-1 with € – “ ” of Excel on Windows)",
                 "Check accented names in the preview; save as 'CSV UTF-8' to be sure.",
             )
@@ -171,12 +168,9 @@ def _stage_csv_text(
         dropped += 1
     if dropped:
         problems.append(
-            Problem(
+            Problem.of_file(
                 "warning",
                 inp.name,
-                None,
-                None,
-                None,
                 f"the last {dropped} line(s) are a report footer, not data; they were skipped",
                 "Nothing to do.",
             )

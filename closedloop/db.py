@@ -281,8 +281,9 @@ def _named(table: str) -> exp.Table:
     return exp.Table(this=exp.to_identifier(table, quoted=True))
 
 
-def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
-    """Run statement `name` (a select) into the temp table `table`, replacing it.
+def into_temp_statement(table: str, name: str, /, **params: Any) -> tuple[str, dict[str, Any]]:
+    """The SQL and checked parameters that run statement `name` (a select) into the temp table
+    `table`, replacing it, for a caller that runs it itself (to watch its progress).
 
     A staged table's name (an import run's, unique to the run) can't be bound as a parameter:
     SQLGlot puts it in as a quoted identifier around the statement, no text is formatted.
@@ -294,7 +295,12 @@ def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params
         properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
         expression=_statement_select(name).copy(),
     )
-    con.execute(create.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params))
+    return create.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params)
+
+
+def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
+    """Run statement `name` (a select) into the temp table `table`, replacing it."""
+    con.execute(*into_temp_statement(table, name, **params))
 
 
 def insert_into(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:

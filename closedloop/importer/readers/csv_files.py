@@ -135,17 +135,16 @@ def _stage_csv_text(
             )
     raw, rejects = f"{table}_raw", f"{table}_rej"
     scan = f"{table}_scan"
-    sql = (
-        f"create temp table {raw} as select * from read_csv($path, delim=$delim, quote='\"', escape='\"', "
-        f"header=true, auto_detect=false, columns=$columns, encoding='utf-8', store_rejects=true, "
-        f"rejects_table='{rejects}', rejects_scan='{scan}', max_line_size=8388608, parallel=true)"
-        + (f" limit {int(limit)}" if limit else "")
+    sql, params = db.into_temp_statement(
+        raw,
+        "import_csv_read",
+        path=str(path),
+        delim=delimiter,
+        columns={c: "VARCHAR" for c in columns},
+        rejects=rejects,
+        scan=scan,
+        limit=int(limit) if limit else None,
     )
-    params = {
-        "path": str(path),
-        "delim": delimiter,
-        "columns": {c: "VARCHAR" for c in columns},
-    }
     try:
         run_with_progress(con, sql, params, progress)
         bad = db.execute(con, "import_csv_rejected_lines", rejects=rejects).fetchall()

@@ -232,16 +232,20 @@ def available_queries() -> list[str]:
     return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if p.stem not in _NOT_QUESTIONS)
 
 
+def _sql_file(kind: str, folder: Path, name: str) -> str:
+    """The text of `folder`/<name>.sql, a query or a statement, by a name checked to be a file name."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"{kind.capitalize()} names are lowercase words joined by _, got {name!r}.")
+    path = folder / f"{name}.sql"
+    if not path.exists():
+        known = f" Known queries: {', '.join(available_queries())}." if kind == "query" else ""
+        raise QueryError(f"Unknown {kind} {name!r}: there is no {path.relative_to(ROOT).as_posix()}.{known}")
+    return path.read_text(encoding="utf-8")
+
+
 @cache
 def sql_text(name: str) -> str:
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise QueryError(f"Query names are lowercase words joined by _, got {name!r}.")
-    path = QUERIES_DIR / f"{name}.sql"
-    if not path.exists():
-        raise QueryError(
-            f"Unknown query {name!r}: there is no queries/{name}.sql. Known queries: {', '.join(available_queries())}."
-        )
-    return path.read_text(encoding="utf-8")
+    return _sql_file("query", QUERIES_DIR, name)
 
 
 def strip_comments(text: str) -> str:
@@ -250,12 +254,7 @@ def strip_comments(text: str) -> str:
 
 @cache
 def statement_text(name: str) -> str:
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise QueryError(f"Statement names are lowercase words joined by _, got {name!r}.")
-    path = STATEMENTS_DIR / f"{name}.sql"
-    if not path.exists():
-        raise QueryError(f"Unknown statement {name!r}: there is no queries/statements/{name}.sql.")
-    return path.read_text(encoding="utf-8")
+    return _sql_file("statement", STATEMENTS_DIR, name)
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:

@@ -14,10 +14,13 @@ import time
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
@@ -206,7 +209,7 @@ def _rollback(con: duckdb.DuckDBPyConnection) -> None:
 def schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
     """The version recorded in schema_info, or None for a database without Closed Loop's tables."""
     try:
-        row = con.execute("select value from schema_info where key = 'schema_version'").fetchone()
+        row = execute(con, "schema_version_read").fetchone()
     except duckdb.CatalogException:
         return None
     return row[0] if row else None
@@ -219,10 +222,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     newer columns with `add column if not exists`): `import`, `sample` and `refresh` call it.
     """
     con.execute(sql_text("schema"))
-    con.execute(
-        "insert or replace into schema_info values ('schema_version', $v)",
-        {"v": SCHEMA_VERSION},
-    )
+    execute(con, "schema_version_record", version=SCHEMA_VERSION)
 
 
 # Files in queries/ that are not questions: the schema and the shared macros.
@@ -233,16 +233,20 @@ def available_queries() -> list[str]:
     return sorted(p.stem for p in QUERIES_DIR.glob("*.sql") if p.stem not in _NOT_QUESTIONS)
 
 
+def _sql_file(kind: str, folder: Path, name: str) -> str:
+    """The text of `folder`/<name>.sql, a query or a statement, by a name checked to be a file name."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise QueryError(f"{kind.capitalize()} names are lowercase words joined by _, got {name!r}.")
+    path = folder / f"{name}.sql"
+    if not path.exists():
+        known = f" Known queries: {', '.join(available_queries())}." if kind == "query" else ""
+        raise QueryError(f"Unknown {kind} {name!r}: there is no {path.relative_to(ROOT).as_posix()}.{known}")
+    return path.read_text(encoding="utf-8")
+
+
 @cache
 def sql_text(name: str) -> str:
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise QueryError(f"Query names are lowercase words joined by _, got {name!r}.")
-    path = QUERIES_DIR / f"{name}.sql"
-    if not path.exists():
-        raise QueryError(
-            f"Unknown query {name!r}: there is no queries/{name}.sql. Known queries: {', '.join(available_queries())}."
-        )
-    return path.read_text(encoding="utf-8")
+    return _sql_file("query", QUERIES_DIR, name)
 
 
 def strip_comments(text: str) -> str:
@@ -251,19 +255,13 @@ def strip_comments(text: str) -> str:
 
 @cache
 def statement_text(name: str) -> str:
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise QueryError(f"Statement names are lowercase words joined by _, got {name!r}.")
-    path = STATEMENTS_DIR / f"{name}.sql"
-    if not path.exists():
-        raise QueryError(f"Unknown statement {name!r}: there is no queries/statements/{name}.sql.")
-    return path.read_text(encoding="utf-8")
+    return _sql_file("statement", STATEMENTS_DIR, name)
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:
     """Run queries/statements/<name>.sql on `con` itself (inside its transaction, seeing what it has
     registered), its `$name` parameters checked like `run`'s; fetch from what it returns."""
-    wanted = frozenset(_PARAM.findall(strip_comments(statement_text(name))))
-    return con.execute(statement_text(name), _exactly(f"Statement {name!r}", wanted, params))
+    return con.execute(statement_text(name), _exactly(f"Statement {name!r}", _statement_params(name), params))
 
 
 def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
@@ -272,6 +270,58 @@ def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
     if row is None:
         raise QueryError(f"Statement {name!r} gave no row.")
     return row[0]
+
+
+@lru_cache(maxsize=64)
+def _statement_select(name: str) -> exp.Expr:
+    # SQLGlot is imported here, not with the module: only the import's statements need it, and the
+    # layer every command imports stays ~0.2 s lighter to load
+    import sqlglot
+
+    return sqlglot.parse_one(strip_comments(statement_text(name)), read="duckdb")
+
+
+def _named(table: str) -> exp.Table:
+    from sqlglot import exp
+
+    return exp.Table(this=exp.to_identifier(table, quoted=True))
+
+
+def into_temp_statement(table: str, name: str, /, **params: Any) -> tuple[str, dict[str, Any]]:
+    """The SQL and checked parameters that run statement `name` (a select) into the temp table
+    `table`, replacing it, for a caller that runs it itself (to watch its progress).
+
+    A staged table's name (an import run's, unique to the run) can't be bound as a parameter:
+    SQLGlot puts it in as a quoted identifier around the statement, no text is formatted.
+    """
+    from sqlglot import exp
+
+    create = exp.Create(
+        this=_named(table),
+        kind="TABLE",
+        replace=True,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        expression=_statement_select(name).copy(),
+    )
+    return create.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params)
+
+
+def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
+    """Run statement `name` (a select) into the temp table `table`, replacing it."""
+    con.execute(*into_temp_statement(table, name, **params))
+
+
+def insert_into(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
+    """Insert what statement `name` (a select) answers into `table`, named like `into_temp`'s."""
+    from sqlglot import exp
+
+    insert = exp.Insert(this=_named(table), expression=_statement_select(name).copy())
+    con.execute(insert.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params))
+
+
+@cache
+def _statement_params(name: str) -> frozenset[str]:
+    return frozenset(_PARAM.findall(strip_comments(statement_text(name))))
 
 
 @cache

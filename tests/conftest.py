@@ -112,3 +112,28 @@ def assert_no_streamlit_exception(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
         '[data-testid="stException"]'
     ).first.inner_text()
+
+
+def settle_charts(page) -> None:
+    """Wait for the page's first chart, then let every chart finish drawing (before a screenshot)."""
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    page.wait_for_timeout(1500)
+    assert_no_streamlit_exception(page)
+
+
+def screenshot_whole_page(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1440, "height": max(1000, height + 40)})
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    """A generated sample of 2,000 deals (seed 42), for the browser tests on realistic data."""
+    sample = pytest.importorskip("closedloop.sample")
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    sample.generate(path, deals=2000, seed=42, progress=False)
+    return path

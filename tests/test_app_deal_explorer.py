@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 from conftest import metrics
+from helpers import run_page
 from streamlit.testing.v1 import AppTest
 
 from closedloop import db
@@ -16,12 +17,7 @@ PAGE = "views/deal_explorer.py"
 
 
 def open_deal(deal_id: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    if deal_id:
-        at.query_params["deal"] = deal_id
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return run_page(PAGE, **({"deal": deal_id} if deal_id else {}), **params)
 
 
 def charts(at: AppTest) -> dict[str, list]:

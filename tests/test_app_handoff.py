@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import metrics
+from helpers import run_page
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "views/handoff.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
+def page(**query: str) -> AppTest:
+    return run_page("views/handoff.py", **query)
 
 
 def test_handoff_page_all_leads(app_db):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from conftest import metrics
+from helpers import run_page
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,10 +16,7 @@ PAGE = "views/journeys.py"
 
 
 def open_page(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return run_page(PAGE, **params)
 
 
 def chart_titles(at: AppTest) -> list[str]:

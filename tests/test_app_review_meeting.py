@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import metrics
+from helpers import run_page
 from streamlit.testing.v1 import AppTest
-from test_reviews import NAME, VERDICTS, judge, start
+from test_reviews import JUDGED_TYPE_SHARES, JUDGED_TYPES, NAME, VERDICTS, judge, start
 
 from closedloop import db
 from closedloop.meeting import reviews
@@ -19,10 +20,7 @@ PAGE = "views/review_meeting.py"
 
 
 def page(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return run_page(PAGE, **params)
 
 
 def ok(at: AppTest) -> AppTest:
@@ -99,15 +97,8 @@ def test_the_whole_meeting_on_the_fixture(app_db):
         "Talking points": "2",
     }
     by_type = at.dataframe[0].value.set_index("touchpoint_type")
-    assert by_type.index.tolist() == [
-        "sales_meeting",
-        "ad_click",
-        "ebook_download",
-        "webinar_attended",
-        "linkedin_inmail",
-        "sales_call",
-    ]
-    assert by_type["model_credit_share"].tolist() == pytest.approx([0.40, 0.15, 0.15, 0.15, 0.125, 0.025])
+    assert by_type.index.tolist() == JUDGED_TYPES
+    assert by_type["model_credit_share"].tolist() == pytest.approx(JUDGED_TYPE_SHARES)
     assert by_type.loc[
         "sales_meeting", ["marketing_critical", "marketing_verdicts", "sales_critical", "sales_verdicts"]
     ].tolist() == [0, 2, 2, 2]

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import filter_params
 from pytest import approx
 from test_attribution_rules import build_db, day, midnight
 
@@ -94,13 +95,7 @@ def test_transitions_query_matches_the_path_counts():
             "attribution_markov_transitions",
             by="channel",
             order=order,
-            date_from=None,
-            date_to=None,
-            segment=None,
-            region=None,
-            owner=None,
-            lookback_days=180,
-            scope="account",
+            **filter_params(),
         )
         py = markov.transitions_from_paths([(("a", "b", "a", "a"), 1, 0), (("b", "a"), 0, 1)], order)
         assert _as_set(sql) == _as_set(py), order
@@ -109,13 +104,7 @@ def test_transitions_query_matches_the_path_counts():
         "attribution_markov_transitions",
         by="channel",
         order=2,
-        date_from=None,
-        date_to=None,
-        segment=None,
-        region=None,
-        owner=None,
-        lookback_days=180,
-        scope="account",
+        **filter_params(),
     )
     # the repeat a > a is a state of its own at order 2
     assert (("b", "a"), ("a", "a"), None, 1) in _as_set(sql)
@@ -229,15 +218,7 @@ def test_transition_probabilities_for_a_heatmap():
 
 def test_closed_totals_query_on_fixture(fixture_con):
     # Markov alone reads its totals from "attribution_closed_totals" instead of the coalitions
-    args = dict(
-        date_from="2026-01-01",
-        date_to="2026-03-31",
-        segment=None,
-        region=None,
-        owner=None,
-        lookback_days=180,
-        scope="account",
-    )
+    args = filter_params(date_from="2026-01-01", date_to="2026-03-31")
     df = db.run(fixture_con, "attribution_closed_totals", **args)
     rows = {t: (n, w, r) for t, n, w, r in df.itertuples(index=False)}
     # touched: D01, D02, D04, D07, D08 won (402,000), D03, D05 lost; untouched: D06 lost

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import filter_params
 from pytest import approx
 
 from closedloop import db
@@ -29,6 +30,16 @@ def day(n: float) -> datetime:
 
 def midnight(n: int) -> datetime:
     return DAY0 + timedelta(days=n)
+
+
+# a deal created on day 3 (no lead or contact: no LC) and won on day 30, with four touches of its account
+X3 = ("X3", "A1", midnight(3), midnight(30), "won", 100.0)
+X3_TOUCHES = [
+    ("a", day(0), "A1", "ads"),
+    ("b", day(2), "A1", "email"),
+    ("c", day(10), "A1", "webinar"),
+    ("d", day(20), "A1", "sales"),
+]
 
 
 def build_db(
@@ -149,16 +160,7 @@ def test_two_touches_with_lc_and_oc_on_the_first(con):
 
 def test_missing_lc_is_redistributed_over_the_present_slots(con):
     # no lead or contact at all: no LC. Deal created day 3: OC = b. CL = d; c is middle.
-    build_db(
-        con,
-        [("X3", "A1", midnight(3), midnight(30), "won", 100.0)],
-        [
-            ("a", day(0), "A1", "ads"),
-            ("b", day(2), "A1", "email"),
-            ("c", day(10), "A1", "webinar"),
-            ("d", day(20), "A1", "sales"),
-        ],
-    )
+    build_db(con, [X3], X3_TOUCHES)
     assert positions(con, "X3") == {"a": "FT", "b": "OC", "c": "", "d": "CL"}
     c = credits(con, "X3")
     expected = {
@@ -257,16 +259,7 @@ def test_lc_and_touches_follow_the_scope(con):
 
 
 def test_custom_weights_and_type_multipliers(con, tmp_path: Path):
-    build_db(
-        con,
-        [("X3", "A1", midnight(3), midnight(30), "won", 100.0)],
-        [
-            ("a", day(0), "A1", "ads"),
-            ("b", day(2), "A1", "email"),
-            ("c", day(10), "A1", "webinar"),
-            ("d", day(20), "A1", "sales"),
-        ],
-    )
+    build_db(con, [X3], X3_TOUCHES)
     f = tmp_path / "w.toml"
     # LC is missing (dropped); OC weighs 0 so b is a middle touch; c's type counts triple
     f.write_text("[positions]\nFT = 1\nLC = 5\nCL = 1\nmiddle = 2\n\n[multipliers]\nwebinar_touch = 3\n")
@@ -379,14 +372,9 @@ def test_rollup_query_on_fixture_q1(fixture_con):
         fixture_con,
         "attribution_rollup",
         by="channel",
-        segment=None,
-        region=None,
-        owner=None,
-        lookback_days=180,
-        scope="account",
+        **filter_params(**Q1),
         half_life_days=7.0,
         **api.catalogue_params(CustomWeights(middle=1.0)),
-        **Q1,
     )
     assert set(df["model"]) == set(attribution.RULE_MODELS)
     totals = df.groupby("model")[attribution.ROLLUP_COLUMNS[1:]].sum()

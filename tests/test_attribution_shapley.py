@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import filter_params
 from pytest import approx
 
 from closedloop import db
@@ -107,13 +108,7 @@ def test_shapley_coalitions_query_on_fixture(fixture_con):
         fixture_con,
         "attribution_shapley_coalitions",
         by="channel",
-        date_from="2026-01-01",
-        date_to="2026-03-31",
-        segment=None,
-        region=None,
-        owner=None,
-        lookback_days=180,
-        scope="account",
+        **filter_params(date_from="2026-01-01", date_to="2026-03-31"),
     )
     sets = {tuple(c): (w, lo, r) for c, w, lo, r in df.itertuples(index=False)}
     assert sets == {

@@ -8,35 +8,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS, assert_no_streamlit_exception
+from conftest import assert_no_streamlit_exception, screenshot_whole_page, settle_charts
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 COMMENT = "The Q1 webinar won the VP over"
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    sample = pytest.importorskip("closedloop.sample")
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    sample.generate(path, deals=2000, seed=42, progress=False)
-    return path
-
-
-def _settle(page) -> None:
-    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
-    page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
-    assert_no_streamlit_exception(page)
-
-
-def _screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1440, "height": max(1000, height + 40)})
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 1000})
 
 
 def _choose(page, label: str, option: str, within=None) -> None:
@@ -58,15 +35,15 @@ def test_review_to_deal_explorer_note_persists(fixture_db, serve_app, browser_pa
     page.get_by_text("Open a deal in the deal explorer").wait_for()
     _choose(page, "Open a deal in the deal explorer", "Acme platform (won)")
     page.wait_for_timeout(500)
-    _screenshot(page, "review_open_deal.png")
+    screenshot_whole_page(page, "review_open_deal.png")
     page.get_by_role("link", name="Open in deal explorer").click()
 
     page.wait_for_url(re.compile(r"/deal\?.*deal=D01"))
     page.get_by_role("heading", name="Acme platform").wait_for()
     page.get_by_text("$100,000").wait_for()
     page.get_by_text("5 touches (3 marketing, 2 sales)").wait_for()
-    _settle(page)
-    _screenshot(page, "deal_explorer_before_note.png")
+    settle_charts(page)
+    screenshot_whole_page(page, "deal_explorer_before_note.png")
 
     form = page.locator('[data-testid="stForm"]')
     _choose(page, "About", "T03 · 03 Jan 2026 · Webinar attended · Q1 Webinar", within=form)
@@ -80,13 +57,13 @@ def test_review_to_deal_explorer_note_persists(fixture_db, serve_app, browser_pa
     page.reload()
     page.get_by_role("heading", name="Acme platform").wait_for()
     assert "deal=D01" in page.url
-    _settle(page)
+    settle_charts(page)
     # the notes table is drawn on a canvas; its cells are mirrored in a table for assistive technology
     cells = page.locator('[data-testid="stDataFrame"] td[role="gridcell"]')
     expect(cells.filter(has_text=COMMENT)).to_have_count(1)
     expect(cells.filter(has_text="critical")).to_have_count(1)
     assert page.get_by_text("No notes on this deal yet.").count() == 0
-    _screenshot(page, "deal_explorer.png")
+    screenshot_whole_page(page, "deal_explorer.png")
 
 
 def test_deal_link_opens_directly(fixture_db, serve_app, browser_page):
@@ -96,7 +73,7 @@ def test_deal_link_opens_directly(fixture_db, serve_app, browser_page):
     page.get_by_role("heading", name="Dynamo enterprise").wait_for()
     page.get_by_text("$200,000").wait_for()
     page.get_by_text("2 touches (0 marketing, 2 sales)").wait_for()
-    _settle(page)
+    settle_charts(page)
     assert "lookback=30" in page.url
 
 
@@ -105,11 +82,11 @@ def test_journeys_page_in_a_real_browser(fixture_db, serve_app, browser_page):
     page = browser_page
     page.goto(url + "/paths?quarter=2026Q1&path=whole")
     page.get_by_text("Distinct channel paths").wait_for()
-    _settle(page)
+    settle_charts(page)
     assert page.locator('[data-testid="stVegaLiteChart"]').count() == 4
     assert page.get_by_text("101 vs 59").count() == 1
     assert "path=whole" in page.url
-    _screenshot(page, "journeys_fixture.png")
+    screenshot_whole_page(page, "journeys_fixture.png")
 
 
 def test_deal_explorer_and_journeys_on_the_sample(sample_db, serve_app, browser_page):
@@ -117,9 +94,9 @@ def test_deal_explorer_and_journeys_on_the_sample(sample_db, serve_app, browser_
     page = browser_page
     page.goto(url + "/paths")
     page.get_by_text("Distinct channel paths").wait_for(timeout=90_000)  # first load of a 2,000-deal sample
-    _settle(page)
-    _screenshot(page, "journeys_sample.png")
+    settle_charts(page)
+    screenshot_whole_page(page, "journeys_sample.png")
     page.goto(url + "/deal")
     page.get_by_text("Retrospective notes").wait_for(timeout=90_000)
-    _settle(page)
-    _screenshot(page, "deal_explorer_sample.png")
+    settle_charts(page)
+    screenshot_whole_page(page, "deal_explorer_sample.png")

@@ -10,14 +10,6 @@ from conftest import ARTIFACTS
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    sample = pytest.importorskip("closedloop.sample")
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    sample.generate(path, deals=2000, seed=42, progress=False)
-    return path
-
-
 def _open(page, url: str, text: str) -> None:
     page.goto(url)
     page.get_by_text(text).first.wait_for()

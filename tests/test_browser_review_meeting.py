@@ -7,27 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTIFACTS, assert_no_streamlit_exception
+from conftest import ARTIFACTS, assert_no_streamlit_exception, screenshot_whole_page, settle_charts
 from test_reviews import NAME, judge, start
 
 from closedloop.cli import main
 
 pytestmark = pytest.mark.browser
-
-
-def _screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1440, "height": max(1000, height + 40)})
-    page.wait_for_timeout(1000)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 1000})
-
-
-def _settle(page) -> None:
-    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
-    page.wait_for_timeout(1500)  # let the charts finish drawing
-    assert_no_streamlit_exception(page)
 
 
 def test_the_pack_opens_offline_with_every_chart(fixture_db, tmp_path, browser_page):
@@ -71,13 +56,13 @@ def test_review_meeting_page_in_a_real_browser(fixture_db, serve_app, browser_pa
     page.get_by_text("The agenda: 5 deals, largest first").wait_for()
     page.wait_for_timeout(1000)
     assert_no_streamlit_exception(page)
-    _screenshot(page, "review_meeting_new.png")
+    screenshot_whole_page(page, "review_meeting_new.png")
 
     # reopening resumes at the first deal without a verdict
     page.goto(url + f"/meeting?review={NAME}")
     page.get_by_role("heading", name="Deal 3 of 5: Acme expansion").wait_for()
     assert "step=3" in page.url
-    _settle(page)
+    settle_charts(page)
     marketing = page.locator('[data-testid="stForm"]').first
     marketing.get_by_text("Helpful", exact=True).click()
     marketing.locator("textarea").fill("The renewal rode on the platform deal")
@@ -90,15 +75,15 @@ def test_review_meeting_page_in_a_real_browser(fixture_db, serve_app, browser_pa
     page.get_by_role("button", name="Previous").click()
     page.get_by_role("heading", name="Deal 2 of 5: Acme platform").wait_for()
     page.wait_for_url(re.compile(r"step=2"))
-    _settle(page)
-    _screenshot(page, "review_meeting_deal.png")
+    settle_charts(page)
+    screenshot_whole_page(page, "review_meeting_deal.png")
 
     # the summary
     page.goto(url + f"/meeting?review={NAME}&step=6")
     page.get_by_role("heading", name="Agreement summary").wait_for()
     page.get_by_text("1 of 3 (33%)").wait_for()
-    _settle(page)
-    _screenshot(page, "review_meeting_summary.png")
+    settle_charts(page)
+    screenshot_whole_page(page, "review_meeting_summary.png")
 
     # the pack, built on click
     page.get_by_role("button", name="Build the meeting pack").click()

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from helpers import filter_params
 
 from closedloop import db, sample
 from closedloop.engine import lift
@@ -187,14 +188,8 @@ def test_bad_arguments(fixture_con) -> None:
         db.run(
             fixture_con,
             "touchpoint_lift",
-            date_from=Q1[0],
-            date_to=Q1[1],
             dimension="owner",
-            segment=None,
-            region=None,
-            owner=None,
-            lookback_days=180,
-            scope="account",
+            **filter_params(date_from=Q1[0], date_to=Q1[1]),
         )
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import run_page
 
 from closedloop import db
 from closedloop.engine import lift
@@ -236,12 +237,7 @@ def test_sample_plants_a_lift_explained_by_segment(tmp_path: Path) -> None:
 
 
 def _lift_page(**params: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views/lift.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return run_page("views/lift.py", **params)
 
 
 def test_lift_page_adjusted_section_on_the_fixture(app_db) -> None:

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import run_page
 from streamlit.testing.v1 import AppTest
 
 from closedloop.filters import Filters
@@ -46,11 +47,8 @@ def test_lift_view_no_touches_vs_no_deals(fixture_con):
         lift_view.lift_view(fixture_con, Q1, "persona")
 
 
-def page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "views/lift.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at.run()
+def page(**query: str) -> AppTest:
+    return run_page("views/lift.py", **query)
 
 
 def test_lift_page_touchpoint_types(app_db):

@@ -24,6 +24,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from helpers import run_page
 
 from closedloop.engine import path_reports as pr
 from closedloop.filters import Filters
@@ -173,14 +174,7 @@ def test_labels() -> None:
 
 
 def _journeys_page(**params: str):
-    from pathlib import Path
-
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "views/journeys.py"), default_timeout=60)
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
+    return run_page("views/journeys.py", **params)
 
 
 def test_journeys_page_path_reports(app_db) -> None:

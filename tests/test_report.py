@@ -18,6 +18,12 @@ from closedloop.meeting.report import pdf as pack_pdf
 
 WON_Q1 = ["Dynamo enterprise", "Acme platform", "Acme expansion", "Borealis analytics", "Granite team plan"]
 LOST_Q1 = ["Evergreen rollout", "Cobalt pilot", "Fjord starter"]
+Q1 = ("--from", "2026-01-01", "--to", "2026-03-31")
+
+
+def report_cli(database: Path, out: Path, *args: str) -> int:
+    """`python -m closedloop report --db DATABASE ARGS --out OUT`: its exit code."""
+    return main(["report", "--db", str(database), *args, "--out", str(out)])
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +37,7 @@ def judged_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def html_pack(judged_db, tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("html") / "pack.html"
-    assert main(["report", "--db", str(judged_db), "--review", NAME, "--format", "html", "--out", str(out)]) == 0
+    assert report_cli(judged_db, out, "--review", NAME, "--format", "html") == 0
     return out.read_text(encoding="utf-8")
 
 
@@ -69,7 +75,7 @@ def test_pdf_pack_is_a_pdf_with_a_page_per_deal(judged_db, tmp_path, capsys):
     out = tmp_path / "pack.pdf"
     notes = tmp_path / "notes.csv"
     # the format follows --out's suffix
-    assert main(["report", "--db", str(judged_db), "--review", NAME, "--out", str(out), "--notes-csv", str(notes)]) == 0
+    assert report_cli(judged_db, out, "--review", NAME, "--notes-csv", str(notes)) == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     # cover (KPIs, agenda) + attribution and lift + 5 deals + agreement summary
@@ -86,26 +92,7 @@ def test_pdf_pack_is_a_pdf_with_a_page_per_deal(judged_db, tmp_path, capsys):
 
 def test_period_pack_of_the_lost_deals(judged_db, tmp_path):
     out = tmp_path / "lost.html"
-    assert (
-        main(
-            [
-                "report",
-                "--db",
-                str(judged_db),
-                "--from",
-                "2026-01-01",
-                "--to",
-                "2026-03-31",
-                "--select",
-                "lost",
-                "--model",
-                "linear",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert report_cli(judged_db, out, *Q1, "--select", "lost", "--model", "linear") == 0
     text = out.read_text(encoding="utf-8")
     assert "Closed-loop review pack: 2026Q1" in text
     assert "Agenda: lost deals only (3 deals)" in text
@@ -116,26 +103,7 @@ def test_period_pack_of_the_lost_deals(judged_db, tmp_path):
     # nobody judged a lost deal yet
     assert "No verdicts recorded yet" in text
     pdf = tmp_path / "lost.pdf"
-    assert (
-        main(
-            [
-                "report",
-                "--db",
-                str(judged_db),
-                "--from",
-                "2026-01-01",
-                "--to",
-                "2026-03-31",
-                "--select",
-                "lost",
-                "--format",
-                "pdf",
-                "--out",
-                str(pdf),
-            ]
-        )
-        == 0
-    )
+    assert report_cli(judged_db, pdf, *Q1, "--select", "lost", "--format", "pdf") == 0
     assert report.pdf_page_count(pdf.read_bytes()) == 1 + 1 + 3 + 1
 
 
@@ -166,7 +134,7 @@ def test_period_pack_counts_every_note_on_its_deals(judged_db):
 )
 def test_report_errors_say_what_to_do(judged_db, tmp_path, capsys, args, message):
     out = tmp_path / "x.html"
-    assert main(["report", "--db", str(judged_db), *args, "--out", str(out)]) == 2
+    assert report_cli(judged_db, out, *args) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
 
@@ -194,24 +162,7 @@ def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
 
 def test_a_long_agenda_pages_only_the_first_deals_and_says_so(judged_db, tmp_path, capsys):
     out = tmp_path / "capped.html"
-    assert (
-        main(
-            [
-                "report",
-                "--db",
-                str(judged_db),
-                "--from",
-                "2026-01-01",
-                "--to",
-                "2026-03-31",
-                "--max-deal-pages",
-                "3",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert report_cli(judged_db, out, *Q1, "--max-deal-pages", "3") == 0
     captured = capsys.readouterr()
     # the 8 closed deals of Q1 2026, largest first: D04, D01, D07, D02, D05 | D08, D03, D06
     assert "Wrote " in captured.out and ": 8 deals, 3 with a page," in captured.out
@@ -234,23 +185,7 @@ def test_a_long_agenda_pages_only_the_first_deals_and_says_so(judged_db, tmp_pat
 
 def test_report_quiet_and_an_agenda_under_the_cap_say_nothing_about_it(judged_db, tmp_path, capsys):
     out = tmp_path / "all.html"
-    assert (
-        main(
-            [
-                "report",
-                "--db",
-                str(judged_db),
-                "--from",
-                "2026-01-01",
-                "--to",
-                "2026-03-31",
-                "--quiet",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert report_cli(judged_db, out, *Q1, "--quiet") == 0
     captured = capsys.readouterr()
     assert captured.err == "" and ": 8 deals, " in captured.out and "with a page" not in captured.out
     assert "The agenda lists all" not in out.read_text(encoding="utf-8")

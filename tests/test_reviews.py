@@ -48,6 +48,10 @@ VERDICTS = [
     ("D01", "sales", "critical", None, "T04"),
     ("D01", "sales", "helpful", "Good deal overall", None),
 ]
+# The agreement summary's rows after `judge`: the touchpoint types of the two deals discussed
+# (D04, D01), most W-shaped credit first, and each type's share of that credit.
+JUDGED_TYPES = ["sales_meeting", "ad_click", "ebook_download", "webinar_attended", "linkedin_inmail", "sales_call"]
+JUDGED_TYPE_SHARES = [0.40, 0.15, 0.15, 0.15, 0.125, 0.025]
 
 
 @contextmanager
@@ -244,15 +248,8 @@ def test_agreement_summary_worked_out_by_hand(fixture_db):
     assert (a.touches_judged_by_both, a.touches_agreed) == (3, 1)
     assert a.agreement_rate == pytest.approx(1 / 3)
     t = a.by_type.set_index("touchpoint_type")
-    assert a.by_type["touchpoint_type"].tolist() == [
-        "sales_meeting",
-        "ad_click",
-        "ebook_download",
-        "webinar_attended",
-        "linkedin_inmail",
-        "sales_call",
-    ]
-    assert t["model_credit_share"].tolist() == pytest.approx([0.40, 0.15, 0.15, 0.15, 0.125, 0.025])
+    assert a.by_type["touchpoint_type"].tolist() == JUDGED_TYPES
+    assert t["model_credit_share"].tolist() == pytest.approx(JUDGED_TYPE_SHARES)
     assert t["touches"].tolist() == [2, 1, 1, 1, 1, 1]
     assert t.loc[
         "sales_meeting", ["marketing_critical", "marketing_verdicts", "sales_critical", "sales_verdicts"]

@@ -112,3 +112,21 @@ MEASURE_TITLES = {
 
 def _measure_axis(column: str) -> alt.Axis:
     return alt.Axis(format="$,.2s" if column.endswith("_usd") else ",.0f", tickCount=6)
+
+
+def top_axis(label_limit: int) -> alt.Axis:
+    """A heatmap's column labels: on top, slanted, every one shown."""
+    return alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False, labelLimit=label_limit)
+
+
+def share_cells(base: alt.Chart, field: str, title: str, legend: alt.Legend) -> alt.LayerChart:
+    """A heatmap of a share from 0 to 1: blue cells, each labelled with its percentage in white
+    where the cell is dark (above 55 %), else in near-black."""
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color(f"{field}:Q", title=title, scale=alt.Scale(scheme="blues", domain=[0, 1]), legend=legend)
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text(f"{field}:Q", format=".0%"),
+        color=alt.condition(f"datum.{field} > 0.55", alt.value("white"), alt.value("#212121")),
+    )
+    return alt.layer(cells, text)

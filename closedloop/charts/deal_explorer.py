@@ -14,6 +14,8 @@ from closedloop.charts.base import (
     _text,
     label,
     label_map,
+    share_cells,
+    top_axis,
 )
 
 
@@ -185,7 +187,7 @@ def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
             "model_label:N",
             sort=[names[m] for m in names],
             title=None,
-            axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False, labelLimit=160),
+            axis=top_axis(160),
         ),
         y=alt.Y("touch:N", sort=r["touch"].tolist(), title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=[
@@ -196,18 +198,7 @@ def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
             alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%"),
         ],
     )
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color(
-            "credit:Q",
-            title="Share of credit (%)",
-            scale=alt.Scale(scheme="blues", domain=[0, 1]),
-            legend=alt.Legend(format="%", orient="right"),
-        )
-    )
-    text = base.mark_text(fontSize=11).encode(
-        text=alt.Text("credit:Q", format=".0%"),
-        color=alt.condition("datum.credit > 0.55", alt.value("white"), alt.value("#212121")),
-    )
-    return alt.layer(cells, text, title="Credit receipt: each touch's share of the deal under every model").properties(
-        height=alt.Step(30)
+    cells = share_cells(base, "credit", "Share of credit (%)", alt.Legend(format="%", orient="right"))
+    return cells.properties(
+        title="Credit receipt: each touch's share of the deal under every model", height=alt.Step(30)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from closedloop.charts.base import WON_LOST_COLORS, label, label_map
+from closedloop.charts.base import WON_LOST_COLORS, label, label_map, share_cells, top_axis
 
 # --- Journeys ------------------------------------------------------------------------------------
 
@@ -117,7 +117,7 @@ def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.L
             "to_label:N",
             sort=to_order,
             title="Next state",
-            axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelOverlap=False, labelLimit=180),
+            axis=top_axis(180),
         ),
         y=alt.Y("from_label:N", sort=from_order, title="From state", axis=alt.Axis(labelLimit=260)),
         tooltip=[
@@ -127,22 +127,11 @@ def transition_heatmap(transitions: pd.DataFrame, max_states: int = 20) -> alt.L
             alt.Tooltip("probability:Q", title="Probability", format=".1%"),
         ],
     )
-    cells = base.mark_rect(stroke="white").encode(
-        color=alt.Color(
-            "probability:Q",
-            title="Probability (%)",
-            scale=alt.Scale(scheme="blues", domain=[0, 1]),
-            legend=alt.Legend(format="%"),
-        )
-    )
-    text = base.mark_text(fontSize=11).encode(
-        text=alt.Text("probability:Q", format=".0%"),
-        color=alt.condition("datum.probability > 0.55", alt.value("white"), alt.value("#212121")),
-    )
+    cells = share_cells(base, "probability", "Probability (%)", alt.Legend(format="%"))
     title = "Markov transition matrix: where a journey goes next" + (
         f" (the {max_states} busiest states)" if cut else ""
     )
-    return alt.layer(cells, text, title=title).properties(height=alt.Step(28))
+    return cells.properties(title=title, height=alt.Step(28))
 
 
 def _state_label(state: str) -> str:

@@ -21,9 +21,9 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from sqlglot import exp
 
 from closedloop import db
-from closedloop.importer.catalog import quote_ident
 from closedloop.importer.errors import ImportFailed, MappingError, Problem, UnreadableFile
 from closedloop.importer.load import ImportResult, import_files
 from closedloop.importer.mapping import Mapping, PresetInfo, list_presets, load_mapping, parse_mapping
@@ -74,11 +74,16 @@ def read_preview(file: Any, mapping: Mapping | str | Path | None = None, limit: 
                 report = run.report()
                 raise ImportFailed("; ".join(report.lines(limit=5)) or "The file matches no source of the mapping.")
             m = run.mapped[0]
-            cols = ", ".join(quote_ident(c.name) for c in m.columns)
-            df = con.execute(
-                f"select {ROW} as row, {cols} from {m.table} order by {ROW} limit $limit", {"limit": int(limit)}
-            ).df()
-            return df
+            # the mapped columns of the staged table, named as quoted identifiers by SQLGlot
+            preview = (
+                exp.select(
+                    exp.column(ROW, quoted=True).as_("row"), *(exp.column(c.name, quoted=True) for c in m.columns)
+                )
+                .from_(exp.Table(this=exp.to_identifier(m.table, quoted=True)))
+                .order_by(exp.column(ROW, quoted=True))
+                .limit(exp.Placeholder(this="limit"))
+            )
+            return con.execute(preview.sql(dialect="duckdb"), {"limit": int(limit)}).df()
         finally:
             run.close()
     finally:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import duckdb
+from sqlglot import exp
 
 from closedloop import db
 
@@ -169,9 +170,26 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# Statements that drop a staging object, by kind: the kind is chosen from this fixed list and the
-# name is quoted (names of staging tables can't be bound as parameters).
-_DROP = {"view": "drop view if exists ", "table": "drop table if exists "}
+def _ident_table(name: str) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(name, quoted=True))
+
+
+def text_table_sql(table: str, row: str, columns: list[str]) -> str:
+    """A temp table of a file's rows as text: the row number `row`, then one text column per header
+    name (the file's own names, so SQLGlot quotes each; none is formatted into SQL)."""
+    defs = [exp.ColumnDef(this=exp.to_identifier(row, quoted=True), kind=exp.DataType.build("bigint"))]
+    defs += [exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build("varchar")) for c in columns]
+    return exp.Create(
+        this=exp.Schema(this=_ident_table(table), expressions=defs),
+        kind="TABLE",
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+    ).sql(dialect="duckdb")
+
+
+# Names of staging tables can't be bound as parameters: SQLGlot builds the drop with the name as
+# a quoted identifier.
+def _drop_sql(kind: str, name: str) -> str:
+    return exp.Drop(tables=[_ident_table(name)], kind=kind.upper(), exists=True).sql(dialect="duckdb")
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection, *names: str, kinds: tuple[str, ...] = ("view", "table")) -> None:
@@ -179,6 +197,6 @@ def drop_staged(con: duckdb.DuckDBPyConnection, *names: str, kinds: tuple[str, .
     for name in names:
         for kind in kinds:
             try:
-                con.execute(_DROP[kind] + quote_ident(name))
+                con.execute(_drop_sql(kind, name))
             except duckdb.Error:
                 pass  # the other kind of object

@@ -54,6 +54,11 @@ class Problem:
         self.fix = fix
         self.table = table
 
+    @classmethod
+    def of_file(cls, severity: str, file: str, problem: str, fix: str, table: str | None = None) -> Problem:
+        """A problem with the whole file: no row, column or value."""
+        return cls(severity, file, None, None, None, problem, fix, table)
+
     def as_tuple(self) -> tuple[str, str, int | None, str | None, str | None, str, str, str | None]:
         return (
             self.severity,

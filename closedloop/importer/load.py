@@ -104,7 +104,7 @@ def import_files(
         if readonly:
             raise ImportFailed("The database connection is read-only; open it with read_only=False to import.")
         if own:
-            con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
+            db.execute(con, "import_memory_limit", limit=MEMORY_LIMIT)
         db.create_schema(con)
         run = Run(con, files, mapping, progress)
         try:
@@ -146,7 +146,7 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
     # rebuilds the journeys of the deals they touch, not every deal (derived.refresh_added)
     current = derived.current(con)
     mark = derived.touchpoint_mark(con) if current else None
-    con.execute("begin transaction")
+    con.begin()
     try:
         for i, m in enumerate(order):
             run.progress(0.7 + 0.28 * i / max(len(order), 1), f"Writing {m.target} from {m.file}")
@@ -175,9 +175,9 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         only_added = set(totals) == {"touchpoints"} and totals["touchpoints"][1] == 0
         if mark is None or not only_added or derived.refresh_added(con, mark) is None:
             derived.refresh(con)
-        con.execute("commit")
+        con.commit()
     except BaseException:
-        con.execute("rollback")
+        con.rollback()
         raise
     derived.seal(con)
     run.progress(1.0, "Imported")
@@ -281,8 +281,5 @@ def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str 
     tables = [r[0] for r in db.execute(con, "main_tables").fetchall()]
     out = {}
     for t in tables:
-        q = quote_ident(t)
-        out[t] = con.execute(
-            f"select count(*), md5(string_agg(cast(r as varchar), chr(10) order by cast(r as varchar))) from {q} as r"
-        ).fetchone()
+        out[t] = db.execute(con, "table_checksum", table=t).fetchone()
     return out

@@ -235,12 +235,9 @@ def map_source(
     out.skip_reasons = counts
     for said, n in counts:
         out.problems.append(
-            Problem(
+            Problem.of_file(
                 "warning",
                 staged.file,
-                None,
-                None,
-                None,
                 f"{n} row(s) skipped for {source.table} ({source.label}): {said}",
                 "Nothing to do if the mapping means to leave these rows out; otherwise change the export "
                 "or the mapping's skip_if_empty / keep_if / skip_if.",

@@ -60,11 +60,7 @@ class Run(Matching, RowChecks, References, Reporting):
 
     def _check(self) -> None:
         con = self.con
-        con.execute(
-            f"create temp table {self.problems} (file_index integer, source integer, owner integer, severity varchar, "
-            f"file varchar, row bigint, column_name varchar, value varchar, problem varchar, fix varchar, "
-            f"target_table varchar)"
-        )
+        db.into_temp(con, self.problems, "import_problems_table")
         self.temp_tables.append(self.problems)
         self._insert_python_problems()
         for m in self.mapped:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from closedloop import db
 from closedloop.importer.catalog import drop_staged, quote_ident, row_count
 from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.readers.common import (
@@ -86,12 +87,9 @@ def _stage_csv(
         )
     if encoding == "cp1252":
         problems.append(
-            Problem(
+            Problem.of_file(
                 "warning",
                 inp.name,
-                None,
-                None,
-                None,
                 "the file is not UTF-8; it was read as Windows-1252 (Latin-1 with € – “ ” of Excel on Windows)",
                 "Check accented names in the preview; save as 'CSV UTF-8' to be sure.",
             )
@@ -137,29 +135,21 @@ def _stage_csv_text(
             )
     raw, rejects = f"{table}_raw", f"{table}_rej"
     scan = f"{table}_scan"
-    sql = (
-        f"create temp table {raw} as select * from read_csv($path, delim=$delim, quote='\"', escape='\"', "
-        f"header=true, auto_detect=false, columns=$columns, encoding='utf-8', store_rejects=true, "
-        f"rejects_table='{rejects}', rejects_scan='{scan}', max_line_size=8388608, parallel=true)"
-        + (f" limit {int(limit)}" if limit else "")
+    sql, params = db.into_temp_statement(
+        raw,
+        "import_csv_read",
+        path=str(path),
+        delim=delimiter,
+        columns={c: "VARCHAR" for c in columns},
+        rejects=rejects,
+        scan=scan,
+        limit=int(limit) if limit else None,
     )
-    params = {
-        "path": str(path),
-        "delim": delimiter,
-        "columns": {c: "VARCHAR" for c in columns},
-    }
     try:
         run_with_progress(con, sql, params, progress)
-        bad = con.execute(
-            f"select distinct line, error_type::varchar, csv_line from {rejects} order by line"
-        ).fetchall()
+        bad = db.execute(con, "import_csv_rejected_lines", rejects=rejects).fetchall()
         # where the first byte that isn't UTF-8 is on each such line, to name it
-        bad_bytes = dict(
-            con.execute(
-                f"select line, min(line_byte_position) from {rejects} where error_type = 'INVALID ENCODING' "
-                "group by line"
-            ).fetchall()
-        )
+        bad_bytes = dict(db.execute(con, "import_csv_invalid_bytes", rejects=rejects).fetchall())
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnreadableFile(
@@ -177,12 +167,9 @@ def _stage_csv_text(
         dropped += 1
     if dropped:
         problems.append(
-            Problem(
+            Problem.of_file(
                 "warning",
                 inp.name,
-                None,
-                None,
-                None,
                 f"the last {dropped} line(s) are a report footer, not data; they were skipped",
                 "Nothing to do.",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from closedloop import db
 from closedloop.importer.catalog import drop_staged, quote_ident, row_count
 from closedloop.importer.errors import UnreadableFile
 from closedloop.importer.readers.common import ROW, InputFile, Progress, StagedTable, _fingerprint, detect_format
@@ -49,7 +50,7 @@ def stage_file(
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, inp: InputFile, table: str, limit: int | None) -> StagedTable:
     try:
-        described = con.execute("describe select * from read_parquet($path)", {"path": str(inp.path)}).fetchall()
+        described = db.execute(con, "import_parquet_columns", path=str(inp.path)).fetchall()
         exprs = []
         for name, data_type, *_ in described:
             col = quote_ident(name)

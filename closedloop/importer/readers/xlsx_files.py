@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from closedloop.importer.catalog import quote_ident
+from closedloop.importer.catalog import text_table_sql
 from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.readers.common import (
     ROW,
@@ -170,9 +170,7 @@ def _stage_sheet(
     columns, problems = _header(",".join(_csv_quote(c) for c in header_cells), ",", name)
     width = len(columns)
     schema = pa.schema([(ROW, pa.int64())] + [(f"c{i}", pa.string()) for i in range(width)])
-    con.execute(
-        f"create temp table {table} ({ROW} bigint, " + ", ".join(f"{quote_ident(c)} varchar" for c in columns) + ")"
-    )
+    con.execute(text_table_sql(table, ROW, columns))
     total = ws.max_row or 0
     buf: list[list[Any]] = [[] for _ in range(width + 1)]
     n = 0

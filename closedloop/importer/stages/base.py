@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from closedloop import db
 from closedloop.importer.catalog import (
     drop_staged,
     table_columns,
@@ -98,10 +99,7 @@ class RunState:
         self.con.execute(sql, p.values)
 
     def _refresh_bad(self) -> None:
-        self.con.execute(
-            f"create or replace temp table {self.bad} as select distinct file_index, row, owner "
-            f"from {self.problems} where severity = 'error' and row is not null"
-        )
+        db.into_temp(self.con, self.bad, "import_bad_rows", problems=self.problems)
         if self.bad not in self.temp_tables:
             self.temp_tables.append(self.bad)
         self.bad_files = {

@@ -44,12 +44,9 @@ class Matching(Staging):
                 continue
             self.ignored.append(staged.file)
             self.file_problems.append(
-                Problem(
+                Problem.of_file(
                     "warning",
                     staged.file,
-                    None,
-                    None,
-                    None,
                     f"sheet '{staged.sheet}' skipped: it has none of the columns of "
                     f"{source.label if source else 'the mapping'} (its columns: {', '.join(staged.columns[:6])})",
                     "Nothing to do if the sheet holds notes; if it holds rows to import, give it the "
@@ -72,12 +69,9 @@ class Matching(Staging):
                 return
         if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
             self.file_problems.append(
-                Problem(
+                Problem.of_file(
                     "error",
                     staged.file,
-                    None,
-                    None,
-                    None,
                     "the file has a header but no data rows",
                     "Export it again with its rows, or leave it out.",
                     source.table,

@@ -54,12 +54,9 @@ class Staging(RunState):
                 return both[0]
             if by_sig and not any(s.signature and {c.lower() for c in s.signature} & header for s in by_name):
                 self.file_problems.append(
-                    Problem(
+                    Problem.of_file(
                         "error",
                         staged.file,
-                        None,
-                        None,
-                        None,
                         f"the file is named like {by_name[0].label} but its columns are those of {by_sig[0].label}",
                         f"Check that you picked the right file; if it is {by_sig[0].label}, "
                         f"rename it to match {' or '.join(by_sig[0].files) or 'that export'}.",
@@ -78,12 +75,9 @@ class Staging(RunState):
         )
         one_col = len(staged.columns) == 1 and staged.format == "csv"
         self.file_problems.append(
-            Problem(
+            Problem.of_file(
                 "error",
                 staged.file,
-                None,
-                None,
-                None,
                 "can't tell which kind of export this is"
                 + (
                     f": its header was read as one column '{staged.columns[0]}'"

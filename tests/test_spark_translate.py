@@ -61,7 +61,7 @@ def test_ordered_list_becomes_a_sorted_list_of_structs():
     sorts structs (y, touchpoint_id, x) instead, which both engines keep in order."""
     tree = sqlglot.parse_one("select list(channel order by occurred_at, touchpoint_id) from touchpoints", read="duckdb")
     assert "ORDER" not in tree.sql("spark").upper()  # why the rewrite exists
-    translate._guard(tree, "q")
+    translate.guard(tree, "q")
     text = translate._to_spark(tree, "q", None)
     assert (
         "TRANSFORM(ARRAY_SORT(COLLECT_LIST(STRUCT(occurred_at AS k0, touchpoint_id AS k1, channel AS v))), s -> s.v)"
@@ -71,7 +71,7 @@ def test_ordered_list_becomes_a_sorted_list_of_structs():
     assert "(ARRAY_SORT(COLLECT_LIST(STRUCT(a AS k0, team AS v))))[0].v" in first
     # descending keys would need another sort: refused, not guessed
     with pytest.raises(NotOnSpark, match="ordered aggregate"):
-        translate._guard(sqlglot.parse_one("select list(c order by t desc) from x", read="duckdb"), "q")
+        translate.guard(sqlglot.parse_one("select list(c order by t desc) from x", read="duckdb"), "q")
 
 
 def test_zipped_unnest_and_one_based_indexes():
@@ -96,25 +96,25 @@ def test_zipped_unnest_and_one_based_indexes():
 def test_list_slice_other_than_head_or_tail_is_refused():
     tree = sqlglot.parse_one("select w[2:3] from t", read="duckdb")
     with pytest.raises(NotOnSpark, match="counts from 1"):
-        translate._guard(tree, "q")
-    translate._guard(sqlglot.parse_one("select w[1], w[$i], w[:$n], w[-$n:] from t", read="duckdb"), "q")
+        translate.guard(tree, "q")
+    translate.guard(sqlglot.parse_one("select w[1], w[$i], w[:$n], w[-$n:] from t", read="duckdb"), "q")
 
 
 def test_parallel_unnest_with_a_from_is_refused():
     """DuckDB zips `select unnest(a), unnest(b)`; Spark's two EXPLODEs multiply them (zipped only
     in a select of its own)."""
     with pytest.raises(NotOnSpark, match="several unnest"):
-        translate._guard(sqlglot.parse_one("select unnest(a) as k, unnest(b) as v from t", read="duckdb"), "q")
-    translate._guard(sqlglot.parse_one("select unnest([1, 2]) as k, unnest([3, 4]) as v", read="duckdb"), "q")
+        translate.guard(sqlglot.parse_one("select unnest(a) as k, unnest(b) as v from t", read="duckdb"), "q")
+    translate.guard(sqlglot.parse_one("select unnest([1, 2]) as k, unnest([3, 4]) as v", read="duckdb"), "q")
 
 
 def test_epoch_is_refused():
     with pytest.raises(NotOnSpark, match="epoch"):
-        translate._guard(sqlglot.parse_one("select epoch(occurred_at) from t", read="duckdb"), "q")
+        translate.guard(sqlglot.parse_one("select epoch(occurred_at) from t", read="duckdb"), "q")
 
 
 def _rewritten(sql: str) -> str:
-    return sqlglot.parse_one(sql, read="duckdb").transform(translate._rewrite).sql("spark")
+    return sqlglot.parse_one(sql, read="duckdb").transform(translate.rewrite).sql("spark")
 
 
 def test_rewrites_keep_duckdb_meaning():

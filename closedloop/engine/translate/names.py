@@ -24,8 +24,8 @@ JOURNEY_TABLES = ("cl_key", "cl_deal", "cl_touch")
 JOURNEY_BUILD = {
     "cl_key": "select * from journey_key_rows()",
     "cl_deal": "select * from journey_deal_rows()",
-    "cl_touch": "select * from journey_rows('account', cast($now as timestamp)) "
-    "union all select * from journey_rows('contact_roles', cast($now as timestamp))",
+    "cl_touch": "select * from journey_rows('account', cast($now as timestamp), cast(null as integer[])) "
+    "union all select * from journey_rows('contact_roles', cast($now as timestamp), cast(null as integer[]))",
 }
 
 

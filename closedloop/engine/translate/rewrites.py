@@ -148,10 +148,19 @@ _LISTS = (exp.ArrayFilter, exp.Transform, exp.Array, exp.ArrayAgg, exp.ArrayDist
 
 
 def rewrite(node: exp.Expression) -> exp.Expression:
+    # DuckDB's `as [not] materialized` hint on a CTE: Spark's grammar has none (a syntax error);
+    # Spark inlines or reuses a CTE on its own, and the hint changes no result
+    # (in place: a node returned anew is not descended into, and the CTE's body needs rewriting too)
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node.set("materialized", None)
+        return node
     if isinstance(node, exp.Bracket):
         return bracket(node)
     # len() of a list (SQLGlot writes LENGTH, strings only on Spark): SIZE
-    if isinstance(node, exp.Length) and isinstance(node.this, _LISTS):
+    if isinstance(node, exp.Length) and (
+        isinstance(node.this, _LISTS)
+        or (isinstance(node.this, exp.Cast) and node.this.to.this == exp.DataType.Type.ARRAY)
+    ):
         return exp.ArraySize(this=node.this.copy())
     # DuckDB's epoch_us(ts): microseconds since the epoch; ts is naive UTC, the session's zone is UTC
     if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us" and len(node.expressions) == 1:

@@ -1,21 +1,22 @@
-"""Derived tables: each deal's touches with their positions, built once when the data changes.
+"""The journey tables: each deal's touches with their positions, stored once for every setting.
 
-Every model and page used to re-join the touchpoints to the deals and sort them by
-text ids; at a million deals (ten million touches) that join is most of the time.
-`refresh` materializes it for the default matching (lookback 180 days, account scope)
-into narrow tables (queries/derived_build.sql):
+Every model and page would otherwise re-join the touchpoints to the deals and sort them; at a
+million deals (ten million touches) that join is most of the time. `refresh` materializes it
+(queries/derived_build.sql, from the macros of queries/macros.sql) for both scopes and the
+longest lookback (730 days), so that any lookback, scope and half-life reads the same rows:
 
-* ``cl_deal``: a row per deal with an integer ``deal_idx``, its filter columns, touch
-  count and its channels / touchpoint types as bit sets;
-* ``cl_touch``: a row per deal and touch in journey order with the positions of
-  queries/macros.sql (rn, n, n_lc, n_oc), integer key codes, the time-decay credit at
-  the default half-life and the last four channels packed into one integer;
-* ``cl_key``: the codes' keys; ``cl_meta``: what the tables were built for.
+* ``cl_deal``: a row per deal with an integer ``deal_idx`` and its filter columns;
+* ``cl_touch``: a row per scope, deal and touch in journey order with the positions (ord, n,
+  n_lc, n_oc), lb_days / prev_lb / first_lb (a shorter lookback's window is a suffix of the
+  journey), integer key codes, the time-decay share at the default half-life, the last channels
+  packed into one integer and per dimension the set of codes from the touch to the close;
+* ``cl_key``: the codes' keys; ``cl_meta``: what the tables were built from.
 
-The sample generator and every import call `refresh` inside their transaction, so a
-failed import leaves the old tables. Queries read the derived tables only when
-`usable` says they match the request and the data (else the exact same figures come,
-more slowly, from the source tables); tests hold both paths equal.
+The sample generator and every import build them inside their transaction (an import that only
+adds touches rebuilds just the deals they reach: `refresh_added`), so a failed import leaves the
+old tables. When `current` says they no longer match the source tables, queries read temporary
+views of the same macros instead (`attach`): the same figures, more slowly. SQL lives in
+queries/statements/*.sql (db.execute / db.scalar).
 """
 
 from __future__ import annotations
@@ -32,13 +33,9 @@ from closedloop import db
 from closedloop.filters import MAX_LOOKBACK_DAYS  # noqa: F401 (the journey tables' span, defined once)
 
 TABLES = ("cl_key", "cl_touch", "cl_deal", "cl_meta")
-# the macros that define the journey tables (queries/macros.sql), in build order
-_VIEWS = (
-    "create or replace temp view cl_key as select * from journey_key_rows()",
-    "create or replace temp view cl_deal as select * from journey_deal_rows()",
-    "create or replace temp view cl_touch as select * from journey_rows('account', utc_now(), null) "
-    "union all select * from journey_rows('contact_roles', utc_now(), null)",
-)
+# queries/statements/ that compute the journey tables from the source tables (queries/macros.sql),
+# in build order
+_VIEWS = ("journey_view_key", "journey_view_deal", "journey_view_touch")
 
 # the build of cl_touch goes this many deals at a time (queries/derived_build.sql): its memory is
 # that of one slice (the import runs under a 1.5 GB limit)
@@ -85,7 +82,7 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
         if "$deal_idxs" not in body:
             con.execute(statement, used)
             continue
-        deals = int(con.execute("select count(*) from cl_deal").fetchall()[0][0])
+        deals = int(db.scalar(con, "journey_deal_count"))
         for first in range(1, deals + 1, SLICE_DEALS):
             con.execute(statement, {**used, "deal_idxs": list(range(first, min(first + SLICE_DEALS, deals + 1)))})
     _verified.clear()
@@ -93,7 +90,7 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None) -> None
 
 def touchpoint_mark(con: duckdb.DuckDBPyConnection) -> int:
     """Before an import writes: the rowid from which touchpoints it inserts will be numbered."""
-    return int(con.execute("select coalesce(max(rowid), -1) + 1 from touchpoints").fetchall()[0][0])
+    return int(db.scalar(con, "touchpoint_mark"))
 
 
 def refresh_added(con: duckdb.DuckDBPyConnection, mark: int, now: datetime | None = None) -> int | None:
@@ -104,61 +101,21 @@ def refresh_added(con: duckdb.DuckDBPyConnection, mark: int, now: datetime | Non
     table. Returns the number of deals rebuilt, or None when the new touches bring a key that
     cl_key lacks (a new channel, campaign...: the codes would change, so the caller rebuilds
     everything with `refresh`)."""
-    missing = con.execute(
-        """
-        with added as (select * from touchpoints where rowid >= $mark)
-        select count(*) from (
-            select 'channel' as dimension, channel as raw from added
-            union select 'touchpoint_type', touchpoint_type from added
-            union select 'team', team from added
-            union select 'campaign', campaign_id from added
-            union select 'asset', asset from added
-        ) as k
-        anti join cl_key as c on c.dimension = k.dimension and c.raw is not distinct from k.raw
-        """,
-        {"mark": mark},
-    ).fetchall()[0][0]
+    missing = db.scalar(con, "journey_keys_missing", mark=mark)
     if missing:
         return None
-    deals = [
-        r[0]
-        for r in con.execute(
-            """
-            with added as (select account_id, contact_id from touchpoints where rowid >= $mark)
-            select distinct c.deal_idx
-            from cl_deal as c
-            join deals as d on d.deal_id = c.deal_id
-            where d.account_id in (select account_id from added)
-               or d.deal_id in (
-                   select dc.deal_id from deal_contacts as dc
-                   where dc.contact_id in (select contact_id from added where contact_id is not null)
-               )
-            order by c.deal_idx
-            """,
-            {"mark": mark},
-        ).fetchall()
-    ]
+    deals = [int(r[0]) for r in db.execute(con, "journey_deals_touched", mark=mark).fetchall()]
     at = now or _now()
     if deals:
-        con.execute("delete from cl_touch where deal_idx in (select unnest($deals))", {"deals": deals})
-        insert = "insert into cl_touch select * from journey_rows($scope, cast($now as timestamp), $deals)"
-        con.execute(db.macros_used_by(insert))
+        db.execute(con, "journey_touch_delete", deals=deals)
+        # a macro binds its tables when created: create the insert's macros just before it
+        con.execute(db.macros_used_by(db.statement_text("journey_touch_insert")))
         for scope in ("account", "contact_roles"):
             for first in range(0, len(deals), SLICE_DEALS):
-                con.execute(insert, {"scope": scope, "now": at, "deals": deals[first : first + SLICE_DEALS]})
+                db.execute(con, "journey_touch_insert", scope=scope, now=at, deals=deals[first : first + SLICE_DEALS])
     # what the tables now hold: built up to `at`, from the source tables as they are now
-    con.execute(
-        """
-        update cl_meta set value = case key
-            when 'built_at' then cast(cast($now as timestamp) as varchar)
-            when 'latest_touch_at' then (select cast(max(occurred_at) as varchar) from touchpoints)
-            when 'fingerprint' then $fingerprint
-        end
-        where key in ('built_at', 'latest_touch_at', 'fingerprint')
-        """,
-        {"now": at, "fingerprint": fingerprint(con)},
-    )
-    con.execute("delete from cl_meta where key = 'storage'")
+    db.execute(con, "journey_meta_rebuilt", now=at, fingerprint=fingerprint(con))
+    db.execute(con, "journey_meta_storage_clear")
     _verified.clear()
     return len(deals)
 
@@ -182,7 +139,7 @@ def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
 
 def _file_state(con: duckdb.DuckDBPyConnection) -> tuple[object, ...] | None:
     """The database file's and its WAL's (size, mtime): any committed write changes one of them."""
-    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()[0]
+    path = db.execute(con, "database_path").fetchall()[0]
     if not path or not path[0]:
         return None  # in memory: verify every time
     state: list[object] = [path[0]]
@@ -207,11 +164,11 @@ def seal(con: duckdb.DuckDBPyConnection) -> None:
     if not meta(con):
         return
     try:
-        con.execute("checkpoint")
+        db.execute(con, "database_checkpoint")
         digest = storage(con)
-        con.execute("delete from cl_meta where key = 'storage'")
-        con.execute("insert into cl_meta values ('storage', $digest)", {"digest": digest})
-        con.execute("checkpoint")
+        db.execute(con, "journey_meta_storage_clear")
+        db.execute(con, "journey_meta_storage_insert", digest=digest)
+        db.execute(con, "database_checkpoint")
     except duckdb.Error:
         # another session of a shared connection is writing (no checkpoint now): the first
         # query of each process verifies by the row digest instead
@@ -257,8 +214,8 @@ def attach(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection) -> No
         return
     for view in _VIEWS:
         # a macro binds its tables when created: each view's macros after the views they read
-        cur.execute(db.macros_used_by(view))
-        cur.execute(view)
+        cur.execute(db.macros_used_by(db.statement_text(view)))
+        db.execute(cur, view)
 
 
 def usable(con: duckdb.DuckDBPyConnection, *_: object, **__: object) -> bool:

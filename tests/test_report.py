@@ -72,11 +72,11 @@ def test_pdf_pack_is_a_pdf_with_a_page_per_deal(judged_db, tmp_path, capsys):
     assert main(["report", "--db", str(judged_db), "--review", NAME, "--out", str(out), "--notes-csv", str(notes)]) == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    # cover (KPIs, agenda) + attribution and lift + 5 deals + agreement summary
-    assert report.pdf_page_count(data) == 8
-    assert re.search(rb"/Count 8\b", data)
+    # cover (KPIs, agenda) + attribution and lift + time to close and path length + 5 deals + agreement summary
+    assert report.pdf_page_count(data) == 9
+    assert re.search(rb"/Count 9\b", data)
     said = capsys.readouterr().out
-    assert f"Wrote {out} (pdf, 8 pages): 5 deals, 8 notes." in said
+    assert f"Wrote {out} (pdf, 9 pages): 5 deals, 8 notes." in said
     rows = list(csv.DictReader(notes.open(encoding="utf-8")))
     assert len(rows) == 8
     assert [r["deal_id"] for r in rows] == ["D04"] * 3 + ["D01"] * 5
@@ -136,7 +136,7 @@ def test_period_pack_of_the_lost_deals(judged_db, tmp_path):
         )
         == 0
     )
-    assert report.pdf_page_count(pdf.read_bytes()) == 1 + 1 + 3 + 1
+    assert report.pdf_page_count(pdf.read_bytes()) == 1 + 1 + 1 + 3 + 1  # the path reports' page too
 
 
 def test_period_pack_counts_every_note_on_its_deals(judged_db):
@@ -188,7 +188,7 @@ def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
     html = report.render_html(pack)
     assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt; &amp; “curly”" in html
     # a table row can't break across pages: long cells are clipped in the PDF, whole in the HTML and CSV
-    assert report.pdf_page_count(report.render_pdf(pack)) == 8
+    assert report.pdf_page_count(report.render_pdf(pack)) == 9
     assert report.notes_csv(pack).decode("utf-8").count("émigré") == 2 * comment.count("émigré")
 
 
@@ -286,7 +286,8 @@ def test_a_long_agenda_is_laid_out_one_line_per_row_in_the_pdf(judged_db, monkey
     finally:
         con.close()
     monkeypatch.setattr(pack_pdf, "PLAIN_PDF_TABLE_ROWS", 2)  # the 8-row agenda takes the long-table path
-    assert report.pdf_page_count(report.render_pdf(pack)) == 1 + 1 + 1 + 1  # cover, charts, 1 deal, summary
+    # cover, charts, time to close and path length, 1 deal, summary
+    assert report.pdf_page_count(report.render_pdf(pack)) == 1 + 1 + 1 + 1 + 1
     assert pack_pdf._cut("Dynamo enterprise", 8) == "Dynamo…" and pack_pdf._cut("Acme", 8) == "Acme"
 
 

@@ -57,6 +57,9 @@ def test_duckdb_only_hints_are_dropped():
     # where the translator cannot see a list (a column), a query writes array_length(), not len()
     lengths = [n for n in db.available_queries() if n not in NOT_YET_ON_SPARK and "LENGTH(" in translate.to_spark(n)]
     assert not lengths, f"len() of a list column is LENGTH() on Spark (strings only): {lengths}"
+    # inside len(list_filter(..., lambda e: ... date_diff(...))) the date_diff is rewritten too
+    lag = translate.to_spark("path_time_lag")
+    assert "SIZE(FILTER(" in lag and "DATEDIFF(DAY, f.first_touch_at" not in lag
 
 
 def test_spark_text_has_named_parameters_and_no_macro_calls():

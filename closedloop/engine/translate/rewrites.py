@@ -161,7 +161,8 @@ def rewrite(node: exp.Expression) -> exp.Expression:
         isinstance(node.this, _LISTS)
         or (isinstance(node.this, exp.Cast) and node.this.to.this == exp.DataType.Type.ARRAY)
     ):
-        return exp.ArraySize(this=node.this.copy())
+        # the list rewritten too: a node returned anew is not descended into (a date_diff in a lambda)
+        return exp.ArraySize(this=node.this.copy().transform(rewrite))
     # DuckDB's epoch_us(ts): microseconds since the epoch; ts is naive UTC, the session's zone is UTC
     if isinstance(node, exp.Anonymous) and node.name.lower() == "epoch_us" and len(node.expressions) == 1:
         ts = exp.Cast(this=node.expressions[0].copy(), to=exp.DataType.build("timestamp"))

@@ -70,7 +70,7 @@ transformed as (
 paths as (
     select
         coalesce(array_to_string(t.path_steps, ' > '), '(no touchpoint)') as path,
-        coalesce(len(t.path_steps), 0) as steps,
+        coalesce(array_length(t.path_steps), 0) as steps,
         c.won,
         c.amount_usd
     from closed as c

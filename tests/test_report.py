@@ -78,11 +78,11 @@ def test_pdf_pack_is_a_pdf_with_a_page_per_deal(judged_db, tmp_path, capsys):
     assert report_cli(judged_db, out, "--review", NAME, "--notes-csv", str(notes)) == 0
     data = out.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    # cover (KPIs, agenda) + attribution and lift + 5 deals + agreement summary
-    assert report.pdf_page_count(data) == 8
-    assert re.search(rb"/Count 8\b", data)
+    # cover (KPIs, agenda) + attribution and lift + time to close and path length + 5 deals + agreement summary
+    assert report.pdf_page_count(data) == 9
+    assert re.search(rb"/Count 9\b", data)
     said = capsys.readouterr().out
-    assert f"Wrote {out} (pdf, 8 pages): 5 deals, 8 notes." in said
+    assert f"Wrote {out} (pdf, 9 pages): 5 deals, 8 notes." in said
     rows = list(csv.DictReader(notes.open(encoding="utf-8")))
     assert len(rows) == 8
     assert [r["deal_id"] for r in rows] == ["D04"] * 3 + ["D01"] * 5
@@ -104,7 +104,7 @@ def test_period_pack_of_the_lost_deals(judged_db, tmp_path):
     assert "No verdicts recorded yet" in text
     pdf = tmp_path / "lost.pdf"
     assert report_cli(judged_db, pdf, *Q1, "--select", "lost", "--format", "pdf") == 0
-    assert report.pdf_page_count(pdf.read_bytes()) == 1 + 1 + 3 + 1
+    assert report.pdf_page_count(pdf.read_bytes()) == 1 + 1 + 1 + 3 + 1  # the path reports' page too
 
 
 def test_period_pack_counts_every_note_on_its_deals(judged_db):
@@ -156,7 +156,7 @@ def test_long_and_marked_up_comments_are_escaped_and_fit_the_pdf(fixture_db):
     html = report.render_html(pack)
     assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt; &amp; “curly”" in html
     # a table row can't break across pages: long cells are clipped in the PDF, whole in the HTML and CSV
-    assert report.pdf_page_count(report.render_pdf(pack)) == 8
+    assert report.pdf_page_count(report.render_pdf(pack)) == 9
     assert report.notes_csv(pack).decode("utf-8").count("émigré") == 2 * comment.count("émigré")
 
 
@@ -221,5 +221,45 @@ def test_a_long_agenda_is_laid_out_one_line_per_row_in_the_pdf(judged_db, monkey
     finally:
         con.close()
     monkeypatch.setattr(pack_pdf, "PLAIN_PDF_TABLE_ROWS", 2)  # the 8-row agenda takes the long-table path
-    assert report.pdf_page_count(report.render_pdf(pack)) == 1 + 1 + 1 + 1  # cover, charts, 1 deal, summary
+    # cover, charts, time to close and path length, 1 deal, summary
+    assert report.pdf_page_count(report.render_pdf(pack)) == 1 + 1 + 1 + 1 + 1
     assert pack_pdf._cut("Dynamo enterprise", 8) == "Dynamo…" and pack_pdf._cut("Acme", 8) == "Acme"
+
+
+def test_pack_holds_time_to_close_and_path_length_won_vs_lost(judged_db, html_pack):
+    """Worked by hand from tests/fixture.py (as tests/test_path_reports.py): Q1 2026's closed deals,
+    account scope, 180-day window; days from first touch to close and touches in the window:
+    D01 won 101 d 5 t, D02 won 167 d 2 t, D03 lost 49 d 3 t, D04 won 59 d 2 t, D05 lost 69 d 3 t,
+    D06 lost no touch, D07 won 149 d 7 t, D08 won 18 d 2 t: 5 won, 3 lost."""
+    from closedloop.filters import Filters, quarter_bounds
+
+    con = db.connect(judged_db)
+    try:
+        pack = report.build_pack(con, filters=Filters(*quarter_bounds("2026Q1"), lookback_days=180))
+    finally:
+        con.close()
+    assert pack.time_lag is not None and pack.path_length is not None
+    assert pack.time_lag.header[:4] == ["Days from first touch to close", "Won", "Lost", "Win rate"]
+    lag = {r[0]: r[1:] for r in pack.time_lag.rows if r[1:3] != ["0", "0"]}
+    assert lag == {
+        # won, lost, win rate, share of won (of 5), share of lost (of 3), mean days won, lost
+        "15–30 days": ["1", "0", "100%", "20%", "0%", "18.0", "–"],  # D08
+        "31–60 days": ["1", "1", "50%", "20%", "33%", "59.0", "49.0"],  # D04; D03
+        "61–90 days": ["0", "1", "0%", "0%", "33%", "–", "69.0"],  # D05
+        "91–180 days": ["3", "0", "100%", "60%", "0%", "139.0", "–"],  # D01, D02, D07: 417 / 3
+        "(no touchpoint)": ["0", "1", "0%", "0%", "33%", "–", "–"],  # D06
+    }
+    # every band is listed in order, an empty one with no win rate
+    assert pack.time_lag.rows[0] == ["0–7 days", "0", "0", "–", "0%", "0%", "–", "–"]
+    length = {r[0]: r[1:] for r in pack.path_length.rows if r[1:3] != ["0", "0"]}
+    assert length == {
+        "2 touches": ["3", "0", "100%", "60%", "0%", "2.0", "–"],  # D02, D04, D08
+        "3 touches": ["0", "2", "0%", "0%", "67%", "–", "3.0"],  # D03, D05
+        "5 touches": ["1", "0", "100%", "20%", "0%", "5.0", "–"],  # D01
+        "6–10 touches": ["1", "0", "100%", "20%", "0%", "7.0", "–"],  # D07
+        "(no touchpoint)": ["0", "1", "0%", "0%", "33%", "–", "–"],  # D06
+    }
+    assert "180 days before creation" in pack.paths_caption
+    # drawn in the HTML pack (the saved review's period is Q1 2026 too)
+    assert "Time to close and path length, won vs lost" in html_pack
+    assert "Days from first touch to close" in html_pack and "Touches to close" in html_pack

@@ -198,6 +198,41 @@ def test_attribute_csv_same_on_spark(sample_engines, tmp_path):
     assert_same(pd.read_csv(tmp_path / "spark.csv"), duck)
 
 
+# issue 14's commands, each with its Spark-specific risk: ordered paths, strata counts, periods, spend
+ISSUE14_COMMANDS = {
+    "paths-summary": ["paths", "--report", "summary", "--transform", "collapse_repeats"],
+    "paths-time-lag": ["paths", "--report", "time-lag", "--by-month"],
+    "paths-length": ["paths", "--report", "path-length"],
+    "lift-adjusted": ["lift", "--by", "channel", "--adjusted"],
+    "credit-over-time": ["credit-over-time", "--model", "time_decay", "--grain", "quarter"],
+    "roas": ["attribute", "--model", "linear", "--measure", "roas"],
+}
+
+
+def test_issue14_commands_same_on_spark(sample_engines, tmp_path, monkeypatch):
+    """`paths`, `lift --adjusted`, `credit-over-time` and `attribute --measure roas` with
+    `--engine spark --spark-source DIR` on the exported sample: DuckDB's CSV, to 1e-9. The
+    commands take the module's engine over that folder (its journey tables built once);
+    test_attribute_csv_same_on_spark goes through open_engine itself."""
+    import pandas as pd
+
+    from closedloop import cli, engine
+
+    con, spark_engine = sample_engines
+    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    monkeypatch.setattr(engine, "open_engine", lambda settings, local, conf=(): spark_engine)
+    for name, command in ISSUE14_COMMANDS.items():
+        common = [*command, "--db", path, "--format", "csv"]
+        assert cli.main([*common, "--out", str(tmp_path / f"{name}-duck.csv")]) == 0, name
+        spark_args = ["--engine", "spark", "--spark-source", spark_engine.source]
+        assert cli.main([*common, *spark_args, "--out", str(tmp_path / f"{name}-spark.csv")]) == 0, name
+        duck = pd.read_csv(tmp_path / f"{name}-duck.csv")
+        assert len(duck) > 1, name
+        assert_same(pd.read_csv(tmp_path / f"{name}-spark.csv"), duck)
+        if name == "roas":  # the sample's spend reaches the measure: not a column of blanks
+            assert duck.select_dtypes("number").notna().any().any()
+
+
 def _asked(con, period, deal_ids) -> dict[tuple[str, str], dict]:
     """Every named query the engine questions run on DuckDB, once each, that Spark serves."""
     from closedloop.engine import translate
@@ -259,6 +294,9 @@ def test_fixture_models_through_the_engine_route(fixture_engines):
     assert markov.attributed_wins.sum() == pytest.approx(5.0, abs=1e-9)
 
 
+# the Connect check's own process: start the server, build the journey tables, two questions
+CONNECT_TIMEOUT_S = 240
+
 _CONNECT_CHECK = """
 import sys
 sys.path[:0] = [{tests!r}, {root!r}]
@@ -293,6 +331,16 @@ def test_through_spark_connect(tmp_path):
     parquet = _exported(tmp_path, path)
     tests = Path(__file__).resolve().parent
     code = _CONNECT_CHECK.format(tests=str(tests), root=str(tests.parent), parquet=str(parquet), db=str(path))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tests.parent)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=tests.parent, timeout=CONNECT_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr or b""
+        err = err.decode(errors="replace") if isinstance(err, bytes) else err
+        pytest.fail(
+            f"The Spark Connect check took over {CONNECT_TIMEOUT_S} s (about 40 s on 2 busy cores): a hung "
+            f"client or server. Its standard error, last part:\n{err[-3000:]}"
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "same through Spark Connect" in proc.stdout

@@ -18,6 +18,15 @@ COMMANDS = (sample, attribute, importer, report, lift, paths, credit_over_time, 
 
 # Commands that read the canonical tables take the engine flags (closedloop/engine).
 READING_COMMANDS = ("attribute", "report", "lift", "paths", "credit-over-time")
+# Every other command, and why it stays on the DuckDB file (tests/test_spark_translate.py holds
+# each command to one of the two lists, so a new command must choose)
+DUCKDB_ONLY_COMMANDS = {
+    "sample": "writes a new DuckDB database",
+    "import": "writes into the DuckDB database",
+    "refresh": "rebuilds the DuckDB database's journey tables",
+    "export": "reads the DuckDB database to write Parquet for Spark",
+    "attribute-paths": "reads a file of aggregated paths, not the canonical tables",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ import datetime as dt
 import decimal
 import os
 import re
+import socket
 import threading
 from functools import cache
 from pathlib import Path
@@ -63,6 +64,11 @@ def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] =
         ) from exc
     builder = SparkSession.builder.appName("closedloop")
     is_local = remote is None or remote.startswith("local")
+    if remote and is_local:
+        with _lock:
+            return _local_connect(
+                remote, [("spark.app.name", "closedloop"), *LOCAL_CONF.items(), *SESSION_CONF.items(), *conf]
+            )
     if remote:
         builder = builder.remote(remote)
     else:
@@ -83,6 +89,56 @@ def spark_session(remote: str | None = None, conf: tuple[tuple[str, str], ...] =
     if remote is None:
         # failed analyses raise in Python with the message; the JVM's copy of it is noise
         spark.sparkContext.setLogLevel("FATAL")
+    return spark
+
+
+def is_connect(spark: Any) -> bool:
+    """Whether `spark` is a Spark Connect session (rather than a classic, in-process one)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _local_connect(master: str, settings: list[tuple[str, str]]) -> Any:
+    """A Spark Connect server in this process on a free port, and a session of it.
+
+    PySpark's own `remote("local[N]")` serves on the fixed port 15002, which its client dials: two
+    at once on one machine (two test runs, the app beside a test) clash. Here the port is one the
+    system says is free, and the client dials that one."""
+    import uuid
+
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    if SparkContext._active_spark_context is not None:
+        raise RuntimeError("A local Spark Connect server cannot start beside this process's local Spark.")
+    port = _free_port()
+    # the server reads the token from the environment the JVM starts with; the client sends it
+    os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
+    conf = (
+        SparkConf()
+        .setAll(settings)
+        .setAll(
+            [
+                ("spark.master", master),
+                ("spark.plugins", "org.apache.spark.sql.connect.SparkConnectPlugin"),
+                ("spark.connect.grpc.binding.port", str(port)),
+            ]
+        )
+    )
+    context = SparkContext.getOrCreate(conf)
+    SparkSession(context)  # starts the server (the plugin)
+    context.setLogLevel("FATAL")
+    # "localhost": PySpark sends the token ($SPARK_CONNECT_AUTHENTICATE_TOKEN) over local credentials
+    spark = ConnectSession.builder.remote(f"sc://localhost:{port}").getOrCreate()
+    for key, value in settings:
+        if key.startswith("spark.sql."):
+            spark.conf.set(key, value)
     return spark
 
 
@@ -114,12 +170,16 @@ class SparkEngine:
     ) -> None:
         """`now`: naive UTC time up to which open deals' touches count in the journey tables
         (default: when they are built)."""
-        self.spark = spark
+        # a session of its own: temporary views are per session, and two engines of one process (the
+        # CLI's beside the app's, or two tests' on different data) would otherwise replace each
+        # other's `deals`, `cl_touch`, ... views. Not on Connect, where a checkpoint belongs to the
+        # client's active session (pyspark's proto_to_remote_cached_dataframe), not a new one.
+        self.spark = spark if is_connect(spark) else spark.newSession()
         self.now = now
         self._journeys_key: object = None
         self._journeys: list[Any] = []
         for key, value in SESSION_CONF.items():  # a new session of the same context starts without them
-            spark.conf.set(key, value)
+            self.spark.conf.set(key, value)
         self.source = source
         self.local = local
         self.schema: str | None = None
@@ -198,7 +258,15 @@ class SparkEngine:
             text = translate.journey_build(table, self.schema)
             args = {"now": now} if ":now" in text else {}
             # materialized now, and the view's plan is a scan of it: a question's plan stays small
+            # (Connect with cache() instead: the fixture receipt took 142 s against 22 s, each
+            # question analyzing the whole journey plan again)
             df = self.spark.sql(text, args=args).localCheckpoint(eager=True)
+            if is_connect(self.spark):
+                # PySpark's finalizer of a checkpoint's plan (CachedRemoteRelation.__del__) sends a
+                # blocking RPC from whatever thread the garbage collector runs on; one that ran inside
+                # another RPC hung the client for 9+ minutes (py-bt of the stuck test, 2026-12-01).
+                # The server keeps the checkpoint for the session's life, as the journeys need.
+                df._plan._spark_session = None
             df.createOrReplaceTempView(table)
             self._journeys.append(df)
         self._journeys_key = key

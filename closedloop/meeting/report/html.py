@@ -105,6 +105,13 @@ def render_html(pack: MeetingPack, progress: Progress | None = None) -> str:
             if pack.spend is not None
             else []
         ),
+        *(
+            ["<h2>Time to close and path length, won vs lost</h2>"]
+            + [_html_table(t) for t in (pack.time_lag, pack.path_length) if t is not None]
+            + [f'<p class="caption">{e(pack.paths_caption)}</p>']
+            if pack.time_lag is not None or pack.path_length is not None
+            else []
+        ),
     ]
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):

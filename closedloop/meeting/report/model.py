@@ -67,6 +67,10 @@ class MeetingPack:
     lift_adjusted_notes: list[str] = field(default_factory=list)
     spend: Table | None = None  # spend and return per channel (closedloop.engine.spend), when spend is recorded
     spend_caption: str = ""
+    # won vs lost deals by days from first touch to close and by touches to close (path_reports)
+    time_lag: Table | None = None
+    path_length: Table | None = None
+    paths_caption: str = ""
     generated_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property

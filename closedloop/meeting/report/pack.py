@@ -5,11 +5,18 @@ from __future__ import annotations
 import duckdb
 
 from closedloop import charts, export
-from closedloop.engine import attribution, spend
+from closedloop.engine import attribution, path_reports, spend
 from closedloop.filters import Filters
 from closedloop.meeting import reviews
 from closedloop.meeting.report.model import DEFAULT_MAX_DEAL_PAGES, MeetingPack, Progress, _no_progress
-from closedloop.meeting.report.sections import _agenda_table, _agreement_parts, _deal_section, _kpis, _spend_table
+from closedloop.meeting.report.sections import (
+    _agenda_table,
+    _agreement_parts,
+    _band_table,
+    _deal_section,
+    _kpis,
+    _spend_table,
+)
 from closedloop.pages import lift as lift_view
 from closedloop.pages import lift_adjusted, review
 
@@ -86,6 +93,9 @@ def build_pack(
             "--select picked --deal ID, or a saved review."
         )
     spent = spend.spend_report(con, model, "channel", booking="close", order=attribution.DEFAULT_ORDER, **f.params())
+    # the period's closed deals, as the Paths page and `paths --report time-lag|path-length` count them
+    lag = path_reports.rollup(path_reports.time_lag(con, **f.params()), path_reports.time_lag_labels())
+    length = path_reports.rollup(path_reports.path_length(con, **f.params()), path_reports.path_length_labels())
     a = reviews.agreement(con, review_id, deal_ids_in_order, model, f.lookback_days, f.scope)
     headline, agreement_chart, agreement_table, talking = _agreement_parts(a)
     return MeetingPack(
@@ -120,6 +130,13 @@ def build_pack(
         spend_caption=f"Spend of the months of the period against {label}'s credit: "
         + spend.MATCHING_RULE["close"].split(": ", 1)[1]
         + " Cost per won deal = spend ÷ attributed wins; ROAS = attributed won revenue ÷ spend (docs/spend.md).",
+        time_lag=_band_table(lag, "Days from first touch to close", "days"),
+        path_length=_band_table(length, "Touches to close", "touches"),
+        paths_caption=(
+            "The period's closed deals (not only the agenda's), won vs lost: by days from the first touch in "
+            f"the window ({f.lookback_days} days before creation) to the close, and by touches in it. Share "
+            "of won: the band's part of all won deals. “(no touchpoint)”: deals without a touch in the window."
+        ),
     )
 
 

@@ -182,6 +182,11 @@ def render_pdf(pack: MeetingPack, progress: Progress | None = None) -> bytes:
     ]
     if pack.spend is not None:
         story += [p("Spend and return", "h2"), table(pack.spend), p(pack.spend_caption, "sub")]
+    if pack.time_lag is not None or pack.path_length is not None:
+        # a page of its own: two tables of up to 11 bands each, which never fit beside the charts
+        story += [PageBreak(), p("Time to close and path length, won vs lost", "h2")]
+        story += [table(t) for t in (pack.time_lag, pack.path_length) if t is not None]
+        story += [p(pack.paths_caption, "sub")]
     progress = progress or _no_progress
     progress(0, len(pack.deals), "Drawing deal pages")
     for i, d in enumerate(pack.deals, start=1):

@@ -1,4 +1,5 @@
-"""The pack's sections from the review's figures: KPIs, agenda, spend, each deal's page, agreement."""
+"""The pack's sections from the review's figures: KPIs, agenda, spend, time to close and path length,
+each deal's page, agreement."""
 
 from __future__ import annotations
 
@@ -70,6 +71,46 @@ def _agenda_table(agenda: pd.DataFrame) -> Table:
         rows,
         frozenset({0, 5, 7}),
         (0.4, 2.4, 2, 1, 1.1, 1.4, 1.4, 1.9),
+    )
+
+
+def _band_table(rolled: pd.DataFrame, band_header: str, mean_unit: str) -> Table | None:
+    """Won vs lost deals per band of time lag or path length (path_reports.rollup), or None when the
+    period closed no deal: deals won and lost, win rate, the band's share of the won and of the lost,
+    and the mean of its won and lost deals."""
+    if int(rolled["closed_deals"].sum()) == 0:
+        return None
+
+    def mean(v: Any) -> str:
+        return "–" if pd.isna(v) else f"{v:,.1f}"
+
+    rows = [
+        [
+            _text(r.label),
+            f"{r.won_deals:,}",
+            f"{r.lost_deals:,}",
+            _pct(r.win_rate),
+            _pct(r.share_of_won),
+            _pct(r.share_of_lost),
+            mean(r.mean_won),
+            mean(r.mean_lost),
+        ]
+        for r in rolled.itertuples()
+    ]
+    return Table(
+        [
+            band_header,
+            "Won",
+            "Lost",
+            "Win rate",
+            "Share of won",
+            "Share of lost",
+            f"Mean {mean_unit}, won",
+            f"Mean {mean_unit}, lost",
+        ],
+        rows,
+        frozenset(range(1, 8)),
+        (1.8, 0.7, 0.7, 0.9, 1.0, 1.0, 1.2, 1.2),
     )
 
 

@@ -83,7 +83,9 @@ def test_journeys_page_in_a_real_browser(fixture_db, serve_app, browser_page):
     page.goto(url + "/paths?quarter=2026Q1&path=whole")
     page.get_by_text("Distinct channel paths").wait_for()
     settle_charts(page)
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 4
+    # paths, touches per deal, days to close, the transition heatmap, and the path reports'
+    # time lag and path length (issue 14)
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 6
     assert page.get_by_text("101 vs 59").count() == 1
     assert "path=whole" in page.url
     screenshot_whole_page(page, "journeys_fixture.png")

@@ -14,13 +14,10 @@ import time
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
-
-if TYPE_CHECKING:
-    from sqlglot import exp
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = ROOT / "queries"
@@ -261,7 +258,7 @@ def statement_text(name: str) -> str:
 def execute(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> duckdb.DuckDBPyConnection:
     """Run queries/statements/<name>.sql on `con` itself (inside its transaction, seeing what it has
     registered), its `$name` parameters checked like `run`'s; fetch from what it returns."""
-    return con.execute(statement_text(name), _exactly(f"Statement {name!r}", _statement_params(name), params))
+    return con.execute(statement_text(name), bind_statement(name, params))
 
 
 def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
@@ -272,51 +269,9 @@ def scalar(con: duckdb.DuckDBPyConnection, name: str, /, **params: Any) -> Any:
     return row[0]
 
 
-@lru_cache(maxsize=64)
-def _statement_select(name: str) -> exp.Expr:
-    # SQLGlot is imported here, not with the module: only the import's statements need it, and the
-    # layer every command imports stays ~0.2 s lighter to load
-    import sqlglot
-
-    return sqlglot.parse_one(strip_comments(statement_text(name)), read="duckdb")
-
-
-def _named(table: str) -> exp.Table:
-    from sqlglot import exp
-
-    return exp.Table(this=exp.to_identifier(table, quoted=True))
-
-
-def into_temp_statement(table: str, name: str, /, **params: Any) -> tuple[str, dict[str, Any]]:
-    """The SQL and checked parameters that run statement `name` (a select) into the temp table
-    `table`, replacing it, for a caller that runs it itself (to watch its progress).
-
-    A staged table's name (an import run's, unique to the run) can't be bound as a parameter:
-    SQLGlot puts it in as a quoted identifier around the statement, no text is formatted.
-    """
-    from sqlglot import exp
-
-    create = exp.Create(
-        this=_named(table),
-        kind="TABLE",
-        replace=True,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-        expression=_statement_select(name).copy(),
-    )
-    return create.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params)
-
-
-def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
-    """Run statement `name` (a select) into the temp table `table`, replacing it."""
-    con.execute(*into_temp_statement(table, name, **params))
-
-
-def insert_into(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
-    """Insert what statement `name` (a select) answers into `table`, named like `into_temp`'s."""
-    from sqlglot import exp
-
-    insert = exp.Insert(this=_named(table), expression=_statement_select(name).copy())
-    con.execute(insert.sql(dialect="duckdb"), _exactly(f"Statement {name!r}", _statement_params(name), params))
+def bind_statement(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Statement `name`'s parameters, checked exactly (none missing, none extra)."""
+    return _exactly(f"Statement {name!r}", _statement_params(name), params)
 
 
 @cache

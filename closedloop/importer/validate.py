@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from closedloop import db
+from closedloop.importer import staged_sql
 from closedloop.importer.catalog import (
     IMPORT_TABLES,
     table_columns,
@@ -60,7 +61,7 @@ class Run(Matching, RowChecks, References, Reporting):
 
     def _check(self) -> None:
         con = self.con
-        db.into_temp(con, self.problems, "import_problems_table")
+        staged_sql.into_temp(con, self.problems, "import_problems_table")
         self.temp_tables.append(self.problems)
         self._insert_python_problems()
         for m in self.mapped:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from closedloop import db
+from closedloop.importer import staged_sql
 from closedloop.importer.catalog import drop_staged, quote_ident, row_count
 from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.readers.common import (
@@ -135,7 +136,7 @@ def _stage_csv_text(
             )
     raw, rejects = f"{table}_raw", f"{table}_rej"
     scan = f"{table}_scan"
-    sql, params = db.into_temp_statement(
+    sql, params = staged_sql.into_temp_statement(
         raw,
         "import_csv_read",
         path=str(path),

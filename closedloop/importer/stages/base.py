@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from closedloop import db
+from closedloop.importer import staged_sql
 from closedloop.importer.catalog import (
     drop_staged,
     table_columns,
@@ -99,7 +99,7 @@ class RunState:
         self.con.execute(sql, p.values)
 
     def _refresh_bad(self) -> None:
-        db.into_temp(self.con, self.bad, "import_bad_rows", problems=self.problems)
+        staged_sql.into_temp(self.con, self.bad, "import_bad_rows", problems=self.problems)
         if self.bad not in self.temp_tables:
             self.temp_tables.append(self.bad)
         self.bad_files = {

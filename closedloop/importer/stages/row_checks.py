@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 
-from closedloop import db
+from closedloop.importer import staged_sql
 from closedloop.importer.catalog import (
     KEYS,
     NON_NEGATIVE,
@@ -31,7 +31,7 @@ class RowChecks(RunState):
         t = pa.table({n: pa.array(c) for n, c in zip(names, cols, strict=True)})
         self.con.register("__problems_chunk", t)
         try:
-            db.insert_into(self.con, self.problems, "import_problems_found_reading", chunk="__problems_chunk")
+            staged_sql.insert_into(self.con, self.problems, "import_problems_found_reading", chunk="__problems_chunk")
         finally:
             self.con.unregister("__problems_chunk")
 

@@ -348,29 +348,44 @@ touches as (
     join cl_key as tm on tm.dimension = 'team' and tm.raw = t.team
     join cl_key as ca on ca.dimension = 'campaign' and ca.raw is not distinct from t.campaign_id
     join cl_key as as_ on as_.dimension = 'asset' and as_.raw is not distinct from t.asset
+),
+-- each deal's totals by one grouping rather than windows over the whole journey: the window
+-- operator was 2.9 of a pass's 4 s at 100k deals, and this takes ~25% off it (profiled). The
+-- first touch's lb_days is the deal's largest (lb_days never grows along the journey).
+totals as (
+    select
+        deal_idx,
+        cast(count(*) as integer) as n,
+        cast(count(*) filter (where occurred_at <= lead_created_at) as integer) as n_lc,
+        cast(count(*) filter (where occurred_at <= created_at) as integer) as n_oc,
+        max(lb_days) as first_lb,
+        max(occurred_at) as last_at,
+        sum(pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days())))
+            as decay_total
+    from touches
+    group by deal_idx
 )
 select
     cast(p_scope as varchar) as scope,
     deal_idx,
     touchpoint_id,
     cast(row_number() over journey as integer) as ord,
-    cast(count(*) over whole as integer) as n,
-    cast(count(*) filter (where occurred_at <= lead_created_at) over whole as integer) as n_lc,
-    cast(count(*) filter (where occurred_at <= created_at) over whole as integer) as n_oc,
+    n,
+    n_lc,
+    n_oc,
     lb_days,
     cast(coalesce(lag(lb_days) over journey, 32767) as smallint) as prev_lb,
-    first_value(lb_days) over whole as first_lb,
+    first_lb,
     channel_code,
     type_code,
     team_code,
     campaign_code,
     asset_code,
-    date_diff('microsecond', occurred_at, max(occurred_at) over whole) / 1000000.0 as secs_before_last,
+    date_diff('microsecond', occurred_at, last_at) / 1000000.0 as secs_before_last,
     -- 2^(-days before the last touch / half-life) over the deal's sum: the same ratio counted
     -- from the deal's creation (no second pass for the last touch)
     pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days()))
-        / sum(pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days()))) over whole
-        as decay_share,
+        / decay_total as decay_share,
     cast(channel_code as bigint)
         | (coalesce(cast(lag(channel_code, 1) over journey as bigint), 0) << 8)
         | (coalesce(cast(lag(channel_code, 2) over journey as bigint), 0) << 16)
@@ -383,12 +398,9 @@ select
     bit_or(journey_bit(campaign_code)) over later as campaign_set,
     bit_or(journey_bit(asset_code)) over later as asset_set
 from touches
+join totals using (deal_idx)
 window
     journey as (partition by deal_idx order by occurred_at, touchpoint_id),
-    whole as (
-        partition by deal_idx order by occurred_at, touchpoint_id
-        rows between unbounded preceding and unbounded following
-    ),
     later as (
         partition by deal_idx order by occurred_at, touchpoint_id
         rows between current row and unbounded following

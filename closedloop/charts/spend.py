@@ -92,7 +92,7 @@ def credit_trend(over_time: pd.DataFrame, column: str, grain: str, title: str, t
                 alt.Tooltip(f"{column}:Q", format="$,.0f" if money else ",.2f"),
             ],
         )
-        .properties(height=320)
+        .properties(height=380)
     )
 
 

@@ -183,7 +183,11 @@ def test_every_reader_of_the_app_written_tables_is_re_read_after_a_note():
     readers = {m.replace(".", "/") for m in common.NOTE_READERS}
     core = sorted((ROOT / "closedloop").rglob("*.py"))
     for sql in sorted((ROOT / "queries").glob("*.sql")):
-        if sql.stem == "schema" or not app_tables.search(db.strip_comments(sql.read_text())):
+        # macros.sql is not a question: a macro that reads the app's tables counts for every query
+        # that calls it (db.macros_for adds the definitions a query uses)
+        if sql.stem in ("schema", "macros"):
+            continue
+        if not app_tables.search(db.strip_comments(sql.read_text()) + db.macros_for(sql.stem)):
             continue
         users = [p for p in core if f'"{sql.stem}"' in p.read_text()]
         assert users, sql.stem

@@ -63,7 +63,7 @@ def _day(base: Path, out: Path, rows: int, channel: str | None = None) -> Path:
 def _tables(path: Path) -> dict[str, pd.DataFrame]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"select * from {t} order by {order}").df() for t, order in TABLES.items()}
+        return {t: con.table(t).order(order).df() for t, order in TABLES.items()}
     finally:
         con.close()
 

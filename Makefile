@@ -17,6 +17,9 @@ BENCH_VENV := bench/.venv
 BENCH_PY := $(BENCH_VENV)/bin/python
 SCALES ?= 10k,100k,1m
 REPEATS ?= 3
+# make test: the suite on one worker per core, at most 4 (pytest-xdist; tests/conftest.py keeps a
+# module's tests, and all Spark tests, on one worker); PYTEST_WORKERS= runs it in one process
+PYTEST_WORKERS ?= -n auto --maxprocesses 4 --dist loadgroup
 
 .PHONY: run test sample lint loadtest bench clean
 
@@ -56,7 +59,7 @@ test: $(VENV)/.test-installed
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_WORKERS)
 
 # ruff, ruff format, mypy on the core (pyproject.toml [tool.mypy]) and the layer contracts
 # (pyproject.toml [tool.importlinter], docs/architecture.md); .pre-commit-config.yaml runs the same

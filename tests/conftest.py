@@ -15,6 +15,18 @@ import appserver  # noqa: E402
 import fixture  # noqa: E402
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs on two workers (pytest-xdist, `-n auto --dist loadgroup`). A module's tests
+    stay on one worker, so its module fixtures (a 2,000-deal sample, a Spark session) are built once;
+    every Spark test shares one worker, so one JVM runs at a time on a 2-core machine; and the Spark
+    group, the longest, goes first so it is not the tail of the run."""
+    for item in items:
+        spark = item.get_closest_marker("spark") is not None
+        item.add_marker(pytest.mark.xdist_group("spark" if spark else item.nodeid.split("::")[0]))
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
+
+
 @pytest.fixture
 def fixture_db(tmp_path: Path) -> Path:
     """A fresh copy of the hand-built fixture database (see tests/fixture.py)."""

@@ -62,7 +62,8 @@ def collect_inputs(files: Iterable[Any], workdir: Path) -> list[InputFile]:
         if isinstance(f, str | Path):
             p = Path(f)
             if p.is_dir():
-                out += [InputFile(q.name, q) for q in sorted(p.iterdir()) if q.is_file() and not q.name.startswith(".")]
+                # a folder's .toml files are mappings kept beside the data (docs/import.md), not data
+                out += [InputFile(q.name, q) for q in sorted(p.iterdir()) if _data_file(q)]
             elif p.is_file():
                 out.append(InputFile(p.name, p))
             else:
@@ -82,6 +83,11 @@ def collect_inputs(files: Iterable[Any], workdir: Path) -> list[InputFile]:
         dup = sorted({n for n in names if names.count(n) > 1})
         raise UnreadableFile(", ".join(dup), "two input files have the same name", "Rename one of them.")
     return out
+
+
+def _data_file(path: Path) -> bool:
+    """Whether a file found in an imported folder is read as data: not hidden, not a .toml mapping."""
+    return path.is_file() and not path.name.startswith(".") and path.suffix.lower() != ".toml"
 
 
 def detect_format(inp: InputFile) -> str:

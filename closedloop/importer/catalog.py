@@ -41,20 +41,22 @@ KEYS: dict[str, tuple[str, ...]] = {
     "spend": ("spend_date", "channel", "campaign_id"),
 }
 
+# The columns of each table that name another table's row: each names the table whose key is that
+# column (account_id -> accounts).
+_REFERRING: dict[str, tuple[str, ...]] = {
+    "contacts": ("account_id",),
+    "leads": ("contact_id", "account_id", "campaign_id"),
+    "deals": ("account_id",),
+    "deal_contacts": ("deal_id", "contact_id"),
+    "deal_stage_history": ("deal_id",),
+    "touchpoints": ("account_id", "contact_id", "campaign_id"),
+    "spend": ("campaign_id",),
+}
+_KEYED_BY: dict[str, str] = {key[0]: table for table, key in KEYS.items() if len(key) == 1}
+
 # (table, column) -> the table whose key it names.
 REFERENCES: dict[tuple[str, str], str] = {
-    ("contacts", "account_id"): "accounts",
-    ("leads", "contact_id"): "contacts",
-    ("leads", "account_id"): "accounts",
-    ("leads", "campaign_id"): "campaigns",
-    ("deals", "account_id"): "accounts",
-    ("deal_contacts", "deal_id"): "deals",
-    ("deal_contacts", "contact_id"): "contacts",
-    ("deal_stage_history", "deal_id"): "deals",
-    ("touchpoints", "account_id"): "accounts",
-    ("touchpoints", "contact_id"): "contacts",
-    ("touchpoints", "campaign_id"): "campaigns",
-    ("spend", "campaign_id"): "campaigns",
+    (table, column): _KEYED_BY[column] for table, columns in _REFERRING.items() for column in columns
 }
 
 # DESIGN.md: "Touchpoint types include at least" these; a mapping may add more.

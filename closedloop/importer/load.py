@@ -15,9 +15,11 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from sqlglot import exp
 
 from closedloop import db
 from closedloop.engine import journey_tables as derived
+from closedloop.importer import staged_sql
 from closedloop.importer.catalog import IMPORT_TABLES, KEYS, quote_ident, row_count
 from closedloop.importer.errors import ImportFailed
 from closedloop.importer.mapping import Mapping, load_mapping
@@ -202,29 +204,39 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     keys = KEYS[table]
     cols = [c.name for c in m.columns]
     q = {c: quote_ident(c) for c in cols}
-    key_list = ", ".join(q[k] for k in keys if k in q)
     good = run.good(m)
     rows = f"{run.prefix}_w{m.index}"
+    columns = [staged_sql.column(c) for c in cols]
+    params: dict[str, Any] = {}
     if m.source.mode == "insert_missing":
         # stubs repeat (one per opportunity of an account): the first of each key is kept
+        first = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[staged_sql.column(k) for k in keys if k in q],
+            order=exp.Order(expressions=[exp.Ordered(this=staged_sql.column(ROW))]),
+        )
         select = (
-            f"select {', '.join(q.values())} from {good} qualify row_number() over (partition by {key_list} "
-            f"order by {ROW}) = 1"
+            exp.select(*columns)
+            .from_(staged_sql.rows_of(good))
+            .qualify(exp.EQ(this=first, expression=exp.Literal.number(1)))
         )
     elif m.index in run.dup_sources:
         # later copies of a key were reported (exact repeats as warnings, conflicts as errors)
-        select = (
-            f"select {', '.join(q.values())} from {good} as g where not exists (select 1 from {run.dups} as d "
-            f"where d.source = {m.index} and d.{ROW} = g.{ROW})"
+        reported = exp.and_(
+            exp.EQ(this=staged_sql.column("source", "d"), expression=exp.Placeholder(this="source")),
+            exp.EQ(this=staged_sql.column(ROW, "d"), expression=staged_sql.column(ROW, "g")),
         )
+        repeat = exp.select("1").from_(staged_sql.rows_of(run.dups, "d")).where(reported)
+        select = exp.select(*columns).from_(staged_sql.rows_of(good, "g")).where(exp.not_(exp.Exists(this=repeat)))
+        params["source"] = m.index
     else:
         # every good row as it is: read in place, not copied (a copy of 10M rows costs a GB)
         select = None
         rows = good
     if select is not None:
         run.temp_tables.append(rows)
-        # DDL naming the run's staged table (quoted); `select` reads quoted columns of staged tables
-        con.execute(f"create or replace temp table {quote_ident(rows)} as {select}")
+        # SQLGlot names the run's staged tables and their columns as quoted identifiers
+        con.execute(staged_sql.create_temp(rows, select, replace=True), params)
     n = row_count(con, rows)
     if table == "spend":
         return spend_replace(con, rows, cols, q), 0, 0

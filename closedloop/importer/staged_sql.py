@@ -23,8 +23,41 @@ def _statement_select(name: str) -> exp.Expr:
     return sqlglot.parse_one(db.strip_comments(db.statement_text(name)), read="duckdb")
 
 
-def _named(table: str) -> exp.Table:
-    return exp.Table(this=exp.to_identifier(table, quoted=True))
+def _named(table: str, alias: str | None = None) -> exp.Table:
+    return exp.Table(this=exp.to_identifier(table, quoted=True), alias=_alias(alias))
+
+
+def _alias(alias: str | None) -> exp.TableAlias | None:
+    return exp.TableAlias(this=exp.to_identifier(alias)) if alias else None
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    """A staged table's column by name (quoted), optionally of the table aliased `table`."""
+    return exp.Column(this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(table) if table else None)
+
+
+def rows_of(source: str, alias: str | None = None) -> exp.Table | exp.Subquery:
+    """What a select reads: a staged table by name, or the parenthesized select of the validator
+    (its good rows, `Run.good`), optionally aliased."""
+    if source.startswith("("):
+        return exp.Subquery(this=sqlglot.parse_one(source[1:-1], read="duckdb"), alias=_alias(alias))
+    return _named(source, alias)
+
+
+def create_temp(name: str, select: exp.Expr, kind: str = "TABLE", replace: bool = False) -> str:
+    """The DDL that creates the temp table (or view) `name` as `select`, the name quoted."""
+    return exp.Create(
+        this=_named(name),
+        kind=kind,
+        replace=replace,
+        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+        expression=select,
+    ).sql(dialect="duckdb")
+
+
+def delete_where(name: str, condition: exp.Expr) -> str:
+    """The statement that deletes the rows of staged table `name` where `condition` holds."""
+    return exp.Delete(this=_named(name), where=exp.Where(this=condition)).sql(dialect="duckdb")
 
 
 def into_temp_statement(table: str, name: str, /, **params: Any) -> tuple[str, dict[str, Any]]:
@@ -34,14 +67,7 @@ def into_temp_statement(table: str, name: str, /, **params: Any) -> tuple[str, d
     A staged table's name (an import run's, unique to the run) can't be bound as a parameter:
     SQLGlot puts it in as a quoted identifier around the statement, no text is formatted.
     """
-    create = exp.Create(
-        this=_named(table),
-        kind="TABLE",
-        replace=True,
-        properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
-        expression=_statement_select(name).copy(),
-    )
-    return create.sql(dialect="duckdb"), db.bind_statement(name, params)
+    return create_temp(table, _statement_select(name).copy(), replace=True), db.bind_statement(name, params)
 
 
 def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:

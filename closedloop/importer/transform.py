@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
+from sqlglot import exp
 
+from closedloop.importer import staged_sql
 from closedloop.importer.catalog import KEYS, Column, quote_ident, row_count
 from closedloop.importer.errors import Problem
 from closedloop.importer.mapping import ColumnSpec, Source
@@ -149,8 +151,9 @@ def map_source(
             f"(case when lower({values['outcome'][1]}) = 'open' then null else {val} end)",
         )
     # Only what differs is stored (a million-row file maps to one column per target in the
-    # common case); the view over it gives every column its three names.
-    aliases: list[str] = []
+    # common case); the view over it gives every column its three names: `aliases` holds the
+    # (stored column, other name) pairs, `stored_key` the column each key is stored in.
+    aliases: list[tuple[str, str]] = []
     stored_key: dict[str, str] = {}
     for target in out.columns:
         name = target.name
@@ -163,17 +166,17 @@ def map_source(
         selects.append(f"{val} as {c_val}")
         if target.kind == "text":
             typed.append(f"{c_val} as {c}")
-            aliases.append(f"{c} as {c_val}")
-            stored_key[name] = c
+            aliases.append((name, name + "__val"))
+            stored_key[name] = name
         else:
             typed.append(c_val)
             typed.append(f"{_typed_sql(c_val, target.kind, out.specs[name], source, p)} as {c}")
             if target.kind == "number":
                 # the currency the value is written in, when it isn't the database's (validation)
                 typed.append(f"{currency_sql(c_val, source, p)} as {quote_ident(name + CURRENCY)}")
-            stored_key[name] = c_val
+            stored_key[name] = name + "__val"
         if not transformed:
-            aliases.append(f"{c if target.kind == 'text' else c_val} as {c_src}")
+            aliases.append((stored_key[name], name + "__src"))
     skip_cols = [(c, col(c)) for c in source.skip_if_empty]
     filter_cols = [c.column for c in (*source.keep_if, *source.skip_if)]
     absent_skip = [c for c, q in skip_cols if q is None] + [c for c in filter_cols if col(c) is None]
@@ -211,7 +214,8 @@ def map_source(
         f"select {ROW}, {', '.join(selects) or 'null as __none_src'} from ({rows_sql}) as s) as x"
     )
     con.execute(sql, {**p.values, **kp.values})
-    con.execute(f"create temp view {table} as select *{''.join(', ' + a for a in aliases)} from {data}")
+    renamed = [exp.alias_(staged_sql.column(c), a, quoted=True) for c, a in aliases]
+    con.execute(staged_sql.create_temp(table, exp.select(exp.Star(), *renamed).from_(staged_sql.rows_of(data)), "VIEW"))
     counts: list[tuple[str, int]] = []
     if reasons:
         row = con.execute(
@@ -225,8 +229,10 @@ def map_source(
     if source.mode == "insert_missing":
         # a row without a key adds nothing (a deal with no account needs no account stub); it is
         # counted as skipped like every row the mapping leaves out
-        no_key = " or ".join(f"{stored_key[k]} is null" for k in KEYS[source.table])
-        n = con.execute(f"delete from {data} where {no_key}").fetchall()[0][0]
+        no_key = exp.or_(
+            *(exp.Is(this=staged_sql.column(stored_key[k]), expression=exp.Null()) for k in KEYS[source.table])
+        )
+        n = con.execute(staged_sql.delete_where(data, no_key)).fetchall()[0][0]
         if n:
             out.skipped += n
             key_label = " + ".join(out.specs[k].label() for k in KEYS[source.table] if k in out.specs)

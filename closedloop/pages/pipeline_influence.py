@@ -55,23 +55,14 @@ SPLITS: dict[str, str] = {
 }
 
 
+# a split's or a campaign's (channel's) deals and pipeline, and those of them won
+TOTALS = ["deals", "pipeline_usd", "won_deals", "won_usd"]
 # the columns of queries/pipeline_influence.sql's two kinds of rows; the union leaves the other
 # kind's columns null, which makes its counts floats: they are counts again here
-PERIOD_COLUMNS = ["period_start", "split", "deals", "pipeline_usd", "won_deals", "won_usd"]
-KEY_COLUMNS = [
-    "key",
-    "name",
-    "deals_sourced",
-    "sourced_pipeline_usd",
-    "deals_influenced",
-    "influenced_pipeline_usd",
-    "deals",
-    "pipeline_usd",
-    "won_deals",
-    "won_usd",
-    "cost_usd",
-    "cost_per_won_deal_usd",
-]
+PERIOD_COLUMNS = ["period_start", "split", *TOTALS]
+# how much of a campaign's (channel's) pipeline it sourced and influenced, and what it cost
+SOURCED = ["deals_sourced", "sourced_pipeline_usd", "deals_influenced", "influenced_pipeline_usd"]
+KEY_COLUMNS = ["key", "name", *SOURCED, *TOTALS, "cost_usd", "cost_per_won_deal_usd"]
 COUNTS = ("deals", "won_deals", "deals_sourced", "deals_influenced")
 
 
@@ -167,12 +158,7 @@ def pipeline(
     table_deals["deals"] = table_deals.sum(axis=1)
     table_deals = table_deals.rename_axis(columns=None).reset_index()
 
-    totals = (
-        long.groupby("split", sort=False)[["deals", "pipeline_usd", "won_deals", "won_usd"]]
-        .sum()
-        .reindex(list(SPLITS), fill_value=0)
-        .reset_index()
-    )
+    totals = long.groupby("split", sort=False)[TOTALS].sum().reindex(list(SPLITS), fill_value=0).reset_index()
     totals.insert(1, "split_label", totals["split"].map(SPLITS))
     all_usd = totals["pipeline_usd"].sum()
     totals["share_of_pipeline"] = totals["pipeline_usd"] / all_usd if all_usd else 0.0

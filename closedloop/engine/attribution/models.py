@@ -49,53 +49,29 @@ class Model:
     team: bool = False
 
 
-_CATALOGUE = [
-    Model("first_touch", "First touch", "100% FT (first touch)", "rule", (1, 0, 0, 0, 0)),
-    Model("last_touch", "Last touch", "100% CL (closing touch)", "rule", (0, 0, 0, 1, 0)),
-    Model("linear", "Linear", "equal share per touch", "rule", (0, 0, 0, 0, 1)),
-    Model(
-        "u_shaped",
-        "U-shaped",
-        "40% FT, 40% LC, 20% split over the other touches",
-        "rule",
-        (40, 40, 0, 0, 20),
-    ),
-    Model(
-        "w_shaped",
-        "W-shaped",
-        "30% FT, 30% LC, 30% OC, 10% split over the other touches",
-        "rule",
-        (30, 30, 30, 0, 10),
-        on_paths=False,
-    ),
-    Model(
-        "full_path",
+# The position-based models: name -> label, weights as text, weights FT, LC, OC, CL, middle.
+_POSITION_MODELS: dict[str, tuple[str, str, Weights5]] = {
+    "first_touch": ("First touch", "100% FT (first touch)", (1, 0, 0, 0, 0)),
+    "last_touch": ("Last touch", "100% CL (closing touch)", (0, 0, 0, 1, 0)),
+    "linear": ("Linear", "equal share per touch", (0, 0, 0, 0, 1)),
+    "u_shaped": ("U-shaped", "40% FT, 40% LC, 20% split over the other touches", (40, 40, 0, 0, 20)),
+    "w_shaped": ("W-shaped", "30% FT, 30% LC, 30% OC, 10% split over the other touches", (30, 30, 30, 0, 10)),
+    "full_path": (
         "Full path (Z-shaped)",
         "22.5% each FT, LC, OC, CL; 10% split over the other touches",
-        "rule",
         (225, 225, 225, 225, 100),
-        on_paths=False,
     ),
-    Model(
-        "position_40_20_40",
-        "Position 40/20/40",
-        "40% FT, 40% CL, 20% split over the middle touches",
-        "rule",
-        (40, 0, 0, 40, 20),
-    ),
-    Model(
-        "j_shaped",
-        "J-shaped",
-        "20% FT, 60% CL, 20% split over the middle touches",
-        "rule",
-        (20, 0, 0, 60, 20),
-    ),
-    Model(
-        "inverse_j",
-        "Inverse J",
-        "60% FT, 20% CL, 20% split over the middle touches",
-        "rule",
-        (60, 0, 0, 20, 20),
+    "position_40_20_40": ("Position 40/20/40", "40% FT, 40% CL, 20% split over the middle touches", (40, 0, 0, 40, 20)),
+    "j_shaped": ("J-shaped", "20% FT, 60% CL, 20% split over the middle touches", (20, 0, 0, 60, 20)),
+    "inverse_j": ("Inverse J", "60% FT, 20% CL, 20% split over the middle touches", (60, 0, 0, 20, 20)),
+}
+# the opportunity's creation (OC) is no position on path data
+_NEED_OC = {"w_shaped", "full_path"}
+
+_CATALOGUE = [
+    *(
+        Model(name, label, text, "rule", slots, on_paths=name not in _NEED_OC)
+        for name, (label, text, slots) in _POSITION_MODELS.items()
     ),
     Model(
         "time_decay",

@@ -246,51 +246,40 @@ def _cell_problems(
     """Cells of one row that would be stored wrong: a formula without a saved value (read as
     empty), an Excel error value (#REF! …), a cell hidden under a merged range."""
     out = []
+
+    def error(i: int, value: str | None, problem: str, fix: str) -> None:
+        out.append(Problem("error", sheet, rownum, columns[i], value, problem, fix))
+
     width = len(columns)
     for i, text in enumerate(cells[:width]):
         if text is None and formula_row is not None and i < len(formula_row):
             f = formula_row[i]
             formula = f if isinstance(f, str) else getattr(f, "text", None)
             if isinstance(formula, str) and formula.startswith("="):
-                out.append(
-                    Problem(
-                        "error",
-                        sheet,
-                        rownum,
-                        columns[i],
-                        _clip(formula),
-                        "the cell holds a formula with no saved value (the program that wrote the workbook "
-                        "didn't calculate it), so it would be read as empty",
-                        "Open the workbook in Excel or LibreOffice and save it again (that saves every "
-                        "formula's value), or paste the values over the formulas.",
-                    )
+                error(
+                    i,
+                    _clip(formula),
+                    "the cell holds a formula with no saved value (the program that wrote the workbook "
+                    "didn't calculate it), so it would be read as empty",
+                    "Open the workbook in Excel or LibreOffice and save it again (that saves every "
+                    "formula's value), or paste the values over the formulas.",
                 )
         elif text in EXCEL_ERRORS:
-            out.append(
-                Problem(
-                    "error",
-                    sheet,
-                    rownum,
-                    columns[i],
-                    text,
-                    f"the cell shows Excel's error {text}, not a value",
-                    "Fix the formula in the workbook (or type the value) and save it again.",
-                )
+            error(
+                i,
+                text,
+                f"the cell shows Excel's error {text}, not a value",
+                "Fix the formula in the workbook (or type the value) and save it again.",
             )
     for i, ref in hidden:
         if i < len(cells) and cells[i] is not None:
             continue
-        out.append(
-            Problem(
-                "error",
-                sheet,
-                rownum,
-                columns[i],
-                None,
-                f"the cell is part of the merged cells {ref}; only the first of them holds the value, so "
-                "this row's would be empty",
-                "Unmerge the cells and write the value on every row (in Excel: select them, Merge & "
-                "Center off, Go To Special → Blanks, type = and the cell above, Ctrl+Enter).",
-            )
+        error(
+            i,
+            None,
+            f"the cell is part of the merged cells {ref}; only the first of them holds the value, so "
+            "this row's would be empty",
+            "Unmerge the cells and write the value on every row (in Excel: select them, Merge & "
+            "Center off, Go To Special → Blanks, type = and the cell above, Ctrl+Enter).",
         )
     return out

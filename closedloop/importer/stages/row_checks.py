@@ -18,6 +18,11 @@ from closedloop.importer.stages.base import PROBLEM_COLUMNS, RunState
 from closedloop.importer.transform import CURRENCY, Mapped, Params
 
 
+def _minute(column: str) -> str:
+    """A timestamp column as the report shows it: 2026-03-01 14:30."""
+    return f"strftime({column}, '%Y-%m-%d %H:%M')"
+
+
 class RowChecks(RunState):
     """Stage 3: each row's own checks (types, required values, enumerations, amounts, currencies,
     dates) and duplicate keys within and across files."""
@@ -104,26 +109,33 @@ class RowChecks(RunState):
                     f"{c.name} can't be below zero; correct the value"
                     + (" (refunds and credits aren't deals)." if c.name == "amount" else "."),
                 )
-        if table == "deals" and m.written("outcome") and m.written("closed_at"):
-            # a source without closed_at keeps the date the deal has (another file, the database):
-            # checked on the merged deal (_deal_state)
-            self._emit(
-                m,
-                "outcome in ('won', 'lost') and closed_at is null and closed_at__val is null",
-                m.specs["closed_at"].label(),
-                "outcome",
-                "a won or lost deal needs a close date",
-                "Fill in the close date of this deal.",
-            )
-        if table == "deals" and m.written("closed_at") and m.written("created_at"):
-            self._emit(
-                m,
-                "closed_at < created_at",
-                m.specs["closed_at"].label(),
-                "strftime(closed_at, '%Y-%m-%d %H:%M') || ' < ' || strftime(created_at, '%Y-%m-%d %H:%M')",
-                "the deal closed before it was created",
-                "Check both dates: the close date must be on or after the created date.",
-            )
+        if table == "deals" and m.written("closed_at"):
+            self._deal_dates(m)
+
+    def _deal_dates(self, m: Mapped) -> None:
+        """A deal's close date against its outcome and its created date, when the source writes
+        them too; reported on the close date's column."""
+
+        def check(other: str, where: str, value_sql: str, problem: str, fix: str) -> None:
+            if m.written(other):
+                self._emit(m, where, m.specs["closed_at"].label(), value_sql, problem, fix)
+
+        # a source without closed_at keeps the date the deal has (another file, the database):
+        # checked on the merged deal (_deal_state)
+        check(
+            "outcome",
+            "outcome in ('won', 'lost') and closed_at is null and closed_at__val is null",
+            "outcome",
+            "a won or lost deal needs a close date",
+            "Fill in the close date of this deal.",
+        )
+        check(
+            "created_at",
+            "closed_at < created_at",
+            f"{_minute('closed_at')} || ' < ' || {_minute('created_at')}",
+            "the deal closed before it was created",
+            "Check both dates: the close date must be on or after the created date.",
+        )
 
     def _currencies(self, m: Mapped, name: str, label: str) -> None:
         """Amounts written in another currency than the database's: refused on their row unless the
@@ -244,37 +256,34 @@ class RowChecks(RunState):
             self.temp_tables.append(ranked)
         self.dup_sources |= {r[0] for r in self.con.table(ranked).select("source").distinct().fetchall()}
         key_text = " + ".join(keys)
+        shown = " || ' / ' || ".join(f"cast({quote_ident(k)} as varchar)" for k in keys)
         for m in sources:
-            p = Params()
-            first_file = "case first_source " + " ".join(f"when {s} then {p(names[s].file)}" for s in names) + " end"
-            self._emit(
-                m,
-                f"source = {m.index} and h = first_h",
-                key_text,
-                " || ' / ' || ".join(f"cast({quote_ident(k)} as varchar)" for k in keys),
-                "",
-                "Nothing to do; remove the repeated row to silence this.",
-                severity="warning",
-                params=p,
-                problem_sql=(f"'exact repeat of row ' || first_row || ' of ' || {first_file} || '; imported once'"),
-                table_sql=ranked,
-            )
-            p2 = Params()
-            first_file2 = "case first_source " + " ".join(f"when {s} then {p2(names[s].file)}" for s in names) + " end"
-            self._emit(
-                m,
-                f"source = {m.index} and h <> first_h",
-                key_text,
-                " || ' / ' || ".join(f"cast({quote_ident(k)} as varchar)" for k in keys),
-                "",
-                f"Keep one row per {key_text}, or give this row its own id.",
-                params=p2,
-                problem_sql=(
-                    f"'duplicate {key_text}: row ' || first_row || ' of ' || {first_file2} "
-                    f"|| ' has the same key with different values'"
-                ),
-                table_sql=ranked,
-            )
+            # a later row of a key in its file: with the first row's values (a repeat, imported once)
+            # or with others (a conflict)
+            for same in (True, False):
+                p = Params()
+                first_file = (
+                    "case first_source " + " ".join(f"when {s} then {p(names[s].file)}" for s in names) + " end"
+                )
+                first_row = f"first_row || ' of ' || {first_file}"
+                self._emit(
+                    m,
+                    f"source = {m.index} and h {'=' if same else '<>'} first_h",
+                    key_text,
+                    shown,
+                    "",
+                    "Nothing to do; remove the repeated row to silence this."
+                    if same
+                    else f"Keep one row per {key_text}, or give this row its own id.",
+                    severity="warning" if same else "error",
+                    params=p,
+                    problem_sql=(
+                        f"'exact repeat of row ' || {first_row} || '; imported once'"
+                        if same
+                        else f"'duplicate {key_text}: row ' || {first_row} || ' has the same key with different values'"
+                    ),
+                    table_sql=ranked,
+                )
 
     def _merged(self, table: str, sources: list[Mapped], parts: list[str], key_sql: str) -> None:
         """One warning per file whose keys an earlier file of the run also has: they are merged."""

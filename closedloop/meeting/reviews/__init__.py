@@ -18,7 +18,9 @@ meeting's steps (a deal of the agenda, the agreement summary).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Concatenate, ParamSpec
 
 import duckdb
 import pandas as pd
@@ -43,6 +45,8 @@ from closedloop.meeting.reviews.common import (
     slug,
 )
 from closedloop.meeting.reviews.steps import Agreement, DealStep, agreement, deal_step
+
+P = ParamSpec("P")
 
 __all__ = [
     "AGENDA_COLUMNS",
@@ -304,24 +308,29 @@ def agenda(con: duckdb.DuckDBPyConnection, review_id: str) -> pd.DataFrame:
     return db.run(con, "review_agenda", review_id=review_id)
 
 
-def period_agenda(
-    con: duckdb.DuckDBPyConnection,
-    f: Filters,
-    selection: str = "all",
-    largest_n: int | None = None,
-    deal_ids: list[str] | None = None,
-) -> pd.DataFrame:
-    """An agenda that is not saved (the pack of a period): the agenda's columns, with counts
-    of every note on each deal."""
-    chosen = agenda_preview(con, f, selection, largest_n, deal_ids)
-    notes_df = review_notes(con, None, chosen["deal_id"].tolist())
-    counts = notes_df.groupby(["deal_id", "team"]).size().unstack(fill_value=0)
-    out = chosen.assign(
-        marketing_notes=chosen["deal_id"].map(counts.get("marketing", {})).fillna(0).astype(int),
-        sales_notes=chosen["deal_id"].map(counts.get("sales", {})).fillna(0).astype(int),
-    )
-    out["has_verdict"] = (out["marketing_notes"] + out["sales_notes"]) > 0
-    return out[AGENDA_COLUMNS]
+def _counting_notes(
+    preview: Callable[Concatenate[duckdb.DuckDBPyConnection, P], pd.DataFrame],
+) -> Callable[Concatenate[duckdb.DuckDBPyConnection, P], pd.DataFrame]:
+    """An agenda that is not saved, of the deals `preview` picks (with its arguments): the
+    agenda's columns, with counts of every note on each deal."""
+
+    def counted(con: duckdb.DuckDBPyConnection, /, *args: P.args, **kwargs: P.kwargs) -> pd.DataFrame:
+        chosen = preview(con, *args, **kwargs)
+        notes_df = review_notes(con, None, chosen["deal_id"].tolist())
+        counts = notes_df.groupby(["deal_id", "team"]).size().unstack(fill_value=0)
+        out = chosen.assign(
+            marketing_notes=chosen["deal_id"].map(counts.get("marketing", {})).fillna(0).astype(int),
+            sales_notes=chosen["deal_id"].map(counts.get("sales", {})).fillna(0).astype(int),
+        )
+        out["has_verdict"] = (out["marketing_notes"] + out["sales_notes"]) > 0
+        return out[AGENDA_COLUMNS]
+
+    return counted
+
+
+# The pack of a period: agenda_preview's deals (con, f, selection, largest_n, deal_ids) as an agenda
+# that is not saved, with counts of every note on each deal.
+period_agenda = _counting_notes(agenda_preview)
 
 
 def resume_position(agenda_df: pd.DataFrame) -> int:

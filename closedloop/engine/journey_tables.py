@@ -46,7 +46,9 @@ _STATEMENT_END = re.compile(r";[ \t]*\n")
 _READS_JOURNEYS = re.compile(r"\b(from|join)\s+cl_(touch|deal|key)\b")
 
 # database file state -> the fingerprint verified for it, in this process
-_verified: dict[tuple[object, ...], str] = {}  # database file state -> fingerprint
+# database file state -> whether the stored tables were current in it: a page asks once per
+# state, not once per query (4 catalog checks a rerun on the Attribution page before)
+_verified: dict[tuple[object, ...], bool] = {}
 
 
 def build_version() -> str:
@@ -183,22 +185,28 @@ def current(con: duckdb.DuckDBPyConnection) -> bool:
     deal's window later), and the source tables must be unchanged since the build: their
     storage digest (metadata, milliseconds) still the one sealed after the build, or else
     their row digest (about 1 s at 10M touchpoints) still the build's. Any insert, delete or
-    update since (a write that bypassed `import`) makes them stale. Remembered per state of
-    the database file in this process.
+    update since (a write that bypassed `import`) makes them stale. The answer, yes or no, is
+    remembered per state of the database file (its and its WAL's size and mtime) in this process.
     """
     state = _file_state(con)
     if state is not None and state in _verified:
-        return True
+        return _verified[state]
+    ok = _current(con)
+    if state is not None:
+        _verified[state] = ok
+    return ok
+
+
+def _current(con: duckdb.DuckDBPyConnection) -> bool:
     m = meta(con)
     if not m or m.get("build") != build_version():
         return False
     latest, built = m.get("latest_touch_at"), m.get("built_at")
     if latest and built and latest > built:
         return False
-    ok = (m.get("storage") is not None and m.get("storage") == storage(con)) or m.get("fingerprint") == fingerprint(con)
-    if ok and state is not None:
-        _verified[state] = m.get("fingerprint") or ""
-    return ok
+    return (m.get("storage") is not None and m.get("storage") == storage(con)) or m.get("fingerprint") == fingerprint(
+        con
+    )
 
 
 def reads_journeys(sql: str) -> bool:

@@ -11,8 +11,11 @@ for p in (str(ROOT), str(TESTS)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
+pytest.register_assert_rewrite("helpers")  # its asserts say what they compared, like a test's
+
 import appserver  # noqa: E402
 import fixture  # noqa: E402
+from helpers import generated_sample  # noqa: E402
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -52,6 +55,12 @@ def app_db(fixture_db: Path, monkeypatch) -> Path:
 def metrics(at) -> dict[str, str]:
     """An AppTest's st.metric tiles as {label: shown value}."""
     return {m.label: m.value for m in at.metric}
+
+
+def deal_tiles(amount: str, outcome: str, closed: str, days_to_close: str, **more: str) -> dict[str, str]:
+    """The metric tiles over a closed deal (the Deal explorer's header, a Review meeting step), as
+    `metrics` reads them: its amount, outcome, close date and days to close, and `more` tiles."""
+    return {"Amount": amount, "Outcome": outcome, "Closed": closed, "Days to close": days_to_close, **more}
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +154,5 @@ def screenshot_whole_page(page, name: str) -> None:
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory):
     """A generated sample of 2,000 deals (seed 42), for the browser tests on realistic data."""
-    sample = pytest.importorskip("closedloop.sample")
-    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
-    sample.generate(path, deals=2000, seed=42, progress=False)
-    return path
+    pytest.importorskip("closedloop.sample")
+    return generated_sample(tmp_path_factory, "sample", deals=2000, seed=42)

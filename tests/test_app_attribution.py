@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import run_with
 from streamlit.testing.v1 import AppTest
 
 from closedloop.engine import attribution as attr
@@ -33,8 +34,7 @@ def team_split(at: AppTest) -> dict[str, float]:
 
 
 def test_w_shaped_by_team_and_channel(at):
-    at.run()
-    assert not at.exception
+    run_with(at)
     assert "30% FT, 30% LC, 30% OC" in at.markdown[0].value
     assert team_split(at) == {"marketing": 3.55, "sales": 1.45, "No touchpoint": 0.0}
     rollup = at.dataframe[1].value.set_index("key")
@@ -56,10 +56,7 @@ def test_switching_model_changes_the_credit_and_the_url(at):
 
 
 def test_markov_has_no_pipeline_and_says_so(at):
-    at.query_params["model"] = "markov"
-    at.query_params["measure"] = "pipeline"
-    at.run()
-    assert not at.exception
+    run_with(at, model="markov", measure="pipeline")
     assert "learns from closed deals" in at.warning[0].value
 
 
@@ -73,7 +70,5 @@ def test_comparison_lists_every_model(at):
 
 
 def test_empty_period(at):
-    at.query_params["quarter"] = "2024Q1"
-    at.run()
-    assert not at.exception
+    run_with(at, quarter="2024Q1")
     assert "Nothing to credit" in at.info[0].value

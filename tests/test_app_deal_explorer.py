@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-from conftest import metrics
+from conftest import deal_tiles, metrics
 from helpers import run_page
 from streamlit.testing.v1 import AppTest
 
@@ -43,13 +43,7 @@ def test_deal_from_the_url_shows_its_header_and_timeline(app_db):
     at = open_deal("D01")
     assert not at.exception
     assert at.subheader[0].value == "Acme platform"
-    assert metrics(at) == {
-        "Amount": "$100,000",
-        "Outcome": "Won",
-        "Created": "05 Jan 2026",
-        "Closed": "10 Feb 2026",
-        "Days to close": "36 days",
-    }
+    assert metrics(at) == deal_tiles("$100,000", "Won", "10 Feb 2026", "36 days", Created="05 Jan 2026")
     assert any(c.value.startswith("5 touches (3 marketing, 2 sales)") for c in at.caption)
     touches = touch_rows(at)
     assert [t["touchpoint_id"] for t in touches] == ["T01", "T02", "T03", "T04", "T05"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import metrics
-from helpers import run_page
+from helpers import opened, run_page
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,9 +16,7 @@ def page(**query: str) -> AppTest:
 
 
 def test_pipeline_page_first_touch_q1(app_db):
-    at = page()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value == "Pipeline influence"
+    at = opened(page(), "Pipeline influence")
     assert at.query_params["quarter"] == "2026Q1"
     assert at.query_params["definition"] == "first_touch" and at.query_params["grain"] == "month"
     assert metrics(at) == {

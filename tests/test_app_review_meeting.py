@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import metrics
+from conftest import deal_tiles, metrics
 from helpers import run_page
 from streamlit.testing.v1 import AppTest
 from test_reviews import JUDGED_TYPE_SHARES, JUDGED_TYPES, NAME, VERDICTS, judge, start
@@ -53,13 +53,7 @@ def test_the_whole_meeting_on_the_fixture(app_db):
     ok(at.button(key="rm_start").click().run())
     assert at.query_params["review"] == NAME and at.query_params["step"] == "1"
     assert at.subheader[0].value == "Deal 1 of 5: Dynamo enterprise"
-    assert metrics(at) == {
-        "Amount": "$200,000",
-        "Outcome": "Won",
-        "Closed": "15 Mar 2026",
-        "Days to close": "104 days",
-        "Touches": "2",
-    }
+    assert metrics(at) == deal_tiles("$200,000", "Won", "15 Mar 2026", "104 days", Touches="2")
     assert at.get("progress")[0].proto.text.startswith("0 of 5 deals judged")
     credit = at.dataframe[0].value
     assert credit["touchpoint_id"].tolist() == ["T16", "T17"]

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import filter_params
+from helpers import filter_params, random_journeys
 from pytest import approx
 from test_attribution_rules import build_db, day, midnight
 
@@ -42,24 +42,29 @@ def test_three_channel_worked_example_on_paths():
     assert markov.conversion_probability(markov.build_chain(transitions)) == approx(1 / 3)
 
 
+def journeys(*paths: tuple[str, str]) -> list[tuple]:
+    """Touches t1, t2, ... of each (account, "channel > channel > ...") path, one a day from day 1."""
+    rows: list[tuple] = []
+    for account, path in paths:
+        for i, channel in enumerate(path.split(" > "), start=1):
+            rows.append((f"t{len(rows) + 1}", day(i), account, channel))
+    return rows
+
+
+def transitions(con: duckdb.DuckDBPyConnection, order: int) -> pd.DataFrame:
+    return db.run(con, "attribution_markov_transitions", by="channel", order=order, **filter_params())
+
+
 def test_three_channel_worked_example_from_the_database():
-    con = duckdb.connect()
-    build_db(
-        con,
+    con = build_db(
+        duckdb.connect(),
         [
             ("W", "A1", midnight(10), midnight(20), "won", 300.0),
             ("L1", "A2", midnight(10), midnight(20), "lost", 50.0),
             ("L2", "A3", midnight(10), midnight(20), "lost", 70.0),
             ("N", "A4", midnight(10), midnight(20), "won", 30.0),
         ],  # no touch: "No touchpoint"
-        [
-            ("t1", day(1), "A1", "C1"),
-            ("t2", day(2), "A1", "C2"),
-            ("t3", day(3), "A1", "C3"),
-            ("t4", day(1), "A2", "C1"),
-            ("t5", day(1), "A3", "C2"),
-            ("t6", day(2), "A3", "C3"),
-        ],
+        journeys(("A1", "C1 > C2 > C3"), ("A2", "C1"), ("A3", "C2 > C3")),
     )
     out = attribution.rollup(con, "markov").set_index("key")
     assert out.loc[["C1", "C2", "C3"], "removal_effect"].tolist() == approx([0.5, 1.0, 1.0])
@@ -71,41 +76,20 @@ def test_three_channel_worked_example_from_the_database():
 
 
 def test_transitions_query_matches_the_path_counts():
-    con = duckdb.connect()
-    build_db(
-        con,
+    con = build_db(
+        duckdb.connect(),
         [
             ("W", "A1", midnight(10), midnight(20), "won", 1.0),
             ("L", "A2", midnight(10), midnight(20), "lost", 1.0),
             ("O", "A3", midnight(10), None, "open", 1.0),
         ],  # open deals are not journeys
-        [
-            ("t1", day(1), "A1", "a"),
-            ("t2", day(2), "A1", "b"),
-            ("t3", day(3), "A1", "a"),
-            ("t4", day(4), "A1", "a"),
-            ("t5", day(1), "A2", "b"),
-            ("t6", day(2), "A2", "a"),
-            ("t7", day(1), "A3", "c"),
-        ],
+        journeys(("A1", "a > b > a > a"), ("A2", "b > a"), ("A3", "c")),
     )
     for order in (1, 2, 3, 4):
-        sql = db.run(
-            con,
-            "attribution_markov_transitions",
-            by="channel",
-            order=order,
-            **filter_params(),
-        )
+        sql = transitions(con, order)
         py = markov.transitions_from_paths([(("a", "b", "a", "a"), 1, 0), (("b", "a"), 0, 1)], order)
         assert _as_set(sql) == _as_set(py), order
-    sql = db.run(
-        con,
-        "attribution_markov_transitions",
-        by="channel",
-        order=2,
-        **filter_params(),
-    )
+    sql = transitions(con, 2)
     # the repeat a > a is a state of its own at order 2
     assert (("b", "a"), ("a", "a"), None, 1) in _as_set(sql)
 
@@ -178,10 +162,7 @@ def _value_iteration(paths, order: int, removed: str | None) -> float:
 def test_removal_effects_match_brute_force_on_random_graphs(seed: int):
     rng = random.Random(seed)
     channels = "abcde"[: rng.randint(2, 5)]
-    paths = []
-    for _ in range(rng.randint(1, 8)):
-        path = tuple(rng.choice(channels) for _ in range(rng.randint(1, 6)))
-        paths.append((path, rng.randint(0, 3), rng.randint(0, 3)))
+    paths = random_journeys(rng, 8, lambda: tuple(rng.choice(channels) for _ in range(rng.randint(1, 6))), 3)
     if not any(c for _, c, _ in paths):
         paths.append((("a",), 1, 0))
     order = rng.randint(1, 3)

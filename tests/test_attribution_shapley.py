@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import filter_params
+from helpers import filter_params, random_journeys
 from pytest import approx
 
 from closedloop import db
@@ -64,10 +64,7 @@ def test_two_channel_game_by_hand():
 def test_matches_brute_force_and_is_efficient(seed: int):
     rng = random.Random(seed)
     players = "abcdef"[: rng.randint(1, 6)]
-    rows = []
-    for _ in range(rng.randint(1, 10)):
-        channels = tuple(sorted(rng.sample(players, rng.randint(1, len(players)))))
-        rows.append((channels, rng.randint(0, 5), rng.randint(0, 5)))
+    rows = random_journeys(rng, 10, lambda: tuple(sorted(rng.sample(players, rng.randint(1, len(players))))), 5)
     for variant in shapley.VARIANTS:
         got = shapley.shapley_values(_coalitions(rows), variant).set_index("channel")["shapley_value"]
         expected = _brute_force(rows, variant)

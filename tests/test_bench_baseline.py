@@ -7,6 +7,7 @@ Correctness only: the benchmark (bench/run.py) measures speed, no test here is t
 from __future__ import annotations
 
 import pandas as pd
+from helpers import filter_params
 from pytest import approx
 
 from bench import pandas_baseline
@@ -15,20 +16,7 @@ from closedloop.engine.attribution.api import catalogue_params
 
 
 def _engine(con) -> pd.DataFrame:
-    df = db.run(
-        con,
-        "attribution_rollup",
-        by="channel",
-        date_from=None,
-        date_to=None,
-        segment=None,
-        region=None,
-        owner=None,
-        lookback_days=180,
-        scope="account",
-        half_life_days=7.0,
-        **catalogue_params(),
-    )
+    df = db.run(con, "attribution_rollup", by="channel", half_life_days=7.0, **filter_params(), **catalogue_params())
     return df[df["model"] != "custom"]
 
 

@@ -41,24 +41,36 @@ def test_lift_page_in_a_real_browser(fixture_db, serve_app, browser_page):
     _shot(page, "lift_fixture.png")
 
 
-def test_pipeline_page_in_a_real_browser(fixture_db, serve_app, browser_page):
-    url = serve_app(fixture_db)
+@pytest.mark.parametrize(
+    ("path", "text", "first", "then", "param", "name"),
+    [
+        (
+            "/pipeline?quarter=2026Q1&definition=first_touch&grain=month",
+            "Pipeline created",
+            "$420,000",
+            "$262,000",
+            "definition=first_touch",
+            "pipeline_fixture.png",
+        ),
+        (
+            "/sla?from=2025-01-01&to=2026-03-31&sla=24",
+            "Cost of leads never followed up",
+            "$17,000",
+            "44%",  # 4 of 9 assigned leads within 24 h
+            "sla=24",
+            "handoff_fixture.png",
+        ),
+    ],
+    ids=["pipeline", "handoff"],
+)
+def test_page_in_a_real_browser(fixture_db, serve_app, browser_page, path, text, first, then, param, name):
+    """The page opened by its link shows `first`, then `then`, and keeps `param` in its URL."""
     page = browser_page
-    _open(page, url + "/pipeline?quarter=2026Q1&definition=first_touch&grain=month", "Pipeline created")
-    page.get_by_text("$420,000").first.wait_for()
-    assert page.get_by_text("$262,000").count() >= 1
-    assert "definition=first_touch" in page.url
-    _shot(page, "pipeline_fixture.png")
-
-
-def test_handoff_page_in_a_real_browser(fixture_db, serve_app, browser_page):
-    url = serve_app(fixture_db)
-    page = browser_page
-    _open(page, url + "/sla?from=2025-01-01&to=2026-03-31&sla=24", "Cost of leads never followed up")
-    page.get_by_text("$17,000").first.wait_for()
-    assert page.get_by_text("44%").count() >= 1  # 4 of 9 assigned leads within 24 h
-    assert "sla=24" in page.url
-    _shot(page, "handoff_fixture.png")
+    _open(page, serve_app(fixture_db) + path, text)
+    page.get_by_text(first).first.wait_for()
+    assert page.get_by_text(then).count() >= 1
+    assert param in page.url
+    _shot(page, name)
 
 
 @pytest.mark.parametrize(

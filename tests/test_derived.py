@@ -14,10 +14,12 @@ import duckdb
 import fixture
 import numpy as np
 import pytest
+from helpers import filter_params, generated_sample
 from pytest import approx
+from sqlglot import exp
 
 from bench import pandas_baseline
-from closedloop import cli, db, sample
+from closedloop import cli, db
 from closedloop.engine import journey_tables as derived
 from closedloop.engine import lift
 from closedloop.engine.attribution import api
@@ -28,9 +30,7 @@ Q1 = {"date_from": "2026-01-01", "date_to": "2026-03-31"}
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("derived") / "sample.duckdb"
-    sample.generate(path, deals=400, seed=11, progress=False)
-    return path
+    return generated_sample(tmp_path_factory, "derived", deals=400, seed=11)
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +138,8 @@ def test_every_rule_model_equals_the_pandas_baseline(sample_db, lookback, half_l
             con,
             "attribution_rollup",
             by="channel",
-            date_from=None,
-            date_to=None,
-            segment=None,
-            region=None,
-            owner=None,
-            lookback_days=lookback,
-            scope="account",
             half_life_days=half_life,
+            **filter_params(lookback_days=lookback),
             **api.catalogue_params(),
         )
         baseline = pandas_baseline.rollup(con, lookback_days=lookback, half_life_days=half_life)
@@ -165,7 +159,7 @@ def test_stored_and_computed_journeys_are_the_same_on_a_sample(sample_db, tmp_pa
     copy = tmp_path / "copy.duckdb"
     try:
         fresh = duckdb.connect(str(copy))
-        fresh.execute(f"attach '{sample_db}' as src (read_only)")
+        fresh.execute("attach $path as src (read_only)", {"path": str(sample_db)})
         fresh.execute("copy from database src to " + fresh.execute("select current_database()").fetchone()[0])
         fresh.execute("drop table cl_touch")
         fresh.close()
@@ -309,10 +303,11 @@ def test_refresh_command_stores_both_scopes_at_the_longest_lookback(tmp_path, ca
     try:
         assert derived.current(con)
         stored = dict(con.execute("select scope, count(*) from cl_touch group by scope").fetchall())
+        con.execute(db.macros_used_by("select * from deal_touches(0, '')"))
         pairs = {
             scope: con.execute(
-                db.macros_used_by("select * from deal_touches(0, '')")
-                + f"; select count(*) from deal_touches({derived.MAX_LOOKBACK_DAYS}, '{scope}')"
+                "select count(*) from deal_touches($lookback, $scope)",
+                {"lookback": derived.MAX_LOOKBACK_DAYS, "scope": scope},
             ).fetchall()[0][0]
             for scope in ("account", "contact_roles")
         }
@@ -360,7 +355,7 @@ def test_degenerate_databases(tmp_path, case):
                 "campaigns",
                 "accounts",
             ):
-                con.execute(f"delete from {table}")
+                con.execute(exp.delete(exp.table_(table, quoted=True)).sql("duckdb"))
         elif case == "no touchpoints":
             con.execute("delete from touchpoints")
         elif case == "no closed deals":
@@ -462,25 +457,22 @@ def test_the_bookkeeping_queries(stored):
         assert m["max_lookback_days"] == "730" and m["build"] == derived.build_version()
         # the row digest: one "count:sum" part per source table (deals, touchpoints, accounts,
         # contacts, leads, deal_contacts)
-        parts = db.run(con, "derived_fingerprint")["fingerprint"].iloc[0].split(",")
-        assert [int(p.split(":")[0]) for p in parts] == [
-            len(fixture.DEALS),
-            len(fixture.TOUCHPOINTS),
-            len(fixture.ACCOUNTS),
-            len(fixture.CONTACTS),
-            len(fixture.LEADS),
-            len(fixture.DEAL_CONTACTS),
+        rows = [
+            len(t)
+            for t in (
+                fixture.DEALS,
+                fixture.TOUCHPOINTS,
+                fixture.ACCOUNTS,
+                fixture.CONTACTS,
+                fixture.LEADS,
+                fixture.DEAL_CONTACTS,
+            )
         ]
+        parts = db.run(con, "derived_fingerprint")["fingerprint"].iloc[0].split(",")
+        assert [int(p.split(":")[0]) for p in parts] == rows
         assert m["fingerprint"] == ",".join(parts)
         storage = db.run(con, "derived_storage")["storage"].iloc[0].split(",")
-        assert [int(c) for c in storage[::2]] == [
-            len(fixture.DEALS),
-            len(fixture.TOUCHPOINTS),
-            len(fixture.ACCOUNTS),
-            len(fixture.CONTACTS),
-            len(fixture.LEADS),
-            len(fixture.DEAL_CONTACTS),
-        ]
+        assert [int(c) for c in storage[::2]] == rows
         keys = db.run(con, "derived_keys", dimension="campaign")
         # a missing campaign is code 1, then C1..C6 in order; keys are names, read now
         assert keys["raw"].tolist()[1:] == ["C1", "C2", "C3", "C4", "C5", "C6"]

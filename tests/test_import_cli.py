@@ -7,23 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
+from helpers import GOOD, HEADER, checksums
 
 from closedloop.cli import main
-from closedloop.importer.load import table_checksums
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADER = "deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
-GOOD = "D20,A1,New deal,Alice,2026-04-01,2026-05-01,closed_won,won,1000\n"
 BAD = "D21,A1,Bad deal,Alice,2026-04-01,2026-05-01,closed_won,won,-5\n"
-
-
-def sums(path: Path) -> dict:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return table_checksums(con)
-    finally:
-        con.close()
 
 
 def test_import_prints_the_files_and_a_summary(tmp_path, fixture_db, capsys):
@@ -39,7 +28,7 @@ def test_import_prints_the_files_and_a_summary(tmp_path, fixture_db, capsys):
 
 def test_a_refused_import_prints_each_problem_and_exits_1(tmp_path, fixture_db, capsys):
     (tmp_path / "deals.csv").write_text(HEADER + GOOD + BAD)
-    before = sums(fixture_db)
+    before = checksums(fixture_db)
     code = main(
         [
             "import",
@@ -58,7 +47,7 @@ def test_a_refused_import_prints_each_problem_and_exits_1(tmp_path, fixture_db, 
         "ERROR   deals.csv row 3, column 'amount', value '-5': negative amount. Fix: amount can't be below zero"
     ) in out
     assert "Nothing was imported: 1 error(s). Fix them and run again, or import the good rows with --quarantine" in out
-    assert sums(fixture_db) == before
+    assert checksums(fixture_db) == before
     rows = list(csv.DictReader((tmp_path / "problems.csv").open()))
     assert [(r["file"], r["row"], r["column"], r["value"], r["problem"]) for r in rows] == [
         ("deals.csv", "3", "amount", "-5", "negative amount")
@@ -76,10 +65,10 @@ def test_quarantine_imports_the_rest(tmp_path, fixture_db, capsys):
 
 def test_dry_run_writes_nothing(tmp_path, fixture_db, capsys):
     (tmp_path / "deals.csv").write_text(HEADER + GOOD)
-    before = sums(fixture_db)
+    before = checksums(fixture_db)
     code = main(["import", "--db", str(fixture_db), "--mapping", "canonical", "--dry-run", str(tmp_path / "deals.csv")])
     assert code == 0 and "Nothing was written" in capsys.readouterr().out
-    assert sums(fixture_db) == before
+    assert checksums(fixture_db) == before
 
 
 def test_list_mappings_and_usage_errors(capsys):

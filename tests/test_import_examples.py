@@ -52,21 +52,16 @@ def test_the_documented_commands_are_the_ones_tested():
     )
 
 
+def import_command(db: Path, mapping: Path, *files: Path) -> str:
+    """Run `python -m closedloop import --db DB --mapping MAPPING FILES...` as a user runs it; its output."""
+    cmd = [sys.executable, "-m", "closedloop", "import", "--db", str(db), "--mapping", str(mapping), *map(str, files)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
 def test_lead_list_without_dates(tmp_path):
     path = tmp_path / "leads.duckdb"
     # the documented command, run as a user runs it
-    cmd = [
-        sys.executable,
-        "-m",
-        "closedloop",
-        "import",
-        "--db",
-        str(path),
-        "--mapping",
-        str(LEADS / "lead_list.toml"),
-        str(LEADS / "leads.csv"),
-    ]
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = import_command(path, LEADS / "lead_list.toml", LEADS / "leads.csv")
     assert (
         "touchpoints: 4 of 12 row(s) skipped: 1 'Lead Source' is empty; 3 keep_if: not "
         "('A free copy of Mastering The Interview' is 'yes')" in out
@@ -87,10 +82,12 @@ def test_lead_list_without_dates(tmp_path):
     ]
     # no dates: every date is the as_of stand-in, and every row says so
     as_of = datetime(2024, 6, 30)
-    for table, cols in (("deals", "created_at, closed_at"), ("touchpoints", "occurred_at"), ("leads", "created_at")):
-        assert q(con, f"select distinct {cols}, dates_unknown from {table}") == [
-            (*[as_of] * len(cols.split(", ")), True)
-        ]
+    for table, cols in (
+        ("deals", ("created_at", "closed_at")),
+        ("touchpoints", ("occurred_at",)),
+        ("leads", ("created_at",)),
+    ):
+        assert con.table(table).select(*cols, "dates_unknown").distinct().fetchall() == [(*[as_of] * len(cols), True)]
     assert q(con, "select rows_read, rows_inserted, rows_skipped, skipped_why from import_log") == [
         (
             6,
@@ -131,19 +128,7 @@ def funnel_state(path: Path) -> list[tuple]:
 
 def test_mql_file_plus_closed_deals_file(tmp_path):
     path = tmp_path / "funnel.duckdb"
-    cmd = [
-        sys.executable,
-        "-m",
-        "closedloop",
-        "import",
-        "--db",
-        str(path),
-        "--mapping",
-        str(FUNNEL / "funnel.toml"),
-        str(FUNNEL / "mqls.csv"),
-        str(FUNNEL / "closed_deals.csv"),
-    ]
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = import_command(path, FUNNEL / "funnel.toml", FUNNEL / "mqls.csv", FUNNEL / "closed_deals.csv")
     assert "0 error(s), 2 warning(s)" in out
     assert "2 deal_id(s) of this file are also in mqls.csv: merged" in out
     # 4 MQLs: mql-1 and mql-3 closed (won, with the closed file's owner, stage, close and amount),

@@ -4,38 +4,16 @@ is left exactly as it was (a checksum of every table before and after)."""
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from helpers import GOOD, HEADER, refused, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closedloop.importer import UnreadableFile, import_files, validate
-from closedloop.importer.load import table_checksums
 from closedloop.importer.readers import InputFile, sniff_delimiter, stage_file
-
-HEADER = "deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
-GOOD = "D20,A1,New deal,Alice,2026-04-01,2026-05-01,closed_won,won,1000\n"
-
-
-def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(content if isinstance(content, bytes) else content.encode())
-    return p
-
-
-def refused(fixture_db: Path, files: list[Path], mapping: str = "canonical", on_error: str = "fail"):
-    """Import, assert it was refused and changed nothing; return the problems."""
-    con = duckdb.connect(str(fixture_db))
-    before = table_checksums(con)
-    result = import_files(con, files, mapping, on_error=on_error)
-    after = table_checksums(con)
-    con.close()
-    assert not result.ok
-    assert before == after
-    return result.report.problems
 
 
 def only_error(problems):

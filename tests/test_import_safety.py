@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import HEADER, checksums
 
 from closedloop import db
 from closedloop.importer import ImportFailed, import_files, load, validate
@@ -17,7 +18,6 @@ DATA_TABLES = [
     "reviews",
     "review_deals",
 ]
-HEADER = "deal_id,account_id,name,owner,created_at,closed_at,stage,outcome,amount\n"
 
 
 def files(tmp_path: Path) -> list[Path]:
@@ -46,14 +46,6 @@ def with_notes(fixture_db: Path) -> None:
     con.execute("insert into reviews (review_id, name) values ('R1', 'Q1 review')")
     con.execute("insert into review_deals values ('R1', 'D10', 1)")
     con.close()
-
-
-def checksums(path: Path) -> dict:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return table_checksums(con)
-    finally:
-        con.close()
 
 
 def test_an_exception_in_the_middle_leaves_the_database_exactly_as_it_was(tmp_path, fixture_db, monkeypatch):

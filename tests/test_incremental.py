@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from helpers import generated_sample
 
-from closedloop import db, importer, sample
+from closedloop import db, importer
 from closedloop.engine import journey_tables as derived
 
 TABLES = {
@@ -23,9 +24,7 @@ TABLES = {
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("incremental") / "base.duckdb"
-    sample.generate(path, deals=300, seed=5, progress=False)
-    return path
+    return generated_sample(tmp_path_factory, "incremental", deals=300, seed=5)
 
 
 def _day(base: Path, out: Path, rows: int, channel: str | None = None) -> Path:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import run_page
+from helpers import opened, run_page
 from streamlit.testing.v1 import AppTest
 
 from closedloop.filters import Filters
@@ -52,9 +52,7 @@ def page(**query: str) -> AppTest:
 
 
 def test_lift_page_touchpoint_types(app_db):
-    at = page()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.title[0].value == "Touchpoint lift"
+    at = opened(page(), "Touchpoint lift")
     assert {m.label: m.value for m in at.metric} == {"Closed deals": "8", "Won": "5", "Lost": "3", "Win rate": "62.5%"}
     assert at.query_params["by"] == "touchpoint_type" and at.query_params["quarter"] == "2026Q1"
     table = at.dataframe[0].value.set_index("key")

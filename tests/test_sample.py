@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers import generated_sample
 
 from closedloop import cli, db, sample
 
@@ -25,11 +26,12 @@ def _checksums(path: Path) -> dict[str, tuple[int, str]]:
                 "and table_name <> 'cl_meta'"
             ).fetchall()
         ]
+        # each table through DuckDB's relational API, aliased r: cast(r as varchar) is a whole row
         return {
-            t: con.execute(
-                f"select count(*), md5(coalesce(string_agg(cast(r as varchar), '|' "
-                f"order by cast(r as varchar)), '')) from {t} as r"
-            ).fetchone()
+            t: con.table(t)
+            .set_alias("r")
+            .aggregate("count(*), md5(coalesce(string_agg(cast(r as varchar), '|' order by cast(r as varchar)), ''))")
+            .fetchall()[0]
             for t in tables
         }
     finally:
@@ -38,9 +40,7 @@ def _checksums(path: Path) -> dict[str, tuple[int, str]]:
 
 @pytest.fixture(scope="module")
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "small.duckdb"
-    sample.generate(path, deals=300, seed=7, progress=False)
-    return path
+    return generated_sample(tmp_path_factory, "sample", deals=300, seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_other_seed_other_database(tmp_path: Path, small_db: Path) -> None:
 
 def test_every_data_table_is_filled(con) -> None:
     for table in DATA_TABLES:
-        assert _one(con, f"select count(*) from {table}") > 0, table
+        assert con.table(table).aggregate("count(*)").fetchall()[0][0] > 0, table
     # the app writes these; the sample leaves them for the app
     assert _one(con, "select count(*) from retro_notes") == 0
     assert _one(con, "select value from schema_info where key = 'sample_seed'") == "7"

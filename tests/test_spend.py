@@ -38,6 +38,7 @@ from datetime import date
 
 import duckdb
 import pytest
+from helpers import period_params
 
 from closedloop import db
 from closedloop.engine import spend
@@ -218,14 +219,8 @@ def test_credit_over_time_query_books_every_deal_once(con):
         by="team",
         grain="quarter",
         booking="close",
-        period_from=None,
-        period_to=None,
-        segment=None,
-        region=None,
-        owner=None,
-        lookback_days=180,
-        scope="account",
         half_life_days=7.0,
+        **period_params(),
         **catalogue_params(names=["first_touch"]),
     )
     for model, one in df.groupby("model"):

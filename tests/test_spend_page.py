@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import run_with
 from streamlit.testing.v1 import AppTest
 from test_spend import SPEND
 
@@ -30,9 +31,7 @@ def report(at: AppTest):
 
 
 def test_linear_report_and_rule(at):
-    at.query_params["model"] = "linear"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    run_with(at, model="linear")
     r = report(at)
     assert r.loc["paid_search", "spend_usd"] == 4000
     assert r.loc["paid_search", "roas"] == pytest.approx(6.785714, rel=1e-6)
@@ -46,19 +45,13 @@ def test_linear_report_and_rule(at):
 
 
 def test_touch_booking_is_stated_and_changes_the_figures(at):
-    at.query_params["booking"] = "touch"
-    at.query_params["model"] = "linear"
-    at.run()
-    assert not at.exception
+    run_with(at, booking="touch", model="linear")
     assert "touches that happened in that month" in " ".join(m.value for m in at.markdown)
     assert report(at).loc["paid_search", "attributed_wins"] == 0
 
 
 def test_markov_books_on_the_close_and_says_so(at):
-    at.query_params["model"] = "markov"
-    at.query_params["booking"] = "touch"
-    at.run()
-    assert not at.exception
+    run_with(at, model="markov", booking="touch")
     warnings = " ".join(w.value for w in at.warning)
     assert "booked on the close" in warnings and "trend below uses Linear" in warnings
 
@@ -76,15 +69,12 @@ def test_no_spend_says_so(fixture_db, monkeypatch):
 
 
 def test_empty_period(at):
-    at.query_params["quarter"] = "2024Q1"
-    at.run()
-    assert not at.exception
+    run_with(at, quarter="2024Q1")
     assert "No spend and no credit" in at.info[0].value
 
 
 def test_ranks_by_quarter_with_and_without_markov_and_shapley(at):
-    at.run()
-    assert not at.exception
+    run_with(at)
     assert len(at.toggle) == 1 and not at.toggle[0].value
     at.toggle[0].set_value(True).run()
     assert not at.exception

@@ -52,6 +52,16 @@ CREDIT: dict[str, Any] = {
 }
 
 
+def numbers(titles: dict[str, str], format: str | None = None) -> dict[str, Any]:
+    """Number columns titled `titles` ({column: title}), all in one `format` (None: Streamlit's)."""
+    return {name: NUM(title, format=format) for name, title in titles.items()}
+
+
+def hidden(*names: str) -> dict[str, None]:
+    """Columns a table leaves out (a column_config of None hides the column)."""
+    return dict.fromkeys(names)
+
+
 def of(shared: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     """The shared configuration of just these columns (a table that shows only some of them)."""
     return {name: shared[name] for name in names}

@@ -210,6 +210,19 @@ def save(fn: Callable[..., Any], form_key: str, **kwargs: Any) -> tuple[Any, str
     return result, problem and f"Not saved: {problem}"
 
 
+def save_and_flash(
+    fn: Callable[..., Any], form_key: str, flash_key: str, flash: str | Callable[[Any], str], **kwargs: Any
+) -> None:
+    """`save` a form, then say why it was not saved, or keep `flash` (or `flash(what fn returned)`) in
+    `flash_key` for the page to show after the rerun that clears the form."""
+    result, problem = save(fn, form_key, **kwargs)
+    if problem:
+        st.error(md(problem))
+        return
+    st.session_state[flash_key] = flash(result) if callable(flash) else flash
+    st.rerun()
+
+
 # What makes Markdown (and Streamlit's extensions) more than text: emphasis, code, links and images,
 # HTML and <autolinks>, tables, strikethrough, :colour[...] directives, LaTeX, headings. Any ASCII
 # punctuation mark can be backslash-escaped in CommonMark, and shows as itself.
@@ -414,6 +427,16 @@ def all_time_bounds(options: Any) -> tuple[date, date]:
     return quarter_bounds(quarters[-1])[0], quarter_bounds(quarters[0])[1]
 
 
+def stop_if(empty: Any, message: str, warning: str | None = None) -> None:
+    """Show a view's `warning` (if any); then, when it has nothing to show (`empty`), say `message` and
+    stop the page."""
+    if warning:
+        st.warning(md(warning))
+    if empty:
+        st.info(message)
+        st.stop()
+
+
 def one_sided(won: int, lost: int) -> str | None:
     """A sentence when the period's closed deals are all wins or all losses (a win rate of 100% or 0%
     that says more about how the data dates its deals than about the period), else None."""
@@ -496,5 +519,15 @@ def table(df: pd.DataFrame, what: str, largest: str | None = None, n: int = TABL
     if len(shown) < len(df):
         which = "largest" if largest else "first"
         st.caption(f"Showing the {len(shown):,} {which} of {len(df):,} {what}; the CSV download has all of them.")
-    st.dataframe(shown, hide_index=True, width="stretch", **kwargs)
+    grid(shown, **kwargs)
     return shown
+
+
+def grid(df: pd.DataFrame, column_config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """Every page's table: the whole frame, full width, without the index."""
+    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config, **kwargs)
+
+
+def choose(label: str, options: dict[str, str], key: str, where: Any = st, **kwargs: Any) -> Any:
+    """A horizontal st.radio (in `where`: the page, or a column) over `options`' keys, showing their titles."""
+    return where.radio(label, list(options), key=key, format_func=options.get, horizontal=True, **kwargs)

@@ -44,7 +44,7 @@ model = left.selectbox(
     ),
 )
 by = mid.selectbox("Group by", list(BY_LABELS), key="a_by", format_func=BY_LABELS.get)
-measure = right.radio("Measure", list(MEASURE_LABELS), key="a_measure", format_func=MEASURE_LABELS.get, horizontal=True)
+measure = common.choose("Measure", MEASURE_LABELS, "a_measure", where=right)
 
 with st.expander("Model parameters", expanded=model in ("time_decay", "custom", "markov")):
     c = st.columns(2)
@@ -96,14 +96,12 @@ except ValueError as exc:
     st.stop()
 
 st.caption(common.period_caption(f) + " · pipeline = amount of deals created in the period")
-if v.note:
-    st.warning(common.md(v.note))
-if v.empty:
-    st.info(
-        "Nothing to credit in this period with these filters: no deal was won (or created, for "
-        "pipeline). Pick another quarter or clear a filter."
-    )
-    st.stop()
+common.stop_if(
+    v.empty,
+    "Nothing to credit in this period with these filters: no deal was won (or created, for "
+    "pipeline). Pick another quarter or clear a filter.",
+    warning=v.note,
+)
 
 if v.rollup["key"].eq("No touchpoint").all():
     st.info(
@@ -121,10 +119,8 @@ with team_col:
     st.altair_chart(charts.team_split_bar(v.team_split, v.column), width="stretch")
     if attr.MODELS[model].kind != "rule":
         st.caption("Markov and Shapley credit channels, not teams: the team split uses the W-shaped model.")
-    st.dataframe(
+    common.grid(
         v.team_split,
-        hide_index=True,
-        width="stretch",
         column_config={
             "team": "Team",
             v.column: st.column_config.NumberColumn(MEASURE_LABELS[v.measure], format="%,.1f"),
@@ -132,18 +128,12 @@ with team_col:
         },
     )
 
-MONEY = st.column_config.NumberColumn
-st.dataframe(
-    v.rollup,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "key": BY_LABELS[by],
-        **columns.CREDIT,
-        "removal_effect": MONEY("Removal effect", format="%.3f"),
-        "shapley_value": MONEY("Shapley value", format="%.4f"),
-    },
-)
+# what Markov and Shapley add to the credit
+DATA_DRIVEN_COLUMNS = {
+    "removal_effect": columns.NUM("Removal effect", format="%.3f"),
+    "shapley_value": columns.NUM("Shapley value", format="%.4f"),
+}
+common.grid(v.rollup, column_config={"key": BY_LABELS[by], **columns.CREDIT, **DATA_DRIVEN_COLUMNS})
 common.download(v.rollup, f"attribution_{model}_{by}_{f.date_from}_{f.date_to}.csv")
 
 st.subheader("Every model side by side")
@@ -152,15 +142,13 @@ st.caption(
     "depends on the model you pick; 'rank spread' is its best minus worst rank."
 )
 st.altair_chart(charts.model_rank_heatmap(v.comparison, labels, v.column), width="stretch")
-st.dataframe(
+common.grid(
     v.comparison,
-    hide_index=True,
-    width="stretch",
     column_config={
         "key": BY_LABELS[by],
-        **{m: MONEY(labels[m], format="%.2f") for m in labels},
-        **{f"rank_{m}": MONEY(f"Rank: {labels[m]}", format="%d") for m in labels},
-        "rank_spread": MONEY("Rank spread", format="%d"),
+        **{m: columns.NUM(labels[m], format="%.2f") for m in labels},
+        **{f"rank_{m}": columns.NUM(f"Rank: {labels[m]}", format="%d") for m in labels},
+        "rank_spread": columns.NUM("Rank spread", format="%d"),
     },
 )
 common.download(

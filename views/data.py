@@ -57,7 +57,7 @@ with tab_import:
         for tab, f in zip(st.tabs([common.md(f.name) for f in files]), files, strict=True):
             with tab:
                 try:
-                    st.dataframe(importer.read_preview(f, mapping, limit=20), hide_index=True, width="stretch")
+                    common.grid(importer.read_preview(f, mapping, limit=20))
                 except importer.ImportFailed as exc:
                     st.error(common.md(exc))
 
@@ -83,13 +83,13 @@ with tab_import:
             f"{report.rows_skipped:,}",
             help="Counted per table, each with its reason in the table below (skipped_why).",
         )
-        st.dataframe(report.counts, hide_index=True, width="stretch")
+        common.grid(report.counts)
         if report.total_problems:
             st.warning(
                 f"{report.total_problems:,} problem(s) found. Each names the file, row (the header is row 1), "
                 "column and value, and says how to fix it."
             )
-            st.dataframe(report.problems, hide_index=True, width="stretch")
+            common.grid(report.problems)
             common.download(report.problems, "import_problems.csv", label="Download the problems as CSV")
         else:
             st.success("No problems found: the files are ready to import.")
@@ -108,7 +108,7 @@ with tab_import:
                 st.error(f"Nothing was imported: {common.md(problem.splitlines()[0])}")
             else:
                 (st.success if result.ok else st.error)(common.md(result.summary()))
-                st.dataframe(result.tables, hide_index=True, width="stretch")
+                common.grid(result.tables)
         elif not report.can_import(on_error):
             st.caption("Fix the errors above and upload again, or choose to quarantine the bad rows.")
 
@@ -135,7 +135,7 @@ with tab_quality:
                 if sample.empty:
                     st.caption("None.")
                 else:
-                    st.dataframe(sample, hide_index=True, width="stretch")
+                    common.grid(sample)
                     common.download(sample, f"data_quality_{key}.csv")
         built = common.call(derived.status).set_index("key")["value"]
         if common.call(derived.usable):
@@ -154,12 +154,12 @@ with tab_history:
     if history.empty:
         st.info("No import has run on this database yet.")
     else:
-        st.dataframe(history, hide_index=True, width="stretch")
+        common.grid(history)
         common.download(history, "import_history.csv")
         rejects = common.call(data_status.recent_rejects)
         st.subheader("Quarantined rows")
         if rejects.empty:
             st.caption("No row has been quarantined.")
         else:
-            st.dataframe(rejects, hide_index=True, width="stretch")
+            common.grid(rejects)
             common.download(rejects, "import_rejects.csv")

@@ -187,31 +187,26 @@ with form_col, st.form("dx_note", clear_on_submit=True, border=True):
         placeholder="Why? What should we do more or less of?",
     )
     if st.form_submit_button("Save note", type="primary", icon=":material/edit_note:"):
-        note_id, problem = common.save(
+        common.save_and_flash(
             notes.add_note,
             f"dx_note_{deal_id}",
+            "dx_flash",
+            lambda note_id: (
+                f"Saved the {team} team's verdict “{verdict}” on "
+                f"{'the deal' if about is None else common.md(about)} (note {note_id})."
+            ),
             deal_id=deal_id,
             team=team,
             verdict=verdict,
             text=text,
             touchpoint_id=about,
         )
-        if problem:
-            st.error(common.md(problem))
-        else:
-            st.session_state["dx_flash"] = (
-                f"Saved the {team} team's verdict “{verdict}” on "
-                f"{'the deal' if about is None else common.md(about)} (note {note_id})."
-            )
-            st.rerun()
 with table_col:
     if v.notes.empty:
         st.info("No notes on this deal yet.")
     else:
-        st.dataframe(
+        common.grid(
             v.notes,
-            hide_index=True,
-            width="stretch",
             column_order=[
                 "team",
                 "verdict",
@@ -247,10 +242,8 @@ model_columns = {
     row.model: st.column_config.NumberColumn(row.label, help=row.weights, format="percent")
     for row in v.receipt_models.itertuples()
 }
-st.dataframe(
+common.grid(
     v.receipt,
-    hide_index=True,
-    width="stretch",
     column_order=[*columns.TOUCH, *model_columns],
     column_config={**columns.TOUCH, **model_columns},
 )

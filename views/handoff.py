@@ -4,7 +4,7 @@ import streamlit as st
 
 from closedloop import charts
 from closedloop.pages import handoff
-from ui import common
+from ui import columns, common
 
 # a lead's columns, in both lead tables (never followed up; every lead of the period)
 LEAD_COLUMNS = {
@@ -48,9 +48,9 @@ st.caption(
     )
 )
 
-if h.empty:
-    st.info("No assigned leads were created in this period with these filters. Pick another quarter or clear a filter.")
-    st.stop()
+common.stop_if(
+    h.empty, "No assigned leads were created in this period with these filters. Pick another quarter or clear a filter."
+)
 
 k = h.kpis
 row1, row2 = st.columns(4), st.columns(4)
@@ -138,16 +138,20 @@ st.caption(
     "won = such a deal was won."
 )
 FUNNEL_COLUMNS = {
-    "leads": st.column_config.NumberColumn("Leads"),
-    "mqls": st.column_config.NumberColumn("MQLs"),
-    "accepted": st.column_config.NumberColumn("Accepted"),
-    "opportunities": st.column_config.NumberColumn("Opportunities"),
-    "won": st.column_config.NumberColumn("Won"),
-    "mql_to_accepted": st.column_config.NumberColumn("MQL → accepted", format="percent"),
-    "accepted_to_opportunity": st.column_config.NumberColumn("Accepted → opportunity", format="percent"),
-    "opportunity_to_won": st.column_config.NumberColumn("Opportunity → won", format="percent"),
-    "mql_to_opportunity": st.column_config.NumberColumn("MQL → opportunity", format="percent"),
-    "mql_to_won": st.column_config.NumberColumn("MQL → won", format="percent"),
+    # the leads that reached each stage, then the conversion rates between the stages
+    **columns.numbers(
+        {"leads": "Leads", "mqls": "MQLs", "accepted": "Accepted", "opportunities": "Opportunities", "won": "Won"}
+    ),
+    **columns.numbers(
+        {
+            "mql_to_accepted": "MQL → accepted",
+            "accepted_to_opportunity": "Accepted → opportunity",
+            "opportunity_to_won": "Opportunity → won",
+            "mql_to_opportunity": "MQL → opportunity",
+            "mql_to_won": "MQL → won",
+        },
+        "percent",
+    ),
 }
 by_source, by_owner = st.tabs(["By source channel", "By lead owner"])
 for tab, df, title, key, codes in (
@@ -156,9 +160,7 @@ for tab, df, title, key, codes in (
 ):
     with tab:
         st.altair_chart(charts.lead_funnel(df, title, codes=codes), width="stretch")
-        st.dataframe(
-            df, hide_index=True, width="stretch", column_config={"group_key": title.capitalize(), **FUNNEL_COLUMNS}
-        )
+        common.grid(df, column_config={"group_key": title.capitalize(), **FUNNEL_COLUMNS})
         common.download(df, f"lead_funnel_by_{key}_{f.date_from}_{f.date_to}.csv")
 
 with st.expander("Every lead of the period, with its follow-up time"):

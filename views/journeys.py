@@ -66,9 +66,7 @@ j = common.call(
 )
 st.caption(common.period_caption(f))
 
-if j.empty:
-    st.info("No deals closed in this period with these filters. Pick another quarter or clear a filter.")
-    st.stop()
+common.stop_if(j.empty, "No deals closed in this period with these filters. Pick another quarter or clear a filter.")
 
 won = j.summary.set_index("outcome")
 cols = st.columns(4)
@@ -149,10 +147,8 @@ st.caption(
     )
     + "). Deals without a touch count as 0 touches and have no days from first touch."
 )
-st.dataframe(
+common.grid(
     j.summary,
-    hide_index=True,
-    width="stretch",
     column_config={
         "outcome": "Outcome",
         "deals": "Closed deals",
@@ -238,10 +234,8 @@ for column, rolled, by_month, unit, digits, stem in (
     (right, pd_.path_length, pd_.path_length_by_month, "touches", "%.1f", "path_length_by_month"),
 ):
     with column:
-        st.dataframe(
+        common.grid(
             rolled,
-            hide_index=True,
-            width="stretch",
             column_config={
                 **band_columns,
                 "mean_won": st.column_config.NumberColumn(f"Mean {unit}, won", format=digits),

@@ -5,7 +5,7 @@ import streamlit as st
 from closedloop import charts, filters
 from closedloop.pages import lift as lift_view
 from closedloop.pages import lift_adjusted
-from ui import common
+from ui import columns, common
 
 st.title("Touchpoint lift")
 st.caption(
@@ -40,12 +40,11 @@ st.caption(common.period_caption(f))
 if not v.closed_deals:
     st.info("No deals closed in this period with these filters. Pick another quarter or clear a filter.")
     st.stop()
-if v.empty:
-    st.info(
-        f"No deal closed in this period ({v.closed_deals:,} closed) had a touch with a {title} in its "
-        "window, so there is nothing to compare. Try another dimension or a longer lookback."
-    )
-    st.stop()
+common.stop_if(
+    v.empty,
+    f"No deal closed in this period ({v.closed_deals:,} closed) had a touch with a {title} in its "
+    "window, so there is nothing to compare. Try another dimension or a longer lookback.",
+)
 
 cols = st.columns(4)
 cols[0].metric("Closed deals", f"{v.closed_deals:,}", help="Won + lost deals closed in the period.")
@@ -72,28 +71,35 @@ st.caption(
     )
 )
 
+# both tables: the key (a campaign's ID; the other keys are their own label), its label, the four counts
+KEY_COLUMNS = {"key": None if dimension != "campaign" else "Campaign ID", "label": title.capitalize()}
+COUNT_TITLES = {
+    "deals_touched_won": "Touched: won",
+    "deals_touched_lost": "Touched: lost",
+    "deals_not_touched_won": "Not touched: won",
+    "deals_not_touched_lost": "Not touched: lost",
+}
+NUM = columns.NUM
+
 st.subheader(f"The counts behind each {title}")
-st.dataframe(
+common.grid(
     v.table,
-    hide_index=True,
-    width="stretch",
     column_config={
-        "key": None if dimension != "campaign" else "Campaign ID",
-        "label": title.capitalize(),
-        "deals_touched": None,
-        "deals_not_touched": None,
-        "deals_touched_won": st.column_config.NumberColumn("Touched: won"),
-        "deals_touched_lost": st.column_config.NumberColumn("Touched: lost"),
-        "deals_not_touched_won": st.column_config.NumberColumn("Not touched: won"),
-        "deals_not_touched_lost": st.column_config.NumberColumn("Not touched: lost"),
-        "win_rate_touched": st.column_config.NumberColumn("Win rate touched", format="percent"),
-        "win_rate_not_touched": st.column_config.NumberColumn("Win rate not touched", format="percent"),
-        "win_rate_diff": None,
-        "win_rate_diff_low95": None,
-        "win_rate_diff_high95": None,
-        "win_rate_diff_pp": st.column_config.NumberColumn("Difference (pp)", format="%+.1f"),
-        "low95_pp": st.column_config.NumberColumn("95% interval from (pp)", format="%+.1f"),
-        "high95_pp": st.column_config.NumberColumn("95% interval to (pp)", format="%+.1f"),
+        **KEY_COLUMNS,
+        **columns.hidden("deals_touched", "deals_not_touched"),
+        **columns.numbers(COUNT_TITLES),
+        **columns.numbers(
+            {"win_rate_touched": "Win rate touched", "win_rate_not_touched": "Win rate not touched"}, "percent"
+        ),
+        **columns.hidden("win_rate_diff", "win_rate_diff_low95", "win_rate_diff_high95"),
+        **columns.numbers(
+            {
+                "win_rate_diff_pp": "Difference (pp)",
+                "low95_pp": "95% interval from (pp)",
+                "high95_pp": "95% interval to (pp)",
+            },
+            "%+.1f",
+        ),
         "small_sample": st.column_config.CheckboxColumn(
             "Small sample", help=f"Fewer than {v.small_sample_deals} closed deals touched or not touched."
         ),
@@ -129,30 +135,27 @@ else:
         f"{lift_adjusted.MIN_DEALS_PER_STRATUM} deals per stratum on the smaller side, so read them with care; "
         "the table has the counts. Grey: raw odds ratio; blue: within the strata."
     )
-    st.dataframe(
+    common.grid(
         a.table,
-        hide_index=True,
-        width="stretch",
         column_config={
-            "key": None if dimension != "campaign" else "Campaign ID",
-            "label": title.capitalize(),
-            "deals_touched_won": None,
-            "deals_touched_lost": None,
-            "deals_not_touched_won": None,
-            "deals_not_touched_lost": None,
-            "win_rate_diff_pp": st.column_config.NumberColumn("Raw difference (pp)", format="%+.1f"),
-            "odds_ratio_raw": st.column_config.NumberColumn("Odds ratio raw", format="%.2f"),
-            "odds_ratio_raw_low95": None,
-            "odds_ratio_raw_high95": None,
-            "odds_ratio_adjusted": st.column_config.NumberColumn("Odds ratio adjusted", format="%.2f"),
-            "odds_ratio_adjusted_low95": st.column_config.NumberColumn("Adjusted 95% from", format="%.2f"),
-            "odds_ratio_adjusted_high95": st.column_config.NumberColumn("Adjusted 95% to", format="%.2f"),
-            "cmh_p_value": st.column_config.NumberColumn("CMH p-value", format="%.3f"),
-            "strata_used": st.column_config.NumberColumn("Strata compared"),
-            "deals_in_strata_used": st.column_config.NumberColumn("Deals in them"),
-            "smaller_side_per_stratum": st.column_config.NumberColumn("Smaller side per stratum", format="%.1f"),
+            **KEY_COLUMNS,
+            **columns.hidden(*COUNT_TITLES),
+            "win_rate_diff_pp": NUM("Raw difference (pp)", format="%+.1f"),
+            "odds_ratio_raw": NUM("Odds ratio raw", format="%.2f"),
+            **columns.hidden("odds_ratio_raw_low95", "odds_ratio_raw_high95"),
+            **columns.numbers(
+                {
+                    "odds_ratio_adjusted": "Odds ratio adjusted",
+                    "odds_ratio_adjusted_low95": "Adjusted 95% from",
+                    "odds_ratio_adjusted_high95": "Adjusted 95% to",
+                },
+                "%.2f",
+            ),
+            "cmh_p_value": NUM("CMH p-value", format="%.3f"),
+            **columns.numbers({"strata_used": "Strata compared", "deals_in_strata_used": "Deals in them"}),
+            "smaller_side_per_stratum": NUM("Smaller side per stratum", format="%.1f"),
             "thin": st.column_config.CheckboxColumn("Few deals per stratum"),
-            "share_explained": st.column_config.NumberColumn("Share explained by the account", format="percent"),
+            "share_explained": NUM("Share explained by the account", format="percent"),
             "sentence": None,
         },
     )

@@ -46,12 +46,10 @@ r = common.call(pipeline.pipeline, f=f, definition=definition, window_days=days,
 if "p_measure" not in st.session_state:
     st.session_state["p_measure"] = st.session_state["p_measure_url"] or ("deals" if r.amounts_missing else "usd")
 with st.sidebar:
-    measure = st.radio(
+    measure = common.choose(
         "Measure",
-        list(pipeline.MEASURES),
-        key="p_measure",
-        horizontal=True,
-        format_func=pipeline.MEASURES.get,
+        pipeline.MEASURES,
+        "p_measure",
         help="Sum the deals' amounts, or count the deals (when the CRM has no amounts).",
     )
 st.query_params.update({"definition": definition, "days": str(days), "grain": grain, "measure": measure})
@@ -64,9 +62,9 @@ st.markdown(
     "No touchpoint: no touch in the deal's window (counted, so the total matches the CRM's pipeline)."
 )
 
-if r.empty:
-    st.info("No deals were created in this period with these filters. Pick another quarter or clear a filter.")
-    st.stop()
+common.stop_if(
+    r.empty, "No deals were created in this period with these filters. Pick another quarter or clear a filter."
+)
 
 if r.amounts_missing:
     st.warning(
@@ -96,22 +94,12 @@ else:
 for col, split in zip(cols[1:], pipeline.SPLITS, strict=True):
     row = totals.loc[split]
     n = int(row["deals"])
+    deals, usd = f"{n:,} deal{'' if n == 1 else 's'}", f"${row['pipeline_usd']:,.0f}"
     if by_deals:
-        col.metric(
-            pipeline.SPLITS[split],
-            f"{n:,} deal{'' if n == 1 else 's'}",
-            delta=f"{row['share_of_deals']:.0%} of deals · ${row['pipeline_usd']:,.0f}",
-            delta_color="off",
-            delta_arrow="off",
-        )
+        value, delta = deals, f"{row['share_of_deals']:.0%} of deals · {usd}"
     else:
-        col.metric(
-            pipeline.SPLITS[split],
-            f"${row['pipeline_usd']:,.0f}",
-            delta=f"{row['share_of_pipeline']:.0%} of pipeline · {n:,} deal{'' if n == 1 else 's'}",
-            delta_color="off",
-            delta_arrow="off",
-        )
+        value, delta = usd, f"{row['share_of_pipeline']:.0%} of pipeline · {deals}"
+    col.metric(pipeline.SPLITS[split], value, delta=delta, delta_color="off", delta_arrow="off")
 
 st.altair_chart(charts.pipeline_over_time(r.by_period, grain, measure), width="stretch")
 if by_deals:
@@ -125,10 +113,8 @@ else:
         },
         "pipeline_usd": st.column_config.NumberColumn("Pipeline created (USD)", format="$%,.0f"),
     }
-st.dataframe(
+common.grid(
     table,
-    hide_index=True,
-    width="stretch",
     column_config={"period": grain.capitalize(), **columns, "deals": st.column_config.NumberColumn("Deals")},
 )
 common.download(table, f"pipeline_by_{grain}_{definition}_{measure}_{f.date_from}_{f.date_to}.csv")
@@ -164,10 +150,8 @@ for tab, df, what, codes in (
             st.info(f"No deal created in this period had a marketing touch, so no {what} took part.")
             continue
         st.altair_chart(charts.pipeline_by_key(df, what, codes=codes, measure=measure), width="stretch")
-        st.dataframe(
+        common.grid(
             df,
-            hide_index=True,
-            width="stretch",
             column_config={"key": "ID" if what == "campaign" else None, "name": what.capitalize(), **KEY_COLUMNS},
         )
         common.download(df, f"pipeline_by_{what}_{definition}_{f.date_from}_{f.date_to}.csv")

@@ -17,9 +17,7 @@ f = common.filter_bar(options)
 r = common.call(review.review, f=f)
 st.caption(common.period_caption(f))
 
-if r.empty:
-    st.info("No deals closed in this period with these filters. Pick another quarter or clear a filter.")
-    st.stop()
+common.stop_if(r.empty, "No deals closed in this period with these filters. Pick another quarter or clear a filter.")
 
 k = r.kpis
 row1, row2 = st.columns(4), st.columns(4)

@@ -2,7 +2,9 @@
 spot, see where the teams agree with each other and with the model, and send the pack."""
 
 import shlex
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -67,13 +69,7 @@ if picked == NEW:
     common.from_url("rm_select", "deals", "all", allowed=reviews.SELECTIONS)
     common.from_url("rm_n", "n", reviews.DEFAULT_LARGEST_N, cast=int, low=1, high=500)
     common.from_url("rm_model", "model", reviews.DEFAULT_MODEL, allowed=reviews.REVIEW_MODELS)
-    selection = st.radio(
-        "Deals to review",
-        list(reviews.SELECTIONS),
-        key="rm_select",
-        horizontal=True,
-        format_func=reviews.SELECTIONS.get,
-    )
+    selection = common.choose("Deals to review", reviews.SELECTIONS, "rm_select")
     candidates = common.call(reviews.candidate_deals, f=f)
     if candidates.empty:
         common.to_url(deals=selection, model=st.session_state["rm_model"])
@@ -164,10 +160,8 @@ if picked == NEW:
             st.rerun()
     if names:
         with st.expander(f"Saved reviews ({len(names)})"):
-            st.dataframe(
+            common.grid(
                 saved,
-                hide_index=True,
-                width="stretch",
                 column_order=[
                     "name",
                     "period_from",
@@ -204,6 +198,14 @@ agenda = common.call(reviews.agenda, review_id=info.review_id)
 total = len(agenda)
 deal_ids = agenda["deal_id"].tolist()
 f = info.filters
+
+
+def in_review(question: Callable[..., Any], **kwargs: Any) -> Any:
+    """One of the review's questions, asked with its credit model and the touch matching it was opened with."""
+    return common.call(
+        question, review_id=info.review_id, model=info.model, lookback_days=f.lookback_days, scope=f.scope, **kwargs
+    )
+
 
 narrowed = ", ".join(f"{k} {common.md(getattr(f, k))}" for k in ("segment", "region", "owner") if getattr(f, k))
 st.caption(
@@ -321,14 +323,7 @@ with st.sidebar:
 if step <= total:
     row = agenda.iloc[step - 1]
     deal_id = row.deal_id
-    s = common.call(
-        reviews.deal_step,
-        review_id=info.review_id,
-        deal_id=deal_id,
-        model=info.model,
-        lookback_days=f.lookback_days,
-        scope=f.scope,
-    )
+    s = in_review(reviews.deal_step, deal_id=deal_id)
     st.subheader(f"Deal {step} of {total}: {common.md(row.deal_name)}")
     if s is None:
         st.info(
@@ -365,10 +360,8 @@ if step <= total:
     st.altair_chart(charts.review_credit(s.credit, s.model_label), width="stretch")
 
     st.markdown("**Touches and the teams' current verdicts**")
-    st.dataframe(
+    common.grid(
         s.credit,
-        hide_index=True,
-        width="stretch",
         column_order=[*TOUCHES, "credit", "marketing_verdict", "sales_verdict"],
         column_config={
             **columns.of(columns.TOUCH, TOUCHES),
@@ -409,14 +402,7 @@ if step <= total:
                 key=f"rm_about_{team}_{deal_id}",
                 format_func=lambda t: "The deal as a whole" if t is None else touch_labels[t],
             )
-            verdict = st.radio(
-                "Verdict",
-                list(notes.VERDICTS),
-                key=f"rm_verdict_{team}_{deal_id}",
-                index=None,
-                horizontal=True,
-                format_func=VERDICT_LABELS.get,
-            )
+            verdict = common.choose("Verdict", VERDICT_LABELS, f"rm_verdict_{team}_{deal_id}", index=None)
             text = st.text_area(
                 "Comment",
                 key=f"rm_text_{team}_{deal_id}",
@@ -430,9 +416,12 @@ if step <= total:
                 if verdict is None:
                     st.error("Pick a verdict first: critical, helpful or noise.")
                 else:
-                    _, problem = common.save(
+                    what = "the deal" if about is None else touch_labels[about]
+                    common.save_and_flash(
                         reviews.record_verdict,
                         f"rm_form_{team}_{deal_id}",
+                        "rm_flash",
+                        f"Saved the {team} verdict “{verdict}” on {common.md(what)}.",
                         review_id=info.review_id,
                         deal_id=deal_id,
                         team=team,
@@ -440,12 +429,6 @@ if step <= total:
                         text=text,
                         touchpoint_id=about,
                     )
-                    if problem:
-                        st.error(common.md(problem))
-                    else:
-                        what = "the deal" if about is None else touch_labels[about]
-                        st.session_state["rm_flash"] = f"Saved the {team} verdict “{verdict}” on {common.md(what)}."
-                        st.rerun()
 
     st.markdown(f"**Notes on this deal in this review** ({len(s.notes)})")
     if s.notes.empty:
@@ -459,10 +442,8 @@ if step <= total:
             )
         )
     else:
-        st.dataframe(
+        common.grid(
             s.notes,
-            hide_index=True,
-            width="stretch",
             column_order=[
                 "created_at",
                 "team",
@@ -494,17 +475,10 @@ if step <= total:
 
 # --- the agreement summary -------------------------------------------------------------------------------
 st.subheader("Agreement summary")
-a = common.call(
-    reviews.agreement,
-    review_id=info.review_id,
-    deal_ids=deal_ids,
-    model=info.model,
-    lookback_days=f.lookback_days,
-    scope=f.scope,
+a = in_review(reviews.agreement, deal_ids=deal_ids)
+common.stop_if(
+    a.empty, "No verdicts yet: step through the deals and record what each team says; the summary fills in as you go."
 )
-if a.empty:
-    st.info("No verdicts yet: step through the deals and record what each team says; the summary fills in as you go.")
-    st.stop()
 rate = a.agreement_rate
 cols = st.columns(4)
 cols[0].metric(
@@ -529,10 +503,8 @@ st.caption(
     "deal's credit adds up to 1). A type the teams call critical but the model credits little — or the "
     "other way round — is worth a word."
 )
-st.dataframe(
+common.grid(
     a.by_type,
-    hide_index=True,
-    width="stretch",
     column_order=[
         "touchpoint_type",
         "touches",
@@ -570,10 +542,8 @@ st.subheader("Talking points: where marketing and sales disagree")
 if a.disagreements.empty:
     st.success("On every touch both teams judged, they agreed.", icon=":material/handshake:")
 else:
-    st.dataframe(
+    common.grid(
         a.disagreements,
-        hide_index=True,
-        width="stretch",
         column_order=[
             "position",
             "deal_name",

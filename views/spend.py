@@ -42,12 +42,11 @@ model = c[0].selectbox(
     "Model (weights)", list(labels), key="s_model", format_func=lambda m: f"{labels[m]} — {attr.describe(m)}"
 )
 by = c[1].selectbox("Group by", list(BY_LABELS), key="s_by", format_func=BY_LABELS.get)
-booking = c[2].radio(
+booking = common.choose(
     "Credit booked on",
-    list(BOOKING_LABELS),
-    key="s_booking",
-    format_func=BOOKING_LABELS.get,
-    horizontal=True,
+    BOOKING_LABELS,
+    "s_booking",
+    where=c[2],
     help="Close date: a won deal's credit counts in the month it closed (pipeline: the month the deal "
     "was created). Touch date: each touch's share counts in the month the touch happened.",
 )
@@ -62,14 +61,12 @@ except ValueError as exc:
 
 st.caption(common.period_caption(f, "Credit booked") + " · whole months")
 st.markdown(f"**How spend meets credit.** {v.rule}")
-if v.note:
-    st.warning(common.md(v.note))
-if v.empty:
-    st.info(
-        "No spend and no credit in this period with these filters. Import spend (docs/spend.md: by "
-        "campaign or channel, per day or month) or campaign costs, pick another period or clear a filter."
-    )
-    st.stop()
+common.stop_if(
+    v.empty,
+    "No spend and no credit in this period with these filters. Import spend (docs/spend.md: by "
+    "campaign or channel, per day or month) or campaign costs, pick another period or clear a filter.",
+    warning=v.note,
+)
 
 st.subheader("Return on spend")
 if not v.has_spend:
@@ -87,9 +84,7 @@ else:
     k[1].metric("ROAS of the spend", f"{revenue / spent:,.2f}" if spent else "–", help="Attributed won revenue ÷ spend")
     k[2].metric("Cost per won deal (USD)", f"${spent / wins:,.0f}" if wins else "–")
     common.from_url("s_measure", "measure", "roas", allowed=MEASURE_LABELS)
-    measure = st.radio(
-        "Measure", list(MEASURE_LABELS), key="s_measure", format_func=MEASURE_LABELS.get, horizontal=True
-    )
+    measure = common.choose("Measure", MEASURE_LABELS, "s_measure")
     common.to_url(measure=measure)
     st.altair_chart(
         charts.spend_return_bars(
@@ -97,22 +92,19 @@ else:
         ),
         width="stretch",
     )
-NUM = st.column_config.NumberColumn
-st.dataframe(
+common.grid(
     v.report,
-    hide_index=True,
-    width="stretch",
     column_config={
         "key": BY_LABELS[by],
-        "spend_usd": NUM("Spend (USD)", format="dollar"),
-        "leads": NUM("Leads", format="%d"),
-        "attributed_opportunities": NUM("Attributed opportunities", format="%.2f"),
+        "spend_usd": columns.NUM("Spend (USD)", format="dollar"),
+        "leads": columns.NUM("Leads", format="%d"),
+        "attributed_opportunities": columns.NUM("Attributed opportunities", format="%.2f"),
         **columns.CREDIT,
-        "cost_per_lead_usd": NUM("Cost per lead (USD)", format="dollar"),
-        "cost_per_opportunity_usd": NUM("Cost per opportunity (USD)", format="dollar"),
-        "cac_usd": NUM("Cost per won deal (USD)", format="dollar"),
-        "roas": NUM("ROAS", format="%.2f"),
-        "pipeline_per_spend": NUM("Pipeline ÷ spend", format="%.2f"),
+        "cost_per_lead_usd": columns.NUM("Cost per lead (USD)", format="dollar"),
+        "cost_per_opportunity_usd": columns.NUM("Cost per opportunity (USD)", format="dollar"),
+        "cac_usd": columns.NUM("Cost per won deal (USD)", format="dollar"),
+        "roas": columns.NUM("ROAS", format="%.2f"),
+        "pipeline_per_spend": columns.NUM("Pipeline ÷ spend", format="%.2f"),
     },
 )
 st.caption(

@@ -28,12 +28,7 @@ from closedloop.filters import Filters
 
 
 def register(subparsers: Any) -> None:
-    a = subparsers.add_parser(
-        "attribute",
-        help="credit per channel, touchpoint type, campaign, asset or team under a model (or all)",
-        description="Attribute the database's wins, won revenue and pipeline under one model, "
-        "or compare every model side by side with --model all. See docs/attribution.md.",
-    )
+    a = options.add_command(subparsers, "attribute", run_attribute)
     options.add_db(a)
     a.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}, or all")
     a.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
@@ -65,14 +60,8 @@ def register(subparsers: Any) -> None:
     )
     options.add_deal_filters(a)
     options.add_output(a)
-    a.set_defaults(func=run_attribute)
 
-    p = subparsers.add_parser(
-        "attribute-paths",
-        help="attribute aggregated path data (ChannelAttribution / DP6 format)",
-        description="Attribute a file of 'path;total_conversions;total_conversion_value;total_null' rows "
-        "(paths like 'a > b > c') under one model, or every path model with --model all.",
-    )
+    p = options.add_command(subparsers, "attribute-paths", run_attribute_paths)
     p.add_argument("--paths", type=Path, required=True, help="the path file")
     p.add_argument("--model", required=True, help=f"one of {', '.join(PATH_MODELS)}, or all")
     p.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
@@ -84,10 +73,11 @@ def register(subparsers: Any) -> None:
         help="with --model all: the figure compared across models (default conversions)",
     )
     options.add_output(p)
-    p.set_defaults(func=run_attribute_paths)
 
 
 def run_attribute(args: argparse.Namespace) -> int:
+    """Attribute the database's wins, won revenue and pipeline under one model, or compare every
+    model side by side with --model all. See docs/attribution.md."""
     from closedloop import db
 
     if args.model != "all":
@@ -167,6 +157,8 @@ def _say_when_nothing_to_credit(df: pd.DataFrame, measure: str | None) -> None:
 
 
 def run_attribute_paths(args: argparse.Namespace) -> int:
+    """Attribute a file of 'path;total_conversions;total_conversion_value;total_null' rows (paths
+    like 'a > b > c') under one model, or every path model with --model all."""
     if args.model != "all" and args.model not in MODELS:
         check_model(args.model, PATH_MODELS)
     paths = read_paths(args.paths, sep=args.sep)

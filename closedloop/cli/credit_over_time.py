@@ -14,13 +14,7 @@ from closedloop.engine.spend import BOOKINGS, GRAINS, MATCHING_RULE
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "credit-over-time",
-        help="attributed wins, revenue, spend and ROAS per month or quarter (or every model's ranks by quarter)",
-        description="Credit per key and month or quarter under one rule-based model, with the spend and ROAS "
-        "of channels and campaigns; or, with --ranks N, each key's rank under every model in the last N "
-        "quarters up to --to. Credit is booked on the close date or the touch date (--booking). See docs/spend.md.",
-    )
+    p = options.add_command(subparsers, "credit-over-time", run)
     options.add_db(p)
     p.add_argument("--model", default="linear", help=f"one of {', '.join(RULE_MODELS)} (default linear)")
     p.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
@@ -38,10 +32,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--weights", type=Path, help="TOML or JSON file of the custom model's weights")
     options.add_deal_filters(p)
     options.add_output(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Credit per key and month or quarter under one rule-based model, with the spend and ROAS of
+    channels and campaigns; or, with --ranks N, each key's rank under every model in the last N
+    quarters up to --to. Credit is booked on the close date or the touch date (--booking). See
+    docs/spend.md."""
     from closedloop import db
     from closedloop.engine import spend
 

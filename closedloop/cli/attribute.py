@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from closedloop.engine.attribution.models import (
     load_weights,
 )
 from closedloop.engine.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
-from closedloop.engine.spend import BOOKINGS, MATCHING_RULE, SPEND_MEASURES
+from closedloop.engine.spend import MATCHING_RULE, SPEND_MEASURES
 from closedloop.filters import Filters
 
 
@@ -44,20 +45,14 @@ def register(subparsers: Any) -> None:
     a.add_argument("--from", dest="date_from", metavar="DATE", help="period start, inclusive (YYYY-MM-DD)")
     a.add_argument("--to", dest="date_to", metavar="DATE", help="period end, inclusive (YYYY-MM-DD)")
     a.add_argument("--weights", type=Path, help="TOML or JSON file of the custom model's weights")
-    a.add_argument(
-        "--measure",
-        choices=MEASURES + SPEND_MEASURES,
-        default="wins",
-        help="with --model all: the figure compared across models (default wins); a spend measure "
-        "(spend, roas, cac, cost_per_lead, cost_per_opportunity, pipeline_per_spend; --by channel or "
-        "campaign) reports spend and return per key instead (docs/spend.md)",
+    _add_measure(
+        a,
+        MEASURES + SPEND_MEASURES,
+        "wins",
+        "; a spend measure (spend, roas, cac, cost_per_lead, cost_per_opportunity, pipeline_per_spend; "
+        "--by channel or campaign) reports spend and return per key instead (docs/spend.md)",
     )
-    a.add_argument(
-        "--booking",
-        choices=BOOKINGS,
-        default="close",
-        help="with a spend measure: credit booked on the close date (default) or the touch date",
-    )
+    options.add_booking(a, "with a spend measure: credit booked on the close date (default) or the touch date")
     options.add_deal_filters(a)
     options.add_output(a)
 
@@ -66,13 +61,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", required=True, help=f"one of {', '.join(PATH_MODELS)}, or all")
     p.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
     p.add_argument("--sep", default=">", help="separator between a path's channels (default '>')")
+    _add_measure(p, PATH_MEASURES, "conversions")
+    options.add_output(p)
+
+
+def _add_measure(p: argparse.ArgumentParser, measures: Sequence[str], default: str, more: str = "") -> None:
     p.add_argument(
         "--measure",
-        choices=PATH_MEASURES,
-        default="conversions",
-        help="with --model all: the figure compared across models (default conversions)",
+        choices=measures,
+        default=default,
+        help=f"with --model all: the figure compared across models (default {default}){more}",
     )
-    options.add_output(p)
 
 
 def run_attribute(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from closedloop.cli import options
 from closedloop.engine.attribution.models import BY_KEYS, DEFAULT_HALF_LIFE_DAYS, MODELS, RULE_MODELS, load_weights
-from closedloop.engine.spend import BOOKINGS, GRAINS, MATCHING_RULE
+from closedloop.engine.spend import GRAINS, MATCHING_RULE
 
 
 def register(subparsers: Any) -> None:
@@ -19,7 +19,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", default="linear", help=f"one of {', '.join(RULE_MODELS)} (default linear)")
     p.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
     p.add_argument("--grain", choices=GRAINS, default="month", help="month (default) or quarter")
-    p.add_argument("--booking", choices=BOOKINGS, default="close", help="book credit on the close (default) or touch")
+    options.add_booking(p, "book credit on the close (default) or touch")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first period holds this date (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last period holds this date (YYYY-MM-DD)")
     p.add_argument("--ranks", type=int, metavar="N", help="every model's ranks in the last N quarters instead")

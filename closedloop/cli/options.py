@@ -107,6 +107,13 @@ def add_scope(p: argparse.ArgumentParser, when: str = "", default: str | None = 
     )
 
 
+def add_booking(p: argparse.ArgumentParser, help: str) -> None:
+    """--booking: credit booked on the deal's close date (default) or the touch's date."""
+    from closedloop.engine.spend import BOOKINGS
+
+    p.add_argument("--booking", choices=BOOKINGS, default="close", help=help)
+
+
 def add_output(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
     p.add_argument("--out", type=Path, help="write to this file instead of standard output")

@@ -7,7 +7,9 @@ import numpy as np
 
 class _Tables:
     """What each table's stage leaves for the later ones: numpy arrays by account, deal, contact or lead,
-    in the order the stages run (each draws from its own random stream, so the sample stays the same)."""
+    in the order the stages run (each draws from its own random stream, so the sample stays the same).
+    The stages read what they need here and set what they make as they make it; the touches take it
+    whole (closedloop.sample.touches)."""
 
     seed: int
     n_deals: int
@@ -27,7 +29,6 @@ class _Tables:
     journey: np.ndarray
     lead_accounts: np.ndarray
     lo_acc: np.ndarray
-    n: int
     n_acc: int
     n_contacts: int
     n_contacts_acc: np.ndarray

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop.sample.helpers import (
-    _business_hours,
-    _cat,
-    _insert,
-    _lognormal,
-    _pick,
-    _Progress,
-    _rng,
-    _to_ts,
-)
+from closedloop.sample.helpers import _business_hours, _cat, _lognormal, _pick, _to_ts
 from closedloop.sample.tables import _Tables
 from closedloop.sample.world import (
     _FIRST_DEAL,
+    _OWNER_BASE,
+    _OWNER_N,
     _REF,
     _WEIGHT,
     AMOUNT,
@@ -31,7 +23,6 @@ from closedloop.sample.world import (
     NAME_SUFFIXES,
     NO_TOUCH,
     OWNERS,
-    OWNERS_BY_REGION,
     PRODUCTS,
     REGION_P,
     REGIONS,
@@ -46,9 +37,9 @@ from closedloop.sample.world import (
 )
 
 
-def _accounts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _accounts(w: _Tables) -> None:
     """Accounts, and how many contacts each has (their rows come once leads are known)."""
-    rng = _rng(w.seed, 1)
+    rng = w.rng(1)
     w.n_deal_accounts = max(1, round(w.n_deals * 0.75))
     n_lead_accounts = max(1, round(w.n_deals * 0.35))  # accounts with leads but no deal
     w.n_acc = n_acc = w.n_deal_accounts + n_lead_accounts
@@ -69,8 +60,7 @@ def _accounts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> Non
     # which accounts hold deals: a random subset, so ids don't give it away
     acc_perm = rng.permutation(n_acc)
     w.deal_accounts, w.lead_accounts = acc_perm[: w.n_deal_accounts], acc_perm[w.n_deal_accounts :]
-    _insert(
-        con,
+    w.insert(
         "sample_accounts",
         pd.DataFrame(
             {
@@ -85,12 +75,12 @@ def _accounts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> Non
             }
         ),
     )
-    bar.advance(_WEIGHT["accounts"], "accounts")
+    w.bar.advance(_WEIGHT["accounts"], "accounts")
 
 
-def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _deals(w: _Tables) -> None:
     """Deals with their latent outcome, amount and owner, and each deal's stage history."""
-    rng = _rng(w.seed, 2)
+    rng = w.rng(2)
     n = w.n_deals
     # every deal account gets one deal; the rest are further deals on them
     repeat_deals = w.deal_accounts[rng.integers(0, w.n_deal_accounts, n - w.n_deal_accounts)]
@@ -112,11 +102,8 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     close_at = _business_hours(created + cycle)
     w.closed = closed = close_at <= _REF
     w.end = np.where(closed, close_at, _REF)
-    owner_lists = [OWNERS_BY_REGION[r] for r in REGIONS]
-    w.owner_base = np.array([OWNERS.index(lst[0]) for lst in owner_lists])
-    w.owner_n = np.array([len(lst) for lst in owner_lists])
     dregion = w.region[account]
-    w.owner = w.owner_base[dregion] + np.floor(rng.random(n) * w.owner_n[dregion]).astype(np.int64)
+    w.owner = _OWNER_BASE[dregion] + np.floor(rng.random(n) * _OWNER_N[dregion]).astype(np.int64)
     amount = np.round(
         _lognormal(
             rng,
@@ -146,8 +133,7 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     hist_deal = np.concatenate([rows, np.flatnonzero(closed)])
     hist_stage = np.concatenate([cols, np.where(won, 4, 5)[closed]])
     hist_at = np.concatenate([entered[rows, cols], close_at[closed]])
-    _insert(
-        con,
+    w.insert(
         "sample_deals",
         pd.DataFrame(
             {
@@ -163,8 +149,7 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
             }
         ),
     )
-    _insert(
-        con,
+    w.insert(
         "sample_deal_stage_history",
         pd.DataFrame(
             {
@@ -174,12 +159,12 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
             }
         ),
     )
-    bar.advance(_WEIGHT["deals"], "deals")
+    w.bar.advance(_WEIGHT["deals"], "deals")
 
 
-def _deal_contacts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _deal_contacts(w: _Tables) -> None:
     """Each deal's contacts (consecutive contacts of its account) with a role from their persona."""
-    rng = _rng(w.seed, 3)
+    rng = w.rng(3)
     n = w.n_deals
     m = w.n_contacts_acc[w.account]
     want = 1 + rng.poisson(np.array([2.0, 1.2, 0.5])[w.dseg])
@@ -201,9 +186,8 @@ def _deal_contacts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -
     role = np.where(
         rng.random(len(w.dc_contact)) < 0.2, ROLES.index("influencer"), role_of_persona[w.persona[w.dc_contact]]
     )
-    _insert(
-        con,
+    w.insert(
         "sample_deal_contacts",
         pd.DataFrame({"deal": dc_deal, "contact": w.dc_contact, "role": _cat(role, ROLES)}),
     )
-    bar.advance(_WEIGHT["deal_contacts"], "deal contacts")
+    w.bar.advance(_WEIGHT["deal_contacts"], "deal contacts")

@@ -12,10 +12,7 @@ import pandas as pd
 from closedloop import db
 from closedloop.engine import journey_tables as derived
 from closedloop.sample.accounts import _accounts, _deal_contacts, _deals
-from closedloop.sample.helpers import (
-    _Progress,
-    _rng,
-)
+from closedloop.sample.helpers import _Progress
 from closedloop.sample.leads import _campaigns, _leads
 from closedloop.sample.tables import _Tables
 from closedloop.sample.touches import (
@@ -90,18 +87,13 @@ def generate(
 def _build(
     con: duckdb.DuckDBPyConnection, n_deals: int, seed: int, touches_per_deal: float, bar: _Progress
 ) -> dict[str, int]:
-    w = _Tables()
-    w.seed, w.n_deals, w.touches_per_deal = seed, n_deals, touches_per_deal
-    _accounts(con, w, bar)
-    _deals(con, w, bar)
-    _deal_contacts(con, w, bar)
-    _leads(con, w, bar)
-    _campaigns(con, w, bar)
-    _touchpoints(con, w, bar)
+    w = _Tables(con, bar, seed, n_deals, touches_per_deal)
+    for stage in (_accounts, _deals, _deal_contacts, _leads, _campaigns, _touchpoints):
+        stage(w)
     return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in (*db.CANONICAL_TABLES, "spend")}
 
 
-def _touchpoints(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _touchpoints(w: _Tables) -> None:
     """Touchpoints of deals in chunks of deals, then touches outside deals (leads' and after a close)."""
     n = w.n_deals
     lo_acc = w.lo_acc
@@ -112,18 +104,18 @@ def _touchpoints(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> 
     next_id = 0
     for k, i0 in enumerate(range(0, n, _CHUNK_DEALS)):
         i1 = min(n, i0 + _CHUNK_DEALS)
-        df = _deal_touches(_rng(w.seed, 100, k), w, i0, i1, scale)
+        df = _deal_touches(w.rng(100, k), w, i0, i1, scale)
         df["i"] = np.arange(next_id, next_id + len(df))
         next_id += len(df)
-        _insert_touches(con, df)
-        bar.advance(_WEIGHT["touchpoints"] * (i1 - i0) / n, f"touchpoints {i1:,}/{n:,} deals")
-    rng = _rng(w.seed, 6)
+        _insert_touches(w.con, df)
+        w.bar.advance(_WEIGHT["touchpoints"] * (i1 - i0) / n, f"touchpoints {i1:,}/{n:,} deals")
+    rng = w.rng(6)
     df = _lead_touches(rng, w.o_acc[: len(lo_acc)], w.o_contact[: len(lo_acc)], w.o_created[: len(lo_acc)])
     post = _post_close_touches(rng, w)
     df = pd.concat([df, post], ignore_index=True)
     df["i"] = np.arange(next_id, next_id + len(df))
-    _insert_touches(con, df)
-    bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
-    _insert_review_site_visits(con, _rng(w.seed, 8))
+    _insert_touches(w.con, df)
+    w.bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
+    _insert_review_site_visits(w.con, w.rng(8))
 
-    _insert_spend(con, _rng(w.seed, 7))
+    _insert_spend(w.con, w.rng(7))

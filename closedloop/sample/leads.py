@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop.sample.helpers import (
-    _business_hours,
-    _cat,
-    _insert,
-    _lognormal,
-    _pick,
-    _Progress,
-    _rng,
-    _to_ts,
-)
+from closedloop.sample.helpers import _business_hours, _cat, _lognormal, _pick, _to_ts
 from closedloop.sample.tables import _Tables
 from closedloop.sample.touches import (
     _LEAD_SOURCE_TYPE,
@@ -24,6 +14,8 @@ from closedloop.sample.touches import (
 from closedloop.sample.world import (
     _CAMPAIGN_IDS,
     _FIRST_DEAL,
+    _OWNER_BASE,
+    _OWNER_N,
     _REF,
     _WEIGHT,
     CAMPAIGNS,
@@ -36,10 +28,10 @@ from closedloop.sample.world import (
 )
 
 
-def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _leads(w: _Tables) -> None:
     """Leads (each deal's own, and leads that never became a deal), then the contacts: known from their
     account's first signal, or their lead."""
-    rng = _rng(w.seed, 4)
+    rng = w.rng(4)
     n = w.n_deals
     account, created, journey, region = w.account, w.created, w.journey, w.region
     # 1) the lead each deal grew from, on its first contact
@@ -93,11 +85,10 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     l_owner = np.where(
         is_deal_lead,
         np.concatenate([w.owner, np.zeros(n_o, dtype=np.int64)]),
-        w.owner_base[region[l_acc]] + np.floor(rng.random(n_leads) * w.owner_n[region[l_acc]]).astype(np.int64),
+        _OWNER_BASE[region[l_acc]] + np.floor(rng.random(n_leads) * _OWNER_N[region[l_acc]]).astype(np.int64),
     )
     l_campaign, _ = _campaign_and_asset(rng, _LEAD_SOURCE_TYPE[l_source], l_source, l_created)
-    _insert(
-        con,
+    w.insert(
         "sample_leads",
         pd.DataFrame(
             {
@@ -117,7 +108,7 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
             }
         ),
     )
-    bar.advance(_WEIGHT["leads"], "leads")
+    w.bar.advance(_WEIGHT["leads"], "leads")
 
     # --- contacts: known from their account's first signal, or their lead --
     first_seen = np.full(w.n_acc, _REF)
@@ -125,8 +116,7 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     np.minimum.at(first_seen, o_acc, w.o_created)
     c_created = np.minimum(first_seen[w.contact_account] + rng.exponential(30.0, w.n_contacts), _REF)
     np.minimum.at(c_created, l_contact, l_created)
-    _insert(
-        con,
+    w.insert(
         "sample_contacts",
         pd.DataFrame(
             {
@@ -138,15 +128,14 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
             }
         ),
     )
-    bar.advance(_WEIGHT["contacts"], "contacts")
+    w.bar.advance(_WEIGHT["contacts"], "contacts")
 
 
-def _campaigns(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _campaigns(w: _Tables) -> None:
     """The campaigns with a random cost in their range."""
-    rng = _rng(w.seed, 5)
+    rng = w.rng(5)
     cost = np.round([rng.uniform(*spec[6]) for spec in CAMPAIGNS], -2)
-    _insert(
-        con,
+    w.insert(
         "sample_campaigns",
         pd.DataFrame(
             {
@@ -160,4 +149,4 @@ def _campaigns(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> No
             }
         ),
     )
-    bar.advance(_WEIGHT["campaigns"], "campaigns")
+    w.bar.advance(_WEIGHT["campaigns"], "campaigns")

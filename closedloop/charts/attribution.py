@@ -5,7 +5,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from closedloop.charts.base import MEASURE_TITLES, _measure_axis, label, label_map, labels, rank_cells
+from closedloop.charts.base import (
+    KEY_TOOLTIP,
+    MEASURE_TITLES,
+    RANK_TOOLTIP,
+    _measure_axis,
+    label,
+    label_map,
+    labels,
+    rank_cells,
+)
 
 
 def attribution_bars(rollup: pd.DataFrame, column: str, title: str) -> alt.Chart:
@@ -28,7 +37,7 @@ def attribution_bars(rollup: pd.DataFrame, column: str, title: str) -> alt.Chart
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("key_label:N", title="Key"),
+                KEY_TOOLTIP,
                 alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt),
             ],
         )
@@ -68,9 +77,9 @@ def model_rank_heatmap(comparison: pd.DataFrame, labels: dict[str, str], column:
         y=alt.Y("key_label:N", sort=key_labels.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
     )
     tooltip = [
-        alt.Tooltip("key_label:N", title="Key"),
+        KEY_TOOLTIP,
         alt.Tooltip("model:N", title="Model"),
-        alt.Tooltip("rank:Q", title="Rank"),
+        RANK_TOOLTIP,
         alt.Tooltip("credit:Q", title=MEASURE_TITLES[column], format=fmt),
         alt.Tooltip("spread:Q", title="Rank spread across models"),
     ]

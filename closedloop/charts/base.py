@@ -49,6 +49,13 @@ def labels(codes: pd.Series) -> pd.Series:
     return codes.map(label_map(codes))
 
 
+# Tooltips several charts show alike.
+KEY_TOOLTIP = alt.Tooltip("key_label:N", title="Key")
+RANK_TOOLTIP = alt.Tooltip("rank:Q", title="Rank")
+TOUCH_TOOLTIPS = [alt.Tooltip("touch:N", title="Touch"), alt.Tooltip("team:N", title="Team")]  # a deal's touch
+DEAL_CREDIT_TOOLTIP = alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%")
+
+
 # --- Deal explorer -------------------------------------------------------------------------------
 
 MARKER_COLOR = "#616161"

@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from closedloop.charts.base import MEASURE_TITLES, label, labels, rank_cells
+from closedloop.charts.base import KEY_TOOLTIP, MEASURE_TITLES, RANK_TOOLTIP, label, labels, rank_cells
 
 SPEND_TITLES = {
     "roas": "ROAS (attributed won revenue ÷ spend)",
@@ -45,7 +45,7 @@ def spend_return_bars(report: pd.DataFrame, column: str, title: str) -> alt.Char
                 legend=alt.Legend(title=None, orient="bottom") if ratio else None,
             ),
             tooltip=[
-                alt.Tooltip("key_label:N", title="Key"),
+                KEY_TOOLTIP,
                 alt.Tooltip(f"{column}:Q", title=SPEND_TITLES[column], format=fmt),
                 alt.Tooltip("spend_usd:Q", title="Spend (USD)", format="$,.0f"),
             ],
@@ -88,7 +88,7 @@ def credit_trend(over_time: pd.DataFrame, column: str, grain: str, title: str, t
             color=alt.Color("key_label:N", sort=legend_order, title=None, legend=alt.Legend(orient="right")),
             tooltip=[
                 alt.Tooltip("period:T", title="Period", format="%b %Y"),
-                alt.Tooltip("key_label:N", title="Key"),
+                KEY_TOOLTIP,
                 alt.Tooltip(f"{column}:Q", format="$,.0f" if money else ",.2f"),
             ],
         )
@@ -111,8 +111,8 @@ def rank_by_quarter(ranks: pd.DataFrame, labels_of: dict[str, str], title: str) 
     tooltip = [
         alt.Tooltip("model_label:N", title="Model"),
         alt.Tooltip("quarter:O", title="Quarter"),
-        alt.Tooltip("key_label:N", title="Key"),
-        alt.Tooltip("rank:Q", title="Rank"),
+        KEY_TOOLTIP,
+        RANK_TOOLTIP,
         alt.Tooltip("value:Q", title="Credit", format=",.2f"),
     ]
     models = [labels_of.get(m, m) for m in dict.fromkeys(df["model"])]

@@ -714,6 +714,16 @@ def _built(run: Run, target: Path) -> Run:
     return run
 
 
+def _import_copy(target: Path, db: str, touchpoints_csv: str) -> tuple[Run, Path]:
+    """`closedloop import` of a touchpoints CSV into `target`, a copy of `db` (the CSV is linked
+    beside it as touchpoints.csv: the canonical mapping finds the table by the file name)."""
+    shutil.copyfile(db, target)
+    csv = target.parent / "touchpoints.csv"
+    os.link(touchpoints_csv, csv)
+    cmd = [_python(), "-m", "closedloop", "import", "--db", str(target), "--mapping", "canonical", str(csv)]
+    return _spawn(cmd), target
+
+
 def run_once(w: Workload, ctx: dict, check: bool) -> Run:
     if w.key == "sample":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
@@ -744,26 +754,10 @@ def run_once(w: Workload, ctx: dict, check: bool) -> Run:
             return _built(_spawn([_python(), "-m", "closedloop", "refresh", "--db", str(target)]), target)
     if w.key == "import_day":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
-            target = Path(tmp) / "day.duckdb"
-            shutil.copyfile(ctx["db"], target)
-            csv = Path(tmp) / "touchpoints.csv"
-            os.link(ctx["day"], csv)
-            return _built(
-                _spawn(
-                    [_python(), "-m", "closedloop", "import", "--db", str(target), "--mapping", "canonical", str(csv)]
-                ),
-                target,
-            )
+            return _built(*_import_copy(Path(tmp) / "day.duckdb", ctx["db"], ctx["day"]))
     if w.key == "import":
         with tempfile.TemporaryDirectory(dir=DATA) as tmp:
-            target = Path(tmp) / "import.duckdb"
-            shutil.copyfile(ctx["base"], target)
-            # the canonical mapping finds the table by the file name
-            csv = Path(tmp) / "touchpoints.csv"
-            os.link(ctx["csv"], csv)
-            run = _spawn(
-                [_python(), "-m", "closedloop", "import", "--db", str(target), "--mapping", "canonical", str(csv)]
-            )
+            run, target = _import_copy(Path(tmp) / "import.duckdb", ctx["base"], ctx["csv"])
             if run.code == 0:
                 import duckdb
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from closedloop.charts.base import MEASURE_TITLES, _measure_axis, label, label_map, labels
+from closedloop.charts.base import (
+    KEY_TOOLTIP,
+    MEASURE_TITLES,
+    RANK_TOOLTIP,
+    _measure_axis,
+    label,
+    label_map,
+    labels,
+    rank_cells,
+)
 
 
 def attribution_bars(rollup: pd.DataFrame, column: str, title: str) -> alt.Chart:
@@ -28,7 +37,7 @@ def attribution_bars(rollup: pd.DataFrame, column: str, title: str) -> alt.Chart
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("key_label:N", title="Key"),
+                KEY_TOOLTIP,
                 alt.Tooltip(f"{column}:Q", title=MEASURE_TITLES[column], format=fmt),
             ],
         )
@@ -67,21 +76,14 @@ def model_rank_heatmap(comparison: pd.DataFrame, labels: dict[str, str], column:
         ),
         y=alt.Y("key_label:N", sort=key_labels.tolist(), title=None, axis=alt.Axis(labelLimit=260)),
     )
-    cells = base.mark_rect().encode(
-        color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
-        tooltip=[
-            alt.Tooltip("key_label:N", title="Key"),
-            alt.Tooltip("model:N", title="Model"),
-            alt.Tooltip("rank:Q", title="Rank"),
-            alt.Tooltip("credit:Q", title=MEASURE_TITLES[column], format=fmt),
-            alt.Tooltip("spread:Q", title="Rank spread across models"),
-        ],
-    )
-    text = base.mark_text(fontSize=11).encode(
-        text=alt.Text("rank:Q", format=".0f"),
-        color=alt.condition(alt.datum.rank <= 3, alt.value("white"), alt.value("#222")),
-    )
-    return (cells + text).properties(height=alt.Step(24))
+    tooltip = [
+        KEY_TOOLTIP,
+        alt.Tooltip("model:N", title="Model"),
+        RANK_TOOLTIP,
+        alt.Tooltip("credit:Q", title=MEASURE_TITLES[column], format=fmt),
+        alt.Tooltip("spread:Q", title="Rank spread across models"),
+    ]
+    return rank_cells(base, tooltip, font_size=11).properties(height=alt.Step(24))
 
 
 def team_split_bar(team_split: pd.DataFrame, column: str) -> alt.Chart:

@@ -49,6 +49,13 @@ def labels(codes: pd.Series) -> pd.Series:
     return codes.map(label_map(codes))
 
 
+# Tooltips several charts show alike.
+KEY_TOOLTIP = alt.Tooltip("key_label:N", title="Key")
+RANK_TOOLTIP = alt.Tooltip("rank:Q", title="Rank")
+TOUCH_TOOLTIPS = [alt.Tooltip("touch:N", title="Touch"), alt.Tooltip("team:N", title="Team")]  # a deal's touch
+DEAL_CREDIT_TOOLTIP = alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%")
+
+
 # --- Deal explorer -------------------------------------------------------------------------------
 
 MARKER_COLOR = "#616161"
@@ -62,43 +69,28 @@ def _text(value: object) -> str:
 
 
 # Each touchpoint type keeps its shape on every deal: marketing types first, then sales (DESIGN.md).
-TOUCH_TYPES = [
-    "ad_view",
-    "ad_click",
-    "ebook_download",
-    "whitepaper_download",
-    "email_open",
-    "email_click",
-    "webinar_registered",
-    "webinar_attended",
-    "event_attended",
-    "website_visit",
-    "demo_request",
-    "content_syndication",
-    "sales_email",
-    "sales_call",
-    "sales_meeting",
-    "linkedin_inmail",
-]
-TOUCH_SHAPES = [
-    "circle",
-    "square",
-    "triangle-up",
-    "cross",
-    "diamond",
-    "triangle-down",
-    "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z",  # hexagon
-    "M0,-1L0.2245,-0.309L0.951,-0.309L0.363,0.118L0.588,0.809L0,0.382L-0.588,0.809L-0.363,0.118"
+TOUCH_SHAPE = {
+    "ad_view": "circle",
+    "ad_click": "square",
+    "ebook_download": "triangle-up",
+    "whitepaper_download": "cross",
+    "email_open": "diamond",
+    "email_click": "triangle-down",
+    "webinar_registered": "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z",  # hexagon
+    "webinar_attended": "M0,-1L0.2245,-0.309L0.951,-0.309L0.363,0.118L0.588,0.809L0,0.382L-0.588,0.809L-0.363,0.118"
     "L-0.951,-0.309L-0.2245,-0.309Z",  # star
-    "triangle-right",
-    "triangle-left",
-    "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z",  # pentagon
-    "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z",  # x
-    "circle",
-    "square",
-    "diamond",
-    "triangle-up",  # sales types: the colour tells them apart
-]
+    "event_attended": "triangle-right",
+    "website_visit": "triangle-left",
+    "demo_request": "M0,-1L0.951,-0.309L0.588,0.809L-0.588,0.809L-0.951,-0.309Z",  # pentagon
+    "content_syndication": "M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z",  # x
+    # sales types: the colour tells them apart
+    "sales_email": "circle",
+    "sales_call": "square",
+    "sales_meeting": "diamond",
+    "linkedin_inmail": "triangle-up",
+}
+TOUCH_TYPES = list(TOUCH_SHAPE)
+TOUCH_SHAPES = list(TOUCH_SHAPE.values())
 
 
 # --- Attribution page
@@ -130,3 +122,17 @@ def share_cells(base: alt.Chart, field: str, title: str, legend: alt.Legend) -> 
         color=alt.condition(f"datum.{field} > 0.55", alt.value("white"), alt.value("#212121")),
     )
     return alt.layer(cells, text)
+
+
+def rank_cells(base: alt.Chart, tooltip: list[alt.Tooltip], font_size: int) -> alt.LayerChart:
+    """A heatmap of ranks (1 = most credit): the better the rank the darker the blue, each cell
+    labelled with its rank, in white for the top 3."""
+    cells = base.mark_rect().encode(
+        color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(fontSize=font_size).encode(
+        text=alt.Text("rank:Q", format=".0f"),
+        color=alt.condition(alt.datum.rank <= 3, alt.value("white"), alt.value("#222")),
+    )
+    return cells + text

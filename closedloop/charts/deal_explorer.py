@@ -6,10 +6,12 @@ import altair as alt
 import pandas as pd
 
 from closedloop.charts.base import (
+    DEAL_CREDIT_TOOLTIP,
     MARKER_COLOR,
     NOTE_COLOR,
     TEAM_COLORS,
     TOUCH_SHAPES,
+    TOUCH_TOOLTIPS,
     TOUCH_TYPES,
     _text,
     label,
@@ -191,11 +193,10 @@ def credit_receipt(receipt: pd.DataFrame, models: pd.DataFrame) -> alt.Chart:
         ),
         y=alt.Y("touch:N", sort=r["touch"].tolist(), title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=[
-            alt.Tooltip("touch:N", title="Touch"),
-            alt.Tooltip("team:N", title="Team"),
+            *TOUCH_TOOLTIPS,
             alt.Tooltip("model_label:N", title="Model"),
             alt.Tooltip("weights:N", title="Weights"),
-            alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%"),
+            DEAL_CREDIT_TOOLTIP,
         ],
     )
     cells = share_cells(base, "credit", "Share of credit (%)", alt.Legend(format="%", orient="right"))

@@ -7,6 +7,15 @@ import pandas as pd
 
 from closedloop.charts.base import labels
 
+
+def _interval_tooltips(low: str, high: str, fmt: str, unit: str = "") -> list[alt.Tooltip]:
+    """The two ends of a key's 95% interval."""
+    return [
+        alt.Tooltip(f"{low}:Q", title=f"95% interval from{unit}", format=fmt),
+        alt.Tooltip(f"{high}:Q", title=f"95% interval to{unit}", format=fmt),
+    ]
+
+
 # --- Touchpoint lift -----------------------------------------------------------------------------
 
 
@@ -29,8 +38,7 @@ def win_rate_lift(df: pd.DataFrame, dimension_title: str, small_sample_deals: in
     tooltip = [
         alt.Tooltip("name:N", title=dimension_title.capitalize()),
         alt.Tooltip("win_rate_diff_pp:Q", title="Difference (pp)", format="+.1f"),
-        alt.Tooltip("low95_pp:Q", title="95% interval from (pp)", format="+.1f"),
-        alt.Tooltip("high95_pp:Q", title="95% interval to (pp)", format="+.1f"),
+        *_interval_tooltips("low95_pp", "high95_pp", "+.1f", " (pp)"),
         alt.Tooltip("win_rate_touched:Q", title="Win rate touched", format=".0%"),
         alt.Tooltip("deals_touched_won:Q", title="Touched: won"),
         alt.Tooltip("deals_touched_lost:Q", title="Touched: lost"),
@@ -109,8 +117,7 @@ def lift_adjusted(charted: pd.DataFrame, dimension_title: str, codes: bool = Tru
         alt.Tooltip("name:N", title=dimension_title.capitalize()),
         alt.Tooltip("figure:N", title="Figure"),
         alt.Tooltip("odds_ratio:Q", title="Odds ratio", format=".2f"),
-        alt.Tooltip("low95:Q", title="95% interval from", format=".2f"),
-        alt.Tooltip("high95:Q", title="95% interval to", format=".2f"),
+        *_interval_tooltips("low95", "high95", ".2f"),
         alt.Tooltip("win_rate_diff_pp:Q", title="Raw difference (pp)", format="+.1f"),
         alt.Tooltip("strata_used:Q", title="Strata compared"),
         alt.Tooltip("deals_in_strata_used:Q", title="Deals in them"),

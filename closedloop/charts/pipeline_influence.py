@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -11,6 +13,18 @@ from closedloop.charts.base import labels
 
 PIPELINE_SPLITS = ["Marketing-sourced", "Marketing-influenced", "Sales-only", "No touchpoint"]
 PIPELINE_COLORS = alt.Scale(domain=PIPELINE_SPLITS, range=["#1565c0", "#64b5f6", "#ef6c00", "#bdbdbd"])
+
+
+def _stacked(
+    field: str, scale: alt.Scale, order: alt.Order, tooltip: list[alt.Tooltip], **color: Any
+) -> dict[str, Any]:
+    """The encodings of a stack's parts: their colour (`field` on `scale`, untitled, its legend on
+    top), the stacking `order` and the `tooltip`."""
+    return {
+        "color": alt.Color(field, scale=scale, title=None, legend=alt.Legend(orient="top"), **color),
+        "order": order,
+        "tooltip": tooltip,
+    }
 
 
 def pipeline_over_time(long: pd.DataFrame, grain: str, measure: str = "usd") -> alt.Chart:
@@ -33,21 +47,19 @@ def pipeline_over_time(long: pd.DataFrame, grain: str, measure: str = "usd") -> 
                 axis=alt.Axis(labelAngle=0, labelLimit=120),
             ),
             y=y,
-            color=alt.Color(
+            **_stacked(
                 "split_label:N",
-                scale=PIPELINE_COLORS,
+                PIPELINE_COLORS,
+                alt.Order("stack_order:Q", sort="ascending"),
+                [
+                    alt.Tooltip("period:O", title=grain.capitalize()),
+                    alt.Tooltip("split_label:N", title="Split"),
+                    alt.Tooltip("pipeline_usd:Q", title="Pipeline (USD)", format="$,.0f"),
+                    alt.Tooltip("deals:Q", title="Deals"),
+                    alt.Tooltip("won_deals:Q", title="Won so far"),
+                ],
                 sort=PIPELINE_SPLITS,
-                title=None,
-                legend=alt.Legend(orient="top"),
             ),
-            order=alt.Order("stack_order:Q", sort="ascending"),
-            tooltip=[
-                alt.Tooltip("period:O", title=grain.capitalize()),
-                alt.Tooltip("split_label:N", title="Split"),
-                alt.Tooltip("pipeline_usd:Q", title="Pipeline (USD)", format="$,.0f"),
-                alt.Tooltip("deals:Q", title="Deals"),
-                alt.Tooltip("won_deals:Q", title="Won so far"),
-            ],
         )
         .properties(height=340)
     )
@@ -100,22 +112,20 @@ def pipeline_by_key(
                 title="Deals it touched" if by_deals else "Pipeline of the deals it touched (USD)",
                 axis=alt.Axis(tickMinStep=1, format=",d") if by_deals else alt.Axis(format="$,.2~s"),
             ),
-            color=alt.Color(
+            **_stacked(
                 "role:N",
-                scale=alt.Scale(domain=["Sourced", "Influenced"], range=["#1565c0", "#64b5f6"]),
-                title=None,
-                legend=alt.Legend(orient="top"),
+                alt.Scale(domain=["Sourced", "Influenced"], range=["#1565c0", "#64b5f6"]),
+                alt.Order("role:N", sort="descending"),
+                [
+                    alt.Tooltip("name:N", title=key_title.capitalize()),
+                    alt.Tooltip("role:N", title="Role"),
+                    alt.Tooltip("usd:Q", title="Pipeline (USD)", format="$,.0f"),
+                    alt.Tooltip("deals:Q", title="Deals"),
+                    alt.Tooltip("total_usd:Q", title="Sourced + influenced (USD)", format="$,.0f"),
+                    alt.Tooltip("won_deals:Q", title="Won deals"),
+                    alt.Tooltip("cost_per_won_deal_usd:Q", title="Cost per won deal (USD)", format="$,.0f"),
+                ],
             ),
-            order=alt.Order("role:N", sort="descending"),
-            tooltip=[
-                alt.Tooltip("name:N", title=key_title.capitalize()),
-                alt.Tooltip("role:N", title="Role"),
-                alt.Tooltip("usd:Q", title="Pipeline (USD)", format="$,.0f"),
-                alt.Tooltip("deals:Q", title="Deals"),
-                alt.Tooltip("total_usd:Q", title="Sourced + influenced (USD)", format="$,.0f"),
-                alt.Tooltip("won_deals:Q", title="Won deals"),
-                alt.Tooltip("cost_per_won_deal_usd:Q", title="Cost per won deal (USD)", format="$,.0f"),
-            ],
         )
         .properties(height=alt.Step(20))
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from closedloop.charts.base import WON_LOST_COLORS, _text, label, label_map
+from closedloop.charts.base import DEAL_CREDIT_TOOLTIP, TOUCH_TOOLTIPS, WON_LOST_COLORS, _text, label, label_map
+
+_TYPE_TOOLTIP = alt.Tooltip("type:N", title="Touchpoint type")
 
 
 def touch_type_shares(df: pd.DataFrame) -> alt.Chart:
@@ -43,7 +45,7 @@ def touch_type_shares(df: pd.DataFrame) -> alt.Chart:
             ),
             color=alt.Color("outcome:N", scale=WON_LOST_COLORS, title="Deals", legend=alt.Legend(orient="top")),
             tooltip=[
-                alt.Tooltip("type:N", title="Touchpoint type"),
+                _TYPE_TOOLTIP,
                 alt.Tooltip("outcome:N", title="Deals"),
                 alt.Tooltip("touched:Q", title="Deals touched"),
                 alt.Tooltip("total:Q", title="Deals in period"),
@@ -76,10 +78,9 @@ def review_credit(credit: pd.DataFrame, model_label: str) -> alt.LayerChart:
     teams = {"marketing": "#1f77b4", "sales": "#ff7f0e", "No touchpoint": "#9e9e9e"}
     y = alt.Y("touch:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320))
     tooltip = [
-        alt.Tooltip("touch:N", title="Touch"),
-        alt.Tooltip("team:N", title="Team"),
+        *TOUCH_TOOLTIPS,
         alt.Tooltip("campaign:N", title="Campaign"),
-        alt.Tooltip("credit:Q", title="Share of the deal's credit", format=".1%"),
+        DEAL_CREDIT_TOOLTIP,
     ]
     bars = (
         alt.Chart(data)
@@ -154,7 +155,7 @@ def review_agreement(by_type: pd.DataFrame, model_label: str) -> alt.LayerChart:
     y = alt.Y("type:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     offset = alt.YOffset("series:N", sort=AGREEMENT_SERIES, scale=alt.Scale(domain=AGREEMENT_SERIES))
     tooltip = [
-        alt.Tooltip("type:N", title="Touchpoint type"),
+        _TYPE_TOOLTIP,
         alt.Tooltip("series:N", title="Series"),
         alt.Tooltip("text:N", title="Share"),
     ]

@@ -8,7 +8,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from closedloop.charts.base import MEASURE_TITLES, label, labels
+from closedloop.charts.base import KEY_TOOLTIP, MEASURE_TITLES, RANK_TOOLTIP, label, labels, rank_cells
 
 SPEND_TITLES = {
     "roas": "ROAS (attributed won revenue ÷ spend)",
@@ -45,7 +45,7 @@ def spend_return_bars(report: pd.DataFrame, column: str, title: str) -> alt.Char
                 legend=alt.Legend(title=None, orient="bottom") if ratio else None,
             ),
             tooltip=[
-                alt.Tooltip("key_label:N", title="Key"),
+                KEY_TOOLTIP,
                 alt.Tooltip(f"{column}:Q", title=SPEND_TITLES[column], format=fmt),
                 alt.Tooltip("spend_usd:Q", title="Spend (USD)", format="$,.0f"),
             ],
@@ -88,7 +88,7 @@ def credit_trend(over_time: pd.DataFrame, column: str, grain: str, title: str, t
             color=alt.Color("key_label:N", sort=legend_order, title=None, legend=alt.Legend(orient="right")),
             tooltip=[
                 alt.Tooltip("period:T", title="Period", format="%b %Y"),
-                alt.Tooltip("key_label:N", title="Key"),
+                KEY_TOOLTIP,
                 alt.Tooltip(f"{column}:Q", format="$,.0f" if money else ",.2f"),
             ],
         )
@@ -108,23 +108,16 @@ def rank_by_quarter(ranks: pd.DataFrame, labels_of: dict[str, str], title: str) 
         x=alt.X("quarter:O", sort=quarters, title=None, axis=alt.Axis(labelAngle=-40, labelOverlap=False)),
         y=alt.Y("key_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
     )
-    cells = base.mark_rect().encode(
-        color=alt.Color("rank:Q", scale=alt.Scale(scheme="blues", reverse=True), title="Rank"),
-        tooltip=[
-            alt.Tooltip("model_label:N", title="Model"),
-            alt.Tooltip("quarter:O", title="Quarter"),
-            alt.Tooltip("key_label:N", title="Key"),
-            alt.Tooltip("rank:Q", title="Rank"),
-            alt.Tooltip("value:Q", title="Credit", format=",.2f"),
-        ],
-    )
-    text = base.mark_text(fontSize=10).encode(
-        text=alt.Text("rank:Q", format=".0f"),
-        color=alt.condition(alt.datum.rank <= 3, alt.value("white"), alt.value("#222")),
-    )
+    tooltip = [
+        alt.Tooltip("model_label:N", title="Model"),
+        alt.Tooltip("quarter:O", title="Quarter"),
+        KEY_TOOLTIP,
+        RANK_TOOLTIP,
+        alt.Tooltip("value:Q", title="Credit", format=",.2f"),
+    ]
     models = [labels_of.get(m, m) for m in dict.fromkeys(df["model"])]
     return (
-        (cells + text)
+        rank_cells(base, tooltip, font_size=10)
         .properties(width=alt.Step(46), height=alt.Step(20))
         .facet(facet=alt.Facet("model_label:N", sort=models, title=None), columns=4, title=title)
     )

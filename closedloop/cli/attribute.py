@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +24,12 @@ from closedloop.engine.attribution.models import (
     load_weights,
 )
 from closedloop.engine.attribution.paths import PATH_MEASURES, attribute_paths, compare_paths, read_paths
-from closedloop.engine.spend import BOOKINGS, MATCHING_RULE, SPEND_MEASURES
+from closedloop.engine.spend import MATCHING_RULE, SPEND_MEASURES
 from closedloop.filters import Filters
 
 
 def register(subparsers: Any) -> None:
-    a = subparsers.add_parser(
-        "attribute",
-        help="credit per channel, touchpoint type, campaign, asset or team under a model (or all)",
-        description="Attribute the database's wins, won revenue and pipeline under one model, "
-        "or compare every model side by side with --model all. See docs/attribution.md.",
-    )
+    a = options.add_command(subparsers, "attribute", run_attribute)
     options.add_db(a)
     a.add_argument("--model", required=True, help=f"one of {', '.join(MODELS)}, or all")
     a.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
@@ -49,45 +45,38 @@ def register(subparsers: Any) -> None:
     a.add_argument("--from", dest="date_from", metavar="DATE", help="period start, inclusive (YYYY-MM-DD)")
     a.add_argument("--to", dest="date_to", metavar="DATE", help="period end, inclusive (YYYY-MM-DD)")
     a.add_argument("--weights", type=Path, help="TOML or JSON file of the custom model's weights")
-    a.add_argument(
-        "--measure",
-        choices=MEASURES + SPEND_MEASURES,
-        default="wins",
-        help="with --model all: the figure compared across models (default wins); a spend measure "
-        "(spend, roas, cac, cost_per_lead, cost_per_opportunity, pipeline_per_spend; --by channel or "
-        "campaign) reports spend and return per key instead (docs/spend.md)",
+    _add_measure(
+        a,
+        MEASURES + SPEND_MEASURES,
+        "wins",
+        "; a spend measure (spend, roas, cac, cost_per_lead, cost_per_opportunity, pipeline_per_spend; "
+        "--by channel or campaign) reports spend and return per key instead (docs/spend.md)",
     )
-    a.add_argument(
-        "--booking",
-        choices=BOOKINGS,
-        default="close",
-        help="with a spend measure: credit booked on the close date (default) or the touch date",
-    )
+    options.add_booking(a, "with a spend measure: credit booked on the close date (default) or the touch date")
     options.add_deal_filters(a)
     options.add_output(a)
-    a.set_defaults(func=run_attribute)
 
-    p = subparsers.add_parser(
-        "attribute-paths",
-        help="attribute aggregated path data (ChannelAttribution / DP6 format)",
-        description="Attribute a file of 'path;total_conversions;total_conversion_value;total_null' rows "
-        "(paths like 'a > b > c') under one model, or every path model with --model all.",
-    )
+    p = options.add_command(subparsers, "attribute-paths", run_attribute_paths)
     p.add_argument("--paths", type=Path, required=True, help="the path file")
     p.add_argument("--model", required=True, help=f"one of {', '.join(PATH_MODELS)}, or all")
     p.add_argument("--order", type=int, default=DEFAULT_ORDER, help="Markov order, 1 to 4 (default 1)")
     p.add_argument("--sep", default=">", help="separator between a path's channels (default '>')")
+    _add_measure(p, PATH_MEASURES, "conversions")
+    options.add_output(p)
+
+
+def _add_measure(p: argparse.ArgumentParser, measures: Sequence[str], default: str, more: str = "") -> None:
     p.add_argument(
         "--measure",
-        choices=PATH_MEASURES,
-        default="conversions",
-        help="with --model all: the figure compared across models (default conversions)",
+        choices=measures,
+        default=default,
+        help=f"with --model all: the figure compared across models (default {default}){more}",
     )
-    options.add_output(p)
-    p.set_defaults(func=run_attribute_paths)
 
 
 def run_attribute(args: argparse.Namespace) -> int:
+    """Attribute the database's wins, won revenue and pipeline under one model, or compare every
+    model side by side with --model all. See docs/attribution.md."""
     from closedloop import db
 
     if args.model != "all":
@@ -167,6 +156,8 @@ def _say_when_nothing_to_credit(df: pd.DataFrame, measure: str | None) -> None:
 
 
 def run_attribute_paths(args: argparse.Namespace) -> int:
+    """Attribute a file of 'path;total_conversions;total_conversion_value;total_null' rows (paths
+    like 'a > b > c') under one model, or every path model with --model all."""
     if args.model != "all" and args.model not in MODELS:
         check_model(args.model, PATH_MODELS)
     paths = read_paths(args.paths, sep=args.sep)

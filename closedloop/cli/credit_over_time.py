@@ -10,22 +10,16 @@ from typing import Any
 
 from closedloop.cli import options
 from closedloop.engine.attribution.models import BY_KEYS, DEFAULT_HALF_LIFE_DAYS, MODELS, RULE_MODELS, load_weights
-from closedloop.engine.spend import BOOKINGS, GRAINS, MATCHING_RULE
+from closedloop.engine.spend import GRAINS, MATCHING_RULE
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "credit-over-time",
-        help="attributed wins, revenue, spend and ROAS per month or quarter (or every model's ranks by quarter)",
-        description="Credit per key and month or quarter under one rule-based model, with the spend and ROAS "
-        "of channels and campaigns; or, with --ranks N, each key's rank under every model in the last N "
-        "quarters up to --to. Credit is booked on the close date or the touch date (--booking). See docs/spend.md.",
-    )
+    p = options.add_command(subparsers, "credit-over-time", run)
     options.add_db(p)
     p.add_argument("--model", default="linear", help=f"one of {', '.join(RULE_MODELS)} (default linear)")
     p.add_argument("--by", choices=BY_KEYS, default="channel", help="what to credit (default channel)")
     p.add_argument("--grain", choices=GRAINS, default="month", help="month (default) or quarter")
-    p.add_argument("--booking", choices=BOOKINGS, default="close", help="book credit on the close (default) or touch")
+    options.add_booking(p, "book credit on the close (default) or touch")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="first period holds this date (YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="last period holds this date (YYYY-MM-DD)")
     p.add_argument("--ranks", type=int, metavar="N", help="every model's ranks in the last N quarters instead")
@@ -38,10 +32,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--weights", type=Path, help="TOML or JSON file of the custom model's weights")
     options.add_deal_filters(p)
     options.add_output(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Credit per key and month or quarter under one rule-based model, with the spend and ROAS of
+    channels and campaigns; or, with --ranks N, each key's rank under every model in the last N
+    quarters up to --to. Credit is booked on the close date or the touch date (--booking). See
+    docs/spend.md."""
     from closedloop import db
     from closedloop.engine import spend
 

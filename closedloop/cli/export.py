@@ -20,14 +20,7 @@ def _partition(value: str) -> tuple[str, str]:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "export",
-        help="write the canonical tables as Parquet, for the Spark engine",
-        description="Write every canonical table (accounts, contacts, leads, campaigns, touchpoints, deals, "
-        "deal_contacts, deal_stage_history) of a Closed Loop database as Parquet, one folder per "
-        "table under --out, the layout CLOSEDLOOP_SPARK_SOURCE=DIR reads. Notes, reviews, import "
-        "history and the derived tables stay in the DuckDB file. See docs/scale-out.md.",
-    )
+    p = options.add_command(subparsers, "export", _main)
     options.add_db(p)
     p.add_argument("--out", type=Path, required=True, help="folder to write (one subfolder per table)")
     p.add_argument(
@@ -39,10 +32,13 @@ def register(subparsers: Any) -> None:
         help="Hive-partition a table by one of its columns (repeatable; default none)",
     )
     p.add_argument("--force", action="store_true", help="replace tables already in --out")
-    p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
+    """Write every canonical table (accounts, contacts, leads, campaigns, touchpoints, deals,
+    deal_contacts, deal_stage_history) of a Closed Loop database as Parquet, one folder per table
+    under --out, the layout CLOSEDLOOP_SPARK_SOURCE=DIR reads. Notes, reviews, import history and
+    the derived tables stay in the DuckDB file. See docs/scale-out.md."""
     path = options.db_path(args)
     started = time.monotonic()
     con = db.connect(path, read_only=True)

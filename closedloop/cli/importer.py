@@ -11,6 +11,7 @@ from typing import Any, TextIO
 import duckdb
 
 from closedloop import db
+from closedloop.cli import options
 from closedloop.importer.load import import_files
 from closedloop.importer.mapping import list_presets, load_mapping
 from closedloop.importer.validate import ValidationReport, validate
@@ -20,15 +21,7 @@ REFUSED = 1
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "import",
-        help="import CRM and marketing exports (CSV, Parquet, .xlsx) through a mapping",
-        description=(
-            "Validate FILEs with a mapping and import them in one transaction. Every problem is "
-            "printed with its file, row, column, value and fix; with errors nothing is written "
-            "unless --quarantine is given. See docs/import.md."
-        ),
-    )
+    p = options.add_command(subparsers, "import", run)
     p.add_argument("files", nargs="*", metavar="FILE", help="export files or folders of them")
     p.add_argument("--db", type=Path, help="the Closed Loop database to import into (created if new)")
     p.add_argument("--mapping", help="a preset name (see --list-mappings) or a mapping .toml file")
@@ -47,10 +40,12 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="print at most N problems (default 50; --report has them all)",
     )
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Validate FILEs with a mapping and import them in one transaction. Every problem is printed
+    with its file, row, column, value and fix; with errors nothing is written unless --quarantine is
+    given. See docs/import.md."""
     out = out or sys.stdout
     err = err or sys.stderr
     if args.list_mappings:

@@ -14,14 +14,7 @@ from closedloop.pages import lift as lift_view
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "lift",
-        help="win-rate lift of each touchpoint type, channel, campaign or asset (the Touchpoint lift page)",
-        description="For the deals closed in a period: the win rate of those each key touched minus the win "
-        "rate of those it did not, in percentage points, with its 95%% interval and the won and lost counts "
-        "on both sides, largest lift first (the Touchpoint lift page's table). Summary on standard error. "
-        "See docs/attribution.md.",
-    )
+    p = options.add_command(subparsers, "lift", run_lift)
     options.add_db(p)
     p.add_argument(
         "--by",
@@ -47,7 +40,6 @@ def register(subparsers: Any) -> None:
         help="with --adjusted: deal amounts where a size band starts (default 25000,100000)",
     )
     options.add_output(p)
-    p.set_defaults(func=run_lift)
 
 
 def _band_edges(text: str) -> tuple[float, ...]:
@@ -58,6 +50,10 @@ def _band_edges(text: str) -> tuple[float, ...]:
 
 
 def run_lift(args: argparse.Namespace) -> int:
+    """For the deals closed in a period: the win rate of those each key touched minus the win rate
+    of those it did not, in percentage points, with its 95%% interval and the won and lost counts on
+    both sides, largest lift first (the Touchpoint lift page's table). Summary on standard error.
+    See docs/attribution.md."""
     f = options.filters(args, all_time=True)
     if args.size_bands is not None and not args.adjusted:
         raise ValueError("--size-bands needs --adjusted.")

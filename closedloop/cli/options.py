@@ -1,22 +1,35 @@
-"""The options several commands share, defined once: --db, a YYYY-MM-DD date, the deal filters,
-the touch window (--lookback-days, --scope) and a table's output (--format csv|json, --out)."""
+"""What several commands share, defined once: adding a command's parser, --db, a YYYY-MM-DD date,
+the deal filters, the touch window (--lookback-days, --scope) and a table's output (--format
+csv|json, --out)."""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from closedloop import db
+from closedloop.cli import HELP
 from closedloop.filters import DEFAULT_LOOKBACK_DAYS, SCOPES, Filters
 
 # Without --from / --to, a command over "all time" takes every closed deal in the database.
 ALL_FROM, ALL_TO = date(1900, 1, 1), date(2999, 12, 31)
 
 DB_HELP = "database (default $CLOSEDLOOP_DB or data/closedloop.duckdb)"
+
+
+def add_command(subparsers: Any, name: str, run: Callable[..., int]) -> argparse.ArgumentParser:
+    """The parser of command `name`, which runs `run(args)`: its line in `--help` is its entry in
+    closedloop.cli.COMMANDS, its description `run`'s docstring."""
+    p: argparse.ArgumentParser = subparsers.add_parser(name, help=HELP[name], description=inspect.getdoc(run))
+    p.set_defaults(func=run)
+    return p
 
 
 def add_db(p: argparse.ArgumentParser, help: str = DB_HELP) -> None:
@@ -92,6 +105,13 @@ def add_scope(p: argparse.ArgumentParser, when: str = "", default: str | None = 
         default=default,
         help=f"{when}touches of the deal's account (default) or only of its contacts",
     )
+
+
+def add_booking(p: argparse.ArgumentParser, help: str) -> None:
+    """--booking: credit booked on the deal's close date (default) or the touch's date."""
+    from closedloop.engine.spend import BOOKINGS
+
+    p.add_argument("--booking", choices=BOOKINGS, default="close", help=help)
 
 
 def add_output(p: argparse.ArgumentParser) -> None:

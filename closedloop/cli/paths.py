@@ -27,15 +27,7 @@ def _edges(text: str) -> tuple[int, ...]:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "paths",
-        help="path reports: transformed paths with conversions and win rate, time lag, path length",
-        description="For the deals closed in a period: --report summary (default) lists each channel path "
-        "after --transform with its conversions (won deals), conversion value, non-conversions (lost deals) "
-        "and win rate, in the format `attribute-paths --paths` reads; --report time-lag and path-length "
-        "count won and lost deals per band of days from first touch to close or of touches, with "
-        "--by-month one row per month of close (rows add up). See docs/attribution.md.",
-    )
+    p = options.add_command(subparsers, "paths", run_paths)
     options.add_db(p)
     p.add_argument("--report", choices=REPORTS, default="summary", help="which report (default summary)")
     p.add_argument(
@@ -58,10 +50,14 @@ def register(subparsers: Any) -> None:
     options.add_lookback(p)
     options.add_scope(p)
     options.add_output(p)
-    p.set_defaults(func=run_paths)
 
 
 def run_paths(args: argparse.Namespace) -> int:
+    """For the deals closed in a period: --report summary (default) lists each channel path after
+    --transform with its conversions (won deals), conversion value, non-conversions (lost deals) and
+    win rate, in the format `attribute-paths --paths` reads; --report time-lag and path-length count
+    won and lost deals per band of days from first touch to close or of touches, with --by-month one
+    row per month of close (rows add up). See docs/attribution.md."""
     f = options.filters(args, all_time=True)
     if args.drop_channel and args.transform != "drop_channel":
         raise ValueError("--drop-channel goes with --transform drop_channel.")

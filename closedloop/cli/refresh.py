@@ -12,22 +12,18 @@ from closedloop.engine.journey_tables import current, refresh, seal
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "refresh",
-        help="rebuild the derived tables the models read",
-        description="Rebuild the derived tables (docs/performance.md). `import` and `sample` do this "
-        "themselves; run it after changing the database by other means.",
-    )
+    p = options.add_command(subparsers, "refresh", _main)
     options.add_db(p)
     p.add_argument(
         "--if-stale",
         action="store_true",
         help="rebuild only when the tables are missing or out of date (`make run` uses this)",
     )
-    p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
+    """Rebuild the derived tables (docs/performance.md). `import` and `sample` do this themselves;
+    run it after changing the database by other means."""
     path = options.db_path(args)
     if not path.exists():
         raise FileNotFoundError(f"No database at {path}.")

@@ -40,13 +40,7 @@ class _Progress:
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "report",
-        help="write a review meeting's pack (HTML or PDF)",
-        description="Write the meeting pack of a saved review (--review NAME) or of the deals closed in a "
-        "period (--from DATE --to DATE): KPIs, attribution and lift charts, each deal's timeline with the "
-        "teams' verdicts and notes, and the agreement summary. See docs/review-meeting.md.",
-    )
+    p = options.add_command(subparsers, "report", run_report)
     options.add_db(p)
     p.add_argument("--review", metavar="NAME", help="a saved review's name (as on the Review meeting page)")
     options.add_period(p, when="without --review: ")
@@ -94,7 +88,6 @@ def register(subparsers: Any) -> None:
         f"order (default {DEFAULT_MAX_DEAL_PAGES}); the agenda table lists them all",
     )
     p.add_argument("--quiet", action="store_true", help="no progress on standard error")
-    p.set_defaults(func=run_report)
 
 
 PERIOD_ONLY = (
@@ -113,6 +106,9 @@ PERIOD_ONLY = (
 
 
 def run_report(args: argparse.Namespace) -> int:
+    """Write the meeting pack of a saved review (--review NAME) or of the deals closed in a period
+    (--from DATE --to DATE): KPIs, attribution and lift charts, each deal's timeline with the teams'
+    verdicts and notes, and the agreement summary. See docs/review-meeting.md."""
     from closedloop.meeting import report
 
     fmt = args.format or ("pdf" if args.out.suffix.lower() == ".pdf" else "html")

@@ -9,15 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from closedloop import db
+from closedloop.cli import options
 from closedloop.sample import DEFAULT_DEALS, DEFAULT_SEED, DEFAULT_TOUCHES_PER_DEAL, generate
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "sample",
-        help="write the seeded sample database",
-        description="Write a realistic, seeded B2B sample database with planted effects (docs/sample.md).",
-    )
+    p = options.add_command(subparsers, "sample", _main)
     p.add_argument("--deals", type=int, default=DEFAULT_DEALS, help=f"number of deals (default {DEFAULT_DEALS:,})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--db", type=Path, default=db.DEFAULT_DB, help="database file to write (default %(default)s)")
@@ -29,10 +26,10 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--force", action="store_true", help="replace the database if it exists")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
+    """Write a realistic, seeded B2B sample database with planted effects (docs/sample.md)."""
     if Path(args.db).exists() and not args.force:
         print(f"error: {args.db} already exists; pass --force to replace it.", file=sys.stderr)
         return 2

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop.sample.helpers import (
-    _business_hours,
-    _cat,
-    _insert,
-    _lognormal,
-    _pick,
-    _Progress,
-    _rng,
-    _to_ts,
-)
+from closedloop.sample.helpers import _business_hours, _cat, _lognormal, _pick, _to_ts
 from closedloop.sample.tables import _Tables
 from closedloop.sample.world import (
     _FIRST_DEAL,
+    _OWNER_BASE,
+    _OWNER_N,
     _REF,
     _WEIGHT,
     AMOUNT,
@@ -31,7 +23,6 @@ from closedloop.sample.world import (
     NAME_SUFFIXES,
     NO_TOUCH,
     OWNERS,
-    OWNERS_BY_REGION,
     PRODUCTS,
     REGION_P,
     REGIONS,
@@ -46,16 +37,14 @@ from closedloop.sample.world import (
 )
 
 
-def _accounts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _accounts(w: _Tables) -> None:
     """Accounts, and how many contacts each has (their rows come once leads are known)."""
-    n_deals = w.n_deals
-    seed = w.seed
-    rng = _rng(seed, 1)
-    n_deal_accounts = max(1, round(n_deals * 0.75))
-    n_lead_accounts = max(1, round(n_deals * 0.35))  # accounts with leads but no deal
-    n_acc = n_deal_accounts + n_lead_accounts
-    seg = _pick(rng, SEGMENT_P, n_acc)
-    region = _pick(rng, REGION_P, n_acc)
+    rng = w.rng(1)
+    w.n_deal_accounts = max(1, round(w.n_deals * 0.75))
+    n_lead_accounts = max(1, round(w.n_deals * 0.35))  # accounts with leads but no deal
+    w.n_acc = n_acc = w.n_deal_accounts + n_lead_accounts
+    w.seg = seg = _pick(rng, SEGMENT_P, n_acc)
+    w.region = _pick(rng, REGION_P, n_acc)
     industry = _pick(rng, INDUSTRY_P, n_acc)
     med = np.array([EMPLOYEES[s][0] for s in SEGMENTS])[seg]
     lo = np.array([EMPLOYEES[s][1] for s in SEGMENTS])[seg]
@@ -66,13 +55,12 @@ def _accounts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> Non
     repeat = np.arange(n_acc) // n_combos
     # contacts per account grow with the segment
     extra_contacts = np.array([4.0, 2.0, 1.0])[seg]
-    n_contacts_acc = (2 + rng.poisson(extra_contacts)).astype(np.int64)
-    contact_offset = np.concatenate([[0], np.cumsum(n_contacts_acc)[:-1]])
+    w.n_contacts_acc = (2 + rng.poisson(extra_contacts)).astype(np.int64)
+    w.contact_offset = np.concatenate([[0], np.cumsum(w.n_contacts_acc)[:-1]])
     # which accounts hold deals: a random subset, so ids don't give it away
     acc_perm = rng.permutation(n_acc)
-    deal_accounts, lead_accounts = acc_perm[:n_deal_accounts], acc_perm[n_deal_accounts:]
-    _insert(
-        con,
+    w.deal_accounts, w.lead_accounts = acc_perm[: w.n_deal_accounts], acc_perm[w.n_deal_accounts :]
+    w.insert(
         "sample_accounts",
         pd.DataFrame(
             {
@@ -82,37 +70,23 @@ def _accounts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> Non
                 "rep": repeat,
                 "industry": _cat(industry, INDUSTRIES),
                 "segment": _cat(seg, SEGMENTS),
-                "region": _cat(region, REGIONS),
+                "region": _cat(w.region, REGIONS),
                 "employees": employees,
             }
         ),
     )
-    bar.advance(_WEIGHT["accounts"], "accounts")
-    w.contact_offset = contact_offset
-    w.deal_accounts = deal_accounts
-    w.lead_accounts = lead_accounts
-    w.n_acc = n_acc
-    w.n_contacts_acc = n_contacts_acc
-    w.n_deal_accounts = n_deal_accounts
-    w.region = region
-    w.seg = seg
+    w.bar.advance(_WEIGHT["accounts"], "accounts")
 
 
-def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _deals(w: _Tables) -> None:
     """Deals with their latent outcome, amount and owner, and each deal's stage history."""
-    deal_accounts = w.deal_accounts
-    n_deal_accounts = w.n_deal_accounts
-    n_deals = w.n_deals
-    region = w.region
-    seed = w.seed
-    seg = w.seg
-    rng = _rng(seed, 2)
-    n = n_deals
+    rng = w.rng(2)
+    n = w.n_deals
     # every deal account gets one deal; the rest are further deals on them
-    repeat_deals = deal_accounts[rng.integers(0, n_deal_accounts, n - n_deal_accounts)]
-    account = np.concatenate([deal_accounts, repeat_deals])
-    account = account[rng.permutation(n)] if n > n_deal_accounts else account[:n]
-    dseg = seg[account]
+    repeat_deals = w.deal_accounts[rng.integers(0, w.n_deal_accounts, n - w.n_deal_accounts)]
+    account = np.concatenate([w.deal_accounts, repeat_deals])
+    account = account[rng.permutation(n)] if n > w.n_deal_accounts else account[:n]
+    dseg = w.seg[account]
     # creation dates grow with the business: density rising linearly by 60%
     g = 0.6
     u = rng.random(n)
@@ -120,18 +94,16 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     created = _business_hours(_FIRST_DEAL + x * (_REF - 1 - _FIRST_DEAL))
     order = np.argsort(created, kind="stable")  # deal ids follow creation order
     account, dseg, created = account[order], dseg[order], created[order]
+    w.account, w.dseg, w.created = account, dseg, created
     win_rate = np.array([WIN_RATE[s] for s in SEGMENTS])[dseg]
-    won = rng.random(n) < win_rate
+    w.won = won = rng.random(n) < win_rate
     cycle = _lognormal(rng, np.array([CYCLE_DAYS[s] for s in SEGMENTS])[dseg], 0.5, n)
     cycle = np.maximum(3.0, cycle)
     close_at = _business_hours(created + cycle)
-    closed = close_at <= _REF
-    end = np.where(closed, close_at, _REF)
-    owner_lists = [OWNERS_BY_REGION[r] for r in REGIONS]
-    owner_base = np.array([OWNERS.index(lst[0]) for lst in owner_lists])
-    owner_n = np.array([len(lst) for lst in owner_lists])
-    dregion = region[account]
-    owner = owner_base[dregion] + np.floor(rng.random(n) * owner_n[dregion]).astype(np.int64)
+    w.closed = closed = close_at <= _REF
+    w.end = np.where(closed, close_at, _REF)
+    dregion = w.region[account]
+    w.owner = _OWNER_BASE[dregion] + np.floor(rng.random(n) * _OWNER_N[dregion]).astype(np.int64)
     amount = np.round(
         _lognormal(
             rng,
@@ -143,9 +115,9 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     )
     amount = np.maximum(amount, 1000.0)
     product = rng.integers(0, len(PRODUCTS), n)
-    journey = rng.uniform(45, 165, n)
-    email_only = rng.random(n) < np.where(won, EMAIL_ONLY["won"], EMAIL_ONLY["lost"])
-    no_touch = (rng.random(n) < NO_TOUCH) & ~email_only
+    w.journey = rng.uniform(45, 165, n)
+    w.email_only = rng.random(n) < np.where(won, EMAIL_ONLY["won"], EMAIL_ONLY["lost"])
+    w.no_touch = (rng.random(n) < NO_TOUCH) & ~w.email_only
 
     # stage history: won deals pass every stage; lost ones drop out after
     # reaching one; open ones are wherever the calendar has got them to
@@ -161,15 +133,14 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     hist_deal = np.concatenate([rows, np.flatnonzero(closed)])
     hist_stage = np.concatenate([cols, np.where(won, 4, 5)[closed]])
     hist_at = np.concatenate([entered[rows, cols], close_at[closed]])
-    _insert(
-        con,
+    w.insert(
         "sample_deals",
         pd.DataFrame(
             {
                 "i": np.arange(n),
                 "account": account,
                 "product": _cat(product, PRODUCTS),
-                "owner": _cat(owner, OWNERS),
+                "owner": _cat(w.owner, OWNERS),
                 "created_at": _to_ts(created),
                 "closed_at": pd.Series(_to_ts(close_at)).where(closed),
                 "stage": _cat(stage, STAGES),
@@ -178,8 +149,7 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
             }
         ),
     )
-    _insert(
-        con,
+    w.insert(
         "sample_deal_stage_history",
         pd.DataFrame(
             {
@@ -189,61 +159,35 @@ def _deals(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
             }
         ),
     )
-    bar.advance(_WEIGHT["deals"], "deals")
-    w.account = account
-    w.closed = closed
-    w.created = created
-    w.dseg = dseg
-    w.email_only = email_only
-    w.end = end
-    w.journey = journey
-    w.n = n
-    w.no_touch = no_touch
-    w.owner = owner
-    w.owner_base = owner_base
-    w.owner_n = owner_n
-    w.won = won
+    w.bar.advance(_WEIGHT["deals"], "deals")
 
 
-def _deal_contacts(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _deal_contacts(w: _Tables) -> None:
     """Each deal's contacts (consecutive contacts of its account) with a role from their persona."""
-    account = w.account
-    contact_offset = w.contact_offset
-    dseg = w.dseg
-    n = w.n
-    n_acc = w.n_acc
-    n_contacts_acc = w.n_contacts_acc
-    seed = w.seed
-    rng = _rng(seed, 3)
-    m = n_contacts_acc[account]
-    want = 1 + rng.poisson(np.array([2.0, 1.2, 0.5])[dseg])
-    dc_count = np.minimum(want, m)
-    dc_offset = np.concatenate([[0], np.cumsum(dc_count)[:-1]])
+    rng = w.rng(3)
+    n = w.n_deals
+    m = w.n_contacts_acc[w.account]
+    want = 1 + rng.poisson(np.array([2.0, 1.2, 0.5])[w.dseg])
+    w.dc_count = dc_count = np.minimum(want, m)
+    w.dc_offset = np.concatenate([[0], np.cumsum(dc_count)[:-1]])
     start = np.floor(rng.random(n) * m).astype(np.int64)
     dc_deal = np.repeat(np.arange(n), dc_count)
-    j = np.arange(dc_count.sum()) - np.repeat(dc_offset, dc_count)
+    j = np.arange(dc_count.sum()) - np.repeat(w.dc_offset, dc_count)
     # consecutive contacts from a random start: distinct without sampling loops
-    dc_contact = contact_offset[account[dc_deal]] + (start[dc_deal] + j) % m[dc_deal]
+    w.dc_contact = w.contact_offset[w.account[dc_deal]] + (start[dc_deal] + j) % m[dc_deal]
 
     # --- contacts (titles now; created_at once leads are known) -------------
-    n_contacts = int(n_contacts_acc.sum())
-    contact_account = np.repeat(np.arange(n_acc), n_contacts_acc)
-    title = _pick(rng, TITLE_P, n_contacts)
-    personas = list(dict.fromkeys(p for _, p in TITLES))
-    persona = np.array([personas.index(p) for _, p in TITLES])[title]
-    role_of_persona = np.array([ROLES.index(ROLE_FROM_PERSONA[p]) for p in personas])
-    role = np.where(rng.random(len(dc_contact)) < 0.2, ROLES.index("influencer"), role_of_persona[persona[dc_contact]])
-    _insert(
-        con,
-        "sample_deal_contacts",
-        pd.DataFrame({"deal": dc_deal, "contact": dc_contact, "role": _cat(role, ROLES)}),
+    w.n_contacts = int(w.n_contacts_acc.sum())
+    w.contact_account = np.repeat(np.arange(w.n_acc), w.n_contacts_acc)
+    w.title = _pick(rng, TITLE_P, w.n_contacts)
+    w.personas = list(dict.fromkeys(p for _, p in TITLES))
+    w.persona = np.array([w.personas.index(p) for _, p in TITLES])[w.title]
+    role_of_persona = np.array([ROLES.index(ROLE_FROM_PERSONA[p]) for p in w.personas])
+    role = np.where(
+        rng.random(len(w.dc_contact)) < 0.2, ROLES.index("influencer"), role_of_persona[w.persona[w.dc_contact]]
     )
-    bar.advance(_WEIGHT["deal_contacts"], "deal contacts")
-    w.contact_account = contact_account
-    w.dc_contact = dc_contact
-    w.dc_count = dc_count
-    w.dc_offset = dc_offset
-    w.n_contacts = n_contacts
-    w.persona = persona
-    w.personas = personas
-    w.title = title
+    w.insert(
+        "sample_deal_contacts",
+        pd.DataFrame({"deal": dc_deal, "contact": w.dc_contact, "role": _cat(role, ROLES)}),
+    )
+    w.bar.advance(_WEIGHT["deal_contacts"], "deal contacts")

@@ -12,15 +12,11 @@ import pandas as pd
 from closedloop import db
 from closedloop.engine import journey_tables as derived
 from closedloop.sample.accounts import _accounts, _deal_contacts, _deals
-from closedloop.sample.helpers import (
-    _Progress,
-    _rng,
-)
+from closedloop.sample.helpers import _Progress
 from closedloop.sample.leads import _campaigns, _leads
 from closedloop.sample.tables import _Tables
 from closedloop.sample.touches import (
     _deal_touches,
-    _Deals,
     _insert_review_site_visits,
     _insert_spend,
     _insert_touches,
@@ -91,74 +87,35 @@ def generate(
 def _build(
     con: duckdb.DuckDBPyConnection, n_deals: int, seed: int, touches_per_deal: float, bar: _Progress
 ) -> dict[str, int]:
-    w = _Tables()
-    w.seed, w.n_deals, w.touches_per_deal = seed, n_deals, touches_per_deal
-    _accounts(con, w, bar)
-    _deals(con, w, bar)
-    _deal_contacts(con, w, bar)
-    _leads(con, w, bar)
-    _campaigns(con, w, bar)
-    _touchpoints(con, w, bar)
+    w = _Tables(con, bar, seed, n_deals, touches_per_deal)
+    for stage in (_accounts, _deals, _deal_contacts, _leads, _campaigns, _touchpoints):
+        stage(w)
     return {t: int(con.table(t).count("*").fetchall()[0][0]) for t in (*db.CANONICAL_TABLES, "spend")}
 
 
-def _touchpoints(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _touchpoints(w: _Tables) -> None:
     """Touchpoints of deals in chunks of deals, then touches outside deals (leads' and after a close)."""
-    account = w.account
-    closed = w.closed
-    contact_offset = w.contact_offset
-    created = w.created
-    dc_contact = w.dc_contact
-    dc_count = w.dc_count
-    dc_offset = w.dc_offset
-    dseg = w.dseg
-    email_only = w.email_only
-    end = w.end
-    journey = w.journey
+    n = w.n_deals
     lo_acc = w.lo_acc
-    n = w.n
-    n_contacts_acc = w.n_contacts_acc
-    no_touch = w.no_touch
-    o_acc = w.o_acc
-    o_contact = w.o_contact
-    o_created = w.o_created
-    seed = w.seed
-    touches_per_deal = w.touches_per_deal
-    won = w.won
-    deal_state = _Deals(
-        n=n,
-        account=account,
-        segment=dseg,
-        created=created,
-        end=end,
-        closed=closed,
-        won=won,
-        journey=journey,
-        email_only=email_only,
-        no_touch=no_touch,
-        dc_offset=dc_offset,
-        dc_count=dc_count,
-        dc_contact=dc_contact,
-    )
     # Touches outside deals: ~3.5 per non-converting lead on a lead-only
     # account, and a few after a deal's close (which must never count).
     other_per_deal = (len(lo_acc) * 3.5 + n * 0.1 * 1.0) / n
-    scale = _touch_scale(touches_per_deal, other_per_deal)
+    scale = _touch_scale(w.touches_per_deal, other_per_deal)
     next_id = 0
     for k, i0 in enumerate(range(0, n, _CHUNK_DEALS)):
         i1 = min(n, i0 + _CHUNK_DEALS)
-        df = _deal_touches(_rng(seed, 100, k), deal_state, i0, i1, scale, n_contacts_acc, contact_offset)
+        df = _deal_touches(w.rng(100, k), w, i0, i1, scale)
         df["i"] = np.arange(next_id, next_id + len(df))
         next_id += len(df)
-        _insert_touches(con, df)
-        bar.advance(_WEIGHT["touchpoints"] * (i1 - i0) / n, f"touchpoints {i1:,}/{n:,} deals")
-    rng = _rng(seed, 6)
-    df = _lead_touches(rng, o_acc[: len(lo_acc)], o_contact[: len(lo_acc)], o_created[: len(lo_acc)])
-    post = _post_close_touches(rng, deal_state)
+        _insert_touches(w.con, df)
+        w.bar.advance(_WEIGHT["touchpoints"] * (i1 - i0) / n, f"touchpoints {i1:,}/{n:,} deals")
+    rng = w.rng(6)
+    df = _lead_touches(rng, w.o_acc[: len(lo_acc)], w.o_contact[: len(lo_acc)], w.o_created[: len(lo_acc)])
+    post = _post_close_touches(rng, w)
     df = pd.concat([df, post], ignore_index=True)
     df["i"] = np.arange(next_id, next_id + len(df))
-    _insert_touches(con, df)
-    bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
-    _insert_review_site_visits(con, _rng(w.seed, 8))
+    _insert_touches(w.con, df)
+    w.bar.advance(_WEIGHT["other_touchpoints"], "touchpoints outside deals")
+    _insert_review_site_visits(w.con, w.rng(8))
 
-    _insert_spend(con, _rng(w.seed, 7))
+    _insert_spend(w.con, w.rng(7))

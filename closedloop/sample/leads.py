@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from closedloop.sample.helpers import (
-    _business_hours,
-    _cat,
-    _insert,
-    _lognormal,
-    _pick,
-    _Progress,
-    _rng,
-    _to_ts,
-)
+from closedloop.sample.helpers import _business_hours, _cat, _lognormal, _pick, _to_ts
 from closedloop.sample.tables import _Tables
 from closedloop.sample.touches import (
     _LEAD_SOURCE_TYPE,
@@ -24,6 +14,8 @@ from closedloop.sample.touches import (
 from closedloop.sample.world import (
     _CAMPAIGN_IDS,
     _FIRST_DEAL,
+    _OWNER_BASE,
+    _OWNER_N,
     _REF,
     _WEIGHT,
     CAMPAIGNS,
@@ -36,49 +28,31 @@ from closedloop.sample.world import (
 )
 
 
-def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _leads(w: _Tables) -> None:
     """Leads (each deal's own, and leads that never became a deal), then the contacts: known from their
     account's first signal, or their lead."""
-    account = w.account
-    contact_account = w.contact_account
-    contact_offset = w.contact_offset
-    created = w.created
-    dc_contact = w.dc_contact
-    dc_offset = w.dc_offset
-    journey = w.journey
-    lead_accounts = w.lead_accounts
-    n = w.n
-    n_acc = w.n_acc
-    n_contacts = w.n_contacts
-    n_contacts_acc = w.n_contacts_acc
-    owner = w.owner
-    owner_base = w.owner_base
-    owner_n = w.owner_n
-    persona = w.persona
-    personas = w.personas
-    region = w.region
-    seed = w.seed
-    title = w.title
-    rng = _rng(seed, 4)
+    rng = w.rng(4)
+    n = w.n_deals
+    account, created, journey, region = w.account, w.created, w.journey, w.region
     # 1) the lead each deal grew from, on its first contact
     lead_created_d = created - journey * rng.uniform(0.3, 0.9, n)
     src_d = _pick(rng, LEAD_SOURCE_P, n)
     # 2) leads that never became a deal: on lead-only accounts and on other
     #    contacts of deal accounts
-    n_lo = len(lead_accounts)
-    lo_acc = np.concatenate([lead_accounts, lead_accounts[rng.random(n_lo) < 0.3]])
+    n_lo = len(w.lead_accounts)
+    w.lo_acc = np.concatenate([w.lead_accounts, w.lead_accounts[rng.random(n_lo) < 0.3]])
     extra_acc = account[rng.random(n) < 0.3]
-    o_acc = np.concatenate([lo_acc, extra_acc])
+    w.o_acc = o_acc = np.concatenate([w.lo_acc, extra_acc])
     n_o = len(o_acc)
-    o_contact = contact_offset[o_acc] + np.floor(rng.random(n_o) * n_contacts_acc[o_acc]).astype(np.int64)
-    o_created = rng.uniform(_FIRST_DEAL - 150, _REF - 1, n_o)
+    w.o_contact = w.contact_offset[o_acc] + np.floor(rng.random(n_o) * w.n_contacts_acc[o_acc]).astype(np.int64)
+    w.o_created = rng.uniform(_FIRST_DEAL - 150, _REF - 1, n_o)
     src_o = _pick(rng, LEAD_SOURCE_P, n_o)
 
     n_leads = n + n_o
     is_deal_lead = np.arange(n_leads) < n
-    l_created = _business_hours(np.concatenate([lead_created_d, o_created]))
+    l_created = _business_hours(np.concatenate([lead_created_d, w.o_created]))
     l_acc = np.concatenate([account, o_acc])
-    l_contact = np.concatenate([dc_contact[dc_offset], o_contact])
+    l_contact = np.concatenate([w.dc_contact[w.dc_offset], w.o_contact])
     l_source = np.concatenate([src_d, src_o])
     deal_limit = np.concatenate([created, np.full(n_o, np.inf)])
     has_mql = is_deal_lead | (rng.random(n_leads) < 0.85)
@@ -110,12 +84,11 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
     assigned_ok &= has_mql & (assigned <= _REF)
     l_owner = np.where(
         is_deal_lead,
-        np.concatenate([owner, np.zeros(n_o, dtype=np.int64)]),
-        owner_base[region[l_acc]] + np.floor(rng.random(n_leads) * owner_n[region[l_acc]]).astype(np.int64),
+        np.concatenate([w.owner, np.zeros(n_o, dtype=np.int64)]),
+        _OWNER_BASE[region[l_acc]] + np.floor(rng.random(n_leads) * _OWNER_N[region[l_acc]]).astype(np.int64),
     )
     l_campaign, _ = _campaign_and_asset(rng, _LEAD_SOURCE_TYPE[l_source], l_source, l_created)
-    _insert(
-        con,
+    w.insert(
         "sample_leads",
         pd.DataFrame(
             {
@@ -135,41 +108,34 @@ def _leads(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
             }
         ),
     )
-    bar.advance(_WEIGHT["leads"], "leads")
+    w.bar.advance(_WEIGHT["leads"], "leads")
 
     # --- contacts: known from their account's first signal, or their lead --
-    first_seen = np.full(n_acc, _REF)
+    first_seen = np.full(w.n_acc, _REF)
     np.minimum.at(first_seen, account, created - journey)
-    np.minimum.at(first_seen, o_acc, o_created)
-    c_created = np.minimum(first_seen[contact_account] + rng.exponential(30.0, n_contacts), _REF)
+    np.minimum.at(first_seen, o_acc, w.o_created)
+    c_created = np.minimum(first_seen[w.contact_account] + rng.exponential(30.0, w.n_contacts), _REF)
     np.minimum.at(c_created, l_contact, l_created)
-    _insert(
-        con,
+    w.insert(
         "sample_contacts",
         pd.DataFrame(
             {
-                "i": np.arange(n_contacts),
-                "account": contact_account,
-                "title": _cat(title, [t for t, _ in TITLES]),
-                "persona": _cat(persona, personas),
+                "i": np.arange(w.n_contacts),
+                "account": w.contact_account,
+                "title": _cat(w.title, [t for t, _ in TITLES]),
+                "persona": _cat(w.persona, w.personas),
                 "created_at": _to_ts(_business_hours(c_created)),
             }
         ),
     )
-    bar.advance(_WEIGHT["contacts"], "contacts")
-    w.lo_acc = lo_acc
-    w.o_acc = o_acc
-    w.o_contact = o_contact
-    w.o_created = o_created
+    w.bar.advance(_WEIGHT["contacts"], "contacts")
 
 
-def _campaigns(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> None:
+def _campaigns(w: _Tables) -> None:
     """The campaigns with a random cost in their range."""
-    seed = w.seed
-    rng = _rng(seed, 5)
+    rng = w.rng(5)
     cost = np.round([rng.uniform(*spec[6]) for spec in CAMPAIGNS], -2)
-    _insert(
-        con,
+    w.insert(
         "sample_campaigns",
         pd.DataFrame(
             {
@@ -183,4 +149,4 @@ def _campaigns(con: duckdb.DuckDBPyConnection, w: _Tables, bar: _Progress) -> No
             }
         ),
     )
-    bar.advance(_WEIGHT["campaigns"], "campaigns")
+    w.bar.advance(_WEIGHT["campaigns"], "campaigns")

@@ -3,14 +3,13 @@ leads' touches outside deals and touches after a close."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 import numpy as np
 import pandas as pd
 
 from closedloop import db
 from closedloop.sample.helpers import _business_hours, _cat, _insert, _pick, _to_ts
+from closedloop.sample.tables import _Tables
 from closedloop.sample.world import (
     _ALWAYS_ON,
     _ASSET,
@@ -106,23 +105,6 @@ def _touch_scale(touches_per_deal: float, other_per_deal: float) -> float:
 
 # ---------------------------------------------------------------------------
 # The generator.
-@dataclass
-class _Deals:
-    n: int
-    account: np.ndarray
-    segment: np.ndarray
-    created: np.ndarray
-    end: np.ndarray  # close time, or the reference time for open deals
-    closed: np.ndarray  # bool
-    won: np.ndarray  # latent outcome, also for open deals
-    journey: np.ndarray  # days of marketing before creation
-    email_only: np.ndarray
-    no_touch: np.ndarray
-    dc_offset: np.ndarray  # first row of the deal in deal_contacts
-    dc_count: np.ndarray
-    dc_contact: np.ndarray  # contact of each deal_contacts row
-
-
 def _campaign_for_channel(rng: np.random.Generator, channel: np.ndarray) -> np.ndarray:
     """A random always-on campaign of each channel (-1 where the channel has none)."""
     by_channel: dict[int, list[int]] = {}
@@ -173,19 +155,12 @@ def _campaign_and_asset(
     return campaign, asset
 
 
-def _deal_touches(
-    rng: np.random.Generator,
-    d: _Deals,
-    i0: int,
-    i1: int,
-    scale: float,
-    n_contacts_acc: np.ndarray,
-    contact_offset: np.ndarray,
-) -> pd.DataFrame:
+def _deal_touches(rng: np.random.Generator, d: _Tables, i0: int, i1: int, scale: float) -> pd.DataFrame:
+    """The touches of deals i0 to i1 (the stages of closedloop.sample.build have filled `d` up to the leads)."""
     n = i1 - i0
     won = d.won[i0:i1]
     eo = d.email_only[i0:i1]
-    seg = d.segment[i0:i1]
+    seg = d.dseg[i0:i1]
     probs = np.where(won[:, None], _PRESENCE_WON, _PRESENCE_LOST)
     probs = np.where(eo[:, None], _P_EMAIL_ONLY, probs)
     present = rng.random((n, _NT)) < probs
@@ -241,7 +216,7 @@ def _deal_touches(
     anon = rng.random(m) < _ANON[typ]
     from_deal = rng.random(m) < 0.9
     dc_pick = d.dc_offset[deal] + np.floor(rng.random(m) * d.dc_count[deal]).astype(np.int64)
-    any_pick = contact_offset[acc] + np.floor(rng.random(m) * n_contacts_acc[acc]).astype(np.int64)
+    any_pick = d.contact_offset[acc] + np.floor(rng.random(m) * d.n_contacts_acc[acc]).astype(np.int64)
     contact = np.where(anon, -1, np.where(from_deal, d.dc_contact[dc_pick], any_pick))
 
     order = np.lexsort((typ, t, deal))
@@ -299,9 +274,9 @@ def _lead_touches(rng: np.random.Generator, acc: np.ndarray, contact: np.ndarray
     )
 
 
-def _post_close_touches(rng: np.random.Generator, d: _Deals) -> pd.DataFrame:
+def _post_close_touches(rng: np.random.Generator, d: _Tables) -> pd.DataFrame:
     """Newsletter opens and site visits after a close: real, and never credited to that deal."""
-    pick = np.flatnonzero(d.closed & (rng.random(d.n) < 0.1))
+    pick = np.flatnonzero(d.closed & (rng.random(d.n_deals) < 0.1))
     t = _business_hours(d.end[pick] + rng.uniform(1.0, 30.0, len(pick)))
     pick, t = pick[t <= _REF], t[t <= _REF]
     m = len(pick)

@@ -220,6 +220,9 @@ OWNERS_BY_REGION = {
     "LATAM": ["Carla Souza"],
 }
 OWNERS = [o for region in REGIONS for o in OWNERS_BY_REGION[region]]
+# Each region's owners, as where they start in OWNERS and how many there are.
+_OWNER_BASE = np.array([OWNERS.index(OWNERS_BY_REGION[r][0]) for r in REGIONS])
+_OWNER_N = np.array([len(OWNERS_BY_REGION[r]) for r in REGIONS])
 DISQUALIFY_REASONS = [
     "no budget",
     "no response",

@@ -62,6 +62,21 @@ def test_an_outcome_without_close_dates_uses_the_close_in_the_database(tmp_path,
     con.close()
 
 
+def test_a_deal_reopened_by_a_file_without_close_dates_loses_its_close(tmp_path, fixture_db):
+    # D03 (lost, closed 2026-02-20) is re-opened by a file with no close date column: an open deal has
+    # no close, so its old one is cleared; D01, already won, stays won and keeps its close
+    before = duckdb.connect(str(fixture_db), read_only=True)
+    d01 = before.execute("select outcome, closed_at from deals where deal_id = 'D01'").fetchall()
+    before.close()
+    f = write(tmp_path, "deals.csv", "deal_id,outcome\nD03,open\nD01,won\n")
+    result = import_files(fixture_db, [f], "canonical")
+    assert result.ok and result.rows_updated == 1
+    con = duckdb.connect(str(fixture_db), read_only=True)
+    assert con.execute("select outcome, closed_at from deals where deal_id = 'D03'").fetchall() == [("open", None)]
+    assert con.execute("select outcome, closed_at from deals where deal_id = 'D01'").fetchall() == d01
+    con.close()
+
+
 def test_a_win_before_the_accounts_first_touch_in_the_database_is_reported(tmp_path, fixture_db):
     # Cobalt Credit (A3)'s touches are in the database, the first on 2026-01-02 10:00; D31 arrives
     # alone, won on 2025-12-20: before this check nothing said so

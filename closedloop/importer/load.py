@@ -245,10 +245,14 @@ def _write_source(con: duckdb.DuckDBPyConnection, run: Run, m: Mapped) -> tuple[
     if m.source.mode == "upsert" and others:
         # before the insert, so the rows it adds aren't compared with themselves
         same_key = " and ".join(f"{table}.{q[k]} = w.{q[k]}" for k in keys)
-        changed = " or ".join(f"{table}.{q[c]} is distinct from w.{q[c]}" for c in others)
+        sets = [f"{q[c]} = w.{q[c]}" for c in others]
+        changes = [f"{table}.{q[c]} is distinct from w.{q[c]}" for c in others]
+        if table == "deals" and "outcome" in others and "closed_at" not in cols:
+            # a file without close dates that re-opens a closed deal: its old close date is not its close
+            sets.append(f"closed_at = case when w.{q['outcome']} = 'open' then null else deals.closed_at end")
+            changes.append(f"(w.{q['outcome']} = 'open' and deals.closed_at is not null)")
         updated = con.execute(
-            f"update {table} set {', '.join(f'{q[c]} = w.{q[c]}' for c in others)} "
-            f"from {rows} as w where {same_key} and ({changed})"
+            f"update {table} set {', '.join(sets)} from {rows} as w where {same_key} and ({' or '.join(changes)})"
         ).fetchone()[0]
     same_key = " and ".join(f"t.{q[k]} = w.{q[k]}" for k in keys)
     inserted = con.execute(

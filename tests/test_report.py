@@ -263,3 +263,23 @@ def test_pack_holds_time_to_close_and_path_length_won_vs_lost(judged_db, html_pa
     # drawn in the HTML pack (the saved review's period is Q1 2026 too)
     assert "Time to close and path length, won vs lost" in html_pack
     assert "Days from first touch to close" in html_pack and "Touches to close" in html_pack
+
+
+@pytest.mark.parametrize(
+    "median, won_dates_unknown, shown",
+    [(12.4, 0, "12 days"), (12.4, 3, "12 days"), (None, 3, "dates unknown"), (None, 0, "–")],
+)
+def test_the_packs_median_days_to_close_says_when_dates_are_unknown(median, won_dates_unknown, shown):
+    from closedloop.meeting.report.sections import _kpis
+
+    k = {
+        "deals_won": 3,
+        "deals_lost": 1,
+        "win_rate": 0.75,
+        "revenue_won_usd": 100.0,
+        "median_days_to_close": median,
+        "won_dates_unknown": won_dates_unknown,
+        "share_won_marketing_touched": 1.0,
+        "share_won_sales_touched": 0.0,
+    }
+    assert dict(_kpis(k))["Median days to close"] == shown

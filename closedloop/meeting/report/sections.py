@@ -37,16 +37,20 @@ def _verdict(verdict: Any, comment: Any = None) -> str:
     return f"{verdict}: “{text}”" if text else str(verdict)
 
 
+def _median_days(k: dict[str, Any]) -> str:
+    """As the review page says it: the won deals imported without dates have no days to close."""
+    if k["median_days_to_close"] is not None:
+        return f"{k['median_days_to_close']:,.0f} days"
+    return "dates unknown" if k.get("won_dates_unknown") else "–"
+
+
 def _kpis(k: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         ("Deals won", f"{k['deals_won']:,}"),
         ("Deals lost", f"{k['deals_lost']:,}"),
         ("Win rate", _pct(k["win_rate"], "{:.1%}")),
         ("Revenue won", _money(k["revenue_won_usd"])),
-        (
-            "Median days to close",
-            "–" if k["median_days_to_close"] is None else f"{k['median_days_to_close']:,.0f} days",
-        ),
+        ("Median days to close", _median_days(k)),
         ("Wins marketing touched", _pct(k["share_won_marketing_touched"])),
         ("Wins sales touched", _pct(k["share_won_sales_touched"])),
     ]

@@ -109,8 +109,9 @@ common.grid(
 )
 st.caption(
     "Leads: leads created in the period by their source channel or campaign. Opportunities, wins, "
-    "revenue and pipeline: the model's credit. A ratio is empty where nothing was spent or its "
-    "divisor is 0."
+    "revenue and pipeline: the model's credit. A ratio shows None where there is nothing to divide: "
+    "no spend recorded for the row (sales touches, organic channels), or no leads, opportunities or wins "
+    "to divide it by. The CSV leaves those cells empty."
 )
 common.download(v.report, f"spend_{model}_{by}_{booking}_{f.date_from}_{f.date_to}.csv")
 

@@ -108,14 +108,13 @@ def test_every_statement_is_used_and_says_what_it_does():
 
 
 def test_execute_checks_parameters_exactly_and_runs_on_the_connection_itself(fixture_con):
-    with pytest.raises(db.QueryError, match=r"Statement 'note_deal_account' takes \$deal_id; missing \$deal_id"):
-        db.execute(fixture_con, "note_deal_account")
+    with pytest.raises(db.QueryError, match=r"Statement 'review_exists' takes \$review_id; missing \$review_id"):
+        db.execute(fixture_con, "review_exists")
     with pytest.raises(db.QueryError, match=r"unexpected \$extra"):
-        db.execute(fixture_con, "note_deal_account", deal_id="D01", extra=1)
+        db.execute(fixture_con, "review_exists", review_id="R1", extra=1)
     with pytest.raises(db.QueryError, match="Unknown statement"):
         db.execute(fixture_con, "no_such_statement")
-    assert db.execute(fixture_con, "note_deal_account", deal_id="D01").fetchone() is not None
-    assert db.execute(fixture_con, "note_deal_account", deal_id="nope").fetchone() is None
+    assert db.execute(fixture_con, "review_exists", review_id="nope").fetchone() == (0,)
     assert db.execute(fixture_con, "app_tables_present", tables=["retro_notes", "nope"]).fetchone()[0] == 1
 
 

@@ -160,6 +160,22 @@ def test_add_note_saves_and_survives_reopening(fixture_db):
 
 
 @pytest.mark.parametrize(
+    ("deal_id", "touchpoint_id", "expected"),
+    [
+        # D01 is Acme's (A1); T03 is Acme's touch by K01, one of D01's contacts; T08 is A2's
+        ("D01", "T03", (1, 1, 1, 1)),
+        ("D01", "T01", (1, 1, 1, 0)),
+        ("D01", "T08", (1, 1, 0, 0)),
+        ("D01", None, (1, 0, 0, 0)),
+        ("D99", "T03", (0, 1, 0, 0)),
+    ],
+)
+def test_note_target_says_whether_the_deal_and_its_touch_exist(fixture_con, deal_id, touchpoint_id, expected):
+    row = db.run(fixture_con, "note_target", deal_id=deal_id, touchpoint_id=touchpoint_id).iloc[0]
+    assert tuple(int(row[c]) for c in ("deals_found", "touches_found", "on_account", "on_contact")) == expected
+
+
+@pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"verdict": "meh"}, "Verdict must be one of critical, helpful, noise"),

@@ -294,6 +294,40 @@ def test_fixture_models_through_the_engine_route(fixture_engines):
     assert markov.attributed_wins.sum() == pytest.approx(5.0, abs=1e-9)
 
 
+def test_notes_are_saved_locally_with_the_data_on_spark(spark, fixture_engines, tmp_path):
+    """On Spark the local file (CLOSEDLOOP_DB) may hold only the app's own tables: a note's deal and
+    touch are checked where the data lives, and the note is written locally, once."""
+    from closedloop.engine.spark import SparkEngine
+    from closedloop.meeting import notes
+
+    con, fixture_engine = fixture_engines
+    local = tmp_path / "app.duckdb"
+    # one read-write connection for the engine's local tables and the note's write, as the
+    # dashboard's shared connection gives (db.open_shared)
+    app = db.connect(local, read_only=False)
+    db.create_schema(app)
+    engine = SparkEngine(spark, fixture_engine.source, local=app, now=NOW)
+    previous = db.use_engine(engine)
+    try:
+        # T03 is a touch of D01's account (tests/fixture.py); D02's account is another
+        note_id = notes.add_note(local, "D01", "sales", "critical", "the webinar", touchpoint_id="T03")
+        with pytest.raises(notes.NoteError, match="There is no deal 'NOPE'"):
+            notes.add_note(local, "NOPE", "sales", "critical", None)
+        with pytest.raises(notes.NoteError, match="There is no touchpoint 'T999'"):
+            notes.add_note(local, "D01", "sales", "critical", None, touchpoint_id="T999")
+    finally:
+        db.use_engine(previous)
+        app.close()
+    check = db.connect(local)
+    try:
+        assert check.execute("select note_id, deal_id, touchpoint_id, text from retro_notes").fetchall() == [
+            (note_id, "D01", "T03", "the webinar")
+        ]
+        assert check.execute("select count(*) from deals").fetchone() == (0,)
+    finally:
+        check.close()
+
+
 # the Connect check's own process: start the server, build the journey tables, two questions
 CONNECT_TIMEOUT_S = 240
 

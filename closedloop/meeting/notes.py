@@ -102,15 +102,14 @@ def _insert(
     touchpoint_id: str | None,
     review_id: str | None,
 ) -> int:
-    deal = db.execute(con, "note_deal_account", deal_id=deal_id).fetchone()
-    if deal is None:
+    # asked of wherever the data lives (db.run: Spark when the engine is), not of this file
+    target = db.run(con, "note_target", deal_id=deal_id, touchpoint_id=touchpoint_id).iloc[0]
+    if not target["deals_found"]:
         raise NoteError(f"There is no deal {deal_id!r}.")
     if touchpoint_id is not None:
-        touch = db.execute(con, "note_touch_owner", touchpoint_id=touchpoint_id).fetchone()
-        if touch is None:
+        if not target["touches_found"]:
             raise NoteError(f"There is no touchpoint {touchpoint_id!r}.")
-        of_contact = db.scalar(con, "note_contact_on_deal", deal_id=deal_id, contact_id=touch[1])
-        if touch[0] != deal[0] and not of_contact:
+        if not (target["on_account"] or target["on_contact"]):
             raise NoteError(
                 f"Touchpoint {touchpoint_id!r} is not a touch of deal {deal_id!r}: it belongs to "
                 f"another account and to none of the deal's contacts."

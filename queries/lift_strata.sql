@@ -21,10 +21,7 @@
 with
 
 keys as (
-    select code, raw as key
-    from cl_key
-    where dimension = $dimension
-      and raw is not null
+    select * from lift_keys($dimension)
 ),
 
 fits as (
@@ -41,13 +38,7 @@ deals_in_scope as (
 coded as (
     select
         j.deal_idx,
-        case $dimension
-            when 'touchpoint_type' then j.type_code
-            when 'channel' then j.channel_code
-            when 'campaign' then j.campaign_code
-            when 'asset' then j.asset_code
-            else error('unknown dimension ' || $dimension)
-        end as code
+        lift_code($dimension, j.type_code, j.channel_code, j.campaign_code, j.asset_code) as code
     from journeys($lookback_days, $scope, null) as j
     semi join deals_in_scope as d on d.deal_idx = j.deal_idx
 ),

@@ -21,18 +21,13 @@ touched as (
 final as (
     select
         t.deal_idx is not null as touched,
-        count(*) as deals,
-        count(*) filter (where c.won) as wins,
-        coalesce(sum(c.amount_usd) filter (where c.won), 0) as won_revenue_usd
+        cast(count(*) as bigint) as deals,
+        cast(count(*) filter (where c.won) as bigint) as wins,
+        cast(coalesce(sum(c.amount_usd) filter (where c.won), 0) as double) as won_revenue_usd
     from closed as c
     left join touched as t on t.deal_idx = c.deal_idx
     group by all
 )
 
-select
-    touched,
-    cast(deals as bigint) as deals,
-    cast(wins as bigint) as wins,
-    cast(won_revenue_usd as double) as won_revenue_usd
-from final
+select * from final
 order by touched desc

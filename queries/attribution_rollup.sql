@@ -88,38 +88,24 @@ groups as (
 ),
 
 models as (
-    select
-        unnest(cast($model_names as varchar[])) as model,
-        unnest(cast($model_weights as double[][])) as wt
-),
-
-multipliers as (
-    select
-        unnest(cast($multiplier_models as varchar[])) as model,
-        unnest(cast($multiplier_types as varchar[])) as touchpoint_type,
-        unnest(cast($multiplier_values as double[])) as multiplier
+    select * from attribution_models($model_names, $model_weights)
 ),
 
 type_multipliers as (
-    select m.model, k.code as type_code, m.multiplier
-    from multipliers as m
-    join cl_key as k on k.dimension = 'touchpoint_type' and k.raw = m.touchpoint_type
+    select * from attribution_multipliers($multiplier_models, $multiplier_types, $multiplier_values)
 ),
 
 plain_credit as (
     select
         m.model,
         g.code,
-        attribution_position_credit(
-            m.wt[1], m.wt[2], m.wt[3], m.wt[4], m.wt[5], g.rn, g.n, g.n_lc, g.n_oc,
-            attribution_middle_count(m.wt[1], m.wt[2], m.wt[3], m.wt[4], g.n, g.n_lc, g.n_oc)
-        ) as credit,
+        attribution_model_credit(m.wt, g.rn, g.n, g.n_lc, g.n_oc) as credit,
         g.w,
         g.r,
         g.p
     from groups as g
     cross join models as m
-    where m.model not in (select model from multipliers)
+    where m.model not in (select model from type_multipliers)
 ),
 
 multiplied as (
@@ -130,15 +116,12 @@ multiplied as (
         t.won,
         t.created,
         t.amount_usd,
-        attribution_position_credit(
-            m.wt[1], m.wt[2], m.wt[3], m.wt[4], m.wt[5], t.rn, t.n, t.n_lc, t.n_oc,
-            attribution_middle_count(m.wt[1], m.wt[2], m.wt[3], m.wt[4], t.n, t.n_lc, t.n_oc)
-        ) as base,
+        attribution_model_credit(m.wt, t.rn, t.n, t.n_lc, t.n_oc) as base,
         coalesce(x.multiplier, 1.0) as multiplier
     from weighted as t
     cross join models as m
     left join type_multipliers as x on x.model = m.model and x.type_code = t.type_code
-    where m.model in (select model from multipliers)
+    where m.model in (select model from type_multipliers)
       -- a constant: without multipliers the branch is gone before the journeys are read
       and len(cast($multiplier_models as varchar[])) > 0
 ),

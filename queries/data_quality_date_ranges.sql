@@ -3,19 +3,24 @@
 -- Parameters: $as_of (timestamp, usually now).
 with
 
+-- each table read once, its date columns unpivoted (nulls kept: they count as empty)
 dates as (
     select 'contacts' as table_name, 'created_at' as column_name, created_at as value from contacts
-    union all select 'leads', 'created_at', created_at from leads
-    union all select 'leads', 'mql_at', mql_at from leads
-    union all select 'leads', 'assigned_at', assigned_at from leads
-    union all select 'leads', 'first_follow_up_at', first_follow_up_at from leads
-    union all select 'leads', 'accepted_at', accepted_at from leads
-    union all select 'leads', 'disqualified_at', disqualified_at from leads
-    union all select 'campaigns', 'started_at', started_at from campaigns
-    union all select 'campaigns', 'ended_at', ended_at from campaigns
+    union all
+    select 'leads', column_name, value
+    from leads
+    unpivot include nulls (
+        value for column_name in (created_at, mql_at, assigned_at, first_follow_up_at, accepted_at, disqualified_at)
+    )
+    union all
+    select 'campaigns', column_name, value
+    from campaigns
+    unpivot include nulls (value for column_name in (started_at, ended_at))
     union all select 'touchpoints', 'occurred_at', occurred_at from touchpoints
-    union all select 'deals', 'created_at', created_at from deals
-    union all select 'deals', 'closed_at', closed_at from deals
+    union all
+    select 'deals', column_name, value
+    from deals
+    unpivot include nulls (value for column_name in (created_at, closed_at))
     union all select 'deal_stage_history', 'entered_at', entered_at from deal_stage_history
 ),
 

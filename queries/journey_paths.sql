@@ -14,11 +14,16 @@
 with
 
 closed as (
-    select deal_id, name, outcome, amount, closed_at, days_to_close, dates_unknown
-    from filtered_deals($segment, $region, $owner)
-    where outcome in ('won', 'lost')
-      and closed_at >= $date_from
-      and closed_at < cast($date_to as date) + interval 1 day
+    select
+        deal_id,
+        name as deal_name,
+        outcome,
+        amount as amount_usd,
+        cast(closed_at as date) as closed_on,
+        closed_at,
+        days_to_close,
+        dates_unknown
+    from filtered_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
 -- one pass over the period's touches: every figure of a deal's journey
@@ -46,10 +51,10 @@ paths as (
 final as (
     select
         c.deal_id,
-        c.name as deal_name,
+        c.deal_name,
         c.outcome,
-        c.amount as amount_usd,
-        cast(c.closed_at as date) as closed_on,
+        c.amount_usd,
+        c.closed_on,
         case
             when p.deal_id is null then '(no touchpoint)'
             when $path_steps = 0 or array_length(p.step_channels) <= $path_steps

@@ -21,10 +21,7 @@
 with
 
 keys as (
-    select code, raw as key
-    from cl_key
-    where dimension = $dimension
-      and raw is not null
+    select * from lift_keys($dimension)
 ),
 
 fits as (
@@ -41,13 +38,7 @@ deals_in_scope as (
 coded as (
     select
         j.deal_idx,
-        case $dimension
-            when 'touchpoint_type' then j.type_code
-            when 'channel' then j.channel_code
-            when 'campaign' then j.campaign_code
-            when 'asset' then j.asset_code
-            else error('unknown dimension ' || $dimension)
-        end as code
+        lift_code($dimension, j.type_code, j.channel_code, j.campaign_code, j.asset_code) as code
     from journeys($lookback_days, $scope, null) as j
     semi join deals_in_scope as d on d.deal_idx = j.deal_idx
 ),
@@ -74,43 +65,39 @@ sets as (
     group by all
 ),
 
-touched_by_set as (
-    select
-        k.key,
-        s.stratum_segment,
-        s.stratum_region,
-        s.size_band,
-        sum(s.won) as touched_won,
-        sum(s.lost) as touched_lost
-    from keys as k
-    join sets as s on (s.key_mask >> (k.code - 1)) & 1 = 1
-    group by all
-),
-
 pairs as (
     select distinct deal_idx, code
     from coded
     where not (select use_bits from fits)
 ),
 
-touched_by_pair as (
+-- won and lost deals per code and stratum: each set's codes, and each pair's deal
+code_counts as (
     select
-        k.key,
-        d.stratum_segment,
-        d.stratum_region,
-        d.size_band,
-        count(*) filter (where d.won) as touched_won,
-        count(*) filter (where not d.won) as touched_lost
+        unnest(list_filter(range(1, 64), lambda x: (key_mask >> (x - 1)) & 1 = 1)) as code,
+        stratum_segment,
+        stratum_region,
+        size_band,
+        won,
+        lost
+    from sets
+    union all
+    select p.code, d.stratum_segment, d.stratum_region, d.size_band, cast(d.won as bigint), cast(not d.won as bigint)
     from pairs as p
-    join keys as k on k.code = p.code
     join deals_in_scope as d on d.deal_idx = p.deal_idx
-    group by all
 ),
 
 touched as (
-    select * from touched_by_set
-    union all
-    select * from touched_by_pair
+    select
+        k.key,
+        c.stratum_segment,
+        c.stratum_region,
+        c.size_band,
+        sum(c.won) as touched_won,
+        sum(c.lost) as touched_lost
+    from code_counts as c
+    join keys as k on k.code = c.code
+    group by all
 ),
 
 final as (

@@ -29,6 +29,14 @@ where (p_segment is null or a.segment = p_segment)
   and (p_region is null or a.region = p_region)
   and (p_owner is null or d.owner = p_owner);
 
+-- filtered_deals() closed (won or lost) in the period: on p_date_from, p_date_to or between them.
+create or replace temp macro filtered_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner) as table
+select *
+from filtered_deals(p_segment, p_region, p_owner)
+where outcome in ('won', 'lost')
+  and closed_at >= p_date_from
+  and closed_at < cast(p_date_to as date) + interval 1 day;
+
 -- Which touchpoints belong to which deal (DESIGN.md), the one definition of
 -- the window: touches in [created_at - lookback, closed_at], open deals up to
 -- p_now. Touches after the close never count. Scope 'account' takes every
@@ -480,6 +488,34 @@ create or replace temp macro attribution_position_credit(w_ft, w_lc, w_oc, w_cl,
         1.0 / n
     );
 
+-- One touch's credit under a position-based model of weights wt ([FT, LC, OC, CL, middle]).
+create or replace temp macro attribution_model_credit(wt, rn, n, n_lc, n_oc) as
+    attribution_position_credit(
+        wt[1], wt[2], wt[3], wt[4], wt[5], rn, n, n_lc, n_oc,
+        attribution_middle_count(wt[1], wt[2], wt[3], wt[4], n, n_lc, n_oc)
+    );
+
+-- The position-based models of the catalogue (closedloop/engine/attribution/models.py):
+-- p_model_names, each with its relative weights p_model_weights ([FT, LC, OC, CL, middle]).
+create or replace temp macro attribution_models(p_model_names, p_model_weights) as table
+select
+    unnest(cast(p_model_names as varchar[])) as model,
+    unnest(cast(p_model_weights as double[][])) as wt;
+
+-- The per-touchpoint-type multipliers of some models (p_multiplier_models / _types / _values, one
+-- entry each): one row per entry with its type's code in cl_key (null for a type the data lacks,
+-- whose model is still a multiplied one).
+create or replace temp macro attribution_multipliers(p_multiplier_models, p_multiplier_types, p_multiplier_values) as table
+with multipliers as (
+    select
+        unnest(cast(p_multiplier_models as varchar[])) as model,
+        unnest(cast(p_multiplier_types as varchar[])) as touchpoint_type,
+        unnest(cast(p_multiplier_values as double[])) as multiplier
+)
+select m.model, k.code as type_code, m.multiplier
+from multipliers as m
+left join cl_key as k on k.dimension = 'touchpoint_type' and k.raw = m.touchpoint_type;
+
 -- Every touch of the journeys with its credit under each rule-based model, one
 -- row per touch and model (long, so the catalogue of models is data): the
 -- position-based models p_model_names with their relative weights
@@ -498,31 +534,18 @@ with touches as (
     where p_deal_idx is null or deal_idx = p_deal_idx
 ),
 models as (
-    select
-        unnest(cast(p_model_names as varchar[])) as model,
-        unnest(cast(p_model_weights as double[][])) as wt
-),
-multipliers as (
-    select
-        unnest(cast(p_multiplier_models as varchar[])) as model,
-        unnest(cast(p_multiplier_types as varchar[])) as touchpoint_type,
-        unnest(cast(p_multiplier_values as double[])) as multiplier
+    select * from attribution_models(p_model_names, p_model_weights)
 ),
 type_multipliers as (
-    select m.model, k.code as type_code, m.multiplier
-    from multipliers as m
-    join cl_key as k on k.dimension = 'touchpoint_type' and k.raw = m.touchpoint_type
+    select * from attribution_multipliers(p_multiplier_models, p_multiplier_types, p_multiplier_values)
 ),
 positioned as (
     select
         t.deal_idx,
         t.touchpoint_id,
         m.model,
-        m.model in (select model from multipliers) as multiplied,
-        attribution_position_credit(
-            m.wt[1], m.wt[2], m.wt[3], m.wt[4], m.wt[5], t.rn, t.n, t.n_lc, t.n_oc,
-            attribution_middle_count(m.wt[1], m.wt[2], m.wt[3], m.wt[4], t.n, t.n_lc, t.n_oc)
-        ) as base,
+        m.model in (select model from type_multipliers) as multiplied,
+        attribution_model_credit(m.wt, t.rn, t.n, t.n_lc, t.n_oc) as base,
         coalesce(x.multiplier, 1.0) as multiplier
     from touches as t
     cross join models as m
@@ -617,6 +640,99 @@ coalesce(concat_ws(
     case when rn = n_oc then 'OC' end,
     case when rn = n then 'CL' end
 ), '');
+
+-- The path reports (closedloop/engine/path_reports.py): the closed deals of the period (closed on
+-- p_date_from, p_date_to or between them) per month of close and band of p_measure, won and lost,
+-- with the won amount and the measure summed (won_measure, lost_measure). p_measure 'touches': the
+-- touches of the deal's window; 'days': calendar days from its first touch to its close,
+-- date_diff('day', ...), like the Journeys page. p_edges: ascending values where a band starts
+-- after the first (band i from edge i on). Band -1: no touch in the window (no measure); band -2
+-- (days only): the deal was imported without dates, so its days are unknown.
+create or replace temp macro path_bands(
+    p_measure, p_edges, p_date_from, p_date_to, p_segment, p_region, p_owner, p_lookback_days, p_scope
+) as table
+with closed as (
+    select deal_idx, deal_id, outcome = 'won' as won, amount_usd, closed_at
+    from journey_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner)
+    where closed_at >= cast(p_date_from as date)
+      and closed_at < cast(p_date_to as date) + interval 1 day
+),
+-- the deal's first touch in the window; n: its touches in the window (on every one of its rows)
+first_touch as (
+    select deal_idx, touchpoint_id, n
+    from journeys(p_lookback_days, p_scope, null)
+    where rn = 1
+      and deal_idx in (select deal_idx from closed)
+),
+-- dates, read for days only
+first_touch_at as (
+    select touchpoint_id, occurred_at
+    from touchpoints
+    where p_measure = 'days'
+      and touchpoint_id in (select touchpoint_id from first_touch)
+),
+undated as (
+    select deal_id
+    from deals
+    where p_measure = 'days'
+      and coalesce(dates_unknown, false)
+),
+measured as (
+    select
+        case
+            when u.deal_id is not null then null
+            when p_measure = 'touches' then f.n
+            when p_measure = 'days' then date_diff('day', t.occurred_at, c.closed_at)
+            else error('measure must be touches or days')
+        end as measure,
+        c.won,
+        c.amount_usd,
+        date_trunc('month', c.closed_at) as closed_month,
+        f.deal_idx is null as untouched,
+        u.deal_id is not null as undated
+    from closed as c
+    left join first_touch as f on f.deal_idx = c.deal_idx
+    left join first_touch_at as t on t.touchpoint_id = f.touchpoint_id
+    left join undated as u on u.deal_id = c.deal_id
+),
+banded as (
+    select
+        *,
+        case
+            when untouched then -1
+            when undated then -2
+            else cast(len(list_filter(cast(p_edges as integer[]), lambda e: e <= measure)) as integer)
+        end as band
+    from measured
+)
+select
+    cast(closed_month as date) as closed_month,
+    band,
+    count(*) filter (where won) as won_deals,
+    count(*) filter (where not won) as lost_deals,
+    coalesce(sum(amount_usd) filter (where won), 0) as won_amount_usd,
+    coalesce(sum(measure) filter (where won), 0) as won_measure,
+    coalesce(sum(measure) filter (where not won), 0) as lost_measure
+from banded
+group by all;
+
+-- A touch's code (or set of codes) in the lift's dimension p_dimension (an identifier can't be bound).
+create or replace temp macro lift_code(p_dimension, type_code, channel_code, campaign_code, asset_code) as
+    case p_dimension
+        when 'touchpoint_type' then type_code
+        when 'channel' then channel_code
+        when 'campaign' then campaign_code
+        when 'asset' then asset_code
+        else error('unknown dimension ' || p_dimension)
+    end;
+
+-- The keys of the lift's dimension p_dimension with their codes: a touch without a campaign or
+-- asset is not a campaign or asset touch.
+create or replace temp macro lift_keys(p_dimension) as table
+select code, raw as key
+from cl_key
+where dimension = p_dimension
+  and raw is not null;
 
 -- The period's closed deals in their strata for the lift adjusted for the account: won, account
 -- segment and region ('(none)' where unknown) and deal-size band (band 0 below the first of

@@ -15,48 +15,11 @@
 
 with
 
-closed as (
-    select deal_idx, outcome = 'won' as won, amount_usd, closed_at
-    from journey_closed_deals($date_from, $date_to, $segment, $region, $owner)
-    where closed_at >= cast($date_from as date)
-      and closed_at < cast($date_to as date) + interval 1 day
-),
-
-lengths as (
-    -- n: the deal's touches in the window, on every one of its rows; rn = 1 is one row a deal
-    select deal_idx, n as touches
-    from journeys($lookback_days, $scope, null)
-    where rn = 1
-      and deal_idx in (select deal_idx from closed)
-),
-
-banded as (
-    select
-        c.won,
-        c.amount_usd,
-        date_trunc('month', c.closed_at) as closed_month,
-        coalesce(l.touches, 0) as touches,
-        case
-            when l.deal_idx is null then -1
-            else cast(len(list_filter(cast($touch_edges as integer[]), lambda e: e <= l.touches)) as integer)
-        end as band
-    from closed as c
-    left join lengths as l on l.deal_idx = c.deal_idx
-),
-
+-- the figures of queries/macros.sql's path_bands(), its measure named
 final as (
-    select
-        cast(closed_month as date) as closed_month,
-        band,
-        count(*) filter (where won) as won_deals,
-        count(*) filter (where not won) as lost_deals,
-        coalesce(sum(amount_usd) filter (where won), 0) as won_amount_usd,
-        coalesce(sum(touches) filter (where won), 0) as won_touches,
-        coalesce(sum(touches) filter (where not won), 0) as lost_touches
-    from banded
-    group by all
+    select closed_month, band, won_deals, lost_deals, won_amount_usd, won_measure as won_touches, lost_measure as lost_touches
+    from path_bands('touches', $touch_edges, $date_from, $date_to, $segment, $region, $owner, $lookback_days, $scope)
 )
 
-select *
-from final
+select * from final
 order by closed_month, band

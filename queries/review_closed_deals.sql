@@ -5,11 +5,8 @@
 with
 
 closed as (
-    select *
-    from filtered_deals($segment, $region, $owner)
-    where outcome in ('won', 'lost')
-      and closed_at >= $date_from
-      and closed_at < cast($date_to as date) + interval 1 day
+    select deal_id, name, account_name, owner, outcome, amount, closed_at, days_to_close, dates_unknown
+    from filtered_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
 touch_counts as (

@@ -6,10 +6,7 @@ with
 
 closed as (
     select deal_id, outcome
-    from filtered_deals($segment, $region, $owner)
-    where outcome in ('won', 'lost')
-      and closed_at >= $date_from
-      and closed_at < cast($date_to as date) + interval 1 day
+    from filtered_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
 totals as (

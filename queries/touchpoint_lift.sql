@@ -22,11 +22,7 @@
 with
 
 keys as (
-    -- a touch without a campaign or asset is not a campaign or asset touch
-    select code, raw as key
-    from cl_key
-    where dimension = $dimension
-      and raw is not null
+    select * from lift_keys($dimension)
 ),
 
 deals_in_scope as (
@@ -38,28 +34,14 @@ deals_in_scope as (
 ),
 
 masks as (
-    select
-        deal_idx,
-        case $dimension
-            when 'touchpoint_type' then type_set
-            when 'channel' then channel_set
-            when 'campaign' then campaign_set
-            when 'asset' then asset_set
-            else error('unknown dimension ' || $dimension)
-        end as key_mask
+    select deal_idx, lift_code($dimension, type_set, channel_set, campaign_set, asset_set) as key_mask
     from journey_sets($lookback_days, $scope)
 ),
 
 coded as (
     select
         j.deal_idx,
-        case $dimension
-            when 'touchpoint_type' then j.type_code
-            when 'channel' then j.channel_code
-            when 'campaign' then j.campaign_code
-            when 'asset' then j.asset_code
-            else error('unknown dimension ' || $dimension)
-        end as code
+        lift_code($dimension, j.type_code, j.channel_code, j.campaign_code, j.asset_code) as code
     from journey_window($lookback_days, $scope) as j
 ),
 

@@ -9,8 +9,9 @@
 with
 
 deal as (
-    select d.deal_idx, d.deal_id, d.closed_at
+    select d.deal_idx, d.deal_id, d.closed_at, coalesce(src.dates_unknown, false) as dates_unknown
     from cl_deal as d
+    inner join deals as src on src.deal_id = d.deal_id
     where d.deal_id = $deal_id
 ),
 
@@ -48,8 +49,10 @@ long as (
         t.contact_id,
         journey_positions(j.rn, j.n_lc, j.n_oc, j.n) as positions,
         -- open deals count from their last touch rather than from "now", so a
-        -- receipt does not change from one day to the next
+        -- receipt does not change from one day to the next; a deal or touch
+        -- imported without dates (its dates a stand-in) has no days to count
         case
+            when d.dates_unknown or coalesce(t.dates_unknown, false) then null
             when d.closed_at is null then j.secs_before_last / 86400.0
             else date_diff('microsecond', t.occurred_at, d.closed_at) / 86400000000.0
         end as days_before_close,

@@ -347,6 +347,22 @@ def test_fixture_deal_d04_without_lc_or_oc(fixture_con):
     assert r["full_path"].tolist() == approx([0.5, 0.5])
 
 
+def test_a_receipt_of_a_deal_imported_without_dates_has_no_days_before_close(fixture_db):
+    # D04's receipt as above, its days before close the days from each touch to its close; once D04
+    # is marked as imported without dates (its dates a stand-in), those days are unknown, not 0
+    con = duckdb.connect(str(fixture_db))
+    try:
+        dated = attribution.receipt(con, "D04")
+        assert dated["days_before_close"].notna().all() and (dated["days_before_close"] > 0).all()
+        con.execute("update deals set dates_unknown = true where deal_id = 'D04'")
+        undated = attribution.receipt(con, "D04")
+        assert undated["days_before_close"].isna().all()
+        assert undated["positions"].tolist() == ["FT", "CL"]
+        assert attribution.receipt(con, "D01")["days_before_close"].notna().all()
+    finally:
+        con.close()
+
+
 def test_touch_credit_query_covers_every_deal(fixture_con):
     df = api.wide_credit(
         db.run(

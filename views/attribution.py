@@ -6,6 +6,7 @@ from closedloop import charts, filters
 from closedloop.engine import attribution as attr
 from closedloop.pages.attribution import attribution_view, custom_weights
 from ui import columns, common
+from ui.charts import draw
 
 st.title("Attribution")
 st.caption(
@@ -111,12 +112,15 @@ if v.rollup["key"].eq("No touchpoint").all():
     )
 st.markdown(f"**{common.md(v.label)}** — {common.md(v.weights)}")
 chart_col, team_col = st.columns([3, 2])
-chart_col.altair_chart(
-    charts.attribution_bars(v.rollup, v.column, f"{MEASURE_LABELS[v.measure]} by {BY_LABELS[by].lower()} — {v.label}"),
-    width="stretch",
+draw(
+    charts.attribution_bars,
+    v.rollup,
+    v.column,
+    f"{MEASURE_LABELS[v.measure]} by {BY_LABELS[by].lower()} — {v.label}",
+    where=chart_col,
 )
 with team_col:
-    st.altair_chart(charts.team_split_bar(v.team_split, v.column), width="stretch")
+    draw(charts.team_split_bar, v.team_split, v.column)
     if attr.MODELS[model].kind != "rule":
         st.caption("Markov and Shapley credit channels, not teams: the team split uses the W-shaped model.")
     common.grid(
@@ -141,7 +145,7 @@ st.caption(
     "Rows sorted by average rank. A row whose colour changes across the models is a key whose credit "
     "depends on the model you pick; 'rank spread' is its best minus worst rank."
 )
-st.altair_chart(charts.model_rank_heatmap(v.comparison, labels, v.column), width="stretch")
+draw(charts.model_rank_heatmap, v.comparison, labels, v.column)
 common.grid(
     v.comparison,
     column_config={

@@ -7,6 +7,7 @@ from closedloop.filters import DEFAULT_LOOKBACK_DAYS, MAX_LOOKBACK_DAYS, SCOPES
 from closedloop.meeting import notes
 from closedloop.pages import deal_explorer as deals
 from ui import columns, common
+from ui.charts import draw
 
 st.title("Deal explorer")
 st.caption(
@@ -141,9 +142,7 @@ else:
         "try a longer lookback or every touch of the account."
     )
 if n or not v.markers.empty:
-    st.altair_chart(
-        charts.deal_timeline(v.touches, v.markers, f"{d['deal_name']}: touches and milestones"), width="stretch"
-    )
+    draw(charts.deal_timeline, v.touches, v.markers, f"{d['deal_name']}: touches and milestones")
 
 # --- retrospective notes --------------------------------------------------------------------------
 st.subheader("Retrospective notes")
@@ -235,7 +234,7 @@ st.caption(
     "per-deal receipt."
 )
 if n:
-    st.altair_chart(charts.credit_receipt(v.receipt, v.receipt_models), width="stretch")
+    draw(charts.credit_receipt, v.receipt, v.receipt_models)
 else:
     st.info("With no touch, every model leaves the whole credit on “No touchpoint”, so totals still add up to the CRM.")
 model_columns = {

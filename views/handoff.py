@@ -5,6 +5,7 @@ import streamlit as st
 from closedloop import charts
 from closedloop.pages import handoff
 from ui import columns, common
+from ui.charts import draw
 
 # a lead's columns, in both lead tables (never followed up; every lead of the period)
 LEAD_COLUMNS = {
@@ -98,7 +99,7 @@ if k["leads_not_assigned"]:
         "they are not in the follow-up figures (there is no assignment to time from)."
     )
 
-st.altair_chart(charts.speed_to_lead(h.speed, float(sla)), width="stretch")
+draw(charts.speed_to_lead, h.speed, float(sla))
 st.caption(
     f"Bars: assigned leads by hours from assignment to first follow-up; green within the SLA "
     f"({sla:g} h, the dashed line; change it in the sidebar), orange over it, grey never followed up."
@@ -159,7 +160,7 @@ for tab, df, title, key, codes in (
     (by_owner, h.funnel_by_owner, "lead owner", "owner", False),
 ):
     with tab:
-        st.altair_chart(charts.lead_funnel(df, title, codes=codes), width="stretch")
+        draw(charts.lead_funnel, df, title, codes=codes)
         common.grid(df, column_config={"group_key": title.capitalize(), **FUNNEL_COLUMNS})
         common.download(df, f"lead_funnel_by_{key}_{f.date_from}_{f.date_to}.csv")
 

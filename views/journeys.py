@@ -6,6 +6,7 @@ from closedloop import charts, filters
 from closedloop.engine.attribution import MAX_ORDER
 from closedloop.pages import journeys, path_reports
 from ui import common
+from ui.charts import draw
 
 st.title("Journeys")
 st.caption(
@@ -91,7 +92,7 @@ st.caption(
     "touches in time order, repeats in a row collapsed (content > content > sales reads content > "
     "sales). Win rate = won ÷ closed deals on the path. The table's CSV has every deal's whole path."
 )
-st.altair_chart(charts.journey_paths(j.paths, top_n), width="stretch")
+draw(charts.journey_paths, j.paths, top_n)
 common.table(
     j.paths,
     "paths (most common first)",
@@ -114,22 +115,24 @@ common.download(
 # --- length of the journeys -----------------------------------------------------------------------
 st.subheader("How long the journeys were, won vs lost")
 left, right = st.columns(2)
-left.altair_chart(
-    charts.journey_distribution(
-        j.touches.boxes, j.touches.dots, "touches", "Touches before the close (count)", "Touches per deal"
-    ),
-    width="stretch",
+draw(
+    charts.journey_distribution,
+    j.touches.boxes,
+    j.touches.dots,
+    "touches",
+    "Touches before the close (count)",
+    "Touches per deal",
+    where=left,
 )
 if not j.days.boxes.empty:
-    right.altair_chart(
-        charts.journey_distribution(
-            j.days.boxes,
-            j.days.dots,
-            "days_first_touch_to_close",
-            "Days from first touch to close",
-            "Days from first touch to close",
-        ),
-        width="stretch",
+    draw(
+        charts.journey_distribution,
+        j.days.boxes,
+        j.days.dots,
+        "days_first_touch_to_close",
+        "Days from first touch to close",
+        "Days from first touch to close",
+        where=right,
     )
 else:
     right.info(
@@ -174,7 +177,7 @@ transitions = common.call(journeys.transition_matrix, f=f, order=order)
 if transitions.empty:
     st.info("None of these deals had a touch, so there is no journey to draw.")
 else:
-    st.altair_chart(charts.transition_heatmap(transitions), width="stretch")
+    draw(charts.transition_heatmap, transitions)
     common.table(
         transitions,
         "transitions",
@@ -196,19 +199,21 @@ st.caption(
 )
 pd_ = common.call(path_reports.distributions, f=f)
 left, right = st.columns(2)
-left.altair_chart(
-    charts.path_distribution(
-        pd_.time_lag[pd_.time_lag["band"] >= 0], "Days from first touch to close", "Time lag: days to close"
-    ),
-    width="stretch",
+draw(
+    charts.path_distribution,
+    pd_.time_lag[pd_.time_lag["band"] >= 0],
+    "Days from first touch to close",
+    "Time lag: days to close",
     height=340,
+    where=left,
 )
-right.altair_chart(
-    charts.path_distribution(
-        pd_.path_length[pd_.path_length["band"] >= 0], "Touches before the close", "Path length: touches to close"
-    ),
-    width="stretch",
+draw(
+    charts.path_distribution,
+    pd_.path_length[pd_.path_length["band"] >= 0],
+    "Touches before the close",
+    "Path length: touches to close",
     height=340,
+    where=right,
 )
 special = pd_.time_lag[pd_.time_lag["band"] < 0]
 if len(special):

@@ -6,6 +6,7 @@ from closedloop import charts, filters
 from closedloop.pages import lift as lift_view
 from closedloop.pages import lift_adjusted
 from ui import columns, common
+from ui.charts import draw
 
 st.title("Touchpoint lift")
 st.caption(
@@ -58,7 +59,7 @@ codes = dimension in ("touchpoint_type", "channel")
 if v.charted.empty:
     st.info(f"Every {title} here touched every closed deal, so there is no 'not touched' side to compare with.")
 else:
-    st.altair_chart(charts.win_rate_lift(v.charted, title, v.small_sample_deals, codes=codes), width="stretch")
+    draw(charts.win_rate_lift, v.charted, title, v.small_sample_deals, codes=codes)
 st.caption(
     "Bar: win rate of the closed deals it touched minus win rate of those it did not, in percentage points; "
     "black line: the 95% interval of that difference (Newcombe's score interval) — when it crosses 0 the "
@@ -128,7 +129,7 @@ else:
     if a.charted.empty:
         st.info("No key has an odds ratio to draw: every one won or lost all its deals on one side.")
     else:
-        st.altair_chart(charts.lift_adjusted(a.charted, title, codes=codes), width="stretch")
+        draw(charts.lift_adjusted, a.charted, title, codes=codes)
     st.caption(
         f"Strata: segment × region × deal size ({', '.join(a.band_labels)}). Only strata in which a key "
         "touched some deals and not others count. Faint: fewer than "

@@ -5,6 +5,7 @@ import streamlit as st
 from closedloop import charts
 from closedloop.pages import pipeline_influence as pipeline
 from ui import common
+from ui.charts import draw
 
 st.title("Pipeline influence")
 st.caption(
@@ -101,7 +102,7 @@ for col, split in zip(cols[1:], pipeline.SPLITS, strict=True):
         value, delta = usd, f"{row['share_of_pipeline']:.0%} of pipeline · {deals}"
     col.metric(pipeline.SPLITS[split], value, delta=delta, delta_color="off", delta_arrow="off")
 
-st.altair_chart(charts.pipeline_over_time(r.by_period, grain, measure), width="stretch")
+draw(charts.pipeline_over_time, r.by_period, grain, measure)
 if by_deals:
     table = r.table_deals
     columns = {f"{k}_deals": st.column_config.NumberColumn(f"{v} (deals)") for k, v in pipeline.SPLITS.items()}
@@ -149,7 +150,7 @@ for tab, df, what, codes in (
         if df.empty:
             st.info(f"No deal created in this period had a marketing touch, so no {what} took part.")
             continue
-        st.altair_chart(charts.pipeline_by_key(df, what, codes=codes, measure=measure), width="stretch")
+        draw(charts.pipeline_by_key, df, what, codes=codes, measure=measure)
         common.grid(
             df,
             column_config={"key": "ID" if what == "campaign" else None, "name": what.capitalize(), **KEY_COLUMNS},

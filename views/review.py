@@ -8,6 +8,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from closedloop import charts, filters
 from closedloop.pages import review
 from ui import columns, common
+from ui.charts import draw
 
 st.title("Closed-loop review")
 st.caption("For the joint sales + marketing meeting: what preceded this period's wins — and its losses.")
@@ -53,7 +54,7 @@ if one_sided := common.one_sided(k["deals_won"], k["deals_lost"]):
 if r.touch_types.empty:
     st.info("None of these deals had a touchpoint in its window, so there is nothing to compare.")
 else:
-    st.altair_chart(charts.touch_type_shares(r.touch_types), width="stretch")
+    draw(charts.touch_type_shares, r.touch_types)
     st.caption(
         "Bars: share of the period's won (green) and lost (red) deals that had at least one touch "
         "of the type; sorted by won minus lost. Hover for the counts."

@@ -14,6 +14,7 @@ from closedloop import charts, filters
 from closedloop.engine import attribution
 from closedloop.meeting import notes, report, reviews
 from ui import columns, common
+from ui.charts import draw
 
 # the columns of a deal on the agenda, and of its touches, that the meeting reads
 AGENDA_DEAL = ["deal_name", "account_name", "owner", "outcome", "amount_usd", "closed_on", "days_to_close"]
@@ -354,10 +355,8 @@ if step <= total:
             "No touchpoint belongs to this deal in its window: the timeline shows its milestones only, and "
             "the whole credit stays on “No touchpoint”. The teams can still judge the deal as a whole."
         )
-    st.altair_chart(
-        charts.deal_timeline(s.touches, s.markers, f"{d['deal_name']}: touches and milestones"), width="stretch"
-    )
-    st.altair_chart(charts.review_credit(s.credit, s.model_label), width="stretch")
+    draw(charts.deal_timeline, s.touches, s.markers, f"{d['deal_name']}: touches and milestones")
+    draw(charts.review_credit, s.credit, s.model_label)
 
     st.markdown("**Touches and the teams' current verdicts**")
     common.grid(
@@ -496,7 +495,7 @@ cols[3].metric(
 waiting = agenda.loc[~agenda["has_verdict"], "deal_name"].tolist()
 if waiting:
     st.caption(f"Not discussed yet: {', '.join(common.md(w) for w in waiting)}.")
-st.altair_chart(charts.review_agreement(a.by_type, a.model_label), width="stretch")
+draw(charts.review_agreement, a.by_type, a.model_label)
 st.caption(
     f"For each touchpoint type of the discussed deals: the share of each team's verdicts on its touches "
     f"that called it critical, against the share of those deals' credit {a.model_label} gave it (each "

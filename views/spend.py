@@ -7,6 +7,7 @@ from closedloop import charts, filters
 from closedloop.engine import attribution as attr
 from closedloop.pages.spend import ranks_view, spend_view
 from ui import columns, common
+from ui.charts import draw
 
 st.title("Spend & return")
 st.caption(
@@ -86,11 +87,11 @@ else:
     common.from_url("s_measure", "measure", "roas", allowed=MEASURE_LABELS)
     measure = common.choose("Measure", MEASURE_LABELS, "s_measure")
     common.to_url(measure=measure)
-    st.altair_chart(
-        charts.spend_return_bars(
-            v.report, measure, f"{MEASURE_LABELS[measure]} by {BY_LABELS[by].lower()} — {labels[model]}"
-        ),
-        width="stretch",
+    draw(
+        charts.spend_return_bars,
+        v.report,
+        measure,
+        f"{MEASURE_LABELS[measure]} by {BY_LABELS[by].lower()} — {labels[model]}",
     )
 common.grid(
     v.report,
@@ -121,15 +122,10 @@ if trend.empty:
     st.info("No credit booked in this period.")
 else:
     t = st.columns(2)
-    t[0].altair_chart(
-        charts.credit_trend(trend, "attributed_revenue_usd", grain, f"Attributed won revenue per {grain}"),
-        width="stretch",
-    )
-    t[1].altair_chart(
-        charts.credit_trend(trend, "attributed_wins", grain, f"Attributed wins per {grain}"), width="stretch"
-    )
+    draw(charts.credit_trend, trend, "attributed_revenue_usd", grain, f"Attributed won revenue per {grain}", where=t[0])
+    draw(charts.credit_trend, trend, "attributed_wins", grain, f"Attributed wins per {grain}", where=t[1])
     if v.has_spend and trend["roas"].notna().any():
-        st.altair_chart(charts.credit_trend(trend, "roas", grain, f"ROAS per {grain}"), width="stretch")
+        draw(charts.credit_trend, trend, "roas", grain, f"ROAS per {grain}")
     common.download(trend, f"credit_over_time_{model}_{by}_{grain}_{booking}_{f.date_from}_{f.date_to}.csv")
 
 st.subheader("Ranks across the last quarters, under every model")
@@ -150,5 +146,5 @@ ranks = common.call(ranks_view, f=f, by=by, booking=booking, data_driven=data_dr
 if ranks.empty:
     st.info("No won deal in these quarters to rank the keys by.")
 else:
-    st.altair_chart(charts.rank_by_quarter(ranks, labels, "Rank by quarter and model"))
+    draw(charts.rank_by_quarter, ranks, labels, "Rank by quarter and model", width=None)
     common.download(ranks, f"ranks_by_quarter_{by}_{booking}_{f.date_to}.csv", label="Download ranks CSV")

@@ -9,7 +9,7 @@ same way every time, that check finds nothing new. Here:
    frames neither builds the Altair objects nor converts them, and draws it with st.vega_lite_chart.
 Both, because both count. Cached reruns on a 100,000-deal sample (AppTest, median of 5, seconds,
 Journeys / Touchpoint lift / Deal explorer): st.altair_chart 0.21 / 0.12 / 0.13; validate=False
-alone 0.14 / 0.09 / 0.09; the cached spec 0.07 / 0.03 / 0.04 (docs/performance.md).
+alone 0.14 / 0.10 / 0.09; the cached spec 0.07 / 0.03 / 0.04 (docs/performance.md).
 tests/test_ui_charts.py checks that draw sends what st.altair_chart sends (spec, data, theme),
 that the spec is the validated one, and that no view calls st.altair_chart itself.
 """

@@ -198,23 +198,14 @@ st.caption(
     "whatever the win rate. The counts add up across months, segments and quarters (CSV: one row per month)."
 )
 pd_ = common.call(path_reports.distributions, f=f)
-left, right = st.columns(2)
-draw(
-    charts.path_distribution,
-    pd_.time_lag[pd_.time_lag["band"] >= 0],
-    "Days from first touch to close",
-    "Time lag: days to close",
-    height=340,
-    where=left,
-)
-draw(
-    charts.path_distribution,
-    pd_.path_length[pd_.path_length["band"] >= 0],
-    "Touches before the close",
-    "Path length: touches to close",
-    height=340,
-    where=right,
-)
+for where, report, axis, title in zip(
+    st.columns(2),
+    (pd_.time_lag, pd_.path_length),
+    ("Days from first touch to close", "Touches before the close"),
+    ("Time lag: days to close", "Path length: touches to close"),
+    strict=True,
+):
+    draw(charts.path_distribution, report[report["band"] >= 0], axis, title, height=340, where=where)
 special = pd_.time_lag[pd_.time_lag["band"] < 0]
 if len(special):
     st.caption(

@@ -38,7 +38,7 @@ deals_in_scope as (
 coded as (
     select
         j.deal_idx,
-        lift_code($dimension, j.type_code, j.channel_code, j.campaign_code, j.asset_code) as code
+        journey_code($dimension, j.channel_code, j.type_code, j.team_code, j.campaign_code, j.asset_code) as code
     from journeys($lookback_days, $scope, null) as j
     semi join deals_in_scope as d on d.deal_idx = j.deal_idx
 ),

@@ -430,7 +430,8 @@ from cl_key as k
 left join campaigns as c on p_by = 'campaign' and c.campaign_id = k.raw
 where k.dimension = p_by;
 
--- A touch's code in dimension p_by (an identifier can't be bound).
+-- A touch's code in dimension p_by (an identifier can't be bound); given the touch's sets of codes
+-- (journey_sets), its set in p_by.
 create or replace temp macro journey_code(p_by, channel_code, type_code, team_code, campaign_code, asset_code) as
     case p_by
         when 'channel' then channel_code
@@ -438,7 +439,7 @@ create or replace temp macro journey_code(p_by, channel_code, type_code, team_co
         when 'team' then team_code
         when 'campaign' then campaign_code
         when 'asset' then asset_code
-        else error('by must be one of channel, touchpoint_type, campaign, asset, team')
+        else error('unknown dimension ' || p_by || ': by must be one of channel, touchpoint_type, campaign, asset, team')
     end;
 
 -- Attribution (closedloop/engine/attribution, docs/attribution.md) -------------------
@@ -715,16 +716,6 @@ select
     coalesce(sum(measure) filter (where not won), 0) as lost_measure
 from banded
 group by all;
-
--- A touch's code (or set of codes) in the lift's dimension p_dimension (an identifier can't be bound).
-create or replace temp macro lift_code(p_dimension, type_code, channel_code, campaign_code, asset_code) as
-    case p_dimension
-        when 'touchpoint_type' then type_code
-        when 'channel' then channel_code
-        when 'campaign' then campaign_code
-        when 'asset' then asset_code
-        else error('unknown dimension ' || p_dimension)
-    end;
 
 -- The keys of the lift's dimension p_dimension with their codes: a touch without a campaign or
 -- asset is not a campaign or asset touch.

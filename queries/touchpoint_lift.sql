@@ -34,14 +34,14 @@ deals_in_scope as (
 ),
 
 masks as (
-    select deal_idx, lift_code($dimension, type_set, channel_set, campaign_set, asset_set) as key_mask
+    select deal_idx, journey_code($dimension, channel_set, type_set, team_set, campaign_set, asset_set) as key_mask
     from journey_sets($lookback_days, $scope)
 ),
 
 coded as (
     select
         j.deal_idx,
-        lift_code($dimension, j.type_code, j.channel_code, j.campaign_code, j.asset_code) as code
+        journey_code($dimension, j.channel_code, j.type_code, j.team_code, j.campaign_code, j.asset_code) as code
     from journey_window($lookback_days, $scope) as j
 ),
 

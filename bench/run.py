@@ -641,11 +641,12 @@ def prepare(scale: str, rebuild: bool) -> dict:
         shutil.copyfile(dbp, base)
         con = duckdb.connect(str(base))
         try:
-            # drop and re-create from its own DDL: a DELETE of millions of rows under a
-            # primary key takes minutes in DuckDB
-            ddl = con.execute("select sql from duckdb_tables() where table_name = 'touchpoints'").fetchone()[0]
+            # drop and re-create it as the current schema has it (a DELETE of millions of rows is
+            # slow, and a database built by an older version would keep that version's table)
+            from closedloop import db
+
             con.execute("drop table touchpoints")
-            con.execute(ddl)
+            db.create_schema(con)
             con.execute("checkpoint")
         finally:
             con.close()

@@ -70,8 +70,13 @@ create table if not exists spend (
     primary key (spend_date, channel, campaign_id)
 );
 
+-- touchpoint_id is the key (DESIGN.md), kept unique by every writer (the importer upserts by it,
+-- the sample numbers them) but not declared: DuckDB's index over it cost an import of 10.5M
+-- touches 7.6 s of 54 s (3.8 s to insert, 4 s to commit) and ~0.5 GB held in memory. A
+-- database created before keeps its index. A row copied twice by hand shows in the Data page's
+-- duplicate touches.
 create table if not exists touchpoints (
-    touchpoint_id varchar primary key,
+    touchpoint_id varchar not null,
     occurred_at timestamp not null,
     account_id varchar not null,
     contact_id varchar,

@@ -60,14 +60,22 @@ def delete_where(name: str, condition: exp.Expr) -> str:
     return exp.Delete(this=_named(name), where=exp.Where(this=condition)).sql(dialect="duckdb")
 
 
-def into_temp_statement(table: str, name: str, /, **params: Any) -> tuple[str, dict[str, Any]]:
+def into_temp_statement(
+    table: str, name: str, /, *, row_limit: int | None = None, **params: Any
+) -> tuple[str, dict[str, Any]]:
     """The SQL and checked parameters that run statement `name` (a select) into the temp table
-    `table`, replacing it, for a caller that runs it itself (to watch its progress).
+    `table`, replacing it, for a caller that runs it itself (to watch its progress); at most
+    `row_limit` rows when given (none: no LIMIT at all, which would make a scan single-threaded).
 
     A staged table's name (an import run's, unique to the run) can't be bound as a parameter:
     SQLGlot puts it in as a quoted identifier around the statement, no text is formatted.
     """
-    return create_temp(table, _statement_select(name).copy(), replace=True), db.bind_statement(name, params)
+    select = _statement_select(name).copy()
+    bound = db.bind_statement(name, params)
+    if row_limit is not None:
+        select = select.limit(exp.Placeholder(this="row_limit"))
+        bound["row_limit"] = int(row_limit)
+    return create_temp(table, select, replace=True), bound
 
 
 def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:

@@ -144,7 +144,7 @@ def _stage_csv_text(
         columns={c: "VARCHAR" for c in columns},
         rejects=rejects,
         scan=scan,
-        limit=int(limit) if limit else None,
+        row_limit=int(limit) if limit else None,
     )
     try:
         run_with_progress(con, sql, params, progress)

@@ -84,6 +84,25 @@ def test_a_cancel_from_the_progress_callback_rolls_back_and_the_connection_stays
     con.close()
 
 
+def test_a_failed_journey_build_rolls_back_and_leaves_no_staged_table(tmp_path, fixture_db, monkeypatch):
+    # the staged tables are dropped inside the transaction before the build (run.release): a
+    # failure after that still rolls everything back, and close() drops what the rollback restored
+    con = duckdb.connect(str(fixture_db))
+    before = table_checksums(con)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("build failed")
+
+    monkeypatch.setattr(load.derived, "refresh", broken)
+    monkeypatch.setattr(load.derived, "refresh_added", broken)
+    with pytest.raises(RuntimeError, match="build failed"):
+        import_files(con, files(tmp_path), "canonical")
+    assert table_checksums(con) == before
+    assert con.execute("select count(*) from duckdb_tables() where temporary").fetchone() == (0,)
+    assert con.execute("select count(*) from duckdb_views() where temporary and not internal").fetchone() == (0,)
+    con.close()
+
+
 def test_reimporting_the_same_files_changes_nothing(tmp_path, fixture_db):
     first = import_files(fixture_db, files(tmp_path), "canonical")
     # A8, D20, D21, T90, T91 are new; D10 changed (closed won at 160,000)

@@ -195,10 +195,11 @@ def _drop_sql(kind: str, name: str) -> str:
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection, *names: str, kinds: tuple[str, ...] = ("view", "table")) -> None:
-    """Drop staging tables or views by name, whichever each is; absent ones are fine."""
+    """Drop staging tables or views by name, whichever each is; absent ones are fine. Each is
+    dropped by its kind as the catalog has it, never by trying: inside the import's transaction a
+    failed statement would abort it."""
+    present = dict(db.execute(con, "temp_objects").fetchall())
     for name in names:
-        for kind in kinds:
-            try:
-                con.execute(_drop_sql(kind, name))
-            except duckdb.Error:
-                pass  # the other kind of object
+        kind = present.pop(name, None)
+        if kind in kinds:
+            con.execute(_drop_sql(kind, name))

@@ -172,6 +172,7 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
             skipped_why=report.skipped_why() or None,
         ).fetchone()[0]
         db.execute(con, "import_rejects_insert", import_id=import_id, problems=run.problems)
+        run.release()
         # the models' derived tables follow the data in the same transaction
         run.progress(0.99, "Rebuilding the derived tables")
         only_added = set(totals) == {"touchpoints"} and totals["touchpoints"][1] == 0

@@ -73,6 +73,7 @@ def into_temp_statement(
     select = _statement_select(name).copy()
     bound = db.bind_statement(name, params)
     if row_limit is not None:
+        assert isinstance(select, exp.Select)  # a statement run into a table is a select
         select = select.limit(exp.Placeholder(this="row_limit"))
         bound["row_limit"] = int(row_limit)
     return create_temp(table, select, replace=True), bound

@@ -26,26 +26,46 @@ closed as (
     from filtered_closed_deals($date_from, $date_to, $segment, $region, $owner)
 ),
 
--- one pass over the period's touches: every figure of a deal's journey
+-- one pass over the period's touches: the counts and the first touch's time of a deal's journey
 journeys as (
     select
         deal_id,
         count(*) as touches,
         count(*) filter (where team = 'marketing') as marketing_touches,
         count(*) filter (where team = 'sales') as sales_touches,
-        min(occurred_at) as first_touch_at,
-        -- journey order: time, then touchpoint_id for ties
-        list(channel order by occurred_at, touchpoint_id) as channels
+        min(occurred_at) as first_touch_at
     from deal_touches_of((select list(deal_id) from closed), $lookback_days, $scope)
     group by deal_id
+),
+
+-- the channels in journey order, from the journey tables (queries/macros.sql, journeys()): the
+-- same touches, numbered (rn) in journey order, so one sort of whole numbers (rn, then the
+-- channel's code in the low 16 bits) orders them; an ordered aggregate of the channels'
+-- names (occurred_at, then touchpoint_id) took most of this query's time
+channel_names as (
+    select list(key order by code) as names
+    from journey_keys('channel')
+),
+
+ordered as (
+    select
+        d.deal_id,
+        list_transform(list_sort(list(j.rn * 65536 + j.channel_code)), lambda x: cast(x % 65536 as integer)) as codes
+    from journeys($lookback_days, $scope, null) as j
+    join cl_deal as d on d.deal_idx = j.deal_idx
+    where d.deal_id in (select deal_id from closed)
+    group by d.deal_id
 ),
 
 -- a step is a touch whose channel differs from the touch before it
 paths as (
     select
-        *,
-        list_filter(channels, lambda channel, i: i = 1 or channel <> channels[i - 1]) as step_channels
-    from journeys
+        o.deal_id,
+        list_transform(
+            list_filter(o.codes, lambda code, i: i = 1 or code <> o.codes[i - 1]), lambda code: n.names[code]
+        ) as step_channels
+    from ordered as o
+    cross join channel_names as n
 ),
 
 final as (
@@ -64,15 +84,16 @@ final as (
         end as path,
         coalesce(array_to_string(p.step_channels, ' > '), '(no touchpoint)') as full_path,
         coalesce(array_length(p.step_channels), 0) as steps,
-        coalesce(p.touches, 0) as touches,
-        coalesce(p.marketing_touches, 0) as marketing_touches,
-        coalesce(p.sales_touches, 0) as sales_touches,
-        p.first_touch_at,
+        coalesce(t.touches, 0) as touches,
+        coalesce(t.marketing_touches, 0) as marketing_touches,
+        coalesce(t.sales_touches, 0) as sales_touches,
+        t.first_touch_at,
         -- unknown for a deal imported without dates (docs/import.md, as_of)
         case when not c.dates_unknown
-            then date_diff('day', p.first_touch_at, c.closed_at) end as days_first_touch_to_close,
+            then date_diff('day', t.first_touch_at, c.closed_at) end as days_first_touch_to_close,
         c.days_to_close
     from closed as c
+    left join journeys as t on t.deal_id = c.deal_id
     left join paths as p on p.deal_id = c.deal_id
 )
 

@@ -197,7 +197,7 @@ st.caption(
     "counted per band. Bars: each band's share of the won deals and of the lost deals, so the two compare "
     "whatever the win rate. The counts add up across months, segments and quarters (CSV: one row per month)."
 )
-pd_ = common.call(path_reports.distributions, f=f)
+pd_ = j.reports  # counted from the paths' per-deal rows: no second pass over the touches
 for where, report, axis, title in zip(
     st.columns(2),
     (pd_.time_lag, pd_.path_length),

@@ -16,6 +16,7 @@ from closedloop import db
 from closedloop.engine import attribution
 from closedloop.engine.attribution import markov
 from closedloop.filters import Filters
+from closedloop.pages import path_reports
 
 NO_TOUCHPOINT = "(no touchpoint)"
 START, WON, LOST = "(start)", "(won)", "(lost)"
@@ -64,6 +65,8 @@ class Journeys:
     days: Distribution  # days from first touch to close (deals with a touch)
     # the Markov chain of the same deals: from_state, to_state, transitions, probability
     transitions: pd.DataFrame
+    # time lag and path length of the same deals, counted from the per-deal rows (pages.path_reports)
+    reports: path_reports.PathDistributions
 
     @property
     def empty(self) -> bool:
@@ -154,7 +157,7 @@ def _state_order(state: str) -> tuple[int, str]:
 def journeys(
     con: duckdb.DuckDBPyConnection, f: Filters, order: int | None = 1, path_steps: int = 0, path_end: str = "first"
 ) -> Journeys:
-    """Paths, journey length and the transition matrix of the deals closed in the period.
+    """Paths, journey length, the path reports and the transition matrix of the deals closed in the period.
 
     order None leaves `transitions` empty: the page asks transition_matrix for them on its own,
     so a new path view does not recompute the chain, nor a new order the paths.
@@ -181,4 +184,5 @@ def journeys(
         touches=distribution(stats, "touches"),
         days=distribution(stats, "days_first_touch_to_close"),
         transitions=EMPTY_TRANSITIONS.copy() if order is None else transition_matrix(con, f, order),
+        reports=path_reports.distributions(both),
     )

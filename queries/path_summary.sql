@@ -28,17 +28,26 @@ closed as (
       and closed_at < cast($date_to as date) + interval 1 day
 ),
 
-channels as (
-    select code, key as channel
+channel_names as (
+    select list(key order by code) as names
     from journey_keys('channel')
 ),
 
+-- each deal's channels in journey order: one sort of whole numbers (rn, then the channel's code
+-- in the low 16 bits) per deal, named after (an ordered aggregate of names took twice as long)
 journeys_listed as (
-    select j.deal_idx, list(k.channel order by j.rn) as steps
-    from journeys($lookback_days, $scope, null) as j
-    join channels as k on k.code = j.channel_code
-    where j.deal_idx in (select deal_idx from closed)
-    group by j.deal_idx
+    select
+        o.deal_idx,
+        list_transform(o.codes, lambda code: n.names[code]) as steps
+    from (
+        select
+            deal_idx,
+            list_transform(list_sort(list(rn * 65536 + channel_code)), lambda x: cast(x % 65536 as integer)) as codes
+        from journeys($lookback_days, $scope, null)
+        where deal_idx in (select deal_idx from closed)
+        group by deal_idx
+    ) as o
+    cross join channel_names as n
 ),
 
 firsts as (

@@ -47,24 +47,30 @@ channel_names as (
     from journey_keys('channel')
 ),
 
+closed_idx as (
+    select deal_idx, deal_id
+    from cl_deal
+    where deal_id in (select deal_id from closed)
+),
+
 ordered as (
     select
-        d.deal_id,
-        list_transform(list_sort(list(j.rn * 65536 + j.channel_code)), lambda x: cast(x % 65536 as integer)) as codes
-    from journeys($lookback_days, $scope, null) as j
-    join cl_deal as d on d.deal_idx = j.deal_idx
-    where d.deal_id in (select deal_id from closed)
-    group by d.deal_id
+        deal_idx,
+        list_transform(list_sort(list(rn * 65536 + channel_code)), lambda x: cast(x % 65536 as integer)) as codes
+    from journeys($lookback_days, $scope, null)
+    where deal_idx in (select deal_idx from closed_idx)
+    group by deal_idx
 ),
 
 -- a step is a touch whose channel differs from the touch before it
 paths as (
     select
-        o.deal_id,
+        d.deal_id,
         list_transform(
             list_filter(o.codes, lambda code, i: i = 1 or code <> o.codes[i - 1]), lambda code: n.names[code]
         ) as step_channels
     from ordered as o
+    join closed_idx as d on d.deal_idx = o.deal_idx
     cross join channel_names as n
 ),
 

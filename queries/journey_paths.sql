@@ -38,10 +38,7 @@ journeys as (
     group by deal_id
 ),
 
--- the channels in journey order, from the journey tables (queries/macros.sql, journeys()): the
--- same touches, numbered (rn) in journey order, so one sort of whole numbers (rn, then the
--- channel's code in the low 16 bits) orders them; an ordered aggregate of the channels'
--- names (occurred_at, then touchpoint_id) took most of this query's time
+-- the channels' names by code: cl_key numbers each dimension's keys from 1, so names[code] names it
 channel_names as (
     select list(key order by code) as names
     from journey_keys('channel')
@@ -53,6 +50,10 @@ closed_idx as (
     where deal_id in (select deal_id from closed)
 ),
 
+-- the channels in journey order, from the journey tables (queries/macros.sql, journeys()): the
+-- same touches, numbered (rn) in journey order, so one sort of whole numbers (rn, then the
+-- channel's code in the low 16 bits) orders them; an ordered aggregate of the channels'
+-- names (occurred_at, then touchpoint_id) took most of this query's time
 ordered as (
     select
         deal_idx,

@@ -28,6 +28,7 @@ closed as (
       and closed_at < cast($date_to as date) + interval 1 day
 ),
 
+-- the channels' names by code: cl_key numbers each dimension's keys from 1, so names[code] names it
 channel_names as (
     select list(key order by code) as names
     from journey_keys('channel')

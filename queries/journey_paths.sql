@@ -38,41 +38,21 @@ journeys as (
     group by deal_id
 ),
 
--- the channels' names by code: cl_key numbers each dimension's keys from 1, so names[code] names it
-channel_names as (
-    select list(key order by code) as names
-    from journey_keys('channel')
-),
-
 closed_idx as (
     select deal_idx, deal_id
     from cl_deal
     where deal_id in (select deal_id from closed)
 ),
 
--- the channels in journey order, from the journey tables (queries/macros.sql, journeys()): the
--- same touches, numbered (rn) in journey order, so one sort of whole numbers (rn, then the
--- channel's code in the low 16 bits) orders them; an ordered aggregate of the channels'
--- names (occurred_at, then touchpoint_id) took most of this query's time
-ordered as (
-    select
-        deal_idx,
-        list_transform(list_sort(list(rn * 65536 + channel_code)), lambda x: cast(x % 65536 as integer)) as codes
-    from journeys($lookback_days, $scope, null)
-    where deal_idx in (select deal_idx from closed_idx)
-    group by deal_idx
-),
-
--- a step is a touch whose channel differs from the touch before it
+-- a step is a touch whose channel differs from the touch before it; the channels in journey order
+-- come from the journey tables (queries/macros.sql): an ordered aggregate of the source touches'
+-- channels took most of this query's time
 paths as (
     select
         d.deal_id,
-        list_transform(
-            list_filter(o.codes, lambda code, i: i = 1 or code <> o.codes[i - 1]), lambda code: n.names[code]
-        ) as step_channels
-    from ordered as o
-    join closed_idx as d on d.deal_idx = o.deal_idx
-    cross join channel_names as n
+        list_filter(l.channels, lambda channel, i: i = 1 or channel <> l.channels[i - 1]) as step_channels
+    from journey_channel_lists((select list(deal_idx) from closed_idx), $lookback_days, $scope) as l
+    join closed_idx as d on d.deal_idx = l.deal_idx
 ),
 
 final as (

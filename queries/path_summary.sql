@@ -28,27 +28,10 @@ closed as (
       and closed_at < cast($date_to as date) + interval 1 day
 ),
 
--- the channels' names by code: cl_key numbers each dimension's keys from 1, so names[code] names it
-channel_names as (
-    select list(key order by code) as names
-    from journey_keys('channel')
-),
-
--- each deal's channels in journey order: one sort of whole numbers (rn, then the channel's code
--- in the low 16 bits) per deal, named after (an ordered aggregate of names took twice as long)
+-- each deal's channels in journey order (queries/macros.sql)
 journeys_listed as (
-    select
-        o.deal_idx,
-        list_transform(o.codes, lambda code: n.names[code]) as steps
-    from (
-        select
-            deal_idx,
-            list_transform(list_sort(list(rn * 65536 + channel_code)), lambda x: cast(x % 65536 as integer)) as codes
-        from journeys($lookback_days, $scope, null)
-        where deal_idx in (select deal_idx from closed)
-        group by deal_idx
-    ) as o
-    cross join channel_names as n
+    select deal_idx, channels as steps
+    from journey_channel_lists((select list(deal_idx) from closed), $lookback_days, $scope)
 ),
 
 firsts as (

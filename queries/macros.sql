@@ -765,3 +765,25 @@ select
 from journey_closed_deals(p_date_from, p_date_to, p_segment, p_region, p_owner)
 where closed_at >= cast(p_date_from as date)
   and closed_at < cast(p_date_to as date) + interval 1 day;
+
+-- The channels of each deal's window in journey order (journeys()), for the deals p_deal_idxs (a
+-- list of deal_idx): deal_idx, channels. rn is the journey order, so one sort of whole numbers per
+-- deal (rn, then the channel's code in the low 16 bits) orders them; an ordered aggregate of the
+-- channels' names (occurred_at, then touchpoint_id) took twice as long. cl_key numbers a dimension's
+-- keys from 1, so names[code] names a code. Deals without a touch in the window have no row.
+create or replace temp macro journey_channel_lists(p_deal_idxs, p_lookback_days, p_scope) as table
+with names as (
+    select list(key order by code) as names
+    from journey_keys('channel')
+),
+ordered as (
+    select
+        deal_idx,
+        list_transform(list_sort(list(rn * 65536 + channel_code)), lambda x: cast(x % 65536 as integer)) as codes
+    from journeys(p_lookback_days, p_scope, null)
+    where deal_idx in (select unnest(p_deal_idxs))
+    group by deal_idx
+)
+select o.deal_idx, list_transform(o.codes, lambda code: n.names[code]) as channels
+from ordered as o
+cross join names as n;

@@ -28,17 +28,10 @@ closed as (
       and closed_at < cast($date_to as date) + interval 1 day
 ),
 
-channels as (
-    select code, key as channel
-    from journey_keys('channel')
-),
-
+-- each deal's channels in journey order (queries/macros.sql)
 journeys_listed as (
-    select j.deal_idx, list(k.channel order by j.rn) as steps
-    from journeys($lookback_days, $scope, null) as j
-    join channels as k on k.code = j.channel_code
-    where j.deal_idx in (select deal_idx from closed)
-    group by j.deal_idx
+    select deal_idx, channels as steps
+    from journey_channel_lists((select list(deal_idx) from closed), $lookback_days, $scope)
 ),
 
 firsts as (

@@ -96,6 +96,48 @@ def test_path_summary_by_hand():
     assert p["path"].tolist() == ["x > y", "(no touchpoint)"]
     assert p.iloc[0][["deals", "won_deals", "lost_deals", "won_revenue_usd"]].tolist() == [3, 2, 1, 10.0]
     assert p.iloc[0]["win_rate"] == pytest.approx(2 / 3)
+    # ties: more won first, then by path; a column the same on every deal of a path carried along
+    ties = deals.assign(path=["b", "a", "c", "b"], outcome=["lost", "won", "lost", "lost"], steps=[1, 2, 3, 1])
+    p = journeys.path_summary(ties, carry=("steps",))
+    assert p[["path", "deals", "won_deals", "steps"]].values.tolist() == [
+        ["b", 2, 0, 1],
+        ["a", 1, 1, 2],
+        ["c", 1, 0, 3],
+    ]
+    assert journeys.path_summary(deals.head(0)).empty
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        Q1,
+        Q1.with_(owner="Bob", scope="contact_roles", lookback_days=90),
+        Q1.with_(date_from=date(2025, 10, 1)),
+        Filters(date(2024, 1, 1), date(2024, 3, 31)),  # no deal
+    ],
+)
+def test_collapsed_paths_are_the_path_report_of_collapsed_repeats(fixture_con, f):
+    """The page counts "repeats in a row collapsed" from its deals' whole paths instead of running
+    queries/path_summary.sql again: the report's own rows."""
+    from closedloop.engine import path_reports
+
+    deals = db.run(fixture_con, "journey_paths", path_steps=3, path_end="first", **f.params())
+    expected = path_reports.path_summary(fixture_con, f=f, transform="collapse_repeats")
+    pd.testing.assert_frame_equal(journeys.collapsed_paths(deals), expected)
+
+
+def test_collapsed_paths_by_hand(fixture_con):
+    # D04 sales > sales reads 'sales'; D03 email > sales > sales 'email > sales'; 8 deals, 8 paths
+    c = journeys.journeys(fixture_con, Q1, order=None, path_steps=2).collapsed_paths.set_index("path")
+    assert c.loc["sales", ["total_conversions", "total_null", "steps", "total_conversion_value"]].tolist() == [
+        1,
+        0,
+        1,
+        200_000,
+    ]
+    assert c.loc["email > sales", ["total_conversions", "total_null", "win_rate"]].tolist() == [0, 1, 0.0]
+    assert c.loc[Q1_PATHS["D07"], ["steps", "total_conversion_value"]].tolist() == [6, 50_000]
+    assert len(c) == 8 and c["total_conversions"].sum() == 5 and c["total_null"].sum() == 3
 
 
 def test_journey_stats(fixture_con):

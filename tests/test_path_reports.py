@@ -28,7 +28,7 @@ from helpers import run_page
 
 from closedloop.engine import path_reports as pr
 from closedloop.filters import Filters
-from closedloop.pages import journeys
+from closedloop.pages import journeys, path_reports
 
 Q1 = ("2026-01-01", "2026-03-31")
 
@@ -148,11 +148,68 @@ def test_dates_unknown_band(fixture_con, fixture_db) -> None:
 
     con = db.connect(fixture_db)
     try:
-        rolled = pr.rollup(pr.time_lag(con, *Q1))
+        by_month = pr.time_lag(con, *Q1)
+        counted = pr.by_month_of(_per_deal(con, Q1_FILTERS), "days", pr.DEFAULT_DAY_EDGES)
     finally:
         con.close()
+    rolled = pr.rollup(by_month)
     assert bands(rolled)["(dates unknown)"] == (1, 0)
     assert bands(rolled)["91–180 days"] == (2, 0)
+    pd.testing.assert_frame_equal(counted, by_month)  # the page's count has the band too
+
+
+Q1_FILTERS = Filters(*(date.fromisoformat(d) for d in Q1))
+
+
+def _per_deal(con, f: Filters) -> pd.DataFrame:
+    from closedloop import db
+
+    return db.run(con, "journey_paths", path_steps=0, path_end="first", **f.params())
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        Q1_FILTERS,
+        Q1_FILTERS.with_(owner="Bob", scope="contact_roles", lookback_days=90),
+        Q1_FILTERS.with_(date_from=date(2025, 10, 1)),  # two quarters: D09 and D12 too
+        Filters(date(2024, 1, 1), date(2024, 3, 31)),  # no deal
+    ],
+)
+def test_the_page_counts_the_reports_from_its_per_deal_rows(fixture_con, f: Filters) -> None:
+    """The Journeys page counts time lag and path length from its per-deal rows (journey_paths)
+    rather than running path_time_lag and path_length: every row is the queries' own."""
+    deals = _per_deal(fixture_con, f)
+    page = path_reports.distributions(deals)
+    pd.testing.assert_frame_equal(page.time_lag_by_month, pr.time_lag(fixture_con, f=f))
+    pd.testing.assert_frame_equal(page.path_length_by_month, pr.path_length(fixture_con, f=f))
+    for edges in ((30, 90), (1, 2, 200)):
+        pd.testing.assert_frame_equal(
+            pr.by_month_of(deals, "days", edges), pr.time_lag(fixture_con, f=f, day_edges=edges)
+        )
+    pd.testing.assert_frame_equal(
+        pr.by_month_of(deals, "touches", (3, 6)), pr.path_length(fixture_con, f=f, touch_edges=(3, 6))
+    )
+
+
+def test_the_page_counts_by_hand(fixture_con) -> None:
+    """Q1 2026 counted from the per-deal rows (the table in this module's docstring)."""
+    page = path_reports.distributions(_per_deal(fixture_con, Q1_FILTERS))
+    assert bands(page.time_lag)["91–180 days"] == (3, 0)  # D01 101, D02 167, D07 149
+    assert bands(page.path_length) == {
+        "2 touches": (3, 0),  # D02, D04, D08
+        "3 touches": (0, 2),  # D03, D05
+        "5 touches": (1, 0),  # D01
+        "6–10 touches": (1, 0),  # D07
+        "(no touchpoint)": (0, 1),  # D06
+    }
+    feb = page.time_lag_by_month[page.time_lag_by_month["closed_month"] == pd.Timestamp("2026-02-01")]
+    assert sorted(zip(feb["label"], feb["won_deals"], feb["lost_deals"], feb["won_sum"], strict=True)) == [
+        ("(no touchpoint)", 0, 1, 0),
+        ("31–60 days", 0, 1, 0),  # D03 lost: 49 days in lost_sum
+        ("91–180 days", 1, 0, 101),  # D01
+    ]
+    assert page.closed_deals == 8 and page.touched_deals == 7
 
 
 def test_bad_settings(fixture_con) -> None:

@@ -197,7 +197,7 @@ st.caption(
     "counted per band. Bars: each band's share of the won deals and of the lost deals, so the two compare "
     "whatever the win rate. The counts add up across months, segments and quarters (CSV: one row per month)."
 )
-pd_ = common.call(path_reports.distributions, f=f)
+pd_ = j.reports  # counted from the paths' per-deal rows: no second pass over the touches
 for where, report, axis, title in zip(
     st.columns(2),
     (pd_.time_lag, pd_.path_length),
@@ -255,9 +255,14 @@ transform = st.selectbox(
 )
 drop = None
 if transform == "drop_channel":
-    channels = path_reports.channels_in(common.call(path_reports.transformed_paths, f=f))
+    channels = path_reports.channels_in(j.collapsed_paths)
     drop = st.selectbox("Channel to drop (kept where it is the whole path)", channels, key="j_drop")
-summary = common.call(path_reports.transformed_paths, f=f, transform=transform, drop_channel=drop)
+# repeats collapsed (the default) are the whole paths above, counted: no query of their own
+summary = (
+    j.collapsed_paths
+    if transform == "collapse_repeats"
+    else common.call(path_reports.transformed_paths, f=f, transform=transform, drop_channel=drop)
+)
 common.table(
     summary,
     "paths (most deals first)",

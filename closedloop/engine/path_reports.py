@@ -90,9 +90,7 @@ def time_lag(
         **resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters}).params(),
         day_edges=edges,
     )
-    labels = {**band_labels(edges, "days", 0), NO_TOUCHPOINT_BAND: NO_TOUCHPOINT, DATES_UNKNOWN_BAND: "(dates unknown)"}
-    df.insert(2, "label", df["band"].map(labels))
-    return df.rename(columns={"won_days": "won_sum", "lost_days": "lost_sum"})
+    return _labelled(df.rename(columns={"won_days": "won_sum", "lost_days": "lost_sum"}), "days", edges)
 
 
 def path_length(
@@ -112,10 +110,52 @@ def path_length(
         **resolve_filters(f, {"date_from": date_from, "date_to": date_to, **filters}).params(),
         touch_edges=edges,
     )
-    labels = {**band_labels(edges, "touches", 1), NO_TOUCHPOINT_BAND: NO_TOUCHPOINT}
-    labels[0] = "1 touch"
-    df.insert(2, "label", df["band"].map(labels))
-    return df.rename(columns={"won_touches": "won_sum", "lost_touches": "lost_sum"})
+    return _labelled(df.rename(columns={"won_touches": "won_sum", "lost_touches": "lost_sum"}), "touches", edges)
+
+
+def _labelled(by_month: pd.DataFrame, measure: str, edges: Sequence[int]) -> pd.DataFrame:
+    """time_lag's or path_length's rows with each band's label after the band."""
+    if measure == "days":
+        labels = {**time_lag_labels(edges), DATES_UNKNOWN_BAND: "(dates unknown)"}
+    else:
+        labels = path_length_labels(edges)
+    by_month.insert(2, "label", by_month["band"].map({**labels, NO_TOUCHPOINT_BAND: NO_TOUCHPOINT}))
+    return by_month
+
+
+# the per-deal figure each report bands (queries/journey_paths.sql's columns)
+DEAL_MEASURES = {"days": "days_first_touch_to_close", "touches": "touches"}
+
+
+def by_month_of(deals: pd.DataFrame, measure: str, edges: Sequence[int]) -> pd.DataFrame:
+    """time_lag's (measure 'days') or path_length's ('touches') rows, counted from per-deal figures
+    instead of a query: one row per closed deal with outcome, amount_usd, closed_on, touches and
+    days_first_touch_to_close (queries/journey_paths.sql, which the Journeys page runs anyway). The
+    same bands and sums as path_bands() in queries/macros.sql: no touch -> band -1; days unknown
+    (a touch but no days: imported without dates) -> band -2; else the edges at or below it."""
+    first = 0 if measure == "days" else 1
+    edges = _check_edges(edges, first, "Day" if measure == "days" else "Touch")
+    value = pd.to_numeric(deals[DEAL_MEASURES[measure]]).astype("float64")
+    band = np.searchsorted(np.asarray(edges, dtype="float64"), value.fillna(-1).to_numpy(), side="right")
+    band = np.where(value.isna(), DATES_UNKNOWN_BAND, band)
+    band = np.where(deals["touches"].to_numpy() == 0, NO_TOUCHPOINT_BAND, band)
+    won = (deals["outcome"] == "won").to_numpy()
+    rows = pd.DataFrame(
+        {
+            "closed_month": pd.to_datetime(deals["closed_on"])
+            .dt.to_period("M")
+            .dt.to_timestamp()
+            .astype("datetime64[us]"),
+            "band": band.astype("int32"),
+            "won_deals": won.astype("int64"),
+            "lost_deals": (~won).astype("int64"),
+            "won_amount_usd": deals["amount_usd"].astype("float64").fillna(0.0).where(won, 0.0),
+            "won_sum": value.where(won & (band >= 0), 0.0),
+            "lost_sum": value.where(~won & (band >= 0), 0.0),
+        }
+    )
+    by_month = rows.groupby(["closed_month", "band"], as_index=False, sort=True).sum()
+    return _labelled(by_month, measure, edges)
 
 
 def rollup(by_month: pd.DataFrame, labels: dict[int, str] | None = None) -> pd.DataFrame:

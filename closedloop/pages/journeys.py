@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from closedloop import db
 from closedloop.engine import attribution
 from closedloop.engine.attribution import markov
 from closedloop.filters import Filters
+from closedloop.pages import path_reports
 
 NO_TOUCHPOINT = "(no touchpoint)"
 START, WON, LOST = "(start)", "(won)", "(lost)"
@@ -64,28 +66,62 @@ class Journeys:
     days: Distribution  # days from first touch to close (deals with a touch)
     # the Markov chain of the same deals: from_state, to_state, transitions, probability
     transitions: pd.DataFrame
+    # time lag and path length of the same deals, counted from the per-deal rows (pages.path_reports)
+    reports: path_reports.PathDistributions
+    # path_reports.transformed_paths' rows for 'collapse_repeats', counted from the per-deal rows
+    collapsed_paths: pd.DataFrame
 
     @property
     def empty(self) -> bool:
         return bool(self.deals.empty)
 
 
-def path_summary(deals: pd.DataFrame) -> pd.DataFrame:
-    """Deals per path with wins, losses, win rate and won revenue, most common first."""
-    won = deals["outcome"] == "won"
-    g = (
-        deals.assign(won=won, lost=~won, won_amount=deals["amount_usd"].fillna(0).where(won, 0))
-        .groupby("path", as_index=False)
-        .agg(
-            deals=("deal_id", "count"),
-            won_deals=("won", "sum"),
-            lost_deals=("lost", "sum"),
-            won_revenue_usd=("won_amount", "sum"),
-        )
+def path_summary(deals: pd.DataFrame, by: str = "path", carry: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Deals per path (the column `by` of `deals`) with wins, losses, win rate and won revenue, most
+    common first (then most won, then by path); `carry`: columns whose value is the same on every
+    deal of a path, kept. Counted with numpy: grouping 135,000 deals of mostly distinct whole paths
+    took pandas' groupby and sort 0.1-0.3 s."""
+    # sort=True: a path's code is its rank, so ties sort by path
+    codes, paths = pd.factorize(deals[by], sort=True)
+    won = (deals["outcome"] == "won").to_numpy()
+    n = len(paths)
+    count = np.bincount(codes, minlength=n)
+    won_count = np.bincount(codes[won], minlength=n)
+    won_amount = deals["amount_usd"].astype("float64").fillna(0).where(won, 0).to_numpy()
+    revenue = np.bincount(codes, weights=won_amount, minlength=n)
+    order = np.lexsort((np.arange(n), -won_count, -count))
+    # a deal of each path (the last one)
+    one = np.empty(n, dtype="int64")
+    one[codes] = np.arange(len(codes))
+    return pd.DataFrame(
+        {
+            "path": paths[order],
+            "deals": count[order],
+            "won_deals": won_count[order],
+            "lost_deals": (count - won_count)[order],
+            "win_rate": won_count[order] / count[order],
+            "won_revenue_usd": revenue[order],
+            **{c: deals[c].to_numpy()[one[order]] for c in carry},
+        }
     )
-    g["win_rate"] = g["won_deals"] / g["deals"]
-    g = g.sort_values(["deals", "won_deals", "path"], ascending=[False, False, True], ignore_index=True)
-    return g[["path", "deals", "won_deals", "lost_deals", "win_rate", "won_revenue_usd"]]
+
+
+def collapsed_paths(deals: pd.DataFrame) -> pd.DataFrame:
+    """The rows of path_reports.transformed_paths(transform='collapse_repeats') counted from the
+    per-deal rows: a deal's full_path is its whole journey with repeats collapsed. path, steps,
+    total_conversions (won deals), total_conversion_value (won revenue), total_null (lost deals),
+    win_rate; most deals first."""
+    g = path_summary(deals, by="full_path", carry=("steps",))
+    return pd.DataFrame(
+        {
+            "path": g["path"],
+            "steps": g["steps"].astype("int64"),
+            "total_conversions": g["won_deals"].astype("int64"),
+            "total_conversion_value": g["won_revenue_usd"].astype("float64"),
+            "total_null": g["lost_deals"].astype("int64"),
+            "win_rate": g["win_rate"].astype("float64"),
+        }
+    )
 
 
 def stats_summary(stats: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +190,7 @@ def _state_order(state: str) -> tuple[int, str]:
 def journeys(
     con: duckdb.DuckDBPyConnection, f: Filters, order: int | None = 1, path_steps: int = 0, path_end: str = "first"
 ) -> Journeys:
-    """Paths, journey length and the transition matrix of the deals closed in the period.
+    """Paths, journey length, the path reports and the transition matrix of the deals closed in the period.
 
     order None leaves `transitions` empty: the page asks transition_matrix for them on its own,
     so a new path view does not recompute the chain, nor a new order the paths.
@@ -181,4 +217,6 @@ def journeys(
         touches=distribution(stats, "touches"),
         days=distribution(stats, "days_first_touch_to_close"),
         transitions=EMPTY_TRANSITIONS.copy() if order is None else transition_matrix(con, f, order),
+        reports=path_reports.distributions(both),
+        collapsed_paths=collapsed_paths(deals),
     )

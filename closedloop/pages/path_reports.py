@@ -35,9 +35,12 @@ class PathDistributions:
         return int(self.path_length.loc[self.path_length["band"] >= 0, "closed_deals"].sum())
 
 
-def distributions(con: duckdb.DuckDBPyConnection, f: Filters) -> PathDistributions:
-    lag = engine.time_lag(con, f=f)
-    length = engine.path_length(con, f=f)
+def distributions(deals: pd.DataFrame) -> PathDistributions:
+    """The reports of the closed deals `deals` (one row each, as queries/journey_paths.sql gives them:
+    the Journeys page's own per-deal figures), counted rather than asked again of the database: the
+    figures of engine.time_lag and engine.path_length, without their second pass over the touches."""
+    lag = engine.by_month_of(deals, "days", engine.DEFAULT_DAY_EDGES)
+    length = engine.by_month_of(deals, "touches", engine.DEFAULT_TOUCH_EDGES)
     return PathDistributions(
         time_lag=engine.rollup(lag, engine.time_lag_labels()),
         path_length=engine.rollup(length, engine.path_length_labels()),

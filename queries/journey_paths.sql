@@ -5,7 +5,9 @@
 -- Parameters: $date_from, $date_to (dates, inclusive, on closed_at),
 --   $segment, $region, $owner (null = all), $lookback_days, $scope;
 --   $path_steps (how many channel steps `path` keeps, 0 = the whole journey) and
---   $path_end ('first' keeps the opening steps, 'last' the closing ones).
+--   $path_end ('first' keeps the opening steps, 'last' the closing ones);
+--   $day_edges, $touch_edges (the time-lag and path-length reports' band edges:
+--   days_band and touches_band, as path_time_lag.sql and path_length.sql band them).
 -- A cut path says so: 'email > sales > …' (first) or '… > email > sales' (last);
 -- full_path is always the whole journey. Deals without a touch follow the path
 -- '(no touchpoint)', have 0 touches and no days from first touch. Days are
@@ -78,7 +80,12 @@ final as (
         -- unknown for a deal imported without dates (docs/import.md, as_of)
         case when not c.dates_unknown
             then date_diff('day', t.first_touch_at, c.closed_at) end as days_first_touch_to_close,
-        c.days_to_close
+        c.days_to_close,
+        -- the deal's bands in the time-lag and path-length reports (path_band(): the rule of
+        -- path_bands(), so the page counts the reports from these rows)
+        path_band(date_diff('day', t.first_touch_at, c.closed_at), $day_edges, t.deal_id is null, c.dates_unknown)
+            as days_band,
+        path_band(t.touches, $touch_edges, t.deal_id is null, false) as touches_band
     from closed as c
     left join journeys as t on t.deal_id = c.deal_id
     left join paths as p on p.deal_id = c.deal_id

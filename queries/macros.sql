@@ -669,6 +669,17 @@ coalesce(concat_ws(
     case when rn = n then 'CL' end
 ), '');
 
+-- A closed deal's band in a path report (path_bands() here, and queries/journey_paths.sql's
+-- per-deal rows, which the Journeys page counts): -1 when its window has no touch, -2 when its
+-- figure is unknown (the days of a deal imported without dates), else how many of the ascending
+-- p_edges are at or below p_value (band 0 runs from the report's first value to the first edge).
+create or replace temp macro path_band(p_value, p_edges, p_untouched, p_unknown) as
+    case
+        when p_untouched then -1
+        when p_unknown then -2
+        else cast(len(list_filter(cast(p_edges as integer[]), lambda e: e <= p_value)) as integer)
+    end;
+
 -- The path reports (closedloop/engine/path_reports.py): the closed deals of the period (closed on
 -- p_date_from, p_date_to or between them) per month of close and band of p_measure, won and lost,
 -- with the won amount and the measure summed (won_measure, lost_measure). p_measure 'touches': the
@@ -724,13 +735,7 @@ measured as (
     left join undated as u on u.deal_id = c.deal_id
 ),
 banded as (
-    select
-        *,
-        case
-            when untouched then -1
-            when undated then -2
-            else cast(len(list_filter(cast(p_edges as integer[]), lambda e: e <= measure)) as integer)
-        end as band
+    select *, path_band(measure, p_edges, untouched, undated) as band
     from measured
 )
 select

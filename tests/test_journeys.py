@@ -10,9 +10,10 @@ import pytest
 from closedloop import db
 from closedloop.filters import Filters
 from closedloop.pages import journeys
+from closedloop.pages.path_reports import BAND_EDGES
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
-WHOLE = {"path_steps": 0, "path_end": "first"}
+WHOLE = {"path_steps": 0, "path_end": "first", **BAND_EDGES}
 
 Q1_PATHS = {
     "D01": "paid_search > content > webinar > sales",  # T04, T05 collapse into one sales step
@@ -34,14 +35,28 @@ def test_journey_paths(fixture_con):
     assert df["touches"].to_dict() == {"D01": 5, "D02": 2, "D03": 3, "D04": 2, "D05": 3, "D06": 0, "D07": 7, "D08": 2}
 
 
+def test_journey_paths_band_each_deal_as_the_path_reports_do(fixture_con):
+    # path_band(): days edges 8, 15, 31, 61, 91, 181, 366 and touch edges 2, 3, 4, 5, 6, 11, 21
+    df = db.run(fixture_con, "journey_paths", **WHOLE, **Q1.params()).set_index("deal_id")
+    # D01: 101 days (edges 8..91 at or below: band 5); D02: 167 days (band 5), 2 touches (band 1)
+    assert df.loc["D01", "days_band"] == 5
+    assert (df.loc["D02", "days_band"], df.loc["D02", "touches_band"]) == (5, 1)
+    assert df.loc["D06", ["days_band", "touches_band"]].tolist() == [-1, -1]  # no touch
+    edges = {"day_edges": [100, 150], "touch_edges": [3]}
+    narrow = db.run(fixture_con, "journey_paths", **{**WHOLE, **edges}, **Q1.params()).set_index("deal_id")
+    # 101 days: at or above 100 only (band 1); 167: both (band 2); 2 touches: below 3 (band 0)
+    assert (narrow.loc["D01", "days_band"], narrow.loc["D02", "days_band"]) == (1, 2)
+    assert narrow.loc["D02", "touches_band"] == 0
+
+
 def test_journey_paths_keep_the_first_or_last_steps(fixture_con):
-    first3 = db.run(fixture_con, "journey_paths", path_steps=3, path_end="first", **Q1.params())
+    first3 = db.run(fixture_con, "journey_paths", path_steps=3, path_end="first", **BAND_EDGES, **Q1.params())
     first3 = first3.set_index("deal_id")
     # D01 (4 steps) and D07 (6 steps) open the same way; shorter paths stay whole
     assert first3.loc["D01", "path"] == first3.loc["D07", "path"] == "paid_search > content > webinar > …"
     assert first3.loc["D03", "path"] == "email > sales" and first3.loc["D06", "path"] == "(no touchpoint)"
     assert first3.loc["D07", "full_path"] == Q1_PATHS["D07"] and first3.loc["D07", "steps"] == 6
-    last2 = db.run(fixture_con, "journey_paths", path_steps=2, path_end="last", **Q1.params())
+    last2 = db.run(fixture_con, "journey_paths", path_steps=2, path_end="last", **BAND_EDGES, **Q1.params())
     last2 = last2.set_index("deal_id")["path"]
     assert (last2["D07"], last2["D01"], last2["D05"]) == (
         "… > email > sales",
@@ -121,7 +136,7 @@ def test_collapsed_paths_are_the_path_report_of_collapsed_repeats(fixture_con, f
     queries/path_summary.sql again: the report's own rows."""
     from closedloop.engine import path_reports
 
-    deals = db.run(fixture_con, "journey_paths", path_steps=3, path_end="first", **f.params())
+    deals = db.run(fixture_con, "journey_paths", path_steps=3, path_end="first", **BAND_EDGES, **f.params())
     expected = path_reports.path_summary(fixture_con, f=f, transform="collapse_repeats")
     pd.testing.assert_frame_equal(journeys.collapsed_paths(deals), expected)
 

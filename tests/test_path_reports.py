@@ -161,10 +161,19 @@ def test_dates_unknown_band(fixture_con, fixture_db) -> None:
 Q1_FILTERS = Filters(*(date.fromisoformat(d) for d in Q1))
 
 
-def _per_deal(con, f: Filters) -> pd.DataFrame:
+def _per_deal(con, f: Filters, day_edges=pr.DEFAULT_DAY_EDGES, touch_edges=pr.DEFAULT_TOUCH_EDGES) -> pd.DataFrame:
+    """The Journeys page's per-deal rows, with their bands at these edges."""
     from closedloop import db
 
-    return db.run(con, "journey_paths", path_steps=0, path_end="first", **f.params())
+    return db.run(
+        con,
+        "journey_paths",
+        path_steps=0,
+        path_end="first",
+        day_edges=list(day_edges),
+        touch_edges=list(touch_edges),
+        **f.params(),
+    )
 
 
 @pytest.mark.parametrize(
@@ -185,10 +194,12 @@ def test_the_page_counts_the_reports_from_its_per_deal_rows(fixture_con, f: Filt
     pd.testing.assert_frame_equal(page.path_length_by_month, pr.path_length(fixture_con, f=f))
     for edges in ((30, 90), (1, 2, 200)):
         pd.testing.assert_frame_equal(
-            pr.by_month_of(deals, "days", edges), pr.time_lag(fixture_con, f=f, day_edges=edges)
+            pr.by_month_of(_per_deal(fixture_con, f, day_edges=edges), "days", edges),
+            pr.time_lag(fixture_con, f=f, day_edges=edges),
         )
     pd.testing.assert_frame_equal(
-        pr.by_month_of(deals, "touches", (3, 6)), pr.path_length(fixture_con, f=f, touch_edges=(3, 6))
+        pr.by_month_of(_per_deal(fixture_con, f, touch_edges=(3, 6)), "touches", (3, 6)),
+        pr.path_length(fixture_con, f=f, touch_edges=(3, 6)),
     )
 
 

@@ -123,22 +123,21 @@ def _labelled(by_month: pd.DataFrame, measure: str, edges: Sequence[int]) -> pd.
     return by_month
 
 
-# the per-deal figure each report bands (queries/journey_paths.sql's columns)
+# the per-deal figure each report bands, and its band (queries/journey_paths.sql's columns)
 DEAL_MEASURES = {"days": "days_first_touch_to_close", "touches": "touches"}
 
 
 def by_month_of(deals: pd.DataFrame, measure: str, edges: Sequence[int]) -> pd.DataFrame:
-    """time_lag's (measure 'days') or path_length's ('touches') rows, counted from per-deal figures
-    instead of a query: one row per closed deal with outcome, amount_usd, closed_on, touches and
-    days_first_touch_to_close (queries/journey_paths.sql, which the Journeys page runs anyway). The
-    same bands and sums as path_bands() in queries/macros.sql: no touch -> band -1; days unknown
-    (a touch but no days: imported without dates) -> band -2; else the edges at or below it."""
+    """time_lag's (measure 'days') or path_length's ('touches') rows, counted from per-deal rows
+    instead of a query: one row per closed deal with outcome, amount_usd, closed_on, the figure
+    (days_first_touch_to_close or touches) and its band (days_band or touches_band), as
+    queries/journey_paths.sql gives them when run with these `edges` as its $day_edges or
+    $touch_edges (the Journeys page runs it anyway). The band is path_band()'s, the rule of
+    path_bands() in queries/macros.sql: the same rows, counted."""
     first = 0 if measure == "days" else 1
     edges = _check_edges(edges, first, "Day" if measure == "days" else "Touch")
     value = pd.to_numeric(deals[DEAL_MEASURES[measure]]).astype("float64")
-    band = np.searchsorted(np.asarray(edges, dtype="float64"), value.fillna(-1).to_numpy(), side="right")
-    band = np.where(value.isna(), DATES_UNKNOWN_BAND, band)
-    band = np.where(deals["touches"].to_numpy() == 0, NO_TOUCHPOINT_BAND, band)
+    band = deals[f"{measure}_band"].to_numpy()
     won = (deals["outcome"] == "won").to_numpy()
     rows = pd.DataFrame(
         {

@@ -204,7 +204,9 @@ def journeys(
     if isinstance(path_steps, bool) or not isinstance(path_steps, int) or path_steps < 0:
         raise ValueError(f"path_steps must be a whole number >= 0 (0 = whole journey), got {path_steps!r}.")
     # one query, one pass over the touches, for both per-deal tables
-    both = db.run(con, "journey_paths", path_steps=path_steps, path_end=path_end, **f.params())
+    both = db.run(
+        con, "journey_paths", path_steps=path_steps, path_end=path_end, **path_reports.BAND_EDGES, **f.params()
+    )
     deals = both[DEAL_COLUMNS]
     stats = both[STATS_COLUMNS].sort_values(
         ["outcome", "deal_id"], ascending=[False, True], kind="stable", ignore_index=True

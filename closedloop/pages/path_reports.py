@@ -35,12 +35,20 @@ class PathDistributions:
         return int(self.path_length.loc[self.path_length["band"] >= 0, "closed_deals"].sum())
 
 
+# the band edges queries/journey_paths.sql gives the Journeys page's deals their bands with
+# (days_band, touches_band): the reports' defaults, which distributions() labels
+BAND_EDGES: dict[str, list[int]] = {
+    "day_edges": list(engine.DEFAULT_DAY_EDGES),
+    "touch_edges": list(engine.DEFAULT_TOUCH_EDGES),
+}
+
+
 def distributions(deals: pd.DataFrame) -> PathDistributions:
     """The reports of the closed deals `deals` (one row each, as queries/journey_paths.sql gives them:
     the Journeys page's own per-deal figures), counted rather than asked again of the database: the
     figures of engine.time_lag and engine.path_length, without their second pass over the touches."""
-    lag = engine.by_month_of(deals, "days", engine.DEFAULT_DAY_EDGES)
-    length = engine.by_month_of(deals, "touches", engine.DEFAULT_TOUCH_EDGES)
+    lag = engine.by_month_of(deals, "days", BAND_EDGES["day_edges"])
+    length = engine.by_month_of(deals, "touches", BAND_EDGES["touch_edges"])
     return PathDistributions(
         time_lag=engine.rollup(lag, engine.time_lag_labels()),
         path_length=engine.rollup(length, engine.path_length_labels()),

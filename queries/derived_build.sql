@@ -20,8 +20,12 @@ order by deal_idx;
 -- groups by their min/max (scope is the first column); each scope a slice of
 -- deals at a time (closedloop/derived.py repeats a statement that binds
 -- $deal_idxs over the slices), so the build's memory stays that of one slice
+-- scope is stored as an enum: a constant text column cost 0.24 s of writing a
+-- 5.3M-row slice (1 s of the 1M import), an enum 0.04 s; filters on it still
+-- skip row groups
 create or replace table cl_touch as
-select * from journey_rows('account', cast($now as timestamp), null)
+select cast(scope as enum('account', 'contact_roles')) as scope, * exclude (scope)
+from journey_rows('account', cast($now as timestamp), null)
 limit 0;
 
 insert into cl_touch

@@ -218,16 +218,6 @@ from cl_touch
 where scope = p_scope
   and lb_days <= cast(p_lookback_days as integer);
 
--- One row per deal whose window holds a touch, from the window's first touch
--- (prev_lb says the touch before it is older than the lookback): the sets of
--- codes of its window, per dimension (codes up to 63).
-create or replace temp macro journey_sets(p_lookback_days, p_scope) as table
-select deal_idx, channel_set, type_set, team_set, campaign_set, asset_set
-from cl_touch
-where scope = p_scope
-  and lb_days <= cast(p_lookback_days as integer)
-  and prev_lb > cast(p_lookback_days as integer);
-
 -- The deals whose window holds any touch: those whose last touch (ord = n,
 -- which every non-empty window holds) is in it; no join.
 create or replace temp macro journey_touched(p_lookback_days, p_scope) as table
@@ -283,14 +273,11 @@ left join accounts as a on a.account_id = d.account_id;
 -- creation of the deal's account (scope account) or of its contacts
 -- (contact_roles). Besides the positions each row carries what lets a query
 -- find the window of any lookback L without grouping the deal's touches:
--- prev_lb (the previous touch's lb_days, 32767 for the first touch: this
--- touch is the window's first iff prev_lb > L) and first_lb (the deal's first touch's: the whole
--- journey is inside the window iff first_lb <= L); decay_share (the touch's
+-- lb_days (the touch is in the window iff lb_days <= L) and first_lb (the deal's
+-- first touch's: the whole journey is inside the window iff first_lb <= L); decay_share (the touch's
 -- time-decay credit over the whole journey at stored_half_life_days());
--- channel_history (the last five channel codes up to this touch, 8 bits each,
--- this touch lowest: Markov states, masked to the window); and per dimension
--- the set of codes (code c = bit c - 1, codes up to 63) of this touch and every
--- later one: on the window's first touch, the window's set. p_deal_idxs: only
+-- and channel_history (the last five channel codes up to this touch, 8 bits
+-- each, this touch lowest: Markov states, masked to the window). p_deal_idxs: only
 -- these deals (a list of deal_idx; null: every deal), so a build can go a
 -- slice of deals at a time, and an import that adds touches can rebuild only
 -- the deals they touch.
@@ -409,7 +396,6 @@ select
     n_lc,
     n_oc,
     lb_days,
-    cast(coalesce(lag(lb_days) over journey, 32767) as smallint) as prev_lb,
     first_lb,
     channel_code,
     type_code,
@@ -426,20 +412,10 @@ select
         | (coalesce(cast(lag(channel_code, 2) over journey as bigint), 0) << 16)
         | (coalesce(cast(lag(channel_code, 3) over journey as bigint), 0) << 24)
         | (coalesce(cast(lag(channel_code, 4) over journey as bigint), 0) << 32)
-        as channel_history,
-    bit_or(journey_bit(channel_code)) over later as channel_set,
-    bit_or(journey_bit(type_code)) over later as type_set,
-    bit_or(journey_bit(team_code)) over later as team_set,
-    bit_or(journey_bit(campaign_code)) over later as campaign_set,
-    bit_or(journey_bit(asset_code)) over later as asset_set
+        as channel_history
 from touches
 join totals using (deal_idx)
-window
-    journey as (partition by deal_idx order by occurred_at, touchpoint_id),
-    later as (
-        partition by deal_idx order by occurred_at, touchpoint_id
-        rows between current row and unbounded following
-    );
+window journey as (partition by deal_idx order by occurred_at, touchpoint_id);
 
 -- The key a roll-up shows for each code of dimension p_by, read at query
 -- time (a campaign renamed after the build shows its new name); campaigns
@@ -457,8 +433,7 @@ from cl_key as k
 left join campaigns as c on p_by = 'campaign' and c.campaign_id = k.raw
 where k.dimension = p_by;
 
--- A touch's code in dimension p_by (an identifier can't be bound); given the touch's sets of codes
--- (journey_sets), its set in p_by.
+-- A touch's code in dimension p_by (an identifier can't be bound).
 create or replace temp macro journey_code(p_by, channel_code, type_code, team_code, campaign_code, asset_code) as
     case p_by
         when 'channel' then channel_code
@@ -468,6 +443,21 @@ create or replace temp macro journey_code(p_by, channel_code, type_code, team_co
         when 'asset' then asset_code
         else error('unknown dimension ' || p_by || ': by must be one of channel, touchpoint_type, campaign, asset, team')
     end;
+
+-- One row per deal whose window holds a touch: the set of its window's codes
+-- in dimension p_by (code c = bit c - 1, codes up to 63; larger codes add no
+-- bit), by one grouped pass over the window's touches. Grouping at query time
+-- (0.12 s over 10M touches at 1M deals) replaced a stored set per touch, whose
+-- five window aggregates took 4 s of the 1M import's build.
+create or replace temp macro journey_sets(p_by, p_lookback_days, p_scope) as table
+select
+    deal_idx,
+    bit_or(journey_bit(journey_code(p_by, channel_code, type_code, team_code, campaign_code, asset_code)))
+        as key_mask
+from cl_touch
+where scope = p_scope
+  and lb_days <= cast(p_lookback_days as integer)
+group by deal_idx;
 
 -- Attribution (closedloop/engine/attribution, docs/attribution.md) -------------------
 -- Position-based credit works from per-deal counts of one window pass over a

@@ -13,11 +13,11 @@
 --                    'contact_roles' (only touches of the deal's contacts)
 --   $dimension       'touchpoint_type', 'channel', 'campaign' (campaign_id) or 'asset'
 
--- Each deal's keys with codes up to 63 come as one set of bits from its
--- window's first touch (journey_sets: one row per deal, no grouping of
--- touches), counted per distinct set; keys with larger codes (a dimension
--- with more than 63 keys) as distinct (deal, code) pairs of the window's
--- touches (journey_window), which are none while every code fits.
+-- Each deal's keys with codes up to 63 come as one set of bits of its
+-- window (journey_sets: one row per deal), counted per distinct set; keys
+-- with larger codes (a dimension with more than 63 keys) as distinct
+-- (deal, code) pairs of the window's touches (journey_window), which are
+-- none while every code fits.
 
 with
 
@@ -34,8 +34,8 @@ deals_in_scope as (
 ),
 
 masks as (
-    select deal_idx, journey_code($dimension, channel_set, type_set, team_set, campaign_set, asset_set) as key_mask
-    from journey_sets($lookback_days, $scope)
+    select deal_idx, key_mask
+    from journey_sets($dimension, $lookback_days, $scope)
 ),
 
 coded as (

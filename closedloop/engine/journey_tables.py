@@ -7,9 +7,9 @@ longest lookback (730 days), so that any lookback, scope and half-life reads the
 
 * ``cl_deal``: a row per deal with an integer ``deal_idx`` and its filter columns;
 * ``cl_touch``: a row per scope, deal and touch in journey order with the positions (ord, n,
-  n_lc, n_oc), lb_days / prev_lb / first_lb (a shorter lookback's window is a suffix of the
-  journey), integer key codes, the time-decay share at the default half-life, the last channels
-  packed into one integer and per dimension the set of codes from the touch to the close;
+  n_lc, n_oc), lb_days / first_lb (a shorter lookback's window is a suffix of the journey),
+  integer key codes, the time-decay share at the default half-life and the last channels packed
+  into one integer;
 * ``cl_key``: the codes' keys; ``cl_meta``: what the tables were built from.
 
 The sample generator and every import build them inside their transaction (an import that only

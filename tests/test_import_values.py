@@ -116,7 +116,8 @@ def test_an_import_of_a_file_rewritten_meanwhile_changes_nothing(tmp_path, fixtu
 
     def progress(fraction: float, message: str) -> None:
         calls.append(message)
-        if message.startswith("Reading") and len(calls) == 2:  # the first call comes before the read
+        # the first "Reading" comes before the read, the second when it has ended (before the check)
+        if message.startswith("Reading") and sum(c.startswith("Reading") for c in calls) == 2:
             f.write_text(HEADER + GOOD.replace("1000", "2000"))
 
     con = duckdb.connect(str(fixture_db))

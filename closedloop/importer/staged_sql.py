@@ -79,6 +79,11 @@ def into_temp_statement(
     return create_temp(table, select, replace=True), bound
 
 
+def select_statement(name: str, /, **params: Any) -> tuple[str, dict[str, Any]]:
+    """Statement `name` (a select) as SQL, with its checked parameters, for a caller to read from."""
+    return _statement_select(name).sql(dialect="duckdb"), db.bind_statement(name, params)
+
+
 def into_temp(con: duckdb.DuckDBPyConnection, table: str, name: str, /, **params: Any) -> None:
     """Run statement `name` (a select) into the temp table `table`, replacing it."""
     con.execute(*into_temp_statement(table, name, **params))

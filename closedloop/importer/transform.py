@@ -19,7 +19,8 @@ from closedloop.importer import staged_sql
 from closedloop.importer.catalog import KEYS, Column, quote_ident, row_count
 from closedloop.importer.errors import Problem
 from closedloop.importer.mapping import ColumnSpec, Source
-from closedloop.importer.readers import ROW, StagedTable, header_text
+from closedloop.importer.readers import ROW, StagedTable, header_text, run_with_progress
+from closedloop.importer.readers.common import DeferredRead
 from closedloop.importer.values import (
     CURRENCY,
     EXPLODED,
@@ -73,11 +74,14 @@ def map_source(
     table: str,
     index: int,
     file_index: int,
+    read: DeferredRead | None = None,
 ) -> Mapped:
     """Map `staged` through `source` into temp view `table` (over the table `table`_d).
 
     A required column the file lacks makes the result `fatal` (with the problem
-    saying which); nothing is created then.
+    saying which); nothing is created then. With `read` (a CSV file not read yet, for a source
+    that keeps every row: no skip rules, no explode, no stubs), the file is read straight into
+    `table`_d, and its rows are numbered from their order there.
     """
     out = Mapped(index, file_index, source, staged, table)
     present = {c.strip().lower(): c for c in staged.columns}
@@ -199,6 +203,11 @@ def map_source(
         reasons.append((f"not coalesce({cond}, false)", f"skip_if: {said}"))
     keep = " and ".join(f"({k})" for k, _ in reasons) or "true"
     stg = staged.table
+    numbering = f"{ROW}, "
+    if read is not None:
+        # every row kept, in the file's order: the view numbers them by rowid like the staged view
+        assert not reasons and explode_col is None and source.mode != "insert_missing"
+        stg, numbering = f"({read.select})", ""
     if explode_col is not None:
         sep = p(source.explode[1])
         items = f"string_split(coalesce({quote_ident(explode_col)}, ''), {sep})"
@@ -210,12 +219,21 @@ def map_source(
         rows_sql = f"select * from {stg} where {keep}"
     data = f"{table}_d"
     sql = (
-        f"create temp table {data} as select {ROW}, {', '.join(typed) or 'null as __none'} from ("
-        f"select {ROW}, {', '.join(selects) or 'null as __none_src'} from ({rows_sql}) as s) as x"
+        f"create temp table {data} as select {numbering}{', '.join(typed) or 'null as __none'} from ("
+        f"select {numbering}{', '.join(selects) or 'null as __none_src'} from ({rows_sql}) as s) as x"
     )
-    con.execute(sql, {**p.values, **kp.values})
+    numbered: list[exp.Expr] = []
+    if read is None:
+        con.execute(sql, {**p.values, **kp.values})
+    else:
+        run_with_progress(con, sql, {**p.values, **kp.values, **read.params}, read.progress)
+        numbered = [exp.alias_(exp.Add(this=exp.column("rowid"), expression=exp.Literal.number(2)), ROW, quoted=True)]
     renamed = [exp.alias_(staged_sql.column(c), a, quoted=True) for c, a in aliases]
-    con.execute(staged_sql.create_temp(table, exp.select(exp.Star(), *renamed).from_(staged_sql.rows_of(data)), "VIEW"))
+    con.execute(
+        staged_sql.create_temp(
+            table, exp.select(*numbered, exp.Star(), *renamed).from_(staged_sql.rows_of(data)), "VIEW"
+        )
+    )
     counts: list[tuple[str, int]] = []
     if reasons:
         row = con.execute(

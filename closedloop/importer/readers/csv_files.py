@@ -17,6 +17,7 @@ from closedloop.importer.readers.common import (
     MAX_COLUMNS,
     MAX_EXTRA_VALUES,
     ROW,
+    DeferredRead,
     InputFile,
     Progress,
     StagedTable,
@@ -64,7 +65,12 @@ _REJECT_TEXT = {
 
 
 def _stage_csv(
-    con: duckdb.DuckDBPyConnection, inp: InputFile, table: str, progress: Progress | None, limit: int | None
+    con: duckdb.DuckDBPyConnection,
+    inp: InputFile,
+    table: str,
+    progress: Progress | None,
+    limit: int | None,
+    defer: bool = False,
 ) -> StagedTable:
     with open(inp.path, "rb") as fh:
         head = fh.read(HEAD_BYTES)
@@ -101,7 +107,18 @@ def _stage_csv(
         path = copy
     try:
         return _stage_csv_text(
-            con, inp, path, table, columns, delimiter, encoding, problems, undecodable, progress, limit
+            con,
+            inp,
+            path,
+            table,
+            columns,
+            delimiter,
+            encoding,
+            problems,
+            undecodable,
+            progress,
+            limit,
+            defer=defer and copy is None,
         )
     finally:
         if copy is not None:
@@ -120,8 +137,10 @@ def _stage_csv_text(
     undecodable: list[int],
     progress: Progress | None,
     limit: int | None,
+    defer: bool = False,
 ) -> StagedTable:
-    """Read `path`, a UTF-8 file (the original or a transcoded copy), with DuckDB."""
+    """Read `path`, a UTF-8 file (the original or a transcoded copy), with DuckDB. With `defer`, a
+    file with no NUL byte is not read yet: the StagedTable carries the read (DeferredRead)."""
     scanned = _scan(path, delimiter, len(columns))
     if scanned.wide_line is not None:
         values = _values_on_line(path, scanned.wide_span, delimiter)
@@ -136,15 +155,39 @@ def _stage_csv_text(
             )
     raw, rejects = f"{table}_raw", f"{table}_rej"
     scan = f"{table}_scan"
+    read = {
+        "path": str(path),
+        "delim": delimiter,
+        "columns": {c: "VARCHAR" for c in columns},
+        "rejects": rejects,
+        "scan": scan,
+    }
+    if defer and not limit and not scanned.nul_lines and not undecodable:
+        select, bound = staged_sql.select_statement("import_csv_read", **read)
+        return StagedTable(
+            inp.name,
+            inp,
+            table,
+            columns,
+            0,
+            "csv",
+            encoding,
+            delimiter,
+            problems=problems,
+            deferred=DeferredRead(
+                select,
+                bound,
+                rejects,
+                scan,
+                progress,
+                lambda: _stage_csv_text(
+                    con, inp, path, table, columns, delimiter, encoding, list(problems), undecodable, progress, limit
+                ),
+                lambda: True,
+            ),
+        )
     sql, params = staged_sql.into_temp_statement(
-        raw,
-        "import_csv_read",
-        path=str(path),
-        delim=delimiter,
-        columns={c: "VARCHAR" for c in columns},
-        rejects=rejects,
-        scan=scan,
-        row_limit=int(limit) if limit else None,
+        raw, "import_csv_read", row_limit=int(limit) if limit else None, **read
     )
     try:
         run_with_progress(con, sql, params, progress)

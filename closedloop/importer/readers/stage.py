@@ -19,11 +19,13 @@ def stage_file(
     header_hints: list[set[str]] | None = None,
     progress: Progress | None = None,
     limit: int | None = None,
+    defer: bool = False,
 ) -> list[StagedTable]:
     """Load `inp` into temp table(s) named from `table`; one per sheet for workbooks.
 
     A file that changes while it is read (its size, modification time or inode differ after the
-    read from before it) is refused: the rows would be a mix of two versions.
+    read from before it) is refused: the rows would be a mix of two versions. With `defer`, a clean
+    UTF-8 CSV file is not read yet (StagedTable.deferred: the mapping reads it).
     """
     before = _fingerprint(inp.path)
     fmt = detect_format(inp)
@@ -32,7 +34,27 @@ def stage_file(
     elif fmt == "xlsx":
         out = _stage_xlsx(con, inp, table, header_hints or [], progress, limit)
     else:
-        out = [_stage_csv(con, inp, table, progress, limit)]
+        out = [_stage_csv(con, inp, table, progress, limit, defer)]
+    deferred = out[0].deferred
+    if deferred is not None:
+        # the read happens later: the same check then, after it
+        staged_later = deferred.finish
+
+        def finish() -> StagedTable:
+            staged = staged_later()
+            _refuse_if_changed(con, inp, before, [staged])
+            return staged
+
+        deferred.finish = finish
+        deferred.unchanged = lambda: _fingerprint(inp.path) == before
+        return out
+    _refuse_if_changed(con, inp, before, out)
+    return out
+
+
+def _refuse_if_changed(
+    con: duckdb.DuckDBPyConnection, inp: InputFile, before: tuple[int, int, int], out: list[StagedTable]
+) -> None:
     if _fingerprint(inp.path) != before:
         for staged in out:
             drop_staged(con, staged.table, f"{staged.table}_raw")
@@ -42,7 +64,6 @@ def stage_file(
             "reading started), so its rows would mix two versions",
             "Wait until the program writing it has finished (or import a copy), then import again.",
         )
-    return out
 
 
 # --- Parquet -----------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from closedloop.importer.errors import Problem
+import duckdb
+
+from closedloop import db
+from closedloop.importer.catalog import drop_staged
+from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.mapping import Source
 from closedloop.importer.readers import StagedTable
 from closedloop.importer.stages.staging import Staging
@@ -57,6 +61,13 @@ class Matching(Staging):
 
     def _map_file(self, fi: int, staged: StagedTable) -> None:
         source = self._choose(staged)
+        if staged.deferred is not None:
+            if source is not None and self._read_into_mapping(fi, staged, source):
+                return
+            finished = self._finish_read(fi, staged)
+            if finished is None:
+                return
+            staged = finished
         if source is None:
             return
         self.matched[fi] = source
@@ -112,3 +123,72 @@ class Matching(Staging):
                 continue
             self.file_problems += m.problems
             self.mapped.append(m)
+
+    def _read_into_mapping(self, fi: int, staged: StagedTable, source: Source) -> bool:
+        """A CSV file not read yet (StagedTable.deferred), matched to a source that keeps every row
+        as it is (no companions, skip rules, explode or stubs): read it once, straight into the
+        mapped table. False, with nothing left behind, when it can't be: then the file is staged
+        as usual (`_finish_read`), as it is when a line was rejected (those lines are reported on
+        their rows by the usual read) or the file changed while it was read."""
+        read = staged.deferred
+        assert read is not None
+        if (
+            self.mapping.companions(source)
+            or source.mode == "insert_missing"
+            or source.explode is not None
+            or source.skip_if_empty
+            or source.keep_if
+            or source.skip_if
+        ):
+            return False
+        name = f"{self.prefix}_m{len(self.mapped)}"
+        if name not in self.temp_tables:
+            self.temp_tables += [name, f"{name}_d"]
+        try:
+            m = map_source(self.con, source, staged, self.db_columns[source.table], name, len(self.mapped), fi, read)
+            # nothing is read when the mapping can't run: the usual read reports the lines' problems too
+            rejected = not m.fatal and bool(
+                db.execute(self.con, "import_csv_rejected_lines", rejects=read.rejects).fetchall()
+            )
+        except duckdb.Error:
+            # a file DuckDB can't split: the usual read says why, as it always has
+            m, rejected = None, True
+        finally:
+            drop_staged(self.con, read.rejects, read.scan, kinds=("table",))
+        if m is None or m.fatal or rejected or not read.unchanged():
+            self._drop(name, f"{name}_d")
+            return False
+        staged.rows, staged.deferred = m.rows, None
+        self.matched[fi] = source
+        if staged.rows == 0:
+            self.file_problems.append(
+                Problem.of_file(
+                    "error",
+                    staged.file,
+                    "the file has a header but no data rows",
+                    "Export it again with its rows, or leave it out.",
+                    source.table,
+                )
+            )
+            return True
+        self.file_problems += m.problems
+        self.mapped.append(m)
+        return True
+
+    def _finish_read(self, fi: int, staged: StagedTable) -> StagedTable | None:
+        """Stage a CSV file whose read was deferred, as stage_file would have; None when it can't
+        be read (a file problem then)."""
+        assert staged.deferred is not None
+        try:
+            done = staged.deferred.finish()
+        except UnreadableFile as exc:
+            self.file_problems.append(Problem("error", exc.file, None, None, None, exc.problem, exc.fix))
+            return None
+        self.staged[fi] = done
+        # the problems found before the read were taken when the file was staged
+        for pr in done.problems[len(staged.problems) :]:
+            if pr.row is None:
+                self.file_problems.append(pr)
+            else:
+                self.row_problems.append((fi, pr))
+        return done

@@ -26,7 +26,7 @@ class Staging(RunState):
 
             tick(0.0)
             try:
-                for staged in stage_file(self.con, inp, f"{self.prefix}_f{n}", hints, tick, self.limit):
+                for staged in stage_file(self.con, inp, f"{self.prefix}_f{n}", hints, tick, self.limit, defer=True):
                     self.temp_tables += [f"{staged.table}_raw", staged.table]
                     idx = len(self.staged)
                     self.staged.append(staged)

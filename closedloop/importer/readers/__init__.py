@@ -4,7 +4,9 @@ Every reader writes a temporary DuckDB table with one VARCHAR column per header
 plus `__row`, the row number a spreadsheet shows (the header is row 1). Types
 are decided later, in SQL, so a bad value is found on its row instead of
 failing the whole file. CSV and Parquet are read by DuckDB itself (streaming,
-parallel); .xlsx is streamed with openpyxl in read-only mode.
+parallel); .xlsx is streamed with openpyxl in read-only mode. An import stages a clean CSV file
+unread (`stage_file(defer=True)`, StagedTable.deferred), so that a mapping that keeps every row can
+read it once, straight into its mapped table.
 
 One module per kind of file (csv_text, csv_files, xlsx_files; Parquet in stage) and common for the
 staged table's shape."""

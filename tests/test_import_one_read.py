@@ -142,3 +142,17 @@ def test_a_source_with_skip_rules_is_staged_the_usual_way(tmp_path, fixture_db, 
     errors = problems[problems["severity"] == "error"]
     assert list(zip(errors["row"], errors["value"], strict=True)) == [(4, "never")]
     assert (one_reads, usual_reads) == ([], ["touchpoints.csv"])
+
+
+def test_the_read_reports_its_progress_before_the_checks(tmp_path, fixture_db):
+    f = write(tmp_path, "touchpoints.csv", TP_HEADER + touch(1) + touch(2))
+    seen: list[tuple[float, str]] = []
+    result = import_files(fixture_db, [f], "canonical", progress=lambda x, m: seen.append((x, m)))
+    assert result.ok
+    # the read of the only file is the first half of the bar: it starts at 0 and ends at 0.5
+    reading = [x for x, m in seen if m == "Reading touchpoints.csv"]
+    assert reading[0] == 0.0 and reading[-1] == 0.5
+    # the bar reaches half way when the read has ended, not before it starts
+    assert next(m for x, m in seen if x >= 0.5) == "Reading touchpoints.csv"
+    assert seen.index((0.5, "Reading touchpoints.csv")) < [m for _, m in seen].index("Checking rows")
+    assert [x for x, _ in seen] == sorted(x for x, _ in seen)

@@ -19,7 +19,9 @@ class Matching(Staging):
     def _match_and_map(self) -> None:
         total = len(self.staged) or 1
         for fi, staged in enumerate(self.staged):
-            self.progress(0.5 + 0.05 * fi / total, f"Mapping {staged.file}")
+            if staged.deferred is None:
+                # a deferred file's read (into its mapping, or staged) reports its own progress
+                self.progress(0.5 + 0.05 * fi / total, f"Mapping {staged.file}")
             try:
                 self._map_file(fi, staged)
             finally:

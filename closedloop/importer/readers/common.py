@@ -66,8 +66,9 @@ class DeferredRead:
 
     `select` (with `params`) reads the file's rows, every value as text, in the file's order, with
     no row numbers; rejected lines go to temp tables `rejects` and `scan`. A mapping that reads it
-    must then call `check()`: False when a line was rejected or the file changed, and then the
-    mapping's table is dropped and `finish()` stages the file as an undeferred read would."""
+    must then look at `rejects` and call `unchanged()`: when a line was rejected or the file changed,
+    it drops what it made and `finish()` stages the file as an undeferred read would (and refuses a
+    file that changed)."""
 
     select: str
     params: dict[str, Any]

@@ -81,15 +81,7 @@ class Matching(Staging):
                 self.extra_sheets.append((fi, m.problems))
                 return
         if staged.rows == 0 and not any(i == fi for i, _ in self.row_problems):
-            self.file_problems.append(
-                Problem.of_file(
-                    "error",
-                    staged.file,
-                    "the file has a header but no data rows",
-                    "Export it again with its rows, or leave it out.",
-                    source.table,
-                )
-            )
+            self._no_rows(staged, source)
             return
         for src in [source, *self.mapping.companions(source)]:
             name = f"{self.prefix}_m{len(self.mapped)}"
@@ -163,15 +155,7 @@ class Matching(Staging):
         staged.rows, staged.deferred = m.rows, None
         self.matched[fi] = source
         if staged.rows == 0:
-            self.file_problems.append(
-                Problem.of_file(
-                    "error",
-                    staged.file,
-                    "the file has a header but no data rows",
-                    "Export it again with its rows, or leave it out.",
-                    source.table,
-                )
-            )
+            self._no_rows(staged, source)
             return True
         self.file_problems += m.problems
         self.mapped.append(m)
@@ -194,3 +178,14 @@ class Matching(Staging):
             else:
                 self.row_problems.append((fi, pr))
         return done
+
+    def _no_rows(self, staged: StagedTable, source: Source) -> None:
+        self.file_problems.append(
+            Problem.of_file(
+                "error",
+                staged.file,
+                "the file has a header but no data rows",
+                "Export it again with its rows, or leave it out.",
+                source.table,
+            )
+        )

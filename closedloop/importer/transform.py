@@ -20,7 +20,7 @@ from closedloop.importer.catalog import KEYS, Column, quote_ident, row_count
 from closedloop.importer.errors import Problem
 from closedloop.importer.mapping import ColumnSpec, Source
 from closedloop.importer.readers import ROW, StagedTable, header_text, run_with_progress
-from closedloop.importer.readers.common import DeferredRead
+from closedloop.importer.readers.common import FIRST_ROW, DeferredRead
 from closedloop.importer.values import (
     CURRENCY,
     EXPLODED,
@@ -227,7 +227,8 @@ def map_source(
         con.execute(sql, {**p.values, **kp.values})
     else:
         run_with_progress(con, sql, {**p.values, **kp.values, **read.params}, read.progress)
-        numbered = [exp.alias_(exp.Add(this=exp.column("rowid"), expression=exp.Literal.number(2)), ROW, quoted=True)]
+        file_row = exp.Add(this=exp.column("rowid"), expression=exp.Literal.number(FIRST_ROW))
+        numbered = [exp.alias_(file_row, ROW, quoted=True)]
     renamed = [exp.alias_(staged_sql.column(c), a, quoted=True) for c, a in aliases]
     con.execute(
         staged_sql.create_temp(

@@ -15,6 +15,9 @@ import duckdb
 from closedloop.importer.errors import Problem, UnreadableFile
 
 ROW = "__row"
+# the spreadsheet row of a file's first data row (the header is row 1): rows read in the file's
+# order are numbered rowid + FIRST_ROW
+FIRST_ROW = 2
 HEAD_BYTES = 1 << 16
 XLSX_CHUNK = 20_000
 DELIMITERS = (",", ";", "\t", "|")

@@ -13,6 +13,7 @@ from closedloop.importer import staged_sql
 from closedloop.importer.catalog import drop_staged, quote_ident, row_count
 from closedloop.importer.errors import Problem, UnreadableFile
 from closedloop.importer.readers.common import (
+    FIRST_ROW,
     HEAD_BYTES,
     MAX_COLUMNS,
     MAX_EXTRA_VALUES,
@@ -183,7 +184,7 @@ def _stage_csv_text(
                 lambda: _stage_csv_text(
                     con, inp, path, table, columns, delimiter, encoding, list(problems), undecodable, progress, limit
                 ),
-                lambda: True,
+                lambda: True,  # stage_file sets both: it knows the file as it was before
             ),
         )
     sql, params = staged_sql.into_temp_statement(
@@ -321,7 +322,8 @@ def _number_rows(
         # rowid is the insertion order, i.e. the file's order: a view saves copying every row
         # DDL naming staged tables: their names (the run's prefix) and the header's columns quoted
         con.execute(
-            f"create temp view {quote_ident(table)} as select rowid + 2 as {ROW}, {cols} from {quote_ident(raw)}"
+            f"create temp view {quote_ident(table)} as "
+            f"select rowid + {FIRST_ROW} as {ROW}, {cols} from {quote_ident(raw)}"
         )
         return
     else:

@@ -251,8 +251,35 @@ select
 from keys;
 
 -- journey_deal_rows: one row per deal with an integer deal_idx and what the
--- filters and measures need.
+-- filters and measures need, and the anchor of each scope's LC position (the
+-- earliest lead or contact creation of the deal's account, and of the contacts
+-- holding a role on it: null when none). The anchors are computed here, once
+-- for every deal, rather than in each slice of journey_rows: grouping the
+-- contacts and leads there took 0.7 s of a 500k-deal slice at 1M deals (about
+-- 2.6 s of the 1M import's four slices).
 create or replace temp macro journey_deal_rows() as table
+-- (each source read where it is used: a shared CTE of the 6M contacts and leads was
+-- materialized, 0.7 s)
+with account_first_lead as (
+    select account_id, min(created_at) as lead_created_at
+    from (
+        select account_id, created_at from contacts
+        union all
+        select account_id, created_at from leads
+    )
+    where account_id is not null
+    group by account_id
+),
+contacts_first_lead as (
+    select dc.deal_id, min(l.created_at) as lead_created_at
+    from deal_contacts as dc
+    join (
+        select contact_id, created_at from contacts
+        union all
+        select contact_id, created_at from leads
+    ) as l on l.contact_id = dc.contact_id
+    group by dc.deal_id
+)
 select
     cast(row_number() over (order by d.deal_id) as integer) as deal_idx,
     d.deal_id,
@@ -262,9 +289,13 @@ select
     coalesce(d.amount, 0) as amount_usd,
     d.owner,
     a.segment,
-    a.region
+    a.region,
+    fa.lead_created_at as account_lead_created_at,
+    fc.lead_created_at as contacts_lead_created_at
 from deals as d
-left join accounts as a on a.account_id = d.account_id;
+left join accounts as a on a.account_id = d.account_id
+left join account_first_lead as fa on fa.account_id = d.account_id
+left join contacts_first_lead as fc on fc.deal_id = d.deal_id;
 
 -- journey_rows: every deal's touches in the window of the longest lookback
 -- (max_lookback_days()) for scope p_scope, numbered in journey order
@@ -282,14 +313,20 @@ left join accounts as a on a.account_id = d.account_id;
 -- slice of deals at a time, and an import that adds touches can rebuild only
 -- the deals they touch.
 create or replace temp macro journey_rows(p_scope, p_now, p_deal_idxs) as table
--- the slice's deals; the lead creations are computed for them only, from the contacts and
--- leads of their accounts (or contacts), not for every deal in each slice and scope (at 1M
--- deals a build of 8 passes grouped the 6M contacts and leads 8 times). Each deal carries its
--- dates and lead creation into the join with its touches (touch_in_window: the same window as
--- deal_touches_at), rather than joining them onto every touch after it: 2.7 -> 2.1 s a
--- 250k-deal slice (2.8M touches) at 1M deals
-with picked as (
-    select d.deal_idx, d.deal_id, s.account_id, d.created_at, d.closed_at
+-- the slice's deals, each with its dates and its scope's LC anchor (cl_deal) carried into the
+-- join with its touches (touch_in_window: the same window as deal_touches_at), rather than
+-- joined onto every touch after it: 2.7 -> 2.1 s a 250k-deal slice (2.8M touches) at 1M deals
+with anchored as (
+    select
+        d.deal_idx,
+        d.deal_id,
+        s.account_id,
+        d.created_at,
+        d.closed_at,
+        case p_scope
+            when 'account' then d.account_lead_created_at
+            when 'contact_roles' then d.contacts_lead_created_at
+        end as lead_created_at
     from cl_deal as d
     join deals as s on s.deal_id = d.deal_id
     where p_deal_idxs is null or d.deal_idx in (select unnest(p_deal_idxs))
@@ -298,43 +335,7 @@ picked_contacts as (
     select dc.deal_id, dc.contact_id
     from deal_contacts as dc
     where p_scope = 'contact_roles'
-      and dc.deal_id in (select deal_id from picked)
-),
-account_first_lead as (
-    select account_id, min(created_at) as lead_created_at
-    from (
-        select account_id, created_at from contacts
-        union all
-        select account_id, created_at from leads
-    )
-    where p_scope = 'account'
-      and account_id in (select account_id from picked)
-    group by account_id
-),
-contact_first_lead as (
-    select contact_id, min(created_at) as lead_created_at
-    from (
-        select contact_id, created_at from contacts
-        union all
-        select contact_id, created_at from leads
-    )
-    where contact_id in (select contact_id from picked_contacts)
-    group by contact_id
-),
-lead_creation as (
-    select d.deal_id, a.lead_created_at
-    from picked as d
-    join account_first_lead as a on a.account_id = d.account_id
-    union all
-    select dc.deal_id, min(c.lead_created_at) as lead_created_at
-    from picked_contacts as dc
-    join contact_first_lead as c on c.contact_id = dc.contact_id
-    group by dc.deal_id
-),
-anchored as (
-    select p.deal_idx, p.deal_id, p.account_id, p.created_at, p.closed_at, l.lead_created_at
-    from picked as p
-    left join lead_creation as l on l.deal_id = p.deal_id
+      and dc.deal_id in (select deal_id from anchored)
 ),
 candidates as (
     select d.deal_idx, d.created_at, d.closed_at, d.lead_created_at, t.touchpoint_id, t.occurred_at,

@@ -336,6 +336,24 @@ def test_refresh_command_stores_both_scopes_at_the_longest_lookback(tmp_path, ca
     assert "up to date" in capsys.readouterr().out
 
 
+def test_the_stored_touch_table_has_the_columns_journey_rows_gives(tmp_path):
+    # queries/derived_build.sql declares cl_touch's columns (to store touchpoint_id uncompressed)
+    # and inserts journey_rows' by name: a column dropped from the macro would be stored null
+    path = fixture.build(tmp_path / "f.duckdb")
+    assert cli.main(["refresh", "--db", str(path)]) == 0
+    con = db.connect(path)
+    try:
+        stored = con.execute("describe cl_touch").fetchall()
+        con.execute(db.macros_used_by("select * from journey_rows('account', utc_now(), null)"))
+        computed = con.execute("describe select * from journey_rows('account', utc_now(), null)").fetchall()
+    finally:
+        con.close()
+    assert [c[0] for c in stored] == [c[0] for c in computed]
+    # scope is stored as an enum, every other column with the macro's type
+    assert [c[1] for c in stored][1:] == [c[1] for c in computed][1:]
+    assert stored[0][1].startswith("ENUM")
+
+
 def test_import_and_sample_leave_current_tables(tmp_path, sample_db):
     from closedloop.importer import import_files
 

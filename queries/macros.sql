@@ -387,12 +387,37 @@ totals as (
             as decay_total
     from touches
     group by deal_idx
+),
+-- the journey order's positions and Markov histories, before the totals are joined on: the
+-- window then sorts 10 columns, not 16 (a 500k-deal slice at 1M deals, 3 runs each of both
+-- scopes: 21.6 -> 20.6 s)
+ordered as (
+    select
+        deal_idx,
+        touchpoint_id,
+        occurred_at,
+        created_at,
+        lb_days,
+        channel_code,
+        type_code,
+        team_code,
+        campaign_code,
+        asset_code,
+        cast(row_number() over journey as integer) as ord,
+        cast(channel_code as bigint)
+            | (coalesce(cast(lag(channel_code, 1) over journey as bigint), 0) << 8)
+            | (coalesce(cast(lag(channel_code, 2) over journey as bigint), 0) << 16)
+            | (coalesce(cast(lag(channel_code, 3) over journey as bigint), 0) << 24)
+            | (coalesce(cast(lag(channel_code, 4) over journey as bigint), 0) << 32)
+            as channel_history
+    from touches
+    window journey as (partition by deal_idx order by occurred_at, touchpoint_id)
 )
 select
     cast(p_scope as varchar) as scope,
     deal_idx,
     touchpoint_id,
-    cast(row_number() over journey as integer) as ord,
+    ord,
     n,
     n_lc,
     n_oc,
@@ -408,15 +433,9 @@ select
     -- from the deal's creation (no second pass for the last touch)
     pow(2, date_diff('microsecond', created_at, occurred_at) / (86400000000.0 * stored_half_life_days()))
         / decay_total as decay_share,
-    cast(channel_code as bigint)
-        | (coalesce(cast(lag(channel_code, 1) over journey as bigint), 0) << 8)
-        | (coalesce(cast(lag(channel_code, 2) over journey as bigint), 0) << 16)
-        | (coalesce(cast(lag(channel_code, 3) over journey as bigint), 0) << 24)
-        | (coalesce(cast(lag(channel_code, 4) over journey as bigint), 0) << 32)
-        as channel_history
-from touches
-join totals using (deal_idx)
-window journey as (partition by deal_idx order by occurred_at, touchpoint_id);
+    channel_history
+from ordered
+join totals using (deal_idx);
 
 -- The key a roll-up shows for each code of dimension p_by, read at query
 -- time (a campaign renamed after the build shows its new name); campaigns

@@ -18,7 +18,7 @@ order by deal_idx;
 
 -- one scope after the other, so a query of one scope skips the other's row
 -- groups by their min/max (scope is the first column); each scope a slice of
--- deals at a time (closedloop/derived.py repeats a statement that binds
+-- deals at a time (closedloop/engine/journey_tables.py repeats a statement that binds
 -- $deal_idxs over the slices), so the build's memory stays that of one slice
 -- scope is stored as an enum: a constant text column cost 0.24 s of writing a
 -- 5.3M-row slice (1 s of the 1M import), an enum 0.04 s; filters on it still

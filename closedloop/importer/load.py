@@ -32,6 +32,12 @@ ON_ERROR = ("fail", "quarantine")
 # tables, hash joins and the insert spill to `<database>.tmp` beyond it, so a 10M-row file imports
 # in under 2 GB of process memory (measured 1.8 GB) instead of 5 GB. A connection passed in keeps
 # its settings.
+#
+# The same budget is handed to DuckDB's block allocator, which then keeps the pages it has touched
+# instead of giving them back to the system after every task and faulting them in again: the
+# 10.5M-touch import, 3 runs each alternating on one machine, 30.3/30.8/30.5 -> 29.0/29.7/29.2 s,
+# 2.3M -> 1.7M page faults, 8.3-8.9 -> 6.6-6.9 s of system time, peak 1.83 -> 1.87 GB. The pages
+# are freed when the import closes the database it opened.
 MEMORY_LIMIT = "1.5GB"
 
 
@@ -107,6 +113,7 @@ def import_files(
             raise ImportFailed("The database connection is read-only; open it with read_only=False to import.")
         if own:
             db.execute(con, "import_memory_limit", limit=MEMORY_LIMIT)
+            db.execute(con, "import_block_allocator", limit=MEMORY_LIMIT)
         db.create_schema(con)
         run = Run(con, files, mapping, progress)
         try:

@@ -153,6 +153,13 @@ def cursor(path: str | Path) -> duckdb.DuckDBPyConnection:
         return con.cursor()
 
 
+def is_shared(path: str | Path) -> bool:
+    """Whether this process shares a connection to `path` (`open_shared`): `connect` then gives a
+    cursor of it, whose settings are the whole process's."""
+    with _shared_lock:
+        return _key(path) in _shared
+
+
 def close_shared(path: str | Path) -> None:
     """Close the process's shared connection to `path` (cursors of it stop working)."""
     with _shared_lock:

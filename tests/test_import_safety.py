@@ -208,3 +208,30 @@ def test_a_database_held_open_read_only_gets_a_clear_error(tmp_path, fixture_db)
     with pytest.raises(ImportFailed, match="Can't open .* for writing"):
         import_files(fixture_db, files(tmp_path), "canonical")
     held.close()
+
+
+def _block_allocator(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_setting('block_allocator_memory')").fetchone()[0]
+
+
+def test_an_import_that_opens_the_database_lets_its_block_allocator_keep_the_budget(tmp_path, fixture_db):
+    # a connection held beside the import shares its database instance (DuckDB caches one per file
+    # and configuration), so the setting the import made can be read after it closed its own
+    held = duckdb.connect(str(fixture_db))
+    try:
+        assert _block_allocator(held) == "0 bytes"
+        assert import_files(fixture_db, files(tmp_path), "canonical").ok
+        assert _block_allocator(held) == "1.3 GiB"  # load.MEMORY_LIMIT, 1.5 GB
+    finally:
+        held.close()
+
+
+def test_an_import_on_the_dashboards_shared_connection_leaves_its_block_allocator_alone(tmp_path, fixture_db):
+    # the block allocator never gives its pages back: on the dashboard's one connection it would
+    # hold 1.5 GB for as long as the app runs
+    shared = db.open_shared(fixture_db)
+    try:
+        assert import_files(fixture_db, files(tmp_path), "canonical").ok
+        assert _block_allocator(shared.cursor()) == "0 bytes"
+    finally:
+        db.close_shared(fixture_db)

@@ -37,7 +37,8 @@ ON_ERROR = ("fail", "quarantine")
 # instead of giving them back to the system after every task and faulting them in again: the
 # 10.5M-touch import, 3 runs each alternating on one machine, 30.3/30.8/30.5 -> 29.0/29.7/29.2 s,
 # 2.3M -> 1.7M page faults, 8.3-8.9 -> 6.6-6.9 s of system time, peak 1.83 -> 1.87 GB. The pages
-# are freed when the import closes the database it opened.
+# are freed when the import closes the database it opened; so not on the dashboard's shared
+# connection (db.open_shared), which would hold them for as long as it runs.
 MEMORY_LIMIT = "1.5GB"
 
 
@@ -99,6 +100,7 @@ def import_files(
         raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}; got {on_error!r}.")
     mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     own = not isinstance(database, duckdb.DuckDBPyConnection)
+    shared = not isinstance(database, duckdb.DuckDBPyConnection) and db.is_shared(database)
     try:
         con = db.connect(database, read_only=False) if own else database
     except duckdb.Error as exc:
@@ -113,7 +115,8 @@ def import_files(
             raise ImportFailed("The database connection is read-only; open it with read_only=False to import.")
         if own:
             db.execute(con, "import_memory_limit", limit=MEMORY_LIMIT)
-            db.execute(con, "import_block_allocator", limit=MEMORY_LIMIT)
+            if not shared:
+                db.execute(con, "import_block_allocator", limit=MEMORY_LIMIT)
         db.create_schema(con)
         run = Run(con, files, mapping, progress)
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -352,6 +353,90 @@ def test_the_stored_touch_table_has_the_columns_journey_rows_gives(tmp_path):
     # scope is stored as an enum, every other column with the macro's type
     assert [c[1] for c in stored][1:] == [c[1] for c in computed][1:]
     assert stored[0][1].startswith("ENUM")
+
+
+def _deal_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute("select * from cl_deal order by deal_idx").fetchall()
+
+
+def _marked(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether cl_deal still holds the mark a test put in it (a rebuild erases it)."""
+    return con.execute("select segment from cl_deal where deal_idx = 1").fetchone()[0] == "kept"
+
+
+def test_the_fingerprint_parts_are_named_in_the_order_of_its_query():
+    # journey_tables.refresh(keep_deals=True) compares every part but the touchpoints'
+    tables = re.findall(r"\)\), 0\) from (\w+)\)", db.sql_text("derived_fingerprint"))
+    assert tables == list(derived.FINGERPRINT_PARTS)
+
+
+def test_a_build_after_touchpoints_alone_changed_keeps_the_deal_rows(tmp_path):
+    path = fixture.build(tmp_path / "f.duckdb")
+    con = duckdb.connect(str(path))
+    try:
+        derived.refresh(con)
+        built = _deal_rows(con)
+        con.execute("update cl_deal set segment = 'kept' where deal_idx = 1")
+        con.execute("delete from touchpoints where touchpoint_id = (select min(touchpoint_id) from touchpoints)")
+        assert not derived.current(con)
+        derived.refresh(con, keep_deals=True)
+        assert _marked(con) and derived.current(con)
+        # the refresh command's build (keep_deals=False) makes every table again
+        derived.refresh(con)
+        assert not _marked(con) and _deal_rows(con) == built
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "update deals set amount = amount + 1 where deal_id = (select min(deal_id) from deals)",
+        "update accounts set segment = 'Other' where account_id = (select min(account_id) from accounts)",
+        "update contacts set created_at = created_at - interval 400 days",
+        "update leads set created_at = created_at - interval 400 days",
+        "delete from deal_contacts where deal_id = (select min(deal_id) from deal_contacts)",
+        "update cl_meta set value = 'older' where key = 'build'",
+    ],
+    ids=["deals", "accounts", "contacts", "leads", "deal_contacts", "another build"],
+)
+def test_a_build_after_a_table_the_deal_rows_read_changed_makes_them_again(tmp_path, write):
+    path = fixture.build(tmp_path / "f.duckdb")
+    con = duckdb.connect(str(path))
+    try:
+        derived.refresh(con)
+        con.execute("update cl_deal set segment = 'kept' where deal_idx = 1")
+        con.execute(write)
+        derived.refresh(con, keep_deals=True)
+        assert not _marked(con) and derived.current(con)
+        con.execute(db.macros_used_by("select * from journey_deal_rows()"))
+        assert _deal_rows(con) == con.execute("select * from journey_deal_rows() order by deal_idx").fetchall()
+    finally:
+        con.close()
+
+
+def test_an_import_of_touchpoints_alone_keeps_the_deal_rows(tmp_path):
+    # the tables were stale before (a touch deleted by plain SQL), so the import rebuilds them all
+    # but cl_deal, whose tables it didn't write
+    from closedloop.importer import import_files
+
+    path = fixture.build(tmp_path / "f.duckdb")
+    con = duckdb.connect(str(path))
+    derived.refresh(con)
+    con.execute("update cl_deal set segment = 'kept' where deal_idx = 1")
+    first = con.execute("select min(touchpoint_id) from touchpoints").fetchone()[0]
+    csv_path = tmp_path / "touchpoints.csv"
+    touch = con.execute("select * exclude (dates_unknown) from touchpoints where touchpoint_id = $id", {"id": first})
+    touch.df().to_csv(csv_path, index=False)
+    con.execute("delete from touchpoints where touchpoint_id = $id", {"id": first})
+    con.close()
+    result = import_files(path, [csv_path], "canonical")
+    assert result.ok and result.tables["inserted"].tolist() == [1]
+    con = db.connect(path)
+    try:
+        assert _marked(con) and derived.current(con)
+    finally:
+        con.close()
 
 
 def test_import_and_sample_leave_current_tables(tmp_path, sample_db):

@@ -114,9 +114,9 @@ def test_a_new_key_or_a_changed_row_rebuilds_everything(base, tmp_path):
     calls = []
     original = derived.refresh
 
-    def counted(con, now=None):
+    def counted(con, now=None, keep_deals=False):
         calls.append(1)
-        return original(con, now)
+        return original(con, now, keep_deals)
 
     day = _day(base, tmp_path, 10, channel="carrier_pigeon")
     derived.refresh = counted

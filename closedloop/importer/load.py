@@ -187,7 +187,8 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         run.progress(0.99, "Rebuilding the derived tables")
         only_added = set(totals) == {"touchpoints"} and totals["touchpoints"][1] == 0
         if mark is None or not only_added or derived.refresh_added(con, mark) is None:
-            derived.refresh(con)
+            # a deal's row needs no rebuild when no table it is made from changed
+            derived.refresh(con, keep_deals=True)
         con.commit()
     except BaseException:
         con.rollback()

@@ -44,8 +44,6 @@ _VIEWS = ("journey_view_key", "journey_view_deal", "journey_view_touch")
 SLICE_DEALS = 500_000
 # the parts of queries/derived_fingerprint.sql's digest, in its order, one per source table
 FINGERPRINT_PARTS = ("deals", "touchpoints", "accounts", "contacts", "leads", "deal_contacts")
-# cl_deal (queries/macros.sql's journey_deal_rows) reads every source table but touchpoints
-_DEAL_SOURCES = tuple(t for t in FINGERPRINT_PARTS if t != "touchpoints")
 # statements of queries/derived_build.sql end with ";" at a line's end
 _STATEMENT_END = re.compile(r";[ \t]*\n")
 # a query reads the journey tables when its text or its macros name one of them
@@ -79,7 +77,7 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None, keep_de
     text = db.sql_text("derived_build")
     digest, build = fingerprint(con), build_version()
     params = {"now": now or _now(), "fingerprint": digest, "build": build}
-    # 1.4-1.7 s of the import of 10.5M touchpoints at 1M deals (5 runs)
+    # 1.4-1.9 s of the import of 10.5M touchpoints at 1M deals (8 runs)
     skip = "cl_deal" if keep_deals and _deals_unchanged(con, digest, build) else None
     for statement in _STATEMENT_END.split(text):
         body = db.strip_comments(statement).strip()
@@ -98,10 +96,12 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime | None = None, keep_de
 
 
 def _deal_parts(digest: str | None) -> dict[str, str] | None:
+    """The parts of a row digest for the tables cl_deal is made from (every one but touchpoints:
+    queries/macros.sql's journey_deal_rows)."""
     parts = (digest or "").split(",")
     if len(parts) != len(FINGERPRINT_PARTS):
         return None
-    return {t: p for t, p in zip(FINGERPRINT_PARTS, parts, strict=True) if t in _DEAL_SOURCES}
+    return {t: p for t, p in zip(FINGERPRINT_PARTS, parts, strict=True) if t != "touchpoints"}
 
 
 def _deals_unchanged(con: duckdb.DuckDBPyConnection, digest: str, build: str) -> bool:

@@ -136,3 +136,40 @@ def test_a_new_key_or_a_changed_row_rebuilds_everything(base, tmp_path):
     after = _tables(path)
     for table in TABLES:
         pd.testing.assert_frame_equal(after[table], full[table], check_exact=False, rtol=1e-12, obj=table)
+
+
+def test_more_touches_than_the_database_held_rebuild_it_all_without_the_incremental_try(base, tmp_path, monkeypatch):
+    # the database's touches deleted and its journey tables rebuilt (as a CRM import leaves them),
+    # then all of them imported again: more than it held, so no incremental try
+    path = tmp_path / "db.duckdb"
+    shutil.copyfile(base, path)
+    export = tmp_path / "touchpoints.csv"
+    con = db.connect(path, read_only=False)
+    try:
+        n = con.execute("select count(*) from touchpoints").fetchone()[0]
+        con.execute("copy (select * exclude (dates_unknown) from touchpoints) to '" + str(export) + "' (header)")
+        con.execute("begin")
+        con.execute("delete from touchpoints")
+        derived.refresh(con)
+        con.execute("commit")
+        derived.seal(con)
+        assert derived.current(con)
+    finally:
+        con.close()
+
+    def no_incremental(*_a, **_k):
+        raise AssertionError("the import tried the incremental rebuild")
+
+    monkeypatch.setattr(derived, "refresh_added", no_incremental)
+    result = importer.import_files(path, [export], "canonical")
+    assert result.status == "imported" and result.rows_inserted == n > 0
+    monkeypatch.undo()
+    con = db.connect(path)
+    try:
+        assert derived.current(con)
+    finally:
+        con.close()
+    full = _rebuilt(path, tmp_path)
+    after = _tables(path)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(after[table], full[table], check_exact=False, rtol=1e-12, obj=table)

@@ -186,7 +186,11 @@ def _write(con: duckdb.DuckDBPyConnection, run: Run, report: ValidationReport, m
         # the models' derived tables follow the data in the same transaction
         run.progress(0.99, "Rebuilding the derived tables")
         only_added = set(totals) == {"touchpoints"} and totals["touchpoints"][1] == 0
-        if mark is None or not only_added or derived.refresh_added(con, mark) is None:
+        # more touches than the database held reach about every deal: the whole build is then no
+        # slower, and the incremental path's key check is saved (0.24 s of a first import of
+        # 10.5M touches); `mark`, the next rowid, is at least the number of rows held
+        incremental = only_added and mark is not None and totals["touchpoints"][0] <= mark
+        if not incremental or derived.refresh_added(con, mark) is None:
             # a deal's row needs no rebuild when no table it is made from changed
             derived.refresh(con, keep_deals=True)
         con.commit()

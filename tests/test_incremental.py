@@ -81,6 +81,14 @@ def _rebuilt(path: Path, tmp_path: Path) -> dict[str, pd.DataFrame]:
     return _tables(copy)
 
 
+def _as_a_full_rebuild(path: Path, tmp_path: Path) -> None:
+    """The journey tables at `path` are what a full rebuild of a copy stores."""
+    full = _rebuilt(path, tmp_path)
+    after = _tables(path)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(after[table], full[table], check_exact=False, rtol=1e-12, obj=table)
+
+
 def test_a_day_of_touches_updates_only_the_deals_it_touches(base, tmp_path, monkeypatch):
     path = tmp_path / "db.duckdb"
     shutil.copyfile(base, path)
@@ -100,12 +108,9 @@ def test_a_day_of_touches_updates_only_the_deals_it_touches(base, tmp_path, monk
         assert con.execute("select count(*) from cl_touch where touchpoint_id like 'NEW%'").fetchone()[0] > 0
     finally:
         con.close()
-    after = _tables(path)
     # the deals the new touches joined changed, and the result is what a full rebuild stores
-    assert not after["cl_touch"].equals(before["cl_touch"])
-    full = _rebuilt(path, tmp_path)
-    for table in TABLES:
-        pd.testing.assert_frame_equal(after[table], full[table], check_exact=False, rtol=1e-12, obj=table)
+    assert not _tables(path)["cl_touch"].equals(before["cl_touch"])
+    _as_a_full_rebuild(path, tmp_path)
 
 
 def test_a_new_key_or_a_changed_row_rebuilds_everything(base, tmp_path):
@@ -132,10 +137,7 @@ def test_a_new_key_or_a_changed_row_rebuilds_everything(base, tmp_path):
         assert ("carrier_pigeon",) in keys
     finally:
         con.close()
-    full = _rebuilt(path, tmp_path)
-    after = _tables(path)
-    for table in TABLES:
-        pd.testing.assert_frame_equal(after[table], full[table], check_exact=False, rtol=1e-12, obj=table)
+    _as_a_full_rebuild(path, tmp_path)
 
 
 def test_more_touches_than_the_database_held_rebuild_it_all_without_the_incremental_try(base, tmp_path, monkeypatch):
@@ -147,7 +149,7 @@ def test_more_touches_than_the_database_held_rebuild_it_all_without_the_incremen
     con = db.connect(path, read_only=False)
     try:
         n = con.execute("select count(*) from touchpoints").fetchone()[0]
-        con.execute("copy (select * exclude (dates_unknown) from touchpoints) to '" + str(export) + "' (header)")
+        con.execute("select * exclude (dates_unknown) from touchpoints").df().to_csv(export, index=False)
         con.execute("begin")
         con.execute("delete from touchpoints")
         derived.refresh(con)
@@ -169,7 +171,4 @@ def test_more_touches_than_the_database_held_rebuild_it_all_without_the_incremen
         assert derived.current(con)
     finally:
         con.close()
-    full = _rebuilt(path, tmp_path)
-    after = _tables(path)
-    for table in TABLES:
-        pd.testing.assert_frame_equal(after[table], full[table], check_exact=False, rtol=1e-12, obj=table)
+    _as_a_full_rebuild(path, tmp_path)
